@@ -1,0 +1,148 @@
+//! A custom analytics event as an app records it, and Pinpoint's limits on it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Pinpoint drops an event that breaks these; see DESIGN.md.
+pub const MAX_KEYS: usize = 40;
+pub const MAX_KEY_CHARS: usize = 50;
+pub const MAX_VALUE_CHARS: usize = crate::touch::MAX_ATTRIBUTE_VALUE_CHARS;
+pub const MAX_EVENT_TYPE_CHARS: usize = 50;
+
+/// Amplify's `{ name, attributes, metrics }`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AnalyticsEvent {
+    pub name: String,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub metrics: BTreeMap<String, f64>,
+}
+
+impl AnalyticsEvent {
+    pub fn key_count(&self) -> usize {
+        self.attributes.len() + self.metrics.len()
+    }
+
+    /// Pinpoint's own events (`_session.start`, `_email.click`, ...).
+    pub fn is_reserved(&self) -> bool {
+        is_reserved_event_type(&self.name)
+    }
+}
+
+pub fn is_reserved_event_type(name: &str) -> bool {
+    name.starts_with('_')
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    /// `name`, `attributes.<key>`, `metrics.<key>`, or `attributes+metrics`.
+    pub field: String,
+    pub reason: String,
+}
+
+/// Every way `event` breaks Pinpoint's limits; empty when Pinpoint would accept it.
+pub fn validate_event(event: &AnalyticsEvent) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let mut push = |field: String, reason: String| out.push(Violation { field, reason });
+    let name_chars = event.name.chars().count();
+    if event.name.trim().is_empty() {
+        push("name".into(), "is empty".into());
+    } else if name_chars > MAX_EVENT_TYPE_CHARS {
+        push(
+            "name".into(),
+            format!("{name_chars} characters, over the limit of {MAX_EVENT_TYPE_CHARS}"),
+        );
+    }
+    if event.key_count() > MAX_KEYS {
+        push(
+            "attributes+metrics".into(),
+            format!(
+                "{} keys, over the limit of {MAX_KEYS} attributes and metrics together",
+                event.key_count()
+            ),
+        );
+    }
+    let keys = event
+        .attributes
+        .keys()
+        .map(|k| ("attributes", k))
+        .chain(event.metrics.keys().map(|k| ("metrics", k)));
+    for (kind, key) in keys {
+        let n = key.chars().count();
+        if key.is_empty() {
+            push(format!("{kind}.{key}"), "empty key".into());
+        } else if n > MAX_KEY_CHARS {
+            push(
+                format!("{kind}.{key}"),
+                format!("key of {n} characters, over the limit of {MAX_KEY_CHARS}"),
+            );
+        }
+    }
+    for (key, value) in &event.attributes {
+        let n = value.chars().count();
+        if n > MAX_VALUE_CHARS {
+            push(
+                format!("attributes.{key}"),
+                format!("value of {n} characters, over the limit of {MAX_VALUE_CHARS}"),
+            );
+        }
+    }
+    for (key, value) in &event.metrics {
+        if !value.is_finite() {
+            push(format!("metrics.{key}"), "not a finite number".into());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_valid_event_has_no_violations() {
+        let e = AnalyticsEvent {
+            name: "purchase".into(),
+            attributes: [("sku".to_string(), "A1".to_string())].into(),
+            metrics: [("revenue".to_string(), 19.99)].into(),
+        };
+        assert!(validate_event(&e).is_empty());
+    }
+
+    #[test]
+    fn every_limit_is_reported_with_its_field() {
+        let mut e = AnalyticsEvent {
+            name: "x".repeat(51),
+            ..Default::default()
+        };
+        for i in 0..40 {
+            e.attributes.insert(format!("a{i}"), "v".into());
+        }
+        e.attributes.insert("k".repeat(51), "v".into());
+        e.attributes.insert("long".into(), "é".repeat(201));
+        e.metrics.insert("nan".into(), f64::NAN);
+        let fields: Vec<String> = validate_event(&e).into_iter().map(|v| v.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "name".to_string(),
+                "attributes+metrics".into(),
+                format!("attributes.{}", "k".repeat(51)),
+                "attributes.long".into(),
+                "metrics.nan".into(),
+            ]
+        );
+    }
+
+    #[test]
+    fn value_limit_counts_characters_not_bytes() {
+        let e = AnalyticsEvent {
+            name: "e".into(),
+            attributes: [("k".to_string(), "é".repeat(200))].into(),
+            ..Default::default()
+        };
+        assert!(validate_event(&e).is_empty());
+    }
+}

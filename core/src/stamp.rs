@@ -1,0 +1,222 @@
+//! Stamping: adding the attribution to an app's custom event, when and only when it holds.
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{AnalyticsEvent, MAX_KEYS, MAX_VALUE_CHARS};
+use crate::token::Token;
+
+pub const CAMPAIGN_ATTRIBUTE: &str = "campaign";
+pub const CAMPAIGN_ID_ATTRIBUTE: &str = "campaign_id";
+
+/// Why an event was or was not stamped. Every status but `Stamped` leaves the event as is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StampStatus {
+    Stamped,
+    /// Pinpoint's own events (`_session.start`, ...) are never stamped.
+    ReservedEvent,
+    /// No token: the user is not attributed.
+    NoAttribution,
+    /// The token does not decode (reported, never thrown).
+    InvalidToken,
+    /// At or after expires-at, even if the TTL deletion has not happened yet.
+    Expired,
+    /// The app set `campaign` or `campaign_id` itself: its value stands.
+    AppAttributed,
+    /// Adding the attributes would exceed Pinpoint's 40 keys and make it drop the event.
+    TooManyKeys,
+    /// The label or journey id is over 200 characters: Pinpoint would drop the event.
+    ValueTooLong,
+}
+
+impl StampStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stamped => "stamped",
+            Self::ReservedEvent => "reserved_event",
+            Self::NoAttribution => "no_attribution",
+            Self::InvalidToken => "invalid_token",
+            Self::Expired => "expired",
+            Self::AppAttributed => "app_attributed",
+            Self::TooManyKeys => "too_many_keys",
+            Self::ValueTooLong => "value_too_long",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StampOutcome {
+    pub event: AnalyticsEvent,
+    pub status: StampStatus,
+}
+
+/// Returns the event to record: a stamped copy, or an unchanged copy and the reason.
+pub fn stamp_event(event: &AnalyticsEvent, token: Option<&Token>, now_ms: i64) -> StampOutcome {
+    let status = stamp_status(event, token, now_ms);
+    let mut out = event.clone();
+    if status == StampStatus::Stamped {
+        if let Some(token) = token {
+            out.attributes
+                .insert(CAMPAIGN_ATTRIBUTE.into(), token.label().to_owned());
+            if let Some(id) = token.journey_id() {
+                out.attributes
+                    .insert(CAMPAIGN_ID_ATTRIBUTE.into(), id.to_owned());
+            }
+        }
+    }
+    StampOutcome { event: out, status }
+}
+
+/// [`stamp_event`] from the raw attribute value (`custom:campaign`), as apps hold it.
+pub fn stamp_event_with_value(
+    event: &AnalyticsEvent,
+    token_value: Option<&str>,
+    now_ms: i64,
+) -> StampOutcome {
+    match token_value.map(Token::decode).transpose() {
+        Ok(token) => stamp_event(event, token.flatten().as_ref(), now_ms),
+        Err(_) if event.is_reserved() => stamp_event(event, None, now_ms),
+        Err(_) => StampOutcome {
+            event: event.clone(),
+            status: StampStatus::InvalidToken,
+        },
+    }
+}
+
+fn stamp_status(event: &AnalyticsEvent, token: Option<&Token>, now_ms: i64) -> StampStatus {
+    if event.is_reserved() {
+        return StampStatus::ReservedEvent;
+    }
+    let Some(token) = token else {
+        return StampStatus::NoAttribution;
+    };
+    if token.expires_at_ms().is_some_and(|exp| now_ms >= exp) {
+        return StampStatus::Expired;
+    }
+    if event.attributes.contains_key(CAMPAIGN_ATTRIBUTE)
+        || event.attributes.contains_key(CAMPAIGN_ID_ATTRIBUTE)
+    {
+        return StampStatus::AppAttributed;
+    }
+    let added = 1 + usize::from(token.journey_id().is_some());
+    if event.key_count() + added > MAX_KEYS {
+        return StampStatus::TooManyKeys;
+    }
+    let too_long = |s: &str| s.chars().count() > MAX_VALUE_CHARS;
+    if too_long(token.label()) || token.journey_id().is_some_and(too_long) {
+        return StampStatus::ValueTooLong;
+    }
+    StampStatus::Stamped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribution::Campaign;
+
+    fn token(expires_at_s: i64) -> Token {
+        Token::V1(Campaign {
+            application_id: "app".into(),
+            journey_id: "j-1".into(),
+            label: "Spring sale".into(),
+            touched_at_ms: 0,
+            expires_at_s,
+        })
+    }
+
+    fn event(name: &str) -> AnalyticsEvent {
+        AnalyticsEvent {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn stamps_label_and_journey_id_while_live() {
+        let out = stamp_event(&event("purchase"), Some(&token(100)), 99_999);
+        assert_eq!(out.status, StampStatus::Stamped);
+        assert_eq!(out.event.attributes["campaign"], "Spring sale");
+        assert_eq!(out.event.attributes["campaign_id"], "j-1");
+    }
+
+    #[test]
+    fn stops_exactly_at_expires_at() {
+        let out = stamp_event(&event("purchase"), Some(&token(100)), 100_000);
+        assert_eq!(out.status, StampStatus::Expired);
+        assert!(out.event.attributes.is_empty());
+    }
+
+    #[test]
+    fn never_stamps_pinpoint_events() {
+        let out = stamp_event(&event("_session.start"), Some(&token(100)), 0);
+        assert_eq!(out.status, StampStatus::ReservedEvent);
+    }
+
+    #[test]
+    fn keeps_what_the_app_set() {
+        let mut e = event("purchase");
+        e.attributes.insert("campaign".into(), "manual".into());
+        let out = stamp_event(&e, Some(&token(100)), 0);
+        assert_eq!(out.status, StampStatus::AppAttributed);
+        assert_eq!(out.event, e);
+    }
+
+    #[test]
+    fn legacy_values_stamp_the_label_only() {
+        let legacy = Token::Legacy {
+            label: "OldJourney".into(),
+        };
+        let out = stamp_event(&event("purchase"), Some(&legacy), i64::MAX);
+        assert_eq!(out.status, StampStatus::Stamped);
+        assert_eq!(
+            out.event.attributes.get("campaign").map(String::as_str),
+            Some("OldJourney")
+        );
+        assert!(!out.event.attributes.contains_key("campaign_id"));
+    }
+
+    #[test]
+    fn respects_the_40_key_limit() {
+        let mut e = event("purchase");
+        for i in 0..39 {
+            e.attributes.insert(format!("a{i}"), "v".into());
+        }
+        assert_eq!(
+            stamp_event(&e, Some(&token(100)), 0).status,
+            StampStatus::TooManyKeys
+        );
+        e.attributes.remove("a0");
+        assert_eq!(
+            stamp_event(&e, Some(&token(100)), 0).status,
+            StampStatus::Stamped
+        );
+    }
+
+    #[test]
+    fn refuses_a_label_pinpoint_would_drop_the_event_for() {
+        let long = Token::Legacy {
+            label: "x".repeat(201),
+        };
+        assert_eq!(
+            stamp_event(&event("purchase"), Some(&long), 0).status,
+            StampStatus::ValueTooLong
+        );
+    }
+
+    #[test]
+    fn bad_or_missing_raw_values_record_unstamped() {
+        let e = event("purchase");
+        assert_eq!(
+            stamp_event_with_value(&e, Some("ja1|broken"), 0).status,
+            StampStatus::InvalidToken
+        );
+        assert_eq!(
+            stamp_event_with_value(&e, Some(""), 0).status,
+            StampStatus::NoAttribution
+        );
+        assert_eq!(
+            stamp_event_with_value(&e, None, 0).status,
+            StampStatus::NoAttribution
+        );
+    }
+}

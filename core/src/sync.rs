@@ -1,0 +1,216 @@
+//! What `sync` does with one record of the attribution table's stream.
+
+use crate::attribution::{Attribution, Campaign};
+use crate::item::{Item, ItemError, from_item};
+use crate::token::{Token, TokenError};
+
+/// DynamoDB's principal on TTL deletions (`userIdentity.principalId`, type `Service`).
+pub const TTL_PRINCIPAL: &str = "dynamodb.amazonaws.com";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Insert,
+    Modify,
+    Remove,
+}
+
+/// A stream record, reduced to what the rules need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamChange {
+    pub kind: ChangeKind,
+    /// `userIdentity` is `{type: Service, principalId: dynamodb.amazonaws.com}`.
+    pub ttl_delete: bool,
+    pub old_image: Option<Item>,
+    pub new_image: Option<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncAction {
+    /// Write this token to the user's campaign attribute.
+    Set {
+        username: String,
+        token: String,
+    },
+    /// Clear the attribute, but only if it still holds `expected` (see [`should_clear`]).
+    ClearIf {
+        username: String,
+        expected: Campaign,
+    },
+    Ignore(IgnoreReason),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IgnoreReason {
+    /// A REMOVE not made by the TTL sweeper (an operator's delete): not an expiry.
+    NotTtlRemove,
+}
+
+impl IgnoreReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotTtlRemove => "not_ttl_remove",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyncError {
+    #[error("{image}: missing (the stream must be NEW_AND_OLD_IMAGES)")]
+    MissingImage { image: &'static str },
+    #[error("{image}: {source}")]
+    Item {
+        image: &'static str,
+        source: ItemError,
+    },
+    #[error("token for {username}: {source}")]
+    Token {
+        username: String,
+        source: TokenError,
+    },
+}
+
+pub fn decide(change: &StreamChange) -> Result<SyncAction, SyncError> {
+    match change.kind {
+        ChangeKind::Insert | ChangeKind::Modify => {
+            let a = image(change.new_image.as_ref(), "NewImage")?;
+            let token = Token::V1(a.campaign)
+                .encode()
+                .map_err(|source| SyncError::Token {
+                    username: a.username.clone(),
+                    source,
+                })?;
+            Ok(SyncAction::Set {
+                username: a.username,
+                token,
+            })
+        }
+        ChangeKind::Remove if !change.ttl_delete => {
+            Ok(SyncAction::Ignore(IgnoreReason::NotTtlRemove))
+        }
+        ChangeKind::Remove => {
+            let a = image(change.old_image.as_ref(), "OldImage")?;
+            Ok(SyncAction::ClearIf {
+                username: a.username,
+                expected: a.campaign,
+            })
+        }
+    }
+}
+
+fn image(item: Option<&Item>, name: &'static str) -> Result<Attribution, SyncError> {
+    let item = item.ok_or(SyncError::MissingImage { image: name })?;
+    from_item(item).map_err(|source| SyncError::Item {
+        image: name,
+        source,
+    })
+}
+
+/// Whether an expiring attribution may clear the user's current attribute value: only when
+/// that value is the same attribution. A newer token, a legacy value or an unreadable one
+/// is left alone; a blank or missing value has nothing to clear.
+pub fn should_clear(current: Option<&str>, expiring: &Campaign) -> bool {
+    match current.map(Token::decode) {
+        Some(Ok(Some(Token::V1(held)))) => held == *expiring,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::item::{ItemValue, to_item};
+
+    fn attribution(journey: &str, at: i64) -> Attribution {
+        Attribution {
+            username: "alice".into(),
+            campaign: Campaign {
+                application_id: "app".into(),
+                journey_id: journey.into(),
+                label: format!("label {journey}"),
+                touched_at_ms: at,
+                expires_at_s: at / 1000 + 60,
+            },
+        }
+    }
+
+    fn change(
+        kind: ChangeKind,
+        ttl: bool,
+        old: Option<&Attribution>,
+        new: Option<&Attribution>,
+    ) -> StreamChange {
+        StreamChange {
+            kind,
+            ttl_delete: ttl,
+            old_image: old.map(to_item),
+            new_image: new.map(to_item),
+        }
+    }
+
+    #[test]
+    fn insert_and_modify_set_the_new_token() {
+        let a = attribution("j1", 1_000);
+        for kind in [ChangeKind::Insert, ChangeKind::Modify] {
+            let SyncAction::Set { username, token } =
+                decide(&change(kind, false, None, Some(&a))).unwrap()
+            else {
+                panic!()
+            };
+            assert_eq!(username, "alice");
+            assert_eq!(
+                Token::decode(&token).unwrap(),
+                Some(Token::V1(a.campaign.clone()))
+            );
+        }
+    }
+
+    #[test]
+    fn ttl_remove_clears_only_the_same_attribution() {
+        let old = attribution("j1", 1_000);
+        let newer = attribution("j2", 2_000);
+        let action = decide(&change(ChangeKind::Remove, true, Some(&old), None)).unwrap();
+        let SyncAction::ClearIf { expected, .. } = action else {
+            panic!()
+        };
+        let held_old = Token::V1(old.campaign.clone()).encode().unwrap();
+        let held_new = Token::V1(newer.campaign.clone()).encode().unwrap();
+        assert!(should_clear(Some(&held_old), &expected));
+        assert!(
+            !should_clear(Some(&held_new), &expected),
+            "a newer attribution is never blanked"
+        );
+        assert!(!should_clear(Some(""), &expected));
+        assert!(!should_clear(None, &expected));
+        assert!(!should_clear(Some("LegacyName"), &expected));
+    }
+
+    #[test]
+    fn a_manual_delete_is_ignored() {
+        let a = attribution("j1", 1_000);
+        assert_eq!(
+            decide(&change(ChangeKind::Remove, false, Some(&a), None)).unwrap(),
+            SyncAction::Ignore(IgnoreReason::NotTtlRemove)
+        );
+    }
+
+    #[test]
+    fn bad_images_name_the_image_and_attribute() {
+        let err = decide(&change(ChangeKind::Insert, false, None, None)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "NewImage: missing (the stream must be NEW_AND_OLD_IMAGES)"
+        );
+        let mut item = to_item(&attribution("j", 0));
+        item.insert("touched_at".into(), ItemValue::Other("BOOL"));
+        let c = StreamChange {
+            kind: ChangeKind::Modify,
+            ttl_delete: false,
+            old_image: None,
+            new_image: Some(item),
+        };
+        assert_eq!(
+            decide(&c).unwrap_err().to_string(),
+            "NewImage: item attribute touched_at: expected N, found BOOL"
+        );
+    }
+}

@@ -1,0 +1,281 @@
+//! The `custom:campaign` token: the compact, versioned string Cognito holds for a user.
+//!
+//! `ja1|<application id>|<journey id>|<touched at, epoch ms>|<expires at, epoch s>|<label>`
+//!
+//! In text fields `%`, `|` and control characters are written `%XX` (uppercase hex); all
+//! else, any Unicode, is kept as is. Decoding accepts only that canonical form, so
+//! `encode(decode(s)) == s` for every token that decodes. A value that does not start with
+//! `ja<digits>|` is a legacy value (the original solution stored the bare journey name):
+//! it reads as a label with no journey id and no expiry.
+
+use std::fmt::Write as _;
+
+use crate::attribution::Campaign;
+
+/// Cognito's maximum length of a custom string attribute.
+pub const MAX_TOKEN_BYTES: usize = 2048;
+const PREFIX: &str = "ja1|";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("token: {0} bytes, over Cognito's {MAX_TOKEN_BYTES}-byte attribute limit")]
+    TooLong(usize),
+    #[error("token: version {0:?} is not supported (this build reads ja1)")]
+    UnsupportedVersion(String),
+    #[error("token: expected 6 fields separated by '|', found {0}")]
+    FieldCount(usize),
+    #[error("token field {field}: {reason}")]
+    Field {
+        field: &'static str,
+        reason: &'static str,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Token {
+    V1(Campaign),
+    /// A value written by the original solution: a bare label, no expiry.
+    Legacy {
+        label: String,
+    },
+}
+
+impl Token {
+    pub fn label(&self) -> &str {
+        match self {
+            Token::V1(c) => &c.label,
+            Token::Legacy { label } => label,
+        }
+    }
+
+    pub fn journey_id(&self) -> Option<&str> {
+        match self {
+            Token::V1(c) => Some(&c.journey_id),
+            Token::Legacy { .. } => None,
+        }
+    }
+
+    pub fn expires_at_ms(&self) -> Option<i64> {
+        match self {
+            Token::V1(c) => Some(c.expires_at_ms()),
+            Token::Legacy { .. } => None,
+        }
+    }
+
+    pub fn campaign(&self) -> Option<&Campaign> {
+        match self {
+            Token::V1(c) => Some(c),
+            Token::Legacy { .. } => None,
+        }
+    }
+
+    /// The attribute value; fails only when it would not fit Cognito's limit.
+    pub fn encode(&self) -> Result<String, TokenError> {
+        let out = match self {
+            Token::V1(c) => {
+                let mut out = String::with_capacity(
+                    32 + c.application_id.len() + c.journey_id.len() + c.label.len(),
+                );
+                out.push_str(PREFIX);
+                escape_into(&mut out, &c.application_id);
+                out.push('|');
+                escape_into(&mut out, &c.journey_id);
+                let _ = write!(out, "|{}|{}|", c.touched_at_ms, c.expires_at_s);
+                escape_into(&mut out, &c.label);
+                out
+            }
+            Token::Legacy { label } => label.clone(),
+        };
+        if out.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::TooLong(out.len()));
+        }
+        Ok(out)
+    }
+
+    /// `Ok(None)` for a missing or blank value (Cognito deletes blank attributes; moto
+    /// keeps them: both mean "no attribution").
+    pub fn decode(value: &str) -> Result<Option<Token>, TokenError> {
+        if value.trim().is_empty() {
+            return Ok(None);
+        }
+        if value.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::TooLong(value.len()));
+        }
+        let Some(rest) = value.strip_prefix(PREFIX) else {
+            if let Some(version) = versioned_prefix(value) {
+                return Err(TokenError::UnsupportedVersion(version.to_owned()));
+            }
+            return Ok(Some(Token::Legacy {
+                label: value.to_owned(),
+            }));
+        };
+        let fields: Vec<&str> = rest.split('|').collect();
+        let [app, journey, touched, expires, label] = fields[..] else {
+            return Err(TokenError::FieldCount(fields.len() + 1));
+        };
+        let campaign = Campaign {
+            application_id: unescape(app, "application_id")?,
+            journey_id: nonempty(unescape(journey, "journey_id")?, "journey_id")?,
+            touched_at_ms: integer(touched, "touched_at")?,
+            expires_at_s: integer(expires, "expires_at")?,
+            label: unescape(label, "label")?,
+        };
+        Ok(Some(Token::V1(campaign)))
+    }
+}
+
+/// `ja<digits>|` at the start: a versioned token, not a legacy label.
+fn versioned_prefix(value: &str) -> Option<&str> {
+    let head = value.strip_prefix("ja")?;
+    let digits = head.bytes().take_while(u8::is_ascii_digit).count();
+    (digits > 0 && head.as_bytes().get(digits) == Some(&b'|')).then(|| &value[..2 + digits])
+}
+
+fn needs_escape(c: char) -> bool {
+    c == '%' || c == '|' || c.is_ascii_control()
+}
+
+fn escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        if needs_escape(c) {
+            let _ = write!(out, "%{:02X}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+fn unescape(s: &str, field: &'static str) -> Result<String, TokenError> {
+    let bad = |reason| TokenError::Field { field, reason };
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            if needs_escape(c) {
+                return Err(bad("unescaped control character"));
+            }
+            out.push(c);
+            continue;
+        }
+        let hex: String = chars.by_ref().take(2).collect();
+        let canonical =
+            hex.len() == 2 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'));
+        let decoded = canonical
+            .then(|| u8::from_str_radix(&hex, 16).ok())
+            .flatten()
+            .map(char::from)
+            .filter(|c| needs_escape(*c))
+            .ok_or(bad("invalid %-escape"))?;
+        out.push(decoded);
+    }
+    Ok(out)
+}
+
+fn nonempty(s: String, field: &'static str) -> Result<String, TokenError> {
+    if s.is_empty() {
+        return Err(TokenError::Field {
+            field,
+            reason: "empty",
+        });
+    }
+    Ok(s)
+}
+
+fn integer(s: &str, field: &'static str) -> Result<i64, TokenError> {
+    // Canonical decimal only (no '+', no leading zeros), so the round trip is exact.
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let canonical = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+        && s != "-0";
+    canonical
+        .then(|| s.parse().ok())
+        .flatten()
+        .ok_or(TokenError::Field {
+            field,
+            reason: "not a canonical integer",
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn campaign(label: &str) -> Campaign {
+        Campaign {
+            application_id: "3a9b1f4e6c764ba7b031e7183example".into(),
+            journey_id: "j-1".into(),
+            label: label.into(),
+            touched_at_ms: 1_700_000_000_123,
+            expires_at_s: 1_702_592_001,
+        }
+    }
+
+    #[test]
+    fn encodes_compactly_and_reads_back() {
+        let t = Token::V1(campaign("Spring sale"));
+        let s = t.encode().unwrap();
+        assert_eq!(
+            s,
+            "ja1|3a9b1f4e6c764ba7b031e7183example|j-1|1700000000123|1702592001|Spring sale"
+        );
+        assert_eq!(Token::decode(&s).unwrap(), Some(t));
+    }
+
+    #[test]
+    fn escapes_separators_percent_and_controls() {
+        let t = Token::V1(campaign("50% off | now\n\u{0}✓ 春"));
+        let s = t.encode().unwrap();
+        assert!(s.ends_with("|50%25 off %7C now%0A%00✓ 春"), "{s}");
+        assert_eq!(Token::decode(&s).unwrap(), Some(t));
+    }
+
+    #[test]
+    fn legacy_bare_value_reads_as_label_without_expiry() {
+        let t = Token::decode("SpringJourney").unwrap().unwrap();
+        assert_eq!(t.label(), "SpringJourney");
+        assert_eq!(t.expires_at_ms(), None);
+        assert_eq!(t.journey_id(), None);
+        assert_eq!(t.encode().unwrap(), "SpringJourney");
+    }
+
+    #[test]
+    fn blank_means_no_attribution() {
+        assert_eq!(Token::decode("").unwrap(), None);
+        assert_eq!(Token::decode("   ").unwrap(), None);
+    }
+
+    #[test]
+    fn malformed_tokens_name_the_problem() {
+        assert_eq!(
+            Token::decode("ja2|x").unwrap_err(),
+            TokenError::UnsupportedVersion("ja2".into())
+        );
+        assert_eq!(
+            Token::decode("ja1|a|b").unwrap_err(),
+            TokenError::FieldCount(3)
+        );
+        let err = Token::decode("ja1|a|j|12x|1|l").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "token field touched_at: not a canonical integer"
+        );
+        assert!(Token::decode("ja1|a|j|012|1|l").is_err());
+        assert!(
+            Token::decode("ja1|a|j|1|1|%41").is_err(),
+            "escaping a plain char is not canonical"
+        );
+        assert!(
+            Token::decode("ja1|a|j|1|1|%7c").is_err(),
+            "lowercase hex is not canonical"
+        );
+        assert!(Token::decode("ja1|a||1|1|l").is_err(), "empty journey id");
+        assert!(Token::decode(&"x".repeat(2049)).is_err());
+    }
+
+    #[test]
+    fn too_long_is_an_error_not_a_truncation() {
+        let t = Token::V1(campaign(&"|".repeat(700)));
+        assert_eq!(t.encode().unwrap_err(), TokenError::TooLong(2166));
+    }
+}
