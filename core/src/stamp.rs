@@ -73,8 +73,20 @@ pub fn stamp_event_with_value(
     token_value: Option<&str>,
     now_ms: i64,
 ) -> StampOutcome {
-    match token_value.map(Token::decode).transpose() {
-        Ok(token) => stamp_event(event, token.flatten().as_ref(), now_ms),
+    let decoded = token_value.map(Token::decode).transpose();
+    stamp_event_with_decoded(event, decoded.map(Option::flatten), now_ms)
+}
+
+/// [`stamp_event`] from the result of reading a token value. An unreadable value (`Err`,
+/// whatever the reason: malformed, or not even a string in JS) sends the event unstamped
+/// as [`StampStatus::InvalidToken`].
+pub fn stamp_event_with_decoded<E>(
+    event: &AnalyticsEvent,
+    decoded: Result<Option<Token>, E>,
+    now_ms: i64,
+) -> StampOutcome {
+    match decoded {
+        Ok(token) => stamp_event(event, token.as_ref(), now_ms),
         Err(_) if event.is_reserved() => stamp_event(event, None, now_ms),
         Err(_) => StampOutcome {
             event: event.clone(),
@@ -217,6 +229,21 @@ mod tests {
         assert_eq!(
             stamp_event_with_value(&e, None, 0).status,
             StampStatus::NoAttribution
+        );
+    }
+
+    #[test]
+    fn an_unreadable_value_is_an_invalid_token_except_on_reserved_events() {
+        let out = stamp_event_with_decoded(&event("purchase"), Err(()), 0);
+        assert_eq!(out.status, StampStatus::InvalidToken);
+        assert_eq!(out.event, event("purchase"));
+        assert_eq!(
+            stamp_event_with_decoded(&event("_session.start"), Err(()), 0).status,
+            StampStatus::ReservedEvent
+        );
+        assert_eq!(
+            stamp_event_with_decoded::<()>(&event("purchase"), Ok(Some(token(100))), 0).status,
+            StampStatus::Stamped
         );
     }
 }

@@ -32,6 +32,20 @@ pub fn sequence_number(record: &Value) -> Option<&str> {
     record.pointer("/dynamodb/SequenceNumber")?.as_str()
 }
 
+/// The user a record is about (its key, else an image's `username`), if readable: lets
+/// `sync` hold back a user's later records after one of theirs failed, even when the
+/// failed record is otherwise malformed.
+pub fn record_username(record: &Value) -> Option<&str> {
+    ["Keys", "NewImage", "OldImage"].iter().find_map(|image| {
+        record
+            .get("dynamodb")?
+            .get(image)?
+            .get(crate::item::USERNAME)?
+            .get("S")?
+            .as_str()
+    })
+}
+
 pub fn decode_record(record: &Value) -> Result<DecodedRecord, RecordError> {
     let sequence_number = sequence_number(record)
         .ok_or_else(|| err("dynamodb.SequenceNumber", "missing or not a string"))?
@@ -115,6 +129,16 @@ mod tests {
             "dynamodb": {"SequenceNumber": "1", "NewImage": {"username": {"S": 5}}}}))
         .unwrap_err();
         assert_eq!(e.field, "dynamodb.NewImage.username");
+    }
+
+    #[test]
+    fn the_user_of_a_record_comes_from_its_key_or_an_image() {
+        let key = json!({"dynamodb": {"Keys": {"username": {"S": "zoë"}}, "NewImage": 5}});
+        assert_eq!(record_username(&key), Some("zoë"));
+        let old = json!({"dynamodb": {"OldImage": {"username": {"S": "bob"}}}});
+        assert_eq!(record_username(&old), Some("bob"));
+        assert_eq!(record_username(&json!({"dynamodb": {"Keys": {"username": {"N": "1"}}}})), None);
+        assert_eq!(record_username(&json!({})), None);
     }
 
     #[test]
