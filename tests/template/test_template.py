@@ -1,0 +1,183 @@
+"""template.yaml: least-privilege IAM, and the settings the design relies on.
+
+Run: .venv/bin/python -m unittest discover -s tests/template -v
+"""
+
+import copy
+import pathlib
+import re
+import unittest
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+class CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation short-form tags (!Ref, !Sub, !GetAtt ...) as {"Fn": value}."""
+
+
+def _tag(loader, suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {suffix: value}
+
+
+CfnLoader.add_multi_constructor("!", _tag)
+
+
+def load(path=ROOT / "template.yaml"):
+    return yaml.load(path.read_text(), Loader=CfnLoader)
+
+
+def as_list(v):
+    return v if isinstance(v, list) else [v]
+
+
+def strings(v):
+    """Every string inside a value (through intrinsic functions)."""
+    if isinstance(v, str):
+        yield v
+    elif isinstance(v, list):
+        for x in v:
+            yield from strings(x)
+    elif isinstance(v, dict):
+        for x in v.values():
+            yield from strings(x)
+
+
+def iam_violations(template):
+    """Every wildcard action or resource, managed policy, or SAM-generated role."""
+    found = []
+    for name, res in template["Resources"].items():
+        props = res.get("Properties", {})
+        if res["Type"] == "AWS::Serverless::Function":
+            if "Role" not in props or "Policies" in props:
+                found.append(f"{name}: must use an explicit Role (SAM's generated policies use Resource '*')")
+        if res["Type"] == "AWS::IAM::Role":
+            if props.get("ManagedPolicyArns"):
+                found.append(f"{name}: managed policies are not least-privilege")
+            for policy in props.get("Policies", []):
+                for st in as_list(policy["PolicyDocument"]["Statement"]):
+                    sid = st.get("Sid", "?")
+                    if "NotAction" in st or "NotResource" in st:
+                        found.append(f"{name}/{sid}: NotAction/NotResource")
+                    for action in strings(st.get("Action", [])):
+                        if "*" in action:
+                            found.append(f"{name}/{sid}: wildcard action {action}")
+                    for resource in strings(st.get("Resource", [])):
+                        if "*" in resource:
+                            found.append(f"{name}/{sid}: wildcard resource {resource}")
+    return found
+
+
+def granted(template, role):
+    actions = set()
+    for policy in template["Resources"][role]["Properties"]["Policies"]:
+        for st in as_list(policy["PolicyDocument"]["Statement"]):
+            actions.update(as_list(st["Action"]))
+    return actions
+
+
+def sdk_calls(service):
+    """Operations the Lambda adapters call, e.g. `.put_item()` -> dynamodb:PutItem."""
+    source = (ROOT / "lambda" / "src" / "aws.rs").read_text()
+    ops = {
+        "dynamodb": ["get_item", "put_item", "update_item", "delete_item", "query", "scan", "batch_write_item"],
+        "cognito-idp": ["admin_get_user", "admin_update_user_attributes", "admin_delete_user_attributes", "list_users"],
+    }[service]
+    camel = lambda s: "".join(p.capitalize() for p in s.split("_"))
+    return {f"{service}:{camel(op)}" for op in ops if re.search(rf"\.{op}\(\)", source)}
+
+
+class IamTest(unittest.TestCase):
+    def test_no_wildcards_anywhere(self):
+        self.assertEqual(iam_violations(load()), [])
+
+    def test_the_check_catches_wildcards(self):
+        bad = load()
+        st = bad["Resources"]["TaggingRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]
+        st["Action"] = "dynamodb:*"
+        self.assertIn("TaggingRole/ConditionalWriteOfAttributions: wildcard action dynamodb:*", iam_violations(bad))
+        bad = load()
+        bad["Resources"]["SyncRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][1]["Resource"] = "*"
+        self.assertIn("SyncRole/ProjectToCognito: wildcard resource *", iam_violations(bad))
+        bad = load()
+        del bad["Resources"]["SyncFunction"]["Properties"]["Role"]
+        self.assertTrue(any("explicit Role" in v for v in iam_violations(bad)))
+
+    def test_each_function_gets_exactly_the_calls_its_code_makes(self):
+        t = load()
+        tagging = {a for a in granted(t, "TaggingRole") if a.startswith("dynamodb:")}
+        self.assertEqual(tagging, sdk_calls("dynamodb"))
+        sync = {a for a in granted(t, "SyncRole") if a.startswith("cognito-idp:")}
+        self.assertEqual(sync, sdk_calls("cognito-idp"))
+        self.assertFalse(any(a.startswith("cognito-idp:") for a in granted(t, "TaggingRole")))
+        self.assertFalse(any(a in ("dynamodb:PutItem", "dynamodb:GetItem") for a in granted(t, "SyncRole")))
+
+
+class DesignTest(unittest.TestCase):
+    def setUp(self):
+        self.t = load()
+        self.r = self.t["Resources"]
+
+    def test_functions_are_rust_on_arm64(self):
+        g = self.t["Globals"]["Function"]
+        self.assertEqual((g["Runtime"], g["Architectures"]), ("provided.al2023", ["arm64"]))
+        for name, binary in (("TaggingFunction", "tagging"), ("SyncFunction", "sync")):
+            meta = self.r[name]["Metadata"]
+            self.assertEqual(meta["BuildMethod"], "rust-cargolambda")
+            self.assertEqual(meta["BuildProperties"]["Binary"], binary)
+        self.assertLess(self.r["TaggingFunction"]["Properties"]["Timeout"], 15, "Pinpoint's 15 s budget")
+
+    def test_environment_follows_the_public_contract(self):
+        env = lambda f: set(self.r[f]["Properties"]["Environment"]["Variables"])
+        self.assertLessEqual({"ATTRIBUTION_TABLE", "LOOKBACK_WINDOW", "LOOKBACK_WINDOWS", "USERNAME_ATTRIBUTE"}, env("TaggingFunction"))
+        self.assertLessEqual({"USER_POOL_ID", "ATTRIBUTION_TABLE", "CAMPAIGN_ATTRIBUTE"}, env("SyncFunction"))
+
+    def test_table(self):
+        p = self.r["AttributionTable"]["Properties"]
+        self.assertEqual(p["BillingMode"], "PAY_PER_REQUEST")
+        self.assertEqual(p["KeySchema"], [{"AttributeName": "username", "KeyType": "HASH"}])
+        self.assertEqual(p["TimeToLiveSpecification"], {"AttributeName": "expires_at", "Enabled": True})
+        self.assertEqual(p["StreamSpecification"]["StreamViewType"], "NEW_AND_OLD_IMAGES")
+        self.assertTrue(p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"])
+
+    def test_stream_mapping(self):
+        e = self.r["SyncFunction"]["Properties"]["Events"]["AttributionStream"]["Properties"]
+        self.assertEqual(e["StartingPosition"], "TRIM_HORIZON")
+        self.assertEqual(e["FunctionResponseTypes"], ["ReportBatchItemFailures"])
+        self.assertTrue(e["BisectBatchOnFunctionError"])
+        self.assertGreater(e["MaximumRetryAttempts"], 0)
+        self.assertGreater(e["MaximumRecordAgeInSeconds"], 0)
+        self.assertEqual(e["DestinationConfig"]["OnFailure"]["Type"], "SQS")
+        patterns = [f["Pattern"] for f in e["FilterCriteria"]["Filters"]]
+        import json
+        parsed = [json.loads(p) for p in patterns]
+        self.assertIn({"eventName": ["INSERT", "MODIFY"]}, parsed)
+        self.assertIn(
+            {"eventName": ["REMOVE"], "userIdentity": {"type": ["Service"], "principalId": ["dynamodb.amazonaws.com"]}},
+            parsed,
+        )
+
+    def test_pinpoint_may_invoke_tagging_only_from_the_applications_journeys(self):
+        p = self.r["PinpointInvokeTagging"]["Properties"]
+        self.assertEqual(p["Action"], "lambda:InvokeFunction")
+        self.assertEqual(
+            p["SourceArn"],
+            {"Sub": "arn:${AWS::Partition}:mobiletargeting:${AWS::Region}:${AWS::AccountId}:apps/${PinpointApplicationId}/journeys/*"},
+        )
+        self.assertEqual(p["SourceAccount"], {"Ref": "AWS::AccountId"})
+
+    def test_outputs_and_alarms(self):
+        self.assertLessEqual({"TaggingFunctionArn", "AttributionTableName", "SyncFailureQueueUrl"}, set(self.t["Outputs"]))
+        alarms = [n for n, r in self.r.items() if r["Type"] == "AWS::CloudWatch::Alarm"]
+        self.assertEqual(len(alarms), 3)
+
+
+if __name__ == "__main__":
+    unittest.main()
