@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# The README's main command: the local demo on embedded in-memory stores, no AWS account.
+# The README's main command: the local demo in the browser, on embedded in-memory stores,
+# with the real tagging and sync handlers and the npm package. No AWS account needed.
+#   scripts/demo.sh [--port N]     (default 8484; open the printed URL)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/bootstrap.sh demo
-exec cargo run --quiet --release -p journey-attribution-cli -- walkthrough "$@"
+bash scripts/build-npm.sh >/dev/null   # rebuilt only when core/ or wasm/ changed
+cargo build --quiet -p journey-attribution-cli
+exec target/debug/journey-attribution demo "$@"

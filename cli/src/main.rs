@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod demo;
+mod report;
 mod walkthrough;
 
 #[derive(Debug, Parser)]
@@ -15,14 +17,21 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The local demo in the browser: the real handlers on in-memory stores, no AWS account.
+    Demo(demo::Args),
     /// Walk through touch -> stamp -> expiry on in-memory stores, in the terminal.
     Walkthrough,
+    /// Per-campaign attributed events, conversions, revenue, cost and ROI from Pinpoint
+    /// event-stream exports.
+    Report(report::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => demo::run(args),
         Command::Walkthrough => walkthrough::run(),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,6 +11,7 @@ pub mod attribution;
 pub mod event;
 pub mod item;
 pub mod pinpoint;
+pub mod report;
 pub mod rfc3339;
 pub mod stamp;
 pub mod stream;

@@ -1,2 +1,17 @@
-//! The `tagging` and `sync` Lambda functions (filled in by the Lambda issue).
+//! The `tagging` and `sync` Lambda functions of journey-attribution.
+//!
+//! Layout (hexagonal): the handlers ([`tagging`], [`sync`]) take the event and the ports
+//! ([`ports`]); [`aws`] holds the DynamoDB and Cognito adapters, [`memory`] the in-memory
+//! ones (unit tests, the local demo). Every rule comes from `journey_attribution_core`.
+//! The binaries in `src/bin/` only wire these together ([`runtime`]).
+
 pub use journey_attribution_core as core;
+
+pub mod aws;
+pub mod memory;
+pub mod metrics;
+pub mod ports;
+pub mod retry;
+pub mod runtime;
+pub mod sync;
+pub mod tagging;

@@ -1,13 +1,353 @@
-//! WebAssembly bindings over `journey-attribution-core`. Every JS-facing type lives here.
+//! WebAssembly bindings over `journey-attribution-core` for the npm package
+//! `journey-attribution`.
+//!
+//! Every JS-facing type and conversion lives here; every rule (token format, expiry,
+//! stamping, Pinpoint's limits) stays in the core. Exports are camelCase; a malformed
+//! *argument* surfaces as a JS `Error` with a readable message, while a bad *token* is an
+//! ordinary outcome (`status: "invalid_token"`) because an app must never lose an event
+//! over it. The hand-written wrappers in `wasm/js/` build Amplify's `record` on these.
+//!
+//! The boundary is written with `js-sys` (`Reflect`, `Object::entries`) rather than
+//! `serde-wasm-bindgen`: the latter pulled in serde's error formatting and with it Rust's
+//! float printing, tripling the gzip size of the `.wasm` (figures in BENCHMARKS.md).
 
-use journey_attribution_core::Token;
+use journey_attribution_core::stamp::{stamp_event_with_decoded, stamp_event_with_value};
+use std::collections::BTreeMap;
+
+use journey_attribution_core::{AnalyticsEvent, Campaign, Token, Violation, validate_event};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-/// The label a `custom:campaign` value carries, or `undefined` when blank or unreadable.
-#[wasm_bindgen(js_name = tokenLabel)]
-pub fn token_label(token: &str) -> Option<String> {
-    Token::decode(token)
-        .ok()
-        .flatten()
-        .map(|t| t.label().to_owned())
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** An Amplify / Pinpoint analytics event. Extra fields (e.g. `immediate`) are kept as is. */
+export interface AnalyticsEvent {
+  name: string;
+  attributes?: Record<string, string>;
+  metrics?: Record<string, number>;
+  [extra: string]: unknown;
+}
+
+/** Why an event was or was not stamped (the core's `StampStatus`). */
+export type StampStatus =
+  | "stamped"
+  | "reserved_event"
+  | "no_attribution"
+  | "invalid_token"
+  | "expired"
+  | "app_attributed"
+  | "too_many_keys"
+  | "value_too_long";
+
+export interface StampResult<E extends AnalyticsEvent = AnalyticsEvent> {
+  /** A new event; the input is never mutated. */
+  event: E;
+  status: StampStatus;
+}
+
+/** A decoded `custom:campaign` value. Times are epoch milliseconds. */
+export type DecodedToken =
+  | {
+      legacy: false;
+      applicationId: string;
+      journeyId: string;
+      label: string;
+      touchedAt: number;
+      expiresAt: number;
+    }
+  | {
+      /** A bare label written before versioned tokens: no journey id, never expires. */
+      legacy: true;
+      applicationId: null;
+      journeyId: null;
+      label: string;
+      touchedAt: null;
+      expiresAt: null;
+    };
+
+/** What `encodeToken` takes: a `DecodedToken`, or the fields of a versioned one. */
+export type TokenInput =
+  | {
+      legacy?: false;
+      applicationId?: string;
+      journeyId: string;
+      label: string;
+      touchedAt: number;
+      /** Epoch milliseconds, a whole number of seconds (the token stores seconds). */
+      expiresAt: number;
+    }
+  | { legacy: true; label: string };
+
+/** One way an event breaks Pinpoint's limits. */
+export interface Violation {
+  field: string;
+  reason: string;
+}
+"#;
+
+fn error(context: &str, detail: impl std::fmt::Display) -> JsError {
+    JsError::new(&format!("journey-attribution: {context}: {detail}"))
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    // `Reflect.get` only fails on a non-object target, which every caller has ruled out.
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), JsError> {
+    Reflect::set(target, &JsValue::from_str(key), value)
+        .map(|_| ())
+        .map_err(|_| error("internal conversion", format_args!("cannot set `{key}`")))
+}
+
+fn is_absent(value: &JsValue) -> bool {
+    value.is_null() || value.is_undefined()
+}
+
+/// `[key, value]` pairs of a plain object field (`attributes`, `metrics`); absent is empty.
+fn entries(
+    event: &JsValue,
+    field: &str,
+    mut each: impl FnMut(String, JsValue) -> Result<(), JsError>,
+) -> Result<(), JsError> {
+    let value = get(event, field);
+    if is_absent(&value) {
+        return Ok(());
+    }
+    if !value.is_object() || Array::is_array(&value) {
+        return Err(error("invalid event", format_args!("{field} must be an object")));
+    }
+    for pair in Object::entries(value.unchecked_ref()).iter() {
+        let pair: Array = pair.unchecked_into();
+        let key = pair.get(0).as_string().unwrap_or_default();
+        each(key, pair.get(1))?;
+    }
+    Ok(())
+}
+
+fn read_event(event: &JsValue) -> Result<AnalyticsEvent, JsError> {
+    if !event.is_object() {
+        return Err(error(
+            "invalid event",
+            "expected an object { name, attributes?, metrics? }",
+        ));
+    }
+    let name = get(event, "name")
+        .as_string()
+        .ok_or_else(|| error("invalid event", "name must be a string"))?;
+    let mut attributes = BTreeMap::new();
+    entries(event, "attributes", |key, value| {
+        let value = value.as_string().ok_or_else(|| {
+            error("invalid event", format_args!("attributes.{key} must be a string"))
+        })?;
+        attributes.insert(key, value);
+        Ok(())
+    })?;
+    let mut metrics = BTreeMap::new();
+    entries(event, "metrics", |key, value| {
+        let value = value.as_f64().ok_or_else(|| {
+            error("invalid event", format_args!("metrics.{key} must be a number"))
+        })?;
+        metrics.insert(key, value);
+        Ok(())
+    })?;
+    Ok(AnalyticsEvent {
+        name,
+        attributes,
+        metrics,
+    })
+}
+
+fn attributes_to_js(attributes: &BTreeMap<String, String>) -> Result<JsValue, JsError> {
+    let out = Object::new();
+    for (key, value) in attributes {
+        set(&out, key, &JsValue::from_str(value))?;
+    }
+    Ok(out.into())
+}
+
+fn now_or(now_ms: Option<f64>) -> Result<i64, JsError> {
+    let now = now_ms.unwrap_or_else(js_sys::Date::now);
+    if !now.is_finite() {
+        return Err(error(
+            "invalid nowMs",
+            "expected a finite epoch-millisecond number",
+        ));
+    }
+    // Saturating float-to-int cast: far-future/past values clamp, they never wrap.
+    Ok(now as i64)
+}
+
+/// Stamps `event` and reports why; see `stampEvent`.
+///
+/// The token is the raw `custom:campaign` value: a string, or `null`/`undefined` for none.
+/// Anything else, or an unreadable string, is `status: "invalid_token"`, never an error.
+#[wasm_bindgen(js_name = stampEventDetailed, unchecked_return_type = "StampResult")]
+pub fn stamp_event_detailed(
+    #[wasm_bindgen(unchecked_param_type = "AnalyticsEvent")] event: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] token: JsValue,
+    #[wasm_bindgen(js_name = nowMs)] now_ms: Option<f64>,
+) -> Result<JsValue, JsError> {
+    let parsed = read_event(&event)?;
+    let now = now_or(now_ms)?;
+    let outcome = if is_absent(&token) {
+        stamp_event_with_value(&parsed, None, now)
+    } else if let Some(value) = token.as_string() {
+        stamp_event_with_value(&parsed, Some(&value), now)
+    } else {
+        // Not a string, so not a `custom:campaign` value: the core says what an unreadable
+        // token means (the event goes out unstamped as `invalid_token`).
+        stamp_event_with_decoded(&parsed, Err(()), now)
+    };
+    // A shallow copy keeps every field the core does not know (e.g. `immediate`); the
+    // attributes are always a fresh object, so the caller's event stays untouched.
+    let copy = Object::assign(&Object::new(), event.unchecked_ref());
+    if !is_absent(&get(&event, "attributes")) || !outcome.event.attributes.is_empty() {
+        set(
+            &copy,
+            "attributes",
+            &attributes_to_js(&outcome.event.attributes)?,
+        )?;
+    }
+    let result = Object::new();
+    set(&result, "event", &copy)?;
+    set(&result, "status", &JsValue::from_str(outcome.status.as_str()))?;
+    Ok(result.into())
+}
+
+/// Returns a new event carrying `campaign` (and `campaign_id`) when `token` is live.
+///
+/// Never mutates `event`, never throws on a bad token (the event comes back unstamped);
+/// throws an `Error` only when `event` is not an event object or `nowMs` is not finite.
+#[wasm_bindgen(js_name = stampEvent, unchecked_return_type = "AnalyticsEvent")]
+pub fn stamp_event(
+    #[wasm_bindgen(unchecked_param_type = "AnalyticsEvent")] event: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] token: JsValue,
+    #[wasm_bindgen(js_name = nowMs)] now_ms: Option<f64>,
+) -> Result<JsValue, JsError> {
+    Ok(get(&stamp_event_detailed(event, token, now_ms)?, "event"))
+}
+
+fn optional_str(value: Option<&str>) -> JsValue {
+    value.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+fn optional_ms(value: Option<i64>) -> JsValue {
+    // Epoch milliseconds are exact in an f64 for any date a token can carry.
+    value.map_or(JsValue::NULL, |ms| JsValue::from_f64(ms as f64))
+}
+
+/// Decodes a `custom:campaign` value; `null` when blank, an `Error` naming the problem
+/// when malformed.
+#[wasm_bindgen(js_name = decodeToken, unchecked_return_type = "DecodedToken | null")]
+pub fn decode_token(
+    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] token: JsValue,
+) -> Result<JsValue, JsError> {
+    if is_absent(&token) {
+        return Ok(JsValue::NULL);
+    }
+    let value = token
+        .as_string()
+        .ok_or_else(|| error("invalid token", "expected a string"))?;
+    let Some(decoded) = Token::decode(&value).map_err(|e| error("invalid token", e))? else {
+        return Ok(JsValue::NULL);
+    };
+    let campaign = decoded.campaign();
+    let out = Object::new();
+    set(&out, "legacy", &JsValue::from_bool(campaign.is_none()))?;
+    let application_id = campaign.map(|c| c.application_id.as_str());
+    set(&out, "applicationId", &optional_str(application_id))?;
+    set(&out, "journeyId", &optional_str(decoded.journey_id()))?;
+    set(&out, "label", &JsValue::from_str(decoded.label()))?;
+    let touched_at = campaign.map(|c| c.touched_at_ms);
+    set(&out, "touchedAt", &optional_ms(touched_at))?;
+    set(&out, "expiresAt", &optional_ms(decoded.expires_at_ms()))?;
+    Ok(out.into())
+}
+
+fn input_string(input: &JsValue, field: &str) -> Result<Option<String>, JsError> {
+    let value = get(input, field);
+    if is_absent(&value) {
+        return Ok(None);
+    }
+    value.as_string().map(Some).ok_or_else(|| {
+        error(
+            "invalid token input",
+            format_args!("{field} must be a string"),
+        )
+    })
+}
+
+fn input_integer(input: &JsValue, field: &str) -> Result<i64, JsError> {
+    match get(input, field).as_f64() {
+        Some(v) if v.is_finite() && v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_991.0 => {
+            Ok(v as i64)
+        }
+        _ => Err(error(
+            "invalid token input",
+            format_args!("{field} must be an integer (epoch milliseconds)"),
+        )),
+    }
+}
+
+fn required(value: Option<String>, field: &str) -> Result<String, JsError> {
+    value.ok_or_else(|| error("invalid token input", format_args!("{field} is required")))
+}
+
+/// Encodes a `custom:campaign` value from `decodeToken`'s shape (round-trips exactly).
+#[wasm_bindgen(js_name = encodeToken)]
+pub fn encode_token(
+    #[wasm_bindgen(unchecked_param_type = "TokenInput")] input: JsValue,
+) -> Result<String, JsError> {
+    if !input.is_object() {
+        return Err(error("invalid token input", "expected an object"));
+    }
+    let label = required(input_string(&input, "label")?, "label")?;
+    let token = if get(&input, "legacy").as_bool() == Some(true) {
+        Token::Legacy { label }
+    } else {
+        let expires_at_ms = input_integer(&input, "expiresAt")?;
+        if expires_at_ms % 1000 != 0 {
+            return Err(error(
+                "invalid token input",
+                "expiresAt must be whole seconds (the token stores epoch seconds)",
+            ));
+        }
+        Token::V1(Campaign {
+            application_id: input_string(&input, "applicationId")?.unwrap_or_default(),
+            journey_id: required(input_string(&input, "journeyId")?, "journeyId")?,
+            label,
+            touched_at_ms: input_integer(&input, "touchedAt")?,
+            expires_at_s: expires_at_ms / 1000,
+        })
+    };
+    let encoded = token.encode().map_err(|e| error("invalid token input", e))?;
+    // Only what reads back as the same token is one: e.g. an empty journey id, a blank
+    // label, or a legacy label that looks versioned would not.
+    match Token::decode(&encoded) {
+        Ok(Some(back)) if back == token => Ok(encoded),
+        Ok(_) => Err(error(
+            "invalid token input",
+            "it does not read back as the same token (blank or versioned-looking label?)",
+        )),
+        Err(e) => Err(error("invalid token input", e)),
+    }
+}
+
+fn violation_to_js(v: &Violation) -> Result<JsValue, JsError> {
+    let out = Object::new();
+    set(&out, "field", &JsValue::from_str(&v.field))?;
+    set(&out, "reason", &JsValue::from_str(&v.reason))?;
+    Ok(out.into())
+}
+
+/// Lists the ways `event` breaks Pinpoint's limits (empty when it is fine).
+#[wasm_bindgen(js_name = validateEvent, unchecked_return_type = "Violation[]")]
+pub fn validate(
+    #[wasm_bindgen(unchecked_param_type = "AnalyticsEvent")] event: JsValue,
+) -> Result<Array, JsError> {
+    validate_event(&read_event(&event)?)
+        .iter()
+        .map(violation_to_js)
+        .collect()
 }

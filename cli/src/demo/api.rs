@@ -1,0 +1,185 @@
+//! The demo's HTTP API and static files.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::{Mutex, MutexGuard};
+
+use super::world::{JourneyRequest, RecordRequest, ReportRequest, World};
+
+#[derive(Debug)]
+struct App {
+    world: Mutex<World>,
+    web_dir: PathBuf,
+    npm_dir: PathBuf,
+}
+
+type Shared = State<Arc<App>>;
+
+impl App {
+    fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs one of the handlers' futures to completion on this worker thread. The
+    /// handlers' futures are not `Send` (they borrow the stores across awaits), which is
+    /// fine in Lambda's single-invocation runtime and here, one request at a time.
+    fn with_world<T>(&self, f: impl AsyncFnOnce(&mut World) -> T) -> T {
+        tokio::task::block_in_place(|| {
+            let mut world = self.world();
+            tokio::runtime::Handle::current().block_on(f(&mut world))
+        })
+    }
+}
+
+pub fn router(web_dir: PathBuf, npm_dir: PathBuf) -> Router {
+    let app = Arc::new(App {
+        world: Mutex::new(World::new()),
+        web_dir,
+        npm_dir,
+    });
+    Router::new()
+        .route("/api/state", get(state))
+        .route("/api/journey", post(journey))
+        .route("/api/clock", post(clock))
+        .route("/api/ttl-sweep", post(ttl_sweep))
+        .route("/api/session", get(session))
+        .route("/api/events", post(record).get(events))
+        .route("/api/report", post(report))
+        .route("/api/reset", post(reset))
+        .fallback(get(static_file))
+        .with_state(app)
+}
+
+async fn state(State(app): Shared) -> Json<Value> {
+    Json(app.world().state())
+}
+
+async fn journey(State(app): Shared, Json(req): Json<JourneyRequest>) -> Response {
+    if req.usernames.is_empty() {
+        return bad_request("usernames: pick at least one user");
+    }
+    let body = app.with_world(async |world| {
+        let step = world.journey(&req).await;
+        json!({"step": step, "state": world.state()})
+    });
+    Json(body).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct Advance {
+    advance_ms: i64,
+}
+
+async fn clock(State(app): Shared, Json(req): Json<Advance>) -> Json<Value> {
+    let mut world = app.world();
+    world.advance(req.advance_ms);
+    Json(world.state())
+}
+
+async fn ttl_sweep(State(app): Shared) -> Json<Value> {
+    Json(app.with_world(async |world| {
+        let step = world.sweep_ttl().await;
+        json!({"step": step, "state": world.state()})
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct SessionQuery {
+    username: String,
+}
+
+/// A stand-in for Amplify's `fetchAuthSession()`: the ID token's payload carries
+/// `custom:campaign` as Cognito would put it there (when the app client may read it).
+async fn session(State(app): Shared, Query(q): Query<SessionQuery>) -> Json<Value> {
+    let world = app.world();
+    let mut payload = json!({"cognito:username": q.username, "token_use": "id"});
+    if let Some(v) = world.campaign_attribute(&q.username) {
+        payload["custom:campaign"] = Value::String(v);
+    }
+    Json(json!({"now_ms": world.now_ms, "tokens": {"idToken": {"payload": payload}}}))
+}
+
+async fn record(State(app): Shared, Json(req): Json<RecordRequest>) -> Json<Value> {
+    Json(app.world().record(&req))
+}
+
+async fn events(State(app): Shared) -> Response {
+    let body = app.world().events().join("\n");
+    ([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response()
+}
+
+async fn report(State(app): Shared, Json(req): Json<ReportRequest>) -> Response {
+    match app.world().report(req) {
+        Ok(r) => Json(r).into_response(),
+        Err(e) => bad_request(&e.to_string()),
+    }
+}
+
+async fn reset(State(app): Shared) -> Json<Value> {
+    let mut world = app.world();
+    *world = World::new();
+    Json(world.state())
+}
+
+fn bad_request(message: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({"error": message}))).into_response()
+}
+
+/// `/pkg/...` from the npm package, everything else from the page's folder.
+async fn static_file(State(app): Shared, uri: axum::http::Uri) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    let (root, rel) = match path.strip_prefix("pkg/") {
+        Some(rest) => (&app.npm_dir, rest),
+        None if path.is_empty() => (&app.web_dir, "index.html"),
+        None => (&app.web_dir, path),
+    };
+    let Some(file) = safe_join(root, rel) else {
+        return (StatusCode::BAD_REQUEST, "bad path").into_response();
+    };
+    match tokio::fs::read(&file).await {
+        Ok(bytes) => ([(header::CONTENT_TYPE, content_type(&file))], bytes).into_response(),
+        Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+/// Joins without letting `..` escape the root.
+fn safe_join(root: &Path, rel: &str) -> Option<PathBuf> {
+    let rel = Path::new(rel);
+    rel.components()
+        .all(|c| matches!(c, Component::Normal(_)))
+        .then(|| root.join(rel))
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        Some("wasm") => "application/wasm",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_cannot_escape_the_root() {
+        let root = Path::new("/srv");
+        assert_eq!(safe_join(root, "a/b.js"), Some(PathBuf::from("/srv/a/b.js")));
+        assert_eq!(safe_join(root, "../etc/passwd"), None);
+        assert_eq!(safe_join(root, "/etc/passwd"), None);
+    }
+}

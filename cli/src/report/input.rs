@@ -1,0 +1,425 @@
+//! Finding the export files and aggregating them on every core.
+//!
+//! Reader threads cut the (decompressed) bytes into chunks of whole lines; worker threads
+//! each own a partial [`Aggregator`] and the partials are merged at the end.
+
+use std::error::Error;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
+
+use flate2::read::MultiGzDecoder;
+use indicatif::{ProgressBar, ProgressStyle};
+use journey_attribution_core::report::{Aggregator, ReportOptions};
+
+const CHUNK_BYTES: usize = 4 << 20;
+
+/// The files under `paths`: files as given, directories recursively (sorted, hidden entries
+/// skipped).
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Box<dyn Error>> {
+    let mut files = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if meta.is_dir() {
+            walk(path, &mut files)?;
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Box<dyn Error>> {
+    let mut entries = std::fs::read_dir(dir)
+        .and_then(|rd| rd.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let meta = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if meta.is_dir() {
+            walk(&path, files)?;
+        } else if meta.is_file() {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// A malformed line, where it is and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Skip {
+    file_index: usize,
+    line: u64,
+    file: String,
+    reason: String,
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.reason)
+    }
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub aggregator: Aggregator,
+    /// The first malformed lines in input order (at most a few).
+    pub skips: Vec<Skip>,
+}
+
+struct Chunk {
+    file_index: usize,
+    first_line: u64,
+    data: Vec<u8>,
+}
+
+const KEPT_SKIPS: usize = 16;
+
+/// Keeps the `KEPT_SKIPS` earliest skips.
+fn keep_skip(skips: &mut Vec<Skip>, skip: Skip) {
+    skips.push(skip);
+    if skips.len() > 4 * KEPT_SKIPS {
+        skips.sort();
+        skips.truncate(KEPT_SKIPS);
+    }
+}
+
+pub fn aggregate(
+    files: &[PathBuf],
+    options: ReportOptions,
+    threads: usize,
+    strict: bool,
+) -> Result<Outcome, Box<dyn Error>> {
+    aggregate_in_chunks(files, options, threads, strict, CHUNK_BYTES)
+}
+
+fn aggregate_in_chunks(
+    files: &[PathBuf],
+    options: ReportOptions,
+    threads: usize,
+    strict: bool,
+    chunk_bytes: usize,
+) -> Result<Outcome, Box<dyn Error>> {
+    let total_bytes: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    let progress = if io::stderr().is_terminal() {
+        let bar = ProgressBar::new(total_bytes);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+            )
+            .map_err(|e| e.to_string())?,
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+
+    let gzip = files.iter().any(|f| is_gzip(f));
+    let readers = if gzip { threads.min(files.len()) } else { 1 }.max(1);
+    let stop = AtomicBool::new(false);
+    let next_file = AtomicUsize::new(0);
+    let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(threads * 2);
+    let work_rx = Mutex::new(work_rx);
+    let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+    let free_rx = Mutex::new(free_rx);
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+
+    let result = std::thread::scope(|s| {
+        let mut reader_handles = Vec::new();
+        for _ in 0..readers {
+            let work_tx = work_tx.clone();
+            let (next_file, stop, free_rx, progress) = (&next_file, &stop, &free_rx, &progress);
+            reader_handles.push(s.spawn(move || -> Result<(), String> {
+                loop {
+                    let i = next_file.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = files.get(i) else {
+                        return Ok(());
+                    };
+                    read_file(i, path, chunk_bytes, &work_tx, free_rx, progress, stop)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                }
+            }));
+        }
+        drop(work_tx);
+
+        let mut worker_handles = Vec::new();
+        for _ in 0..threads {
+            let (work_rx, free_tx, stop, names) = (&work_rx, free_tx.clone(), &stop, &names);
+            let options = options.clone();
+            worker_handles.push(s.spawn(move || {
+                let mut agg = Aggregator::new(options);
+                let mut skips = Vec::new();
+                loop {
+                    let next = work_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok(chunk)) = next else { break };
+                    if !stop.load(Ordering::Relaxed) {
+                        let before = skips.len();
+                        process(&mut agg, &chunk, &names[chunk.file_index], &mut skips);
+                        if strict && skips.len() > before {
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                    }
+                    let _ = free_tx.send(chunk.data);
+                }
+                (agg, skips)
+            }));
+        }
+
+        let mut errors = Vec::new();
+        for h in reader_handles {
+            match h.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => errors.push(e),
+                Err(_) => errors.push("a reader thread panicked".to_owned()),
+            }
+        }
+        let mut total = Aggregator::new(options.clone());
+        let mut skips = Vec::new();
+        for h in worker_handles {
+            match h.join() {
+                Ok((agg, s)) => {
+                    total.merge(agg);
+                    skips.extend(s);
+                }
+                Err(_) => errors.push("a worker thread panicked".to_owned()),
+            }
+        }
+        if let Some(e) = errors.into_iter().next() {
+            return Err(e);
+        }
+        skips.sort();
+        skips.truncate(KEPT_SKIPS);
+        Ok(Outcome {
+            aggregator: total,
+            skips,
+        })
+    });
+    progress.finish_and_clear();
+    Ok(result?)
+}
+
+fn is_gzip(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+}
+
+fn read_file(
+    file_index: usize,
+    path: &Path,
+    chunk_bytes: usize,
+    work: &mpsc::SyncSender<Chunk>,
+    free: &Mutex<mpsc::Receiver<Vec<u8>>>,
+    progress: &ProgressBar,
+    stop: &AtomicBool,
+) -> io::Result<()> {
+    let file = progress.wrap_read(File::open(path)?);
+    let mut reader: Box<dyn Read> = if is_gzip(path) {
+        Box::new(MultiGzDecoder::new(io::BufReader::with_capacity(1 << 16, file)))
+    } else {
+        Box::new(file)
+    };
+    let mut line = 1u64;
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let mut buf = free
+            .lock()
+            .ok()
+            .and_then(|rx| rx.try_recv().ok())
+            .unwrap_or_default();
+        buf.clear();
+        buf.reserve(chunk_bytes + carry.len());
+        buf.append(&mut carry);
+        let eof = fill(&mut reader, &mut buf, chunk_bytes)?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        if !eof {
+            match buf.iter().rposition(|&b| b == b'\n') {
+                Some(end) => carry.extend_from_slice(&buf[end + 1..]),
+                // One line longer than a chunk: keep reading it.
+                None => {
+                    carry = buf;
+                    continue;
+                }
+            }
+            let end = buf.len() - carry.len();
+            buf.truncate(end);
+        }
+        let newlines = buf.iter().filter(|&&b| b == b'\n').count() as u64;
+        let chunk = Chunk {
+            file_index,
+            first_line: line,
+            data: buf,
+        };
+        line += newlines;
+        if work.send(chunk).is_err() {
+            return Ok(());
+        }
+        if eof {
+            return Ok(());
+        }
+    }
+}
+
+/// Reads until `buf` grew by `want` bytes or the input ended; `true` at the end.
+fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
+    let target = buf.len() + want;
+    let mut tmp_end = buf.len();
+    buf.resize(target, 0);
+    while tmp_end < target {
+        match reader.read(&mut buf[tmp_end..]) {
+            Ok(0) => {
+                buf.truncate(tmp_end);
+                return Ok(true);
+            }
+            Ok(n) => tmp_end += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                buf.truncate(tmp_end);
+                return Err(e);
+            }
+        }
+    }
+    Ok(false)
+}
+
+fn process(agg: &mut Aggregator, chunk: &Chunk, file: &str, skips: &mut Vec<Skip>) {
+    let mut skip = |n: u64, reason: String| {
+        keep_skip(
+            skips,
+            Skip {
+                file_index: chunk.file_index,
+                line: chunk.first_line + n - 1,
+                file: file.to_owned(),
+                reason,
+            },
+        )
+    };
+    match std::str::from_utf8(&chunk.data) {
+        Ok(text) => agg.push_text(text, |n, e| skip(n, e.reason)),
+        Err(_) => {
+            // Rare: decode line by line so one bad line does not cost the chunk.
+            let mut lines = chunk.data.split(|&b| b == b'\n').peekable();
+            let mut n = 0;
+            while let Some(bytes) = lines.next() {
+                if bytes.is_empty() && lines.peek().is_none() {
+                    break;
+                }
+                n += 1;
+                match std::str::from_utf8(bytes) {
+                    Ok(line) => {
+                        if let Err(e) = agg.push_line(line) {
+                            skip(n, e.reason);
+                        }
+                    }
+                    Err(e) => {
+                        agg.skip_line();
+                        skip(n, format!("not UTF-8 ({e})"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::io::Write as _;
+
+    use journey_attribution_core::report::Report;
+
+    use super::*;
+
+    const STREAM: &str = include_str!("../../../core/tests/fixtures/report/stream.jsonl");
+
+    fn report(outcome: Outcome) -> Report {
+        outcome.aggregator.finish(&[]).unwrap()
+    }
+
+    /// Tiny chunks (smaller than a line), several threads and gzip give the same report
+    /// and the same line numbers as reading the file whole.
+    #[test]
+    fn chunking_threads_and_gzip_do_not_change_the_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("a.jsonl");
+        std::fs::write(&plain, STREAM.repeat(3)).unwrap();
+        let gz = dir.path().join("b.jsonl.gz");
+        let mut enc = flate2::write::GzEncoder::new(
+            File::create(&gz).unwrap(),
+            flate2::Compression::fast(),
+        );
+        enc.write_all(STREAM.repeat(3).as_bytes()).unwrap();
+        enc.finish().unwrap();
+        let options = ReportOptions {
+            goals: vec!["purchase".into()],
+            revenue_metric: Some("revenue".into()),
+        };
+
+        let whole = aggregate_in_chunks(std::slice::from_ref(&plain), options.clone(), 1, false, 1 << 20).unwrap();
+        let lines: Vec<u64> = whole.skips.iter().map(|s| s.line).collect();
+        assert_eq!(lines, [11, 26, 41]);
+        let whole = report(whole);
+        for (threads, chunk) in [(1, 7), (3, 300), (4, 1000)] {
+            for file in [&plain, &gz] {
+                let got = aggregate_in_chunks(std::slice::from_ref(file), options.clone(), threads, false, chunk).unwrap();
+                let lines: Vec<u64> = got.skips.iter().map(|s| s.line).collect();
+                assert_eq!(lines, [11, 26, 41], "threads {threads}, chunk {chunk}, {file:?}");
+                assert_eq!(report(got), whole, "threads {threads}, chunk {chunk}, {file:?}");
+            }
+        }
+        let both = report(aggregate_in_chunks(&[plain, gz], options, 2, false, 500).unwrap());
+        assert_eq!(both.events, 2 * whole.events);
+        assert_eq!(both.campaigns[0].attributed_events, 2 * whole.campaigns[0].attributed_events);
+        assert_eq!(both.campaigns[0].converted_users, whole.campaigns[0].converted_users);
+    }
+
+    #[test]
+    fn invalid_utf8_costs_one_line_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.jsonl");
+        let mut bytes = STREAM.as_bytes().to_vec();
+        bytes.extend_from_slice(b"{\"event_type\":\"\xff\"}\n");
+        bytes.extend_from_slice(STREAM.as_bytes());
+        std::fs::write(&path, bytes).unwrap();
+        let got = aggregate(&[path], ReportOptions::default(), 2, false).unwrap();
+        let lines: Vec<(u64, bool)> = got
+            .skips
+            .iter()
+            .map(|s| (s.line, s.reason.starts_with("not UTF-8")))
+            .collect();
+        assert_eq!(lines, [(11, false), (16, true), (27, false)]);
+        let r = report(got);
+        assert_eq!((r.lines, r.skipped_lines, r.events), (29, 3, 26));
+    }
+
+    #[test]
+    fn directories_are_read_recursively_skipping_hidden_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("2024/05/01")).unwrap();
+        std::fs::create_dir_all(dir.path().join(".cache")).unwrap();
+        for f in ["2024/05/01/b", "2024/05/01/a.gz", "top.jsonl", ".cache/x", ".hidden"] {
+            std::fs::write(dir.path().join(f), "").unwrap();
+        }
+        let files = discover(&[dir.path().to_path_buf()]).unwrap();
+        let rel: Vec<String> = files
+            .iter()
+            .map(|f| f.strip_prefix(dir.path()).unwrap().display().to_string())
+            .collect();
+        assert_eq!(rel, ["2024/05/01/a.gz", "2024/05/01/b", "top.jsonl"]);
+        assert!(discover(&[dir.path().join("missing")]).is_err());
+    }
+}

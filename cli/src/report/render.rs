@@ -1,0 +1,170 @@
+//! The table and CSV renderings of a report.
+
+use std::error::Error;
+use std::io::Write;
+
+use journey_attribution_core::report::{CampaignReport, Report};
+
+/// `1234.5` -> `1,234.50`.
+pub fn money(x: f64) -> String {
+    let s = format!("{:.2}", x.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if x < 0.0 && s != "0.00" { "-" } else { "" };
+    format!("{sign}{grouped}.{frac}")
+}
+
+/// `0.105` -> `+10.5%`.
+pub fn percent(x: f64) -> String {
+    format!("{:+.1}%", x * 100.0)
+}
+
+fn opt(x: Option<f64>, f: fn(f64) -> String) -> String {
+    x.map_or_else(|| "-".to_owned(), f)
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(max - 1).collect();
+        out.push('…');
+        out
+    }
+}
+
+pub fn table(report: &Report, out: &mut dyn Write) -> Result<(), Box<dyn Error>> {
+    let header = [
+        "CAMPAIGN",
+        "JOURNEY ID",
+        "EVENTS",
+        "CONVERTED",
+        "REVENUE",
+        "COST",
+        "ROI",
+    ];
+    let rows: Vec<[String; 7]> = report
+        .campaigns
+        .iter()
+        .map(|c| {
+            [
+                clip(&c.campaign, 40),
+                clip(c.campaign_id.as_deref().unwrap_or("-"), 36),
+                c.attributed_events.to_string(),
+                c.converted_users.to_string(),
+                opt(c.revenue, money),
+                opt(c.cost, money),
+                opt(c.roi, percent),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 7]| {
+        let mut s = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            let pad = " ".repeat(w - cell.chars().count());
+            if i < 2 {
+                s.push_str(&format!("{cell}{pad}  "));
+            } else {
+                s.push_str(&format!("{pad}{cell}  "));
+            }
+        }
+        s.trim_end().to_owned()
+    };
+    writeln!(out, "{}", line(header))?;
+    for row in &rows {
+        writeln!(out, "{}", line(row.each_ref().map(String::as_str)))?;
+    }
+    if report.campaigns.is_empty() {
+        writeln!(out, "(no attributed events)")?;
+    }
+    writeln!(out)?;
+    for c in &report.campaigns {
+        if !c.events_by_type.is_empty() {
+            writeln!(out, "{}: {}", name(c), by_type(c, ", "))?;
+        }
+    }
+    writeln!(
+        out,
+        "{} lines, {} events, {} custom, {} attributed; goal: {}; revenue metric: {}; skipped lines: {}",
+        report.lines,
+        report.events,
+        report.custom_events,
+        report.attributed_events,
+        if report.goals.is_empty() { "any attributed event".to_owned() } else { report.goals.join(", ") },
+        report.revenue_metric.as_deref().unwrap_or("none"),
+        report.skipped_lines,
+    )?;
+    Ok(())
+}
+
+fn name(c: &CampaignReport) -> String {
+    match &c.campaign_id {
+        Some(id) if *id != c.campaign => format!("{} ({id})", c.campaign),
+        _ => c.campaign.clone(),
+    }
+}
+
+fn by_type(c: &CampaignReport, sep: &str) -> String {
+    c.events_by_type
+        .iter()
+        .map(|(t, n)| format!("{t} {n}"))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// One row per campaign; `events_by_type` is a JSON object in one field.
+pub fn csv(report: &Report, out: &mut dyn Write) -> Result<(), Box<dyn Error>> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "campaign",
+        "campaign_id",
+        "attributed_events",
+        "converted_users",
+        "revenue",
+        "cost",
+        "roi",
+        "events_by_type",
+    ])?;
+    let num = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    for c in &report.campaigns {
+        w.write_record([
+            c.campaign.clone(),
+            c.campaign_id.clone().unwrap_or_default(),
+            c.attributed_events.to_string(),
+            c.converted_users.to_string(),
+            num(c.revenue),
+            num(c.cost),
+            num(c.roi),
+            serde_json::to_string(&c.events_by_type)?,
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_percent() {
+        assert_eq!(money(1234567.891), "1,234,567.89");
+        assert_eq!(money(0.0), "0.00");
+        assert_eq!(money(-1500.0), "-1,500.00");
+        assert_eq!(money(999.999), "1,000.00");
+        assert_eq!(percent(0.105), "+10.5%");
+        assert_eq!(percent(-1.0), "-100.0%");
+    }
+}

@@ -1,0 +1,314 @@
+//! The mergeable partial aggregate behind the report.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::Hash;
+
+use super::record::Record;
+use super::{CampaignReport, Cost, Report, ReportError, ReportOptions, SkippedLine};
+use crate::event::is_reserved_event_type;
+
+/// Partial report over the lines pushed so far. Build one per thread and [`merge`] them:
+/// the result does not depend on how the input was split.
+///
+/// [`merge`]: Aggregator::merge
+#[derive(Debug, Clone)]
+pub struct Aggregator {
+    options: ReportOptions,
+    /// Grouped by journey id.
+    by_id: HashMap<String, CampaignAgg>,
+    /// Events stamped with a label but no journey id, grouped by label.
+    by_label: HashMap<String, CampaignAgg>,
+    lines: u64,
+    skipped_lines: u64,
+    events: u64,
+    custom_events: u64,
+    attributed_events: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+struct CampaignAgg {
+    labels: HashMap<String, u64>,
+    attributed_events: u64,
+    events_by_type: HashMap<String, u64>,
+    converted: HashSet<String>,
+    revenue: f64,
+}
+
+impl CampaignAgg {
+    fn merge(&mut self, other: CampaignAgg) {
+        for (label, n) in other.labels {
+            *self.labels.entry(label).or_default() += n;
+        }
+        self.attributed_events += other.attributed_events;
+        for (t, n) in other.events_by_type {
+            *self.events_by_type.entry(t).or_default() += n;
+        }
+        self.converted.extend(other.converted);
+        self.revenue += other.revenue;
+    }
+
+    /// The most frequent label; ties go to the smallest, so the choice is deterministic.
+    fn label(&self) -> String {
+        self.labels
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+            .map(|(l, _)| l.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// `map[key]`, inserting a default first; allocates the key only when it is new.
+fn slot<'m, V: Default>(map: &'m mut HashMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
+}
+
+fn bump(map: &mut HashMap<String, u64>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.to_owned(), 1);
+        }
+    }
+}
+
+fn merge_maps<K: Eq + Hash>(
+    into: &mut HashMap<K, CampaignAgg>,
+    from: HashMap<K, CampaignAgg>,
+) {
+    for (k, agg) in from {
+        into.entry(k).or_default().merge(agg);
+    }
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+impl Aggregator {
+    pub fn new(options: ReportOptions) -> Self {
+        Aggregator {
+            options,
+            by_id: HashMap::new(),
+            by_label: HashMap::new(),
+            lines: 0,
+            skipped_lines: 0,
+            events: 0,
+            custom_events: 0,
+            attributed_events: 0,
+        }
+    }
+
+    pub fn options(&self) -> &ReportOptions {
+        &self.options
+    }
+
+    /// Adds one line of an event-stream export. Blank lines are ignored. A line may hold
+    /// several records written back to back (`{...}{...}`, as Firehose does without a
+    /// delimiter); either all of them count or, when any is malformed, none does and the
+    /// line is counted in `skipped_lines`.
+    pub fn push_line(&mut self, line: &str) -> Result<(), SkippedLine> {
+        let line = line.trim_end_matches(['\n', '\r']);
+        if line.trim_start().is_empty() {
+            return Ok(());
+        }
+        self.lines += 1;
+        let mut stream = serde_json::Deserializer::from_str(line).into_iter::<Record<'_>>();
+        let first = stream.next();
+        let result = match (first, stream.next()) {
+            (Some(Ok(record)), None) => {
+                self.apply(record);
+                Ok(())
+            }
+            (Some(Ok(first)), Some(second)) => {
+                let mut records = vec![first];
+                second
+                    .and_then(|r| {
+                        records.push(r);
+                        stream.try_for_each(|r| r.map(|r| records.push(r)))
+                    })
+                    .map(|()| records.into_iter().for_each(|r| self.apply(r)))
+            }
+            (Some(Err(e)), _) => Err(e),
+            (None, _) => Ok(()),
+        };
+        result.map_err(|e| {
+            self.skipped_lines += 1;
+            // serde_json says "at line 1 column N": the line is ours to number.
+            let message = e.to_string();
+            let message = message
+                .rsplit_once(" at line ")
+                .map_or(message.as_str(), |(m, _)| m);
+            SkippedLine {
+                reason: format!("{message} (column {})", e.column()),
+            }
+        })
+    }
+
+    /// Adds every line of `text` (a whole file or a chunk ending at a line boundary);
+    /// `on_skip` gets the 1-based line number within `text` of each malformed line.
+    pub fn push_text(&mut self, text: &str, mut on_skip: impl FnMut(u64, SkippedLine)) {
+        for (i, line) in text.lines().enumerate() {
+            if let Err(e) = self.push_line(line) {
+                on_skip(i as u64 + 1, e);
+            }
+        }
+    }
+
+    /// Counts a line the caller could not even decode (e.g. invalid UTF-8).
+    pub fn skip_line(&mut self) {
+        self.lines += 1;
+        self.skipped_lines += 1;
+    }
+
+    fn apply(&mut self, record: Record<'_>) {
+        self.events += 1;
+        let event_type = record.event_type.as_ref();
+        if is_reserved_event_type(event_type) {
+            return;
+        }
+        self.custom_events += 1;
+        let Some(attributes) = record.attributes else {
+            return;
+        };
+        let Some(label) = attributes.campaign.filter(|l| !l.is_empty()) else {
+            return;
+        };
+        self.attributed_events += 1;
+        let agg = match attributes.campaign_id.filter(|id| !id.is_empty()) {
+            Some(id) => slot(&mut self.by_id, &id),
+            None => slot(&mut self.by_label, &label),
+        };
+        agg.attributed_events += 1;
+        bump(&mut agg.labels, &label);
+        bump(&mut agg.events_by_type, event_type);
+        let goals = &self.options.goals;
+        if !goals.is_empty() && !goals.iter().any(|g| g == event_type) {
+            return;
+        }
+        if let Some(client_id) = record.client.and_then(|c| c.client_id) {
+            if !agg.converted.contains(client_id.as_ref()) {
+                agg.converted.insert(client_id.into_owned());
+            }
+        }
+        if let (Some(metric), Some(metrics)) = (&self.options.revenue_metric, &record.metrics) {
+            if let Some(value) = metrics.get(metric) {
+                agg.revenue += value;
+            }
+        }
+    }
+
+    /// Folds `other` (built with the same options) into `self`.
+    pub fn merge(&mut self, other: Aggregator) {
+        debug_assert_eq!(self.options, other.options, "merging different reports");
+        merge_maps(&mut self.by_id, other.by_id);
+        merge_maps(&mut self.by_label, other.by_label);
+        self.lines += other.lines;
+        self.skipped_lines += other.skipped_lines;
+        self.events += other.events;
+        self.custom_events += other.custom_events;
+        self.attributed_events += other.attributed_events;
+    }
+
+    /// The report, with `costs` matched to campaigns: by journey id first, else by label.
+    /// Several rows for one campaign add up; a row matching no campaign becomes a campaign
+    /// with no events (its money was spent all the same).
+    pub fn finish(self, costs: &[Cost]) -> Result<Report, ReportError> {
+        let has_revenue = self.options.revenue_metric.is_some();
+        let mut campaigns: Vec<CampaignReport> = Vec::new();
+        let to_row = |id: Option<String>, agg: CampaignAgg| CampaignReport {
+            campaign: agg.label(),
+            campaign_id: id,
+            attributed_events: agg.attributed_events,
+            events_by_type: agg.events_by_type.into_iter().collect::<BTreeMap<_, _>>(),
+            converted_users: agg.converted.len() as u64,
+            revenue: has_revenue.then_some(round6(agg.revenue)),
+            cost: None,
+            roi: None,
+        };
+        campaigns.extend(self.by_id.into_iter().map(|(id, agg)| to_row(Some(id), agg)));
+        campaigns.extend(self.by_label.into_values().map(|agg| to_row(None, agg)));
+        // Deterministic order before matching costs, so "no match" rows land predictably.
+        campaigns.sort_by(|a, b| {
+            (&a.campaign, &a.campaign_id).cmp(&(&b.campaign, &b.campaign_id))
+        });
+
+        for cost in costs {
+            if !cost.cost.is_finite() || cost.cost < 0.0 {
+                return Err(ReportError::InvalidCost {
+                    campaign: cost.campaign.clone(),
+                    cost: cost.cost,
+                });
+            }
+            let by_id = campaigns
+                .iter()
+                .position(|c| c.campaign_id.as_deref() == Some(cost.campaign.as_str()));
+            let index = match by_id {
+                Some(i) => i,
+                None => {
+                    let by_label: Vec<usize> = campaigns
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| c.campaign == cost.campaign)
+                        .map(|(i, _)| i)
+                        .collect();
+                    match by_label.as_slice() {
+                        [i] => *i,
+                        [] => {
+                            campaigns.push(CampaignReport {
+                                campaign: cost.campaign.clone(),
+                                campaign_id: None,
+                                attributed_events: 0,
+                                events_by_type: BTreeMap::new(),
+                                converted_users: 0,
+                                revenue: has_revenue.then_some(0.0),
+                                cost: None,
+                                roi: None,
+                            });
+                            campaigns.len() - 1
+                        }
+                        several => {
+                            let ids: Vec<&str> = several
+                                .iter()
+                                .map(|&i| campaigns[i].campaign_id.as_deref().unwrap_or("-"))
+                                .collect();
+                            return Err(ReportError::AmbiguousCost {
+                                campaign: cost.campaign.clone(),
+                                journey_ids: ids.join(", "),
+                            });
+                        }
+                    }
+                }
+            };
+            let c = &mut campaigns[index];
+            c.cost = Some(c.cost.unwrap_or(0.0) + cost.cost);
+        }
+
+        for c in &mut campaigns {
+            c.roi = match (c.revenue, c.cost) {
+                (Some(revenue), Some(cost)) if cost > 0.0 => Some((revenue - cost) / cost),
+                _ => None,
+            };
+        }
+        campaigns.sort_by(|a, b| {
+            let rev = |c: &CampaignReport| c.revenue.unwrap_or(0.0);
+            rev(b)
+                .total_cmp(&rev(a))
+                .then(b.attributed_events.cmp(&a.attributed_events))
+                .then_with(|| (&a.campaign, &a.campaign_id).cmp(&(&b.campaign, &b.campaign_id)))
+        });
+
+        Ok(Report {
+            campaigns,
+            skipped_lines: self.skipped_lines,
+            lines: self.lines,
+            events: self.events,
+            custom_events: self.custom_events,
+            attributed_events: self.attributed_events,
+            goals: self.options.goals,
+            revenue_metric: self.options.revenue_metric,
+        })
+    }
+}

@@ -1,0 +1,115 @@
+//! The ROI report: Pinpoint event-stream lines in, per-campaign attributed events,
+//! conversions, revenue, cost and ROI out.
+//!
+//! Pure and streaming: feed lines to an [`Aggregator`] (memory grows with campaigns, event
+//! types and distinct converted users, never with events), [`Aggregator::merge`] partial
+//! aggregates built in parallel, then [`Aggregator::finish`] with the marketer's costs.
+//!
+//! ```
+//! use journey_attribution_core::report::{Aggregator, Cost, ReportOptions};
+//!
+//! let mut agg = Aggregator::new(ReportOptions {
+//!     goals: vec!["purchase".into()],
+//!     revenue_metric: Some("revenue".into()),
+//! });
+//! agg.push_line(r#"{"event_type":"purchase","client":{"client_id":"c1"},
+//!     "attributes":{"campaign":"Spring","campaign_id":"j-1"},"metrics":{"revenue":30}}"#)
+//!     .expect("a valid record");
+//! let report = agg
+//!     .finish(&[Cost { campaign: "Spring".into(), cost: 20.0 }])
+//!     .expect("costs match");
+//! assert_eq!(report.campaigns[0].roi, Some(0.5));
+//! ```
+//!
+//! Attributed = a custom event (type not starting with `_`) whose attributes carry a
+//! non-empty `campaign` (the label stamping adds). Campaigns are grouped by `campaign_id`
+//! (the journey id) when present, else by label.
+
+mod aggregate;
+pub mod record;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use aggregate::Aggregator;
+
+/// What counts as a conversion and what is revenue.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportOptions {
+    /// Goal event types; empty means every attributed custom event is a goal.
+    #[serde(default)]
+    pub goals: Vec<String>,
+    /// The metric summed over attributed goal events as revenue; `None`: revenue unknown.
+    #[serde(default)]
+    pub revenue_metric: Option<String>,
+}
+
+/// One row of the marketer's costs: `campaign` is a label or a journey id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cost {
+    pub campaign: String,
+    pub cost: f64,
+}
+
+/// The report, as `journey-attribution report --format json` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Highest revenue first, then most attributed events, then by label and id.
+    pub campaigns: Vec<CampaignReport>,
+    /// Non-blank lines that were not Pinpoint event records.
+    pub skipped_lines: u64,
+    /// Non-blank lines read.
+    pub lines: u64,
+    /// Records read (a line may hold several concatenated records).
+    pub events: u64,
+    /// Records whose type does not start with `_`.
+    pub custom_events: u64,
+    /// Custom events carrying a campaign.
+    pub attributed_events: u64,
+    pub goals: Vec<String>,
+    pub revenue_metric: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignReport {
+    /// The label (most frequent one when a journey's label changed).
+    pub campaign: String,
+    /// The journey id; `null` for events stamped with a label only, and for cost rows
+    /// that matched no event.
+    pub campaign_id: Option<String>,
+    pub attributed_events: u64,
+    pub events_by_type: BTreeMap<String, u64>,
+    /// Distinct `client.client_id` with an attributed goal event.
+    pub converted_users: u64,
+    /// Sum of the revenue metric over attributed goal events, rounded to 1e-6 so that the
+    /// result does not depend on how the input was split; `null` without a revenue metric.
+    pub revenue: Option<f64>,
+    pub cost: Option<f64>,
+    /// (revenue - cost) / cost; `null` when revenue or cost is unknown, or cost is zero.
+    pub roi: Option<f64>,
+}
+
+/// A line that is not a Pinpoint event record, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct SkippedLine {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ReportError {
+    #[error("cost for {campaign:?} is {cost}: a cost must be a finite number >= 0")]
+    InvalidCost { campaign: String, cost: f64 },
+    #[error(
+        "cost row {campaign:?} matches the label of several journeys ({journey_ids}); \
+         give one row per journey id instead"
+    )]
+    AmbiguousCost {
+        campaign: String,
+        journey_ids: String,
+    },
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,188 @@
+//! One Pinpoint event-stream record, as Kinesis / Firehose deliver it, reduced to the fields
+//! the report reads.
+//!
+//! The documented shape (Pinpoint developer guide, "App event data stream"):
+//! `{"event_type", "event_timestamp", "arrival_timestamp", "event_version", "application":
+//! {"app_id", ...}, "client": {"client_id", "cognito_id"}, "device": {...}, "session":
+//! {...}, "attributes": {<string>: <string>}, "metrics": {<string>: <number>}}`.
+//! Everything not read here is skipped by the parser without allocating; strings without
+//! escapes are borrowed from the line.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+
+use crate::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
+
+/// The fields of a record the report needs.
+#[derive(Debug, Deserialize)]
+pub struct Record<'a> {
+    #[serde(borrow)]
+    pub event_type: Cow<'a, str>,
+    /// Epoch milliseconds when the event happened on the device.
+    #[serde(default)]
+    pub event_timestamp: Option<i64>,
+    #[serde(default, borrow)]
+    pub client: Option<Client<'a>>,
+    #[serde(default, borrow)]
+    pub attributes: Option<Attributes<'a>>,
+    #[serde(default, borrow)]
+    pub metrics: Option<Metrics<'a>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Client<'a> {
+    #[serde(default, borrow, deserialize_with = "optional_borrowed_str")]
+    pub client_id: Option<Cow<'a, str>>,
+}
+
+fn optional_borrowed_str<'de, D: de::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Cow<'de, str>>, D::Error> {
+    Ok(Option::<BorrowedStr<'de>>::deserialize(d)?.map(|s| s.0))
+}
+
+/// The two attributes stamping adds (`campaign`, `campaign_id`); other attributes are skipped.
+#[derive(Debug, Default)]
+pub struct Attributes<'a> {
+    pub campaign: Option<Cow<'a, str>>,
+    pub campaign_id: Option<Cow<'a, str>>,
+}
+
+/// A record's metrics, in record order (usually none or a handful).
+#[derive(Debug, Default)]
+pub struct Metrics<'a>(pub Vec<(Cow<'a, str>, f64)>);
+
+impl Metrics<'_> {
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+    }
+}
+
+/// Parses one JSON object; `Err` says what is wrong with it.
+pub fn parse_record(json: &str) -> Result<Record<'_>, serde_json::Error> {
+    serde_json::from_str(json)
+}
+
+/// A `Cow<str>` that borrows from the input when it can (serde's `Cow` impl always owns).
+struct BorrowedStr<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for BorrowedStr<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = BorrowedStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Attributes<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Attributes<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of string attributes")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Attributes::default();
+                while let Some(key) = map.next_key::<BorrowedStr<'de>>()? {
+                    if key.0 == CAMPAIGN_ATTRIBUTE {
+                        out.campaign = Some(map.next_value::<BorrowedStr<'de>>()?.0);
+                    } else if key.0 == CAMPAIGN_ID_ATTRIBUTE {
+                        out.campaign_id = Some(map.next_value::<BorrowedStr<'de>>()?.0);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Metrics<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Metrics<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of numeric metrics")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(key) = map.next_key::<BorrowedStr<'de>>()? {
+                    let value: f64 = map.next_value()?;
+                    out.push((key.0, value));
+                }
+                Ok(Metrics(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn reads_the_documented_app_event() {
+        let line = include_str!("../../tests/fixtures/report/session-stop.json");
+        let r = parse_record(line).unwrap();
+        assert_eq!(r.event_type, "_session.stop");
+        assert_eq!(r.event_timestamp, Some(1487973802507));
+        assert!(matches!(
+            r.client.unwrap().client_id,
+            Some(Cow::Borrowed("m3n4o5p6-a1b2-c3d4-e5f6-g7h8i9j0k1l2"))
+        ));
+        assert!(r.attributes.unwrap().campaign.is_none());
+        assert!(r.metrics.unwrap().0.is_empty());
+    }
+
+    #[test]
+    fn reads_campaign_attributes_and_metrics_and_borrows_plain_strings() {
+        let line = r#"{"event_type":"purchase","attributes":{"plan":"pro","campaign":"Spring \"sale\"","campaign_id":"j-1"},"metrics":{"items":2,"revenue":19.5},"client":{"client_id":"c1"}}"#;
+        let r = parse_record(line).unwrap();
+        let a = r.attributes.unwrap();
+        assert_eq!(a.campaign.as_deref(), Some("Spring \"sale\""));
+        assert!(matches!(a.campaign_id, Some(Cow::Borrowed("j-1"))));
+        assert!(matches!(r.event_type, Cow::Borrowed("purchase")));
+        let m = r.metrics.unwrap();
+        assert_eq!(m.get("revenue"), Some(19.5));
+        assert_eq!(m.get("items"), Some(2.0));
+        assert_eq!(m.get("absent"), None);
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_record() {
+        for bad in [
+            "",
+            "not json",
+            "[]",
+            r#"{"attributes":{}}"#,
+            r#"{"event_type":"x","metrics":{"revenue":"12"}}"#,
+            r#"{"event_type":"x","attributes":{"campaign":3}}"#,
+            r#"{"event_type":"x""#,
+        ] {
+            assert!(parse_record(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+}

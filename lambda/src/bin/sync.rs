@@ -1,0 +1,25 @@
+//! The `sync` Lambda: wiring only.
+use std::sync::Arc;
+
+use journey_attribution_lambda::aws::CognitoUserPool;
+use journey_attribution_lambda::runtime::{self, SyncSettings};
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    runtime::init_tracing();
+    let settings = SyncSettings::from_env(&runtime::process_env())
+        .unwrap_or_else(|e| runtime::exit_on_config_error(&e));
+    let sdk = runtime::sdk_config().await;
+    let users = CognitoUserPool::new(
+        aws_sdk_cognitoidentityprovider::Client::new(&sdk),
+        settings.user_pool_id,
+    );
+    let state = Arc::new((users, settings.handler));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let state = Arc::clone(&state);
+        async move { runtime::sync_handler(event, &state.0, &state.1).await }
+    }))
+    .await
+}

@@ -1,0 +1,77 @@
+//! The capabilities the handlers need, as small traits; adapters live in [`crate::aws`]
+//! and [`crate::memory`].
+
+use std::future::Future;
+
+use journey_attribution_core::{Attribution, WriteDecision};
+
+/// Errors of the attribution store, classified for the retry policy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// Throttling, a timeout, a 5xx: worth retrying.
+    #[error("transient store error: {0}")]
+    Transient(String),
+    /// Anything else (validation, access denied, an unreadable stored item).
+    #[error("store error: {0}")]
+    Permanent(String),
+}
+
+impl StoreError {
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Transient(_))
+    }
+}
+
+/// The attribution table: one attribution per user, newest wins.
+pub trait AttributionStore {
+    /// Writes `attribution` iff it takes precedence over the stored one (core's
+    /// [`journey_attribution_core::Campaign::precedence`]), atomically. Returns what happened.
+    fn put_if_newer(
+        &self,
+        attribution: &Attribution,
+    ) -> impl Future<Output = Result<WriteDecision, StoreError>> + Send;
+}
+
+/// Errors of the user directory, classified: throttling and transient errors are retried,
+/// an unknown user is permanent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UserError {
+    #[error("user not found: {0}")]
+    NotFound(String),
+    #[error("throttled: {0}")]
+    Throttled(String),
+    #[error("transient user directory error: {0}")]
+    Transient(String),
+    #[error("user directory error: {0}")]
+    Permanent(String),
+}
+
+impl UserError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Throttled(_) | Self::Transient(_))
+    }
+}
+
+/// A user's attributes (Cognito): read, set and clear one attribute.
+pub trait UserAttributes {
+    /// The attribute's value; `None` when the user has no such attribute.
+    fn get_attribute(
+        &self,
+        username: &str,
+        attribute: &str,
+    ) -> impl Future<Output = Result<Option<String>, UserError>> + Send;
+
+    fn set_attribute(
+        &self,
+        username: &str,
+        attribute: &str,
+        value: &str,
+    ) -> impl Future<Output = Result<(), UserError>> + Send;
+
+    /// Clears the attribute (Cognito deletes an attribute set to a blank value).
+    fn clear_attribute(
+        &self,
+        username: &str,
+        attribute: &str,
+    ) -> impl Future<Output = Result<(), UserError>> + Send;
+}

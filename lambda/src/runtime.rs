@@ -1,0 +1,248 @@
+//! What the binaries share: configuration from the environment (read once, failing fast),
+//! JSON tracing, SDK configuration, and the glue between `lambda_runtime` and the handlers.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use journey_attribution_core::{LookbackWindows, WindowError};
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde_json::Value;
+use tracing::error;
+
+use crate::metrics::Metrics;
+use crate::ports::{AttributionStore, UserAttributes};
+use crate::retry::Backoff;
+use crate::sync::{self, SyncConfig};
+use crate::tagging::{self, TaggingConfig, TaggingError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    #[error("environment variable {name}: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// Reads variables through `get` (the process environment in `main`, a map in tests).
+#[derive(Debug)]
+pub struct Env<F>(pub F);
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    /// Set and not blank.
+    pub fn optional(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    pub fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.optional(name).ok_or(ConfigError::Missing(name))
+    }
+}
+
+/// The process environment.
+pub fn process_env() -> Env<impl Fn(&str) -> Option<String>> {
+    Env(|name: &str| std::env::var(name).ok())
+}
+
+/// `tagging`'s configuration (DESIGN.md, "Public contracts").
+#[derive(Debug, Clone)]
+pub struct TaggingSettings {
+    pub table: String,
+    pub handler: TaggingConfig,
+}
+
+impl TaggingSettings {
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let table = env.required("ATTRIBUTION_TABLE")?;
+        let windows = LookbackWindows::parse(
+            env.optional("LOOKBACK_WINDOW").as_deref(),
+            env.optional("LOOKBACK_WINDOWS").as_deref(),
+        )
+        .map_err(|e: WindowError| ConfigError::Invalid {
+            name: "LOOKBACK_WINDOW/LOOKBACK_WINDOWS",
+            reason: e.to_string(),
+        })?;
+        Ok(Self {
+            table,
+            handler: TaggingConfig {
+                username_attribute: env
+                    .optional("USERNAME_ATTRIBUTE")
+                    .unwrap_or_else(|| "username".into()),
+                windows,
+                concurrency: 10,
+                // Pinpoint gives 15 s for up to 50 endpoints.
+                backoff: Backoff::new(3, Duration::from_millis(50), Duration::from_millis(800)),
+            },
+        })
+    }
+}
+
+/// `sync`'s configuration.
+#[derive(Debug, Clone)]
+pub struct SyncSettings {
+    pub user_pool_id: String,
+    pub table: Option<String>,
+    pub handler: SyncConfig,
+}
+
+impl SyncSettings {
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            user_pool_id: env.required("USER_POOL_ID")?,
+            table: env.optional("ATTRIBUTION_TABLE"),
+            handler: SyncConfig {
+                campaign_attribute: env
+                    .optional("CAMPAIGN_ATTRIBUTE")
+                    .unwrap_or_else(|| "custom:campaign".into()),
+                // Cognito: 25 attribute updates per second per account.
+                backoff: Backoff::new(5, Duration::from_millis(200), Duration::from_secs(3)),
+            },
+        })
+    }
+}
+
+/// JSON logs, level from `RUST_LOG` or Lambda's `AWS_LAMBDA_LOG_LEVEL` (default `info`).
+pub fn init_tracing() {
+    let level = std::env::var("RUST_LOG")
+        .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL").map(|l| l.to_lowercase()))
+        .unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(level))
+        .with_current_span(false)
+        .with_ansi(false)
+        .without_time()
+        .with_target(false)
+        .init();
+}
+
+/// Logs the configuration error and exits: Lambda reports it as an init failure.
+pub fn exit_on_config_error(err: &ConfigError) -> ! {
+    error!(error = %err, "invalid configuration");
+    eprintln!("configuration error: {err}");
+    std::process::exit(2)
+}
+
+/// SDK configuration from the standard environment (region, credentials,
+/// `AWS_ENDPOINT_URL`), with rustls+ring TLS, bounded attempts and timeouts.
+pub async fn sdk_config() -> SdkConfig {
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(1))
+                .operation_attempt_timeout(Duration::from_millis(1500))
+                .operation_timeout(Duration::from_secs(3))
+                .build(),
+        )
+        .load()
+        .await
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn diagnostic(error_type: &str, message: String) -> Diagnostic {
+    Diagnostic {
+        error_type: error_type.into(),
+        error_message: message,
+    }
+}
+
+/// `tagging`'s Lambda handler: the event, the store, then metrics and the error mapping.
+pub async fn tagging_handler<S: AttributionStore + Sync>(
+    event: LambdaEvent<Value>,
+    store: &S,
+    config: &TaggingConfig,
+) -> Result<Value, Diagnostic> {
+    let now = now_ms();
+    let mut metrics = Metrics::default();
+    let result = tagging::handle(event.payload, store, config, now, &mut metrics).await;
+    metrics.emit("tagging", now);
+    result.map_err(|e| {
+        match &e {
+            TaggingError::WritesFailed { response, .. } => {
+                error!(error = %e, response = %response, "invocation failed")
+            }
+            TaggingError::Invocation(_) => error!(error = %e, "invocation failed"),
+        }
+        diagnostic(e.error_type(), e.to_string())
+    })
+}
+
+/// `sync`'s Lambda handler: returns the partial batch response.
+pub async fn sync_handler<U: UserAttributes + Sync>(
+    event: LambdaEvent<Value>,
+    users: &U,
+    config: &SyncConfig,
+) -> Result<Value, Diagnostic> {
+    let mut metrics = Metrics::default();
+    let result = sync::handle(event.payload, users, config, &mut metrics).await;
+    metrics.emit("sync", now_ms());
+    match result {
+        Ok(response) => serde_json::to_value(response)
+            .map_err(|e| diagnostic("SerializationError", e.to_string())),
+        Err(e) => {
+            error!(error = %e, "batch failed");
+            Err(diagnostic(e.error_type(), e.to_string()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(vars: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        Env(move |k: &str| map.get(k).cloned())
+    }
+
+    #[test]
+    fn tagging_settings_have_defaults_and_fail_fast() {
+        let err = TaggingSettings::from_env(&env(&[])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable ATTRIBUTION_TABLE is required"
+        );
+        let s = TaggingSettings::from_env(&env(&[("ATTRIBUTION_TABLE", "t")])).unwrap();
+        assert_eq!(s.handler.username_attribute, "username");
+        let err = TaggingSettings::from_env(&env(&[
+            ("ATTRIBUTION_TABLE", "t"),
+            ("LOOKBACK_WINDOW", "3w"),
+        ]))
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("environment variable LOOKBACK_WINDOW"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn sync_settings_need_the_pool() {
+        let err = SyncSettings::from_env(&env(&[("ATTRIBUTION_TABLE", "t")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable USER_POOL_ID is required"
+        );
+        let s = SyncSettings::from_env(&env(&[("USER_POOL_ID", "p")])).unwrap();
+        assert_eq!(s.handler.campaign_attribute, "custom:campaign");
+    }
+}

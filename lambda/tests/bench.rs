@@ -1,0 +1,87 @@
+//! Benchmark (not a timed test): start-up to first Runtime API poll, peak RSS, and
+//! milliseconds per 50-endpoint batch against moto. Run by `scripts/bench-lambda.sh`,
+//! which starts moto and points TAGGING_BIN / SYNC_BIN at the release binaries.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Instant;
+
+use common::Function;
+use serde_json::{Value, json};
+
+fn batch(round: usize) -> Value {
+    let endpoints: serde_json::Map<String, Value> = (0..50)
+        .map(|i| {
+            (
+                format!("ep-{i:02}"),
+                json!({"ChannelType": "EMAIL", "Address": format!("u{i}@example.com"),
+                    "User": {"UserId": format!("sub-{i}"), "UserAttributes": {"username": [format!("user-{i:02}")]}}}),
+            )
+        })
+        .collect();
+    json!({"ApplicationId": "app", "JourneyId": format!("journey-{round:04}"), "ActivityId": "a",
+        "ScheduledTime": format!("2026-03-01T10:{:02}:{:02}Z", round / 60, round % 60),
+        "Endpoints": endpoints})
+}
+
+fn bin(var: &str, default: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| default.to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "benchmark: run scripts/bench-lambda.sh"]
+async fn bench_lambda() {
+    let sdk = common::sdk().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = common::create_table(&ddb).await;
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+
+    for (name, path, env) in [
+        (
+            "tagging",
+            bin("TAGGING_BIN", env!("CARGO_BIN_EXE_tagging")),
+            vec![("ATTRIBUTION_TABLE", table.as_str())],
+        ),
+        (
+            "sync",
+            bin("SYNC_BIN", env!("CARGO_BIN_EXE_sync")),
+            vec![("USER_POOL_ID", "us-east-1_bench")],
+        ),
+    ] {
+        let f = Function::start(&path, &env).await;
+        let ready = f.api.wait_first_poll().await - f.started;
+        println!(
+            "{name}: ready (process start -> first /invocation/next) = {:.1} ms",
+            ready.as_secs_f64() * 1e3
+        );
+        if name == "tagging" {
+            let first = Instant::now();
+            let r = f.invoke(&batch(0)).await.response();
+            assert_eq!(r.as_object().unwrap().len(), 50);
+            println!(
+                "tagging: first 50-endpoint batch (cold connections) = {:.1} ms",
+                first.elapsed().as_secs_f64() * 1e3
+            );
+            let start = Instant::now();
+            for round in 1..=rounds {
+                let r = f.invoke(&batch(round)).await.response();
+                assert_eq!(r["ep-00"]["EventAttributes"]["reason"], "written");
+            }
+            println!(
+                "tagging: {:.1} ms per 50-endpoint batch (mean of {rounds}, 50 conditional writes each, moto)",
+                start.elapsed().as_secs_f64() * 1e3 / rounds as f64
+            );
+        } else {
+            let r = f.invoke(&json!({"Records": []})).await.response();
+            assert_eq!(r["batchItemFailures"], json!([]));
+        }
+        println!(
+            "{name}: peak RSS = {:.1} MB",
+            f.peak_rss_kb().unwrap_or(0) as f64 / 1024.0
+        );
+    }
+}

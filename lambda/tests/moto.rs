@@ -1,0 +1,480 @@
+//! The real `tagging` and `sync` binaries, driven through a Lambda Runtime API emulator,
+//! against a moto server (DynamoDB, Cognito) over the AWS wire protocol.
+//!
+//! Run through `scripts/test.d/30-lambda-moto.sh` (starts moto, sets AWS_ENDPOINT_URL):
+//! the tests are `#[ignore]`d for a plain `cargo test`, and fail without moto.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Function, Outcome};
+use journey_attribution_lambda::core::token::Token;
+use serde_json::{Value, json};
+
+const TAGGING: &str = env!("CARGO_BIN_EXE_tagging");
+const SYNC: &str = env!("CARGO_BIN_EXE_sync");
+const NEEDS_MOTO: &str = "needs moto: run scripts/test.d/30-lambda-moto.sh";
+
+fn endpoint(username: &str) -> Value {
+    json!({"ChannelType": "EMAIL", "Address": format!("{username}@example.com"),
+        "EndpointStatus": "ACTIVE", "OptOut": "NONE",
+        "User": {"UserId": format!("sub-{username}"), "UserAttributes": {"username": [username]}}})
+}
+
+fn invocation(journey: &str, time: &str, endpoints: Value) -> Value {
+    json!({"Message": {}, "Data": format!("{{\"campaign\":\"label {journey}\"}}"),
+        "ApplicationId": "app-1", "JourneyId": journey, "ActivityId": "act-1",
+        "ScheduledTime": time, "Endpoints": endpoints})
+}
+
+async fn tagging(table: &str) -> Function {
+    Function::start(
+        TAGGING,
+        &[
+            ("ATTRIBUTION_TABLE", table),
+            ("LOOKBACK_WINDOW", "30d"),
+            ("LOOKBACK_WINDOWS", "app-1=7d"),
+        ],
+    )
+    .await
+}
+
+fn attr(r: &Value, endpoint: &str, key: &str) -> String {
+    r[endpoint]["EventAttributes"][key]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs moto: run scripts/test.d/30-lambda-moto.sh"]
+async fn tagging_a_50_endpoint_batch_answers_every_endpoint() {
+    let _ = NEEDS_MOTO;
+    let sdk = common::sdk().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = common::create_table(&ddb).await;
+    let f = tagging(&table).await;
+
+    let mut endpoints = serde_json::Map::new();
+    for i in 0..44 {
+        endpoints.insert(format!("ep-{i:02}"), endpoint(&format!("user-{i:02}")));
+    }
+    endpoints.insert("ep-shared-a".into(), endpoint("Zoë"));
+    endpoints.insert("ep-shared-b".into(), endpoint("Zoë"));
+    endpoints.insert("ep-kanji".into(), endpoint("名前ユーザー"));
+    endpoints.insert(
+        "ep-no-user".into(),
+        json!({"ChannelType": "EMAIL", "Address": "x@example.com"}),
+    );
+    endpoints.insert(
+        "ep-empty".into(),
+        json!({"ChannelType": "EMAIL", "User": {"UserAttributes": {"username": []}}}),
+    );
+    endpoints.insert(
+        "ep-malformed".into(),
+        json!({"User": {"UserAttributes": {"username": "not-a-list"}}}),
+    );
+    assert_eq!(endpoints.len(), 50);
+    let ev = invocation(
+        "journey-1",
+        "2026-03-01T10:00:00.000Z",
+        Value::Object(endpoints),
+    );
+
+    let r = f.invoke(&ev).await.response();
+    assert_eq!(
+        r.as_object().unwrap().len(),
+        50,
+        "one entry per endpoint: {r}"
+    );
+    for i in 0..44 {
+        assert_eq!(attr(&r, &format!("ep-{i:02}"), "attribution"), "tagged");
+        assert_eq!(attr(&r, &format!("ep-{i:02}"), "reason"), "written");
+    }
+    assert_eq!(attr(&r, "ep-shared-a", "reason"), "written");
+    assert_eq!(attr(&r, "ep-shared-b", "reason"), "written");
+    assert_eq!(attr(&r, "ep-kanji", "campaign"), "label journey-1");
+    assert_eq!(attr(&r, "ep-no-user", "reason"), "no_user");
+    assert_eq!(attr(&r, "ep-empty", "reason"), "empty_username");
+    assert_eq!(attr(&r, "ep-malformed", "reason"), "malformed_endpoint");
+
+    let scan = ddb.scan().table_name(&table).send().await.unwrap();
+    assert_eq!(scan.count(), 46, "44 users + Zoë + 名前ユーザー");
+    let zoe = common::get_item(&ddb, &table, "Zoë")
+        .await
+        .expect("Zoë's item");
+    assert_eq!(zoe.campaign.journey_id, "journey-1");
+    assert_eq!(zoe.campaign.label, "label journey-1");
+    assert_eq!(zoe.campaign.touched_at_ms, 1_772_359_200_000);
+    assert_eq!(
+        zoe.campaign.expires_at_s,
+        1_772_359_200 + 7 * 86_400,
+        "app-1's 7d window"
+    );
+    assert!(
+        common::get_item(&ddb, &table, "名前ユーザー")
+            .await
+            .is_some()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs moto: run scripts/test.d/30-lambda-moto.sh"]
+async fn replays_never_replace_a_newer_attribution_and_reentry_extends() {
+    let sdk = common::sdk().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = common::create_table(&ddb).await;
+    let f = tagging(&table).await;
+    let older = invocation(
+        "journey-a",
+        "2026-03-01T10:00:00Z",
+        json!({"e": endpoint("alice")}),
+    );
+    let newer = invocation(
+        "journey-b",
+        "2026-03-02T10:00:00Z",
+        json!({"e": endpoint("alice")}),
+    );
+
+    assert_eq!(
+        attr(&f.invoke(&newer).await.response(), "e", "reason"),
+        "written"
+    );
+    assert_eq!(
+        attr(&f.invoke(&older).await.response(), "e", "reason"),
+        "kept_newer"
+    );
+    assert_eq!(
+        attr(&f.invoke(&newer).await.response(), "e", "reason"),
+        "unchanged"
+    );
+    let held = common::get_item(&ddb, &table, "alice").await.unwrap();
+    assert_eq!(held.campaign.journey_id, "journey-b");
+
+    // Re-entering the same journey later extends expires-at.
+    let again = invocation(
+        "journey-b",
+        "2026-03-05T10:00:00Z",
+        json!({"e": endpoint("alice")}),
+    );
+    assert_eq!(
+        attr(&f.invoke(&again).await.response(), "e", "reason"),
+        "written"
+    );
+    let extended = common::get_item(&ddb, &table, "alice").await.unwrap();
+    assert_eq!(
+        extended.campaign.expires_at_s,
+        held.campaign.expires_at_s + 3 * 86_400
+    );
+
+    // Same instant, a greater journey id wins the tie whatever the order.
+    let tie = invocation(
+        "journey-c",
+        "2026-03-05T10:00:00Z",
+        json!({"e": endpoint("alice")}),
+    );
+    assert_eq!(
+        attr(&f.invoke(&tie).await.response(), "e", "reason"),
+        "written"
+    );
+    assert_eq!(
+        attr(&f.invoke(&again).await.response(), "e", "reason"),
+        "kept_newer"
+    );
+
+    // The fixture: endpoints without User, empty lists, a user twice, non-ASCII names.
+    let r = f
+        .invoke(&common::fixture("pinpoint-custom-channel.json"))
+        .await
+        .response();
+    assert_eq!(attr(&r, "ep-alice-email", "reason"), "kept_newer", "{r}");
+    assert_eq!(attr(&r, "ep-alice-sms", "reason"), "kept_newer");
+    assert_eq!(attr(&r, "ep-no-user", "reason"), "no_user");
+    assert_eq!(attr(&r, "ep-empty-username", "reason"), "empty_username");
+    assert_eq!(attr(&r, "ep-zoe", "campaign"), "Spring sale");
+    assert!(
+        common::get_item(&ddb, &table, "名前ユーザー")
+            .await
+            .is_some()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs moto: run scripts/test.d/30-lambda-moto.sh"]
+async fn an_invalid_invocation_is_an_error_naming_the_field() {
+    let sdk = common::sdk().await;
+    let table = common::create_table(&aws_sdk_dynamodb::Client::new(&sdk)).await;
+    let f = tagging(&table).await;
+    let Outcome::Error(e) = f
+        .invoke(&json!({"ApplicationId": "a", "Endpoints": {}}))
+        .await
+    else {
+        panic!("expected an error")
+    };
+    assert_eq!(e["errorType"], "InvalidInvocation", "{e}");
+    assert!(
+        e["errorMessage"].as_str().unwrap().contains("JourneyId"),
+        "{e}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs moto: run scripts/test.d/30-lambda-moto.sh"]
+async fn tagging_fails_after_the_others_when_writes_fail() {
+    // A table that does not exist: every write fails permanently; the function still
+    // answers for every endpoint in its logs and returns an error for Pinpoint to retry.
+    common::endpoint();
+    let f = tagging("no-such-table").await;
+    let ev = invocation(
+        "journey-1",
+        "2026-03-01T10:00:00Z",
+        json!({"e1": endpoint("a"), "e2": {}}),
+    );
+    let Outcome::Error(e) = f.invoke(&ev).await else {
+        panic!("expected an error")
+    };
+    assert_eq!(e["errorType"], "WritesFailed", "{e}");
+    assert!(
+        e["errorMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("1 of 1 attribution writes failed"),
+        "{e}"
+    );
+}
+
+fn token_journey(v: Option<String>) -> Option<String> {
+    v.map(|t| {
+        Token::decode(&t)
+            .unwrap()
+            .unwrap()
+            .journey_id()
+            .unwrap()
+            .to_owned()
+    })
+}
+
+fn failures(r: &Value) -> Vec<String> {
+    r["batchItemFailures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["itemIdentifier"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs moto: run scripts/test.d/30-lambda-moto.sh"]
+async fn sync_projects_stream_fixtures_onto_cognito() {
+    let sdk = common::sdk().await;
+    let idp = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
+    let pool = common::create_pool(&idp, &["alice"]).await;
+    let f = Function::start(SYNC, &[("USER_POOL_ID", &pool), ("ATTRIBUTION_TABLE", "t")]).await;
+    let get = || common::campaign_attribute(&idp, &pool, "alice");
+
+    let insert = common::fixture("dynamodb-stream-insert.json");
+    let r = f.invoke(&insert).await.response();
+    assert_eq!(failures(&r), Vec::<String>::new());
+    assert_eq!(
+        token_journey(get().await).as_deref(),
+        Some("2b59a1f6c2a34f2aa2b3journey1")
+    );
+
+    let modify = common::fixture("dynamodb-stream-modify.json");
+    assert!(failures(&f.invoke(&modify).await.response()).is_empty());
+    let journey2 = Some("7c0e2d4b9a1f4c3e8b6djourney2");
+    assert_eq!(token_journey(get().await).as_deref(), journey2);
+
+    // An operator's delete (no TTL identity) is not an expiry.
+    assert!(
+        failures(
+            &f.invoke(&common::fixture("dynamodb-stream-remove.json"))
+                .await
+                .response()
+        )
+        .is_empty()
+    );
+    assert_eq!(token_journey(get().await).as_deref(), journey2);
+
+    // The older attribution's TTL deletion arrives after the newer one was projected.
+    let mut late = common::fixture("dynamodb-stream-ttl-remove.json");
+    late["Records"][0]["dynamodb"]["OldImage"] =
+        insert["Records"][0]["dynamodb"]["NewImage"].clone();
+    assert!(failures(&f.invoke(&late).await.response()).is_empty());
+    assert_eq!(
+        token_journey(get().await).as_deref(),
+        journey2,
+        "a newer attribution is never blanked"
+    );
+
+    // The TTL deletion of the attribution Cognito holds clears it.
+    assert!(
+        failures(
+            &f.invoke(&common::fixture("dynamodb-stream-ttl-remove.json"))
+                .await
+                .response()
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        get().await,
+        None,
+        "cleared (moto keeps a blank value; AWS deletes it)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs moto: run scripts/test.d/30-lambda-moto.sh"]
+async fn tagging_then_sync_end_to_end_with_an_unknown_user_mid_batch() {
+    let sdk = common::sdk().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+    let idp = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
+    let table = common::create_table(&ddb).await;
+    let pool = common::create_pool(&idp, &["alice", "Zoë"]).await;
+    let tag = tagging(&table).await;
+    let sync = Function::start(
+        SYNC,
+        &[("USER_POOL_ID", &pool), ("ATTRIBUTION_TABLE", &table)],
+    )
+    .await;
+
+    let ev = invocation(
+        "journey-1",
+        "2026-03-01T10:00:00Z",
+        json!({"e1": endpoint("alice"), "e2": endpoint("ghost"), "e3": endpoint("Zoë")}),
+    );
+    tag.invoke(&ev).await.response();
+    // The stream records DynamoDB would deliver, built from the items moto holds.
+    let mut records = Vec::new();
+    for (seq, user) in [("100", "alice"), ("200", "ghost"), ("300", "Zoë")] {
+        let a = common::get_item(&ddb, &table, user)
+            .await
+            .expect("item written by tagging");
+        let change = journey_attribution_lambda::core::StreamChange {
+            kind: journey_attribution_lambda::core::ChangeKind::Insert,
+            ttl_delete: false,
+            old_image: None,
+            new_image: Some(journey_attribution_lambda::core::item::to_item(&a)),
+        };
+        records.push(journey_attribution_lambda::memory::stream_record(
+            &change, seq,
+        ));
+    }
+    // A malformed record of its own.
+    records.push(json!({"eventName": "INSERT", "dynamodb": {"SequenceNumber": "400", "NewImage": {"username": {"S": "Zoë"}}}}));
+    let r = sync.invoke(&json!({"Records": records})).await.response();
+    assert_eq!(
+        failures(&r),
+        vec!["400".to_string()],
+        "the unknown user is dropped, not retried for ever"
+    );
+    assert_eq!(
+        token_journey(common::campaign_attribute(&idp, &pool, "alice").await).as_deref(),
+        Some("journey-1")
+    );
+    assert_eq!(
+        token_journey(common::campaign_attribute(&idp, &pool, "Zoë").await).as_deref(),
+        Some("journey-1")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs moto: run scripts/test.d/30-lambda-moto.sh"]
+async fn the_conditional_write_applies_cores_precedence_on_every_field() {
+    use journey_attribution_lambda::aws::DynamoStore;
+    use journey_attribution_lambda::core::{Attribution, Campaign};
+    use journey_attribution_lambda::ports::AttributionStore;
+
+    let sdk = common::sdk().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = common::create_table(&ddb).await;
+    let store = DynamoStore::new(ddb.clone(), &table);
+    let base = Campaign {
+        application_id: "app".into(),
+        journey_id: "journey-m".into(),
+        label: "label-m".into(),
+        touched_at_ms: 1_000_000,
+        expires_at_s: 5_000,
+    };
+    let variants: Vec<Campaign> = vec![
+        base.clone(),
+        Campaign {
+            touched_at_ms: 999_999,
+            ..base.clone()
+        },
+        Campaign {
+            touched_at_ms: 1_000_001,
+            journey_id: "a".into(),
+            ..base.clone()
+        },
+        Campaign {
+            journey_id: "journey-n".into(),
+            expires_at_s: 1,
+            ..base.clone()
+        },
+        Campaign {
+            journey_id: "Journey-z".into(),
+            ..base.clone()
+        },
+        Campaign {
+            journey_id: "journey-é".into(),
+            ..base.clone()
+        },
+        Campaign {
+            journey_id: "journey-z".into(),
+            ..base.clone()
+        },
+        Campaign {
+            expires_at_s: 5_001,
+            label: "a".into(),
+            ..base.clone()
+        },
+        Campaign {
+            expires_at_s: 4_999,
+            ..base.clone()
+        },
+        Campaign {
+            label: "label-n".into(),
+            application_id: "a".into(),
+            ..base.clone()
+        },
+        Campaign {
+            label: "label-ü".into(),
+            ..base.clone()
+        },
+        Campaign {
+            application_id: "app-2".into(),
+            ..base.clone()
+        },
+        Campaign {
+            application_id: "ap".into(),
+            ..base.clone()
+        },
+    ];
+    let mut n = 0;
+    for first in &variants {
+        for second in &variants {
+            n += 1;
+            let username = format!("user-{n}");
+            let a = Attribution {
+                username: username.clone(),
+                campaign: first.clone(),
+            };
+            let b = Attribution {
+                username: username.clone(),
+                campaign: second.clone(),
+            };
+            store.put_if_newer(&a).await.unwrap();
+            let expected = b.decide(Some(&a));
+            let got = store.put_if_newer(&b).await.unwrap();
+            assert_eq!(got, expected, "{first:?} then {second:?}");
+            let held = common::get_item(&ddb, &table, &username).await.unwrap();
+            let winner = if b.campaign.precedence(&a.campaign).is_gt() {
+                &b
+            } else {
+                &a
+            };
+            assert_eq!(&held, winner, "{first:?} then {second:?}");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Builds the npm package `journey-attribution` into target/npm/pkg and packs it into
+# target/npm/journey-attribution-<version>.tgz; prints the tarball's path on stdout.
+# Idempotent: does nothing when no input changed since the last build.
+#
+#   wasm-pack build --target web --profile wasm-release --no-opt   (Rust -> .wasm + glue)
+#   wasm-opt (npm binaryen, never Debian's 108) -Oz                 (size)
+#   + the hand-written ESM entries, wrappers and types from wasm/js/
+#
+# One .wasm serves every environment: index.node.js compiles it synchronously from disk
+# (Node 20 ESM, no flags); index.js instantiates it from
+# `new URL('journey_attribution_wasm_bg.wasm', import.meta.url)` (bundlers and browsers).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export PATH="$root/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+log() { printf '\033[1m[build-npm]\033[0m %s\n' "$*" >&2; }
+
+version="$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)"
+: "${version:?cannot read [workspace.package] version from Cargo.toml}"
+out="$root/target/npm"
+pkg="$out/pkg"
+tarball="$out/journey-attribution-$version.tgz"
+stamp="$out/.inputs.sha256"
+
+wasm_opt="$root/tools/node_modules/.bin/wasm-opt"
+if [ ! -x "$wasm_opt" ]; then
+  log "missing $wasm_opt (npm binaryen): run scripts/bootstrap.sh"
+  exit 1
+fi
+
+inputs_hash() {
+  {
+    find core/src core/Cargo.toml wasm/src wasm/js wasm/Cargo.toml -type f -print0 | sort -z | xargs -0 sha256sum
+    sha256sum Cargo.toml Cargo.lock scripts/build-npm.sh
+    "$wasm_opt" --version
+    wasm-bindgen --version
+  } | sha256sum | cut -d' ' -f1
+}
+
+hash="$(inputs_hash)"
+if [ -f "$tarball" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then
+  log "up to date: $tarball"
+  echo "$tarball"
+  exit 0
+fi
+
+mkdir -p "$out" "${WASM_PACK_CACHE:=$HOME/.cache/.wasm-pack}"
+export WASM_PACK_CACHE
+rm -rf "$pkg" "$out/wasm-pack"
+log "wasm-pack build --target web --profile wasm-release"
+# --no-opt: wasm-pack would look for (or download) its own wasm-opt; we run binaryen's below.
+# --mode no-install: use the wasm-bindgen-cli the bootstrap installed at the pinned version.
+wasm-pack --quiet build wasm --target web --profile wasm-release --no-opt --no-pack \
+  --mode no-install --out-dir "$out/wasm-pack" --out-name journey_attribution_wasm >&2
+
+mkdir -p "$pkg"
+# Rust's default wasm32 features (Rust >= 1.82); the module's target_features section says
+# the same, the flags make wasm-opt's validation independent of it.
+"$wasm_opt" -Oz --strip-debug --strip-producers --strip-target-features \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-reference-types --enable-multivalue --enable-mutable-globals \
+  "$out/wasm-pack/journey_attribution_wasm_bg.wasm" -o "$pkg/journey_attribution_wasm_bg.wasm"
+cp "$out/wasm-pack/journey_attribution_wasm.js" "$out/wasm-pack/journey_attribution_wasm.d.ts" \
+  "$out/wasm-pack/journey_attribution_wasm_bg.wasm.d.ts" "$pkg/"
+cp wasm/js/core.js wasm/js/wrappers.js wasm/js/index.js wasm/js/index.node.js \
+  wasm/js/index.d.ts wasm/js/README.md "$pkg/"
+sed "s/@VERSION@/$version/" wasm/js/package.template.json >"$pkg/package.json"
+
+rm -f "$tarball"
+(cd "$pkg" && npm pack --silent --pack-destination "$out" >/dev/null)
+[ -f "$tarball" ] || { log "npm pack did not produce $tarball"; exit 1; }
+echo "$hash" >"$stamp"
+log "built $tarball ($(stat -c %s "$pkg/journey_attribution_wasm_bg.wasm") bytes .wasm, $(gzip -9c "$pkg/journey_attribution_wasm_bg.wasm" | wc -c) gzip)"
+echo "$tarball"

@@ -1,0 +1,106 @@
+// End-to-end: the local demo in headless Chromium (Debian's, driven by playwright-core).
+// DEMO_URL points at a running `journey-attribution demo`; scripts/test.d/60-demo.sh starts it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+// playwright-core is installed with the build tools (tools/package.json).
+const { chromium } = await import(new URL('../../tools/node_modules/playwright-core/index.mjs', import.meta.url));
+
+const url = process.env.DEMO_URL;
+const artifacts = process.env.ARTIFACTS_DIR ?? 'artifacts';
+const DAY = 86_400_000;
+let browser, page;
+
+before(async () => {
+  assert.ok(url, 'DEMO_URL must point at a running demo');
+  mkdirSync(artifacts, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    // launch() uses a fresh temporary profile; these flags keep Chromium off the network.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  page.on('pageerror', (e) => { throw e; });
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready=true]', { timeout: 15_000 });
+});
+
+after(async () => { await browser?.close(); });
+
+const text = (sel) => page.textContent(sel);
+const lastEvent = async () => {
+  const row = page.locator('#events tr').first();
+  return { status: await row.getAttribute('data-status'), campaign: await row.locator('td').nth(3).textContent() };
+};
+const clickClock = async (ms) => {
+  const before = await text('#now');
+  await page.click(`[data-advance="${ms}"]`);
+  await page.waitForFunction((b) => document.getElementById('now').textContent !== b, before);
+};
+const journey = async (journeyId, label, app = 'demo-newsletter') => {
+  await page.fill('#journey-id', journeyId);
+  await page.fill('#label', label);
+  await page.selectOption('#application', app);
+  await page.click('#send-journey');
+  await page.waitForFunction((l) => document.getElementById('token-label').textContent === l, label);
+};
+const recordPurchase = async (revenue) => {
+  const n = await page.locator('#events tr').count();
+  await page.fill('#revenue', String(revenue));
+  await page.click('#record-purchase');
+  await page.waitForFunction((n) => document.querySelectorAll('#events tr').length === n + 1, n);
+  return lastEvent();
+};
+
+test('a journey tags the user, and the app stamps their events', async () => {
+  await journey('journey-spring', 'Spring sale');
+  assert.match(await text('#token-raw'), /^ja1\|demo-newsletter\|journey-spring\|\d+\|\d+\|Spring sale$/);
+  assert.match(await text('#token-state'), /^live/);
+  const invocation = JSON.parse(await text('#invocation'));
+  assert.equal(invocation.JourneyId, 'journey-spring');
+  assert.ok(invocation.Endpoints['ep-alice-email'].User.UserAttributes.username.includes('alice'));
+  const response = JSON.parse(await text('#tagging-response'));
+  assert.equal(response['ep-alice-email'].EventAttributes.attribution, 'tagged');
+  assert.deepEqual(await recordPurchase(50), { status: 'stamped', campaign: 'Spring sale' });
+  await page.click('#record-session');
+  await page.waitForFunction(() => document.querySelector('#events tr').dataset.status === 'reserved_event');
+  await page.screenshot({ path: join(artifacts, 'demo-stamped.png'), fullPage: true });
+});
+
+test('stamping stops at the window end, before the TTL sweeper runs; the sweeper clears the attribute', async () => {
+  await clickClock(2 * DAY);
+  await clickClock(15 * 60_000); // past the 2-day window of demo-newsletter
+  assert.match(await text('#token-state'), /^expired/);
+  assert.deepEqual(await recordPurchase(10), { status: 'expired', campaign: '—' });
+  await page.click('#ttl-sweep');
+  await page.waitForFunction(() => document.getElementById('token-state').textContent === 'not attributed');
+  assert.match(await text('#stream'), /REMOVE \(Spring sale\)\s*alice\s*TTL/);
+  assert.deepEqual(await recordPurchase(10), { status: 'no_attribution', campaign: '—' });
+  await page.screenshot({ path: join(artifacts, 'demo-expired.png'), fullPage: true });
+});
+
+test('a second journey overwrites the first and outlives its window', async () => {
+  await journey('journey-flash', 'Flash sale', 'demo-flash-sale');
+  assert.match(await text('#stream'), /INSERT \(Flash sale\)/);
+  await clickClock(15 * 60_000);
+  await journey('journey-summer', 'Summer', 'demo-newsletter');
+  assert.match(await text('#stream'), /MODIFY \(Summer\)/);
+  await clickClock(15 * 60_000);
+  await page.click('#ttl-sweep');
+  await page.waitForFunction(() => document.getElementById('sync-result').textContent.startsWith('sync: 0 record'));
+  assert.equal(await text('#token-label'), 'Summer');
+  assert.deepEqual(await recordPurchase(30), { status: 'stamped', campaign: 'Summer' });
+});
+
+test('the ROI report counts what was stamped', async () => {
+  await page.fill('#costs', 'Spring sale=20, Summer=15');
+  await page.click('#build-report');
+  await page.waitForFunction(() => document.querySelectorAll('#report tr').length >= 2);
+  const rows = await page.$$eval('#report tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  const byName = Object.fromEntries(rows.map((r) => [r[0], r]));
+  assert.deepEqual(byName['Spring sale'], ['Spring sale', 'journey-spring', '1', '1', '50.00', '20.00', '150 %']);
+  assert.deepEqual(byName['Summer'], ['Summer', 'journey-summer', '1', '1', '30.00', '15.00', '100 %']);
+  await page.screenshot({ path: join(artifacts, 'demo-report.png'), fullPage: true });
+});

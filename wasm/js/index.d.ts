@@ -1,0 +1,110 @@
+// Types of the package `journey-attribution`. The event, token and violation types are
+// generated from the Rust bindings (journey_attribution_wasm.d.ts); the wrappers' are here.
+import type {
+  AnalyticsEvent,
+  DecodedToken,
+  StampResult,
+  StampStatus,
+  TokenInput,
+  Violation,
+} from './journey_attribution_wasm.js';
+
+export type { AnalyticsEvent, DecodedToken, StampResult, StampStatus, TokenInput, Violation };
+
+/** Resolves once the WebAssembly module is loaded (already resolved in Node). */
+export declare const ready: Promise<void>;
+/** True once the pure functions can be called synchronously. */
+export declare function isReady(): boolean;
+
+/**
+ * A new event carrying `campaign` (and `campaign_id`) when the token is live; otherwise an
+ * unstamped copy. Never mutates `event`; never throws on a bad token. Throws an `Error`
+ * only when `event` is not an event object or before the module is loaded.
+ * @param token the raw `custom:campaign` value (`null`/`undefined`: none)
+ * @param nowMs epoch milliseconds; defaults to `Date.now()`
+ */
+export declare function stampEvent<E extends AnalyticsEvent>(event: E, token: string | null | undefined, nowMs?: number): E;
+/** As `stampEvent`, with the reason it was or was not stamped. */
+export declare function stampEventDetailed<E extends AnalyticsEvent>(event: E, token: string | null | undefined, nowMs?: number): StampResult<E>;
+/** `null` when blank; throws an `Error` naming the problem when malformed. */
+export declare function decodeToken(token: string | null | undefined): DecodedToken | null;
+/** The inverse of `decodeToken`; throws an `Error` on input that would not read back. */
+export declare function encodeToken(input: TokenInput): string;
+/** The ways `event` breaks Pinpoint's limits; empty when it is fine. */
+export declare function validateEvent(event: AnalyticsEvent): Violation[];
+
+/** Why a wrapper recorded an event unstamped (the event is always recorded). */
+export type FailureReason =
+  | 'token_lookup_failed'
+  | 'token_timeout'
+  | 'wasm_not_ready'
+  | 'wasm_unavailable'
+  | 'invalid_token'
+  | 'invalid_event'
+  | 'record_failed';
+
+/** The subset of Amplify's Hub the wrappers use (`Hub` from 'aws-amplify/utils' or v5). */
+export interface HubLike {
+  listen(channel: 'auth', callback: (capsule: { payload: { event: string } }) => void): (() => void) | unknown;
+}
+
+export interface TokenSourceOptions {
+  /** 'idToken' (default): the ID token claim, no Cognito call; 'userAttributes': GetUser. */
+  source?: 'idToken' | 'userAttributes';
+  /** The attribute / claim name. Default 'custom:campaign'. */
+  attribute?: string;
+  /** Amplify v6 `fetchAuthSession` from 'aws-amplify/auth'. */
+  fetchAuthSession?: () => Promise<{ tokens?: { idToken?: { payload: Record<string, unknown> } } } | undefined>;
+  /** Amplify v6 `fetchUserAttributes` from 'aws-amplify/auth'. */
+  fetchUserAttributes?: () => Promise<Partial<Record<string, string>>>;
+  /** Amplify v5 `Auth` (currentSession / currentUserInfo). */
+  Auth?: {
+    currentSession?: () => Promise<{ getIdToken(): { payload: Record<string, unknown> } }>;
+    currentUserInfo?: () => Promise<{ attributes?: Record<string, string> } | null | undefined>;
+  };
+  /** Any other source of the raw value; takes precedence over the above. */
+  getToken?: () => Promise<string | null | undefined> | string | null | undefined;
+  /** Amplify Hub: the cache is dropped on auth events (sign-in, sign-out, token refresh). */
+  Hub?: HubLike;
+  /** How long a looked-up value is reused. Default 60 000 ms. */
+  cacheTtlMs?: number;
+  /** How long a failed lookup is remembered (capped by cacheTtlMs). Default 5 000 ms. */
+  errorTtlMs?: number;
+  /** Epoch-millisecond clock (tests). Default Date.now. */
+  clock?: () => number;
+}
+
+export interface TokenSource {
+  get(): Promise<unknown>;
+  peek(): { value: unknown; at: number } | { error: unknown; at: number } | undefined;
+  invalidate(): void;
+  dispose(): void;
+}
+
+export declare function createTokenSource(options?: TokenSourceOptions): TokenSource;
+
+export interface WrapOptions extends TokenSourceOptions {
+  /** Share one token source between wrappers. */
+  tokenSource?: TokenSource;
+  /** Longest wait for the token (and the module) before recording unstamped. Default 200. */
+  timeoutMs?: number;
+  /** Told why an event went out unstamped; the event is recorded regardless. */
+  onError?: (reason: FailureReason, error: unknown) => void;
+  /** Told every outcome, stamped or not. */
+  onStamp?: (status: StampStatus, event: AnalyticsEvent) => void;
+}
+
+export type Wrapped<F extends (...args: any[]) => unknown> = ((...args: Parameters<F>) => Promise<Awaited<ReturnType<F>> | undefined>) & {
+  tokenSource: TokenSource;
+  /** Stops listening to Hub. */
+  dispose(): void;
+};
+
+/** Amplify v6 `record({ name, attributes, metrics })` from 'aws-amplify/analytics'. */
+export declare function wrapRecord<F extends (event: AnalyticsEvent, ...rest: any[]) => unknown>(record: F, options?: WrapOptions): Wrapped<F>;
+/** Amplify v5 `Analytics.record(event, provider?)`; bind it to `Analytics` first. */
+export declare function wrapRecordV5<F extends (event: any, ...rest: any[]) => unknown>(record: F, options?: WrapOptions): Wrapped<F>;
+/** Amplify's Kinesis `record({ streamName, partitionKey?, data })`; stamps inside `data`. */
+export declare function wrapKinesisRecord<F extends (input: { streamName: string; partitionKey?: string; data: any }) => unknown>(record: F, options?: WrapOptions): Wrapped<F>;
+/** Amplify's Kinesis Firehose `record({ streamName, data })`; stamps inside `data`. */
+export declare function wrapFirehoseRecord<F extends (input: { streamName: string; data: any }) => unknown>(record: F, options?: WrapOptions): Wrapped<F>;

@@ -1,0 +1,11 @@
+// Browsers (with or without a bundler): the module is fetched and instantiated
+// asynchronously from `new URL('journey_attribution_wasm_bg.wasm', import.meta.url)`, which
+// Vite, webpack 5 and Rollup understand. Await `ready` before calling the pure functions;
+// the record wrappers wait for it themselves (bounded by their timeout).
+import init from './journey_attribution_wasm.js';
+import { start } from './core.js';
+
+start(init());
+
+export { ready, isReady, stampEvent, stampEventDetailed, decodeToken, encodeToken, validateEvent } from './core.js';
+export { createTokenSource, wrapRecord, wrapRecordV5, wrapKinesisRecord, wrapFirehoseRecord } from './wrappers.js';

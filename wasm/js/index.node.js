@@ -1,0 +1,11 @@
+// Node (ESM, no flags): the module is compiled synchronously at import, so the pure
+// functions can be called straight away and `ready` is already resolved.
+import { readFileSync } from 'node:fs';
+import { initSync } from './journey_attribution_wasm.js';
+import { startedSync } from './core.js';
+
+initSync({ module: readFileSync(new URL('./journey_attribution_wasm_bg.wasm', import.meta.url)) });
+startedSync();
+
+export { ready, isReady, stampEvent, stampEventDetailed, decodeToken, encodeToken, validateEvent } from './core.js';
+export { createTokenSource, wrapRecord, wrapRecordV5, wrapKinesisRecord, wrapFirehoseRecord } from './wrappers.js';

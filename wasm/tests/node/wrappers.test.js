@@ -1,0 +1,253 @@
+// The record wrappers with fake Amplify functions: stamping, caching, Hub refresh, and
+// every failure recorded unstamped with onError told why.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { wrapRecord, wrapRecordV5, wrapKinesisRecord, wrapFirehoseRecord, createTokenSource } from 'journey-attribution';
+
+const future = () => Math.floor(Date.now() / 1000) + 3600;
+const liveToken = (label = 'Spring sale', id = 'j-1') => `ja1|app|${id}|1|${future()}|${label}`;
+const expiredToken = 'ja1|app|j-1|1|1600000000|Old sale';
+
+function fakeRecord() {
+  const calls = [];
+  const record = (...args) => {
+    calls.push(args);
+  };
+  return { record, calls };
+}
+
+function session(token) {
+  let count = 0;
+  const fetchAuthSession = async () => {
+    count += 1;
+    return token === undefined ? { tokens: undefined } : { tokens: { idToken: { payload: { 'custom:campaign': token } } } };
+  };
+  return { fetchAuthSession, count: () => count };
+}
+
+function fakeHub() {
+  const listeners = [];
+  return {
+    listen(channel, cb) {
+      listeners.push({ channel, cb });
+      return () => listeners.splice(listeners.findIndex((l) => l.cb === cb), 1);
+    },
+    dispatch(channel, event) {
+      for (const l of listeners.filter((x) => x.channel === channel)) l.cb({ channel, payload: { event } });
+    },
+    size: () => listeners.length,
+  };
+}
+
+function errors() {
+  const seen = [];
+  return { onError: (reason, error) => seen.push({ reason, error }), seen };
+}
+
+test('v6: stamps from the ID token claim and keeps extra fields', async () => {
+  const { record, calls } = fakeRecord();
+  const s = session(liveToken());
+  const e = errors();
+  const wrapped = wrapRecord(record, { fetchAuthSession: s.fetchAuthSession, onError: e.onError });
+  const input = { name: 'purchase', metrics: { revenue: 3 } };
+  await wrapped(input);
+  assert.deepEqual(calls, [[{ name: 'purchase', metrics: { revenue: 3 }, attributes: { campaign: 'Spring sale', campaign_id: 'j-1' } }]]);
+  assert.deepEqual(input, { name: 'purchase', metrics: { revenue: 3 } });
+  assert.deepEqual(e.seen, []);
+});
+
+test('v6: the token is cached; a second event is recorded synchronously', async () => {
+  const { record, calls } = fakeRecord();
+  const s = session(liveToken());
+  const wrapped = wrapRecord(record, { fetchAuthSession: s.fetchAuthSession });
+  await wrapped({ name: 'a' });
+  wrapped({ name: 'b' });
+  assert.equal(calls.length, 2, 'recorded before any await');
+  assert.equal(calls[1][0].attributes.campaign, 'Spring sale');
+  assert.equal(s.count(), 1);
+});
+
+test('v6: concurrent events share one lookup and keep their order', async () => {
+  const { record, calls } = fakeRecord();
+  const s = session(liveToken());
+  const wrapped = wrapRecord(record, { fetchAuthSession: s.fetchAuthSession });
+  await Promise.all(['a', 'b', 'c'].map((name) => wrapped({ name })));
+  assert.deepEqual(calls.map(([ev]) => ev.name), ['a', 'b', 'c']);
+  assert.equal(s.count(), 1);
+});
+
+test('Hub auth events drop the cached token (sign-out, sign-in as someone else)', async () => {
+  const { record, calls } = fakeRecord();
+  const hub = fakeHub();
+  let token = liveToken('First');
+  const wrapped = wrapRecord(record, {
+    fetchAuthSession: async () => ({ tokens: { idToken: { payload: { 'custom:campaign': token } } } }),
+    Hub: hub,
+  });
+  await wrapped({ name: 'a' });
+  token = liveToken('Second', 'j-2');
+  await wrapped({ name: 'b' });
+  assert.equal(calls[1][0].attributes.campaign, 'First', 'still cached');
+  hub.dispatch('auth', 'tokenRefresh');
+  await wrapped({ name: 'c' });
+  assert.deepEqual(calls[2][0].attributes, { campaign: 'Second', campaign_id: 'j-2' });
+  token = undefined;
+  hub.dispatch('auth', 'signedOut');
+  await wrapped({ name: 'd' });
+  assert.equal(calls[3][0].attributes, undefined);
+  hub.dispatch('analytics', 'signedIn');
+  assert.equal(hub.size(), 1);
+  wrapped.dispose();
+  assert.equal(hub.size(), 0);
+});
+
+test('userAttributes source: GetUser is cached for cacheTtlMs', async () => {
+  const { record, calls } = fakeRecord();
+  let gets = 0;
+  let now = 1_000;
+  const wrapped = wrapRecord(record, {
+    source: 'userAttributes',
+    fetchUserAttributes: async () => {
+      gets += 1;
+      return { email: 'a@b.c', 'custom:campaign': liveToken() };
+    },
+    cacheTtlMs: 10_000,
+    clock: () => now,
+  });
+  // `clock` also drives stamping: keep it before the token's expiry.
+  now = Date.now();
+  for (let i = 0; i < 5; i += 1) await wrapped({ name: `e${i}` });
+  assert.equal(gets, 1);
+  now += 10_001;
+  await wrapped({ name: 'later' });
+  assert.equal(gets, 2);
+  assert.equal(calls.length, 6);
+  assert.ok(calls.every(([ev]) => ev.attributes.campaign === 'Spring sale'));
+});
+
+test('no session: recorded unstamped, no error (the user is simply not attributed)', async () => {
+  const { record, calls } = fakeRecord();
+  const e = errors();
+  const statuses = [];
+  const wrapped = wrapRecord(record, { fetchAuthSession: session(undefined).fetchAuthSession, onError: e.onError, onStamp: (s) => statuses.push(s) });
+  await wrapped({ name: 'p' });
+  assert.deepEqual(calls, [[{ name: 'p' }]]);
+  assert.deepEqual(e.seen, []);
+  assert.deepEqual(statuses, ['no_attribution']);
+});
+
+test('expired token: recorded unstamped', async () => {
+  const { record, calls } = fakeRecord();
+  const statuses = [];
+  const wrapped = wrapRecord(record, { fetchAuthSession: session(expiredToken).fetchAuthSession, onStamp: (s) => statuses.push(s) });
+  await wrapped({ name: 'p' });
+  assert.deepEqual(calls, [[{ name: 'p' }]]);
+  assert.deepEqual(statuses, ['expired']);
+});
+
+test('Cognito failure: recorded unstamped, onError told, failure cached briefly', async () => {
+  const { record, calls } = fakeRecord();
+  const e = errors();
+  let attempts = 0;
+  const wrapped = wrapRecord(record, {
+    source: 'userAttributes',
+    fetchUserAttributes: async () => {
+      attempts += 1;
+      throw Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+    },
+    onError: e.onError,
+  });
+  await wrapped({ name: 'p' });
+  await wrapped({ name: 'q' });
+  assert.deepEqual(calls.map(([ev]) => ev), [{ name: 'p' }, { name: 'q' }]);
+  assert.deepEqual(e.seen.map((x) => x.reason), ['token_lookup_failed', 'token_lookup_failed']);
+  assert.equal(e.seen[0].error.name, 'TooManyRequestsException');
+  assert.equal(attempts, 1, 'the failure is not retried on every event');
+});
+
+test('a bad token: recorded unstamped with invalid_token', async () => {
+  const { record, calls } = fakeRecord();
+  const e = errors();
+  const wrapped = wrapRecord(record, { getToken: () => 'ja1|broken', onError: e.onError });
+  await wrapped({ name: 'p', attributes: { a: 'b' } });
+  assert.deepEqual(calls, [[{ name: 'p', attributes: { a: 'b' } }]]);
+  assert.deepEqual(e.seen.map((x) => x.reason), ['invalid_token']);
+});
+
+test('a slow token lookup is bounded by timeoutMs', async () => {
+  const { record, calls } = fakeRecord();
+  const e = errors();
+  const wrapped = wrapRecord(record, { getToken: () => new Promise(() => {}), timeoutMs: 50, onError: e.onError });
+  const started = performance.now();
+  await wrapped({ name: 'p' });
+  const took = performance.now() - started;
+  assert.deepEqual(calls, [[{ name: 'p' }]]);
+  assert.deepEqual(e.seen.map((x) => x.reason), ['token_timeout']);
+  assert.ok(took >= 45 && took < 500, `took ${took} ms`);
+});
+
+test('a throwing record, a throwing hook or a bad event never reach the app', async () => {
+  const e = errors();
+  const wrapped = wrapRecord(() => { throw new Error('Analytics not configured'); }, { getToken: () => liveToken(), onError: e.onError });
+  await assert.doesNotReject(wrapped({ name: 'p' }));
+  assert.deepEqual(e.seen.map((x) => x.reason), ['record_failed']);
+
+  const { record, calls } = fakeRecord();
+  const w2 = wrapRecord(record, { getToken: () => 'ja1|broken', onError: () => { throw new Error('hook'); } });
+  await assert.doesNotReject(w2({ name: 'p' }));
+  assert.equal(calls.length, 1);
+
+  const e3 = errors();
+  const w3 = wrapRecord(record, { getToken: () => liveToken(), onError: e3.onError });
+  await w3({ attributes: { n: 1 } });
+  assert.deepEqual(calls[1], [{ attributes: { n: 1 } }], 'passed through as given');
+  assert.equal(e3.seen[0].reason, 'invalid_event');
+  assert.match(e3.seen[0].error.message, /name must be a string/);
+});
+
+test('v5: Analytics.record(name | event, provider) with Auth.currentSession', async () => {
+  const calls = [];
+  const Analytics = { record(event, provider) { calls.push([event, provider]); return Promise.resolve({ ok: true }); } };
+  const Auth = { currentSession: async () => ({ getIdToken: () => ({ payload: { 'custom:campaign': liveToken() } }) }) };
+  const record = wrapRecordV5(Analytics.record.bind(Analytics), { Auth });
+  assert.deepEqual(await record('signup'), { ok: true });
+  await record({ name: 'purchase', immediate: true }, 'AWSPinpoint');
+  await record({ streamName: 's', partitionKey: 'p', data: { name: 'view' } }, 'AWSKinesis');
+  await record({ name: '_session.start' });
+  assert.deepEqual(calls, [
+    [{ name: 'signup', attributes: { campaign: 'Spring sale', campaign_id: 'j-1' } }, undefined],
+    [{ name: 'purchase', immediate: true, attributes: { campaign: 'Spring sale', campaign_id: 'j-1' } }, 'AWSPinpoint'],
+    [{ streamName: 's', partitionKey: 'p', data: { name: 'view', attributes: { campaign: 'Spring sale', campaign_id: 'j-1' } } }, 'AWSKinesis'],
+    [{ name: '_session.start' }, undefined],
+  ]);
+});
+
+test('v5: userAttributes via Auth.currentUserInfo', async () => {
+  const calls = [];
+  const Auth = { currentUserInfo: async () => ({ attributes: { 'custom:campaign': 'Bare' } }) };
+  const record = wrapRecordV5((ev) => calls.push(ev), { Auth, source: 'userAttributes' });
+  await record('x');
+  assert.deepEqual(calls, [{ name: 'x', attributes: { campaign: 'Bare' } }]);
+});
+
+test('Kinesis and Firehose: stamps inside data, keeps stream fields', async () => {
+  for (const wrap of [wrapKinesisRecord, wrapFirehoseRecord]) {
+    const { record, calls } = fakeRecord();
+    const e = errors();
+    const wrapped = wrap(record, { getToken: () => liveToken(), onError: e.onError });
+    await wrapped({ streamName: 'events', partitionKey: 'u-1', data: { name: 'purchase', metrics: { revenue: 1 } } });
+    await wrapped({ streamName: 'events', data: new Uint8Array([1, 2]) });
+    assert.deepEqual(calls[0], [{ streamName: 'events', partitionKey: 'u-1', data: { name: 'purchase', metrics: { revenue: 1 }, attributes: { campaign: 'Spring sale', campaign_id: 'j-1' } } }]);
+    assert.ok(calls[1][0].data instanceof Uint8Array, 'bytes pass through unstamped');
+    assert.deepEqual(e.seen.map((x) => x.reason), ['invalid_event']);
+  }
+});
+
+test('a token source can be shared and a bad configuration fails at setup, not at record', () => {
+  const tokens = createTokenSource({ getToken: () => liveToken() });
+  const a = wrapRecord(() => {}, { tokenSource: tokens });
+  assert.equal(a.tokenSource, tokens);
+  assert.throws(() => wrapRecord(() => {}, {}), /needs `fetchAuthSession`/);
+  assert.throws(() => wrapRecord(() => {}, { source: 'nope', getToken: undefined }), /unknown token source/);
+  assert.throws(() => wrapRecord('record', { getToken: () => '' }), TypeError);
+});

@@ -1,0 +1,175 @@
+// The demo page: an "app" that uses the npm package exactly as an Amplify app would.
+// `record` below stands in for Amplify's `record` (it posts the event to the local API,
+// which stores it as Pinpoint's event stream would); `fetchAuthSession` stands in for
+// Amplify's (the local API returns the ID token payload with custom:campaign).
+import { ready, wrapRecord, decodeToken } from '/pkg/index.js';
+
+const $ = (id) => document.getElementById(id);
+const api = async (path, body) => {
+  const res = await fetch(`/api/${path}`, body === undefined ? {} : {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(json.error ?? res.statusText);
+  return json;
+};
+
+let state = { now_ms: 0, users: [] };
+let user = 'alice';
+const fmtTime = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+const fmtDuration = (ms) => {
+  const m = Math.round(Math.abs(ms) / 60000);
+  if (m < 120) return `${m} min`;
+  const h = m / 60;
+  return h < 48 ? `${h.toFixed(1)} h` : `${(h / 24).toFixed(1)} days`;
+};
+
+// A minimal Hub: the wrapper drops its cached token on auth events, as with Amplify's Hub.
+const listeners = new Set();
+const Hub = {
+  listen(channel, cb) { if (channel === 'auth') listeners.add(cb); return () => listeners.delete(cb); },
+  dispatch(event) { for (const cb of listeners) cb({ payload: { event } }); },
+};
+
+async function amplifyRecord(event) {
+  await api('events', { username: user, event });
+}
+
+const outcomes = [];
+const record = wrapRecord(amplifyRecord, {
+  fetchAuthSession: () => api(`session?username=${encodeURIComponent(user)}`),
+  Hub,
+  clock: () => state.now_ms,
+  onStamp: (status, event) => outcomes.push({ status, event }),
+  onError: (reason) => outcomes.push({ status: reason }),
+});
+
+function renderState(s) {
+  state = s;
+  $('now').textContent = fmtTime(s.now_ms);
+  const me = s.users.find((u) => u.username === user);
+  const raw = me?.campaign_attribute ?? null;
+  $('token-raw').textContent = raw ?? '— (no attribute)';
+  let decoded = null;
+  try { decoded = decodeToken(raw); } catch (e) { decoded = { error: e.message }; }
+  const pill = $('token-state');
+  if (!decoded) {
+    $('token-label').textContent = $('token-journey').textContent = $('token-expires').textContent = '—';
+    pill.textContent = 'not attributed'; pill.className = 'pill';
+  } else if (decoded.error) {
+    $('token-label').textContent = decoded.error; pill.textContent = 'unreadable'; pill.className = 'pill bad';
+  } else {
+    $('token-label').textContent = decoded.label;
+    $('token-journey').textContent = decoded.journeyId ?? '— (legacy value)';
+    const left = decoded.expiresAt - s.now_ms;
+    $('token-expires').textContent = decoded.expiresAt == null ? 'never (legacy)'
+      : `${fmtTime(decoded.expiresAt)} (${left > 0 ? 'in ' : ''}${fmtDuration(left)}${left > 0 ? '' : ' ago'})`;
+    const live = decoded.expiresAt == null || left > 0;
+    pill.textContent = live ? 'live: events are stamped' : 'expired: events go out unstamped';
+    pill.className = live ? 'pill good' : 'pill warn';
+  }
+}
+
+function renderStep(step) {
+  if (step.invocation) {
+    $('invocation').textContent = JSON.stringify(step.invocation, null, 2);
+    $('tagging-response').textContent = step.tagging_error ?? JSON.stringify(step.tagging_response, null, 2);
+  }
+  const rows = (step.stream_event?.Records ?? []).map((r) => {
+    const img = r.dynamodb.NewImage ?? r.dynamodb.OldImage ?? {};
+    const by = r.userIdentity ? 'TTL' : 'tagging';
+    const label = img.label?.S ? ` (${img.label.S})` : '';
+    return `<tr><td>${r.eventName}${label}</td><td>${r.dynamodb.Keys.username.S}</td><td>${by}</td></tr>`;
+  });
+  $('stream').innerHTML = rows.join('') || '<tr><td colspan="3" class="muted">no records</td></tr>';
+  const failures = step.sync_response?.batchItemFailures ?? [];
+  $('sync-result').textContent = `sync: ${rows.length} record(s), ${failures.length} batch item failure(s)`;
+}
+
+async function refresh(resp) {
+  if (resp?.step) renderStep(resp.step);
+  renderState(resp?.state ?? resp ?? await api('state'));
+}
+
+function renderUsers() {
+  $('journey-users').innerHTML = state.users.map((u, i) =>
+    `<label class="inline"><input type="checkbox" value="${u.username}" ${i === 0 ? 'checked' : ''}> ${u.username}</label>`).join('');
+  $('user').innerHTML = state.users.map((u) => `<option>${u.username}</option>`).join('');
+  $('user').value = user;
+}
+
+async function recordEvent(event) {
+  outcomes.length = 0;
+  await record(event);
+  const o = outcomes[outcomes.length - 1] ?? { status: 'unknown' };
+  const sent = o.event ?? event;
+  const tr = document.createElement('tr');
+  const campaign = sent.attributes?.campaign ?? '—';
+  const cls = o.status === 'stamped' ? 'good' : o.status === 'expired' ? 'warn' : '';
+  tr.innerHTML = `<td>${fmtTime(state.now_ms).slice(5, 16)}</td><td>${user}</td><td>${event.name}</td><td></td><td><span class="pill ${cls}"></span></td>`;
+  tr.children[3].textContent = campaign;
+  tr.children[4].firstElementChild.textContent = o.status;
+  tr.dataset.status = o.status;
+  $('events').prepend(tr);
+}
+
+function parseCosts(text) {
+  return text.split(',').map((p) => p.trim()).filter(Boolean).map((p) => {
+    const i = p.lastIndexOf('=');
+    return { campaign: p.slice(0, i).trim(), cost: Number(p.slice(i + 1)) };
+  }).filter((c) => c.campaign && Number.isFinite(c.cost));
+}
+
+async function buildReport() {
+  const goal = $('goal').value.trim();
+  const metric = $('revenue-metric').value.trim();
+  const report = await api('report', {
+    options: { goals: goal ? [goal] : [], revenue_metric: metric || null },
+    costs: parseCosts($('costs').value),
+  });
+  const money = (v) => (v == null ? '—' : v.toFixed(2));
+  $('report').innerHTML = '';
+  for (const c of report.campaigns) {
+    const tr = document.createElement('tr');
+    const cells = [c.campaign, c.campaign_id ?? '—', c.attributed_events, c.converted_users, money(c.revenue), money(c.cost),
+      c.roi == null ? '—' : `${(c.roi * 100).toFixed(0)} %`];
+    for (const v of cells) { const td = document.createElement('td'); td.textContent = v; tr.append(td); }
+    $('report').append(tr);
+  }
+  if (!report.campaigns.length) $('report').innerHTML = '<tr><td colspan="7" class="muted">no attributed events yet</td></tr>';
+}
+
+function wire() {
+  for (const b of document.querySelectorAll('[data-advance]')) {
+    b.addEventListener('click', async () => refresh(await api('clock', { advance_ms: Number(b.dataset.advance) })));
+  }
+  $('ttl-sweep').addEventListener('click', async () => { await refresh(await api('ttl-sweep', {})); Hub.dispatch('tokenRefresh'); });
+  $('reset').addEventListener('click', async () => { await refresh(await api('reset', {})); $('events').innerHTML = ''; $('report').innerHTML = ''; Hub.dispatch('signedOut'); });
+  $('journey-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const usernames = [...document.querySelectorAll('#journey-users input:checked')].map((i) => i.value);
+    const resp = await api('journey', {
+      usernames, application_id: $('application').value, journey_id: $('journey-id').value.trim(), label: $('label').value,
+    });
+    await refresh(resp);
+    // In an app, the refreshed ID token carries the new claim; Hub tells the wrapper.
+    Hub.dispatch('tokenRefresh');
+  });
+  $('user').addEventListener('change', async () => { user = $('user').value; Hub.dispatch('signedIn'); await refresh(); });
+  $('record-purchase').addEventListener('click', () => recordEvent({ name: 'purchase', attributes: { sku: 'SKU-1' }, metrics: { revenue: Number($('revenue').value) } }));
+  $('record-signup').addEventListener('click', () => recordEvent({ name: 'sign_up', attributes: { plan: 'free' } }));
+  $('record-session').addEventListener('click', () => recordEvent({ name: '_session.start' }));
+  $('report-form').addEventListener('submit', (e) => { e.preventDefault(); buildReport(); });
+}
+
+async function main() {
+  await ready;
+  state = await api('state');
+  renderUsers();
+  wire();
+  await refresh();
+  $('status').textContent = 'ready';
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((e) => { $('status').textContent = `error: ${e.message}`; console.error(e); });
