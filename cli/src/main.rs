@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod demo;
+mod reconcile;
 mod report;
+mod setup;
 mod walkthrough;
 
 #[derive(Debug, Parser)]
@@ -19,6 +21,10 @@ struct Cli {
 enum Command {
     /// The local demo in the browser: the real handlers on in-memory stores, no AWS account.
     Demo(demo::Args),
+    /// Prepare a Cognito user pool: add custom:campaign, let the app client read (not write) it.
+    Setup(setup::Args),
+    /// Rebuild Cognito's custom:campaign from the attribution table (rate-limited).
+    Reconcile(reconcile::Args),
     /// Walk through touch -> stamp -> expiry on in-memory stores, in the terminal.
     Walkthrough,
     /// Per-campaign attributed events, conversions, revenue, cost and ROI from Pinpoint
@@ -30,6 +36,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
+        Command::Setup(args) => setup::run(args),
+        Command::Reconcile(args) => reconcile::run(args),
         Command::Walkthrough => walkthrough::run(),
         Command::Report(args) => report::run(args),
     };

@@ -115,6 +115,33 @@ pub fn should_clear(current: Option<&str>, expiring: &Campaign) -> bool {
     }
 }
 
+/// What `reconcile` does for one user, rebuilding Cognito from the table (the source of
+/// truth): the attribute must hold the token of the user's live attribution, or nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReconcileAction {
+    Keep,
+    Set(String),
+    Clear,
+}
+
+pub fn reconcile_action(
+    item: Option<&Attribution>,
+    current: Option<&str>,
+    now_ms: i64,
+) -> Result<ReconcileAction, TokenError> {
+    let desired = item
+        .filter(|a| a.campaign.is_live_at(now_ms))
+        .map(|a| Token::V1(a.campaign.clone()).encode())
+        .transpose()?;
+    let current = current.filter(|v| !v.trim().is_empty());
+    Ok(match (desired, current) {
+        (Some(d), Some(c)) if d == c => ReconcileAction::Keep,
+        (Some(d), _) => ReconcileAction::Set(d),
+        (None, Some(_)) => ReconcileAction::Clear,
+        (None, None) => ReconcileAction::Keep,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +209,46 @@ mod tests {
         assert!(!should_clear(Some(""), &expected));
         assert!(!should_clear(None, &expected));
         assert!(!should_clear(Some("LegacyName"), &expected));
+    }
+
+    #[test]
+    fn reconcile_makes_cognito_hold_exactly_the_live_attribution() {
+        let a = attribution("j1", 1_000_000);
+        let token = Token::V1(a.campaign.clone()).encode().unwrap();
+        let live = 1_000_000;
+        let expired = a.campaign.expires_at_ms();
+        assert_eq!(
+            reconcile_action(Some(&a), None, live).unwrap(),
+            ReconcileAction::Set(token.clone())
+        );
+        assert_eq!(
+            reconcile_action(Some(&a), Some(""), live).unwrap(),
+            ReconcileAction::Set(token.clone())
+        );
+        assert_eq!(
+            reconcile_action(Some(&a), Some("Old"), live).unwrap(),
+            ReconcileAction::Set(token.clone())
+        );
+        assert_eq!(
+            reconcile_action(Some(&a), Some(&token), live).unwrap(),
+            ReconcileAction::Keep
+        );
+        assert_eq!(
+            reconcile_action(Some(&a), Some(&token), expired).unwrap(),
+            ReconcileAction::Clear
+        );
+        assert_eq!(
+            reconcile_action(None, Some(&token), live).unwrap(),
+            ReconcileAction::Clear
+        );
+        assert_eq!(
+            reconcile_action(None, Some(" "), live).unwrap(),
+            ReconcileAction::Keep
+        );
+        assert_eq!(
+            reconcile_action(None, None, live).unwrap(),
+            ReconcileAction::Keep
+        );
     }
 
     #[test]

@@ -25,7 +25,9 @@ type Shared = State<Arc<App>>;
 
 impl App {
     fn world(&self) -> MutexGuard<'_, World> {
-        self.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.world
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Runs one of the handlers' futures to completion on this worker thread. The
@@ -178,7 +180,10 @@ mod tests {
     #[test]
     fn paths_cannot_escape_the_root() {
         let root = Path::new("/srv");
-        assert_eq!(safe_join(root, "a/b.js"), Some(PathBuf::from("/srv/a/b.js")));
+        assert_eq!(
+            safe_join(root, "a/b.js"),
+            Some(PathBuf::from("/srv/a/b.js"))
+        );
         assert_eq!(safe_join(root, "../etc/passwd"), None);
         assert_eq!(safe_join(root, "/etc/passwd"), None);
     }

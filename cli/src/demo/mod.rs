@@ -23,8 +23,14 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
     for (dir, hint) in [
-        (&args.web_dir, "run from the repository root, or pass --web-dir"),
-        (&args.npm_dir, "build the npm package first: scripts/build-npm.sh"),
+        (
+            &args.web_dir,
+            "run from the repository root, or pass --web-dir",
+        ),
+        (
+            &args.npm_dir,
+            "build the npm package first: scripts/build-npm.sh",
+        ),
     ] {
         if !dir.is_dir() {
             return Err(format!("{}: not a directory ({hint})", dir.display()).into());
@@ -35,10 +41,14 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port))).await?;
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)))
+                .await?;
         let addr = listener.local_addr()?;
         println!("journey-attribution demo: http://{addr}/");
-        println!("(in-memory table and user pool; the real tagging and sync handlers; Ctrl-C stops it)");
+        println!(
+            "(in-memory table and user pool; the real tagging and sync handlers; Ctrl-C stops it)"
+        );
         let app = api::router(args.web_dir, args.npm_dir);
         axum::serve(listener, app)
             .with_graceful_shutdown(async {

@@ -101,7 +101,12 @@ impl World {
             .usernames
             .iter()
             .map(|u| {
-                let id = format!("ep-{}-email", u.chars().filter(char::is_ascii_alphanumeric).collect::<String>());
+                let id = format!(
+                    "ep-{}-email",
+                    u.chars()
+                        .filter(char::is_ascii_alphanumeric)
+                        .collect::<String>()
+                );
                 let endpoint = json!({
                     "ChannelType": "EMAIL",
                     "Address": format!("{u}@example.com"),
@@ -134,7 +139,14 @@ impl World {
 
     pub async fn run_tagging(&mut self, invocation: Value) -> Step {
         let mut metrics = Metrics::default();
-        let result = tagging::handle(invocation.clone(), &self.store, &self.tagging, self.now_ms, &mut metrics).await;
+        let result = tagging::handle(
+            invocation.clone(),
+            &self.store,
+            &self.tagging,
+            self.now_ms,
+            &mut metrics,
+        )
+        .await;
         let (tagging_response, tagging_error) = match result {
             Ok(r) => (Some(r), None),
             Err(e) => (None, Some(e.to_string())),
@@ -155,10 +167,11 @@ impl World {
     async fn run_sync(&mut self) -> Step {
         let stream_event = self.store.take_stream_event();
         let mut metrics = Metrics::default();
-        let sync_response = match sync::handle(stream_event.clone(), &self.pool, &self.sync, &mut metrics).await {
-            Ok(r) => serde_json::to_value(r).unwrap_or(Value::Null),
-            Err(e) => json!({"error": e.to_string()}),
-        };
+        let sync_response =
+            match sync::handle(stream_event.clone(), &self.pool, &self.sync, &mut metrics).await {
+                Ok(r) => serde_json::to_value(r).unwrap_or(Value::Null),
+                Err(e) => json!({"error": e.to_string()}),
+            };
         Step {
             invocation: None,
             tagging_response: None,
@@ -245,10 +258,18 @@ mod tests {
     #[tokio::test]
     async fn touch_project_expire_through_the_real_handlers() {
         let mut w = World::new();
-        let step = w.journey(&req("j-spring", "Spring sale", "demo-newsletter")).await;
-        assert_eq!(step.tagging_response.as_ref().expect("tagged")["ep-alice-email"]["EventAttributes"]["attribution"], "tagged");
+        let step = w
+            .journey(&req("j-spring", "Spring sale", "demo-newsletter"))
+            .await;
+        assert_eq!(
+            step.tagging_response.as_ref().expect("tagged")["ep-alice-email"]["EventAttributes"]["attribution"],
+            "tagged"
+        );
         let token = w.campaign_attribute("alice").expect("projected");
-        assert!(token.starts_with("ja1|demo-newsletter|j-spring|"), "{token}");
+        assert!(
+            token.starts_with("ja1|demo-newsletter|j-spring|"),
+            "{token}"
+        );
         w.advance(2 * 86_400_000);
         w.sweep_ttl().await;
         assert_eq!(w.campaign_attribute("alice"), None, "TTL expiry clears it");
@@ -275,8 +296,14 @@ mod tests {
         });
         let report = w
             .report(ReportRequest {
-                options: ReportOptions { goals: vec!["purchase".into()], revenue_metric: Some("revenue".into()) },
-                costs: vec![Cost { campaign: "Spring".into(), cost: 10.0 }],
+                options: ReportOptions {
+                    goals: vec!["purchase".into()],
+                    revenue_metric: Some("revenue".into()),
+                },
+                costs: vec![Cost {
+                    campaign: "Spring".into(),
+                    cost: 10.0,
+                }],
             })
             .expect("report");
         assert_eq!(report.campaigns[0].revenue, Some(40.0));

@@ -1,0 +1,301 @@
+//! `journey-attribution reconcile`: rebuilds Cognito's `custom:campaign` from the
+//! attribution table (the source of truth), after an on-failure-queue message or an outage.
+//!
+//! Pass 1 scans the table: a live attribution is set where Cognito differs, an expired one
+//! cleared where Cognito still holds it. Pass 2 lists the pool's users: a value that no live
+//! item backs is cleared. Every Cognito call goes through one rate limiter, below the
+//! account-wide default of 25 attribute updates per second.
+
+use std::collections::HashMap;
+use std::error::Error;
+use std::time::Duration;
+
+use aws_sdk_cognitoidentityprovider as cognito;
+use aws_sdk_dynamodb as dynamodb;
+use journey_attribution_core::Attribution;
+use journey_attribution_core::item::from_item;
+use journey_attribution_core::sync::{ReconcileAction, reconcile_action};
+use journey_attribution_lambda::aws::{CognitoUserPool, from_sdk};
+use journey_attribution_lambda::ports::{UserAttributes, UserError};
+use journey_attribution_lambda::retry::Backoff;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The attribution table (stack output AttributionTableName).
+    #[arg(long)]
+    pub table: String,
+    #[arg(long)]
+    pub user_pool_id: String,
+    /// Cognito calls per second (Cognito's default quota: 25 updates/s for the account).
+    #[arg(long, default_value_t = 20.0)]
+    pub rate: f64,
+    /// The attribute kept in step (as `sync`'s CAMPAIGN_ATTRIBUTE).
+    #[arg(long, default_value = "custom:campaign")]
+    pub attribute: String,
+    /// Print what would change without changing it.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub items: u64,
+    pub users: u64,
+    pub set: u64,
+    pub cleared: u64,
+    pub unchanged: u64,
+    pub unknown_users: u64,
+    pub unreadable_items: u64,
+    pub failed: u64,
+}
+
+pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
+    if !(args.rate > 0.0 && args.rate.is_finite()) {
+        return Err(format!(
+            "--rate {}: must be a positive number of calls per second",
+            args.rate
+        )
+        .into());
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let summary = runtime.block_on(async {
+        let config = journey_attribution_lambda::runtime::sdk_config().await;
+        let dynamo = dynamodb::Client::new(&config);
+        let cognito = cognito::Client::new(&config);
+        reconcile(
+            &dynamo,
+            &cognito,
+            &args,
+            journey_attribution_lambda::runtime::now_ms(),
+        )
+        .await
+    })?;
+    println!(
+        "reconciled: {} items, {} users; set {}, cleared {}, unchanged {}, unknown users {}, unreadable items {}, failed {}",
+        summary.items,
+        summary.users,
+        summary.set,
+        summary.cleared,
+        summary.unchanged,
+        summary.unknown_users,
+        summary.unreadable_items,
+        summary.failed
+    );
+    if summary.failed > 0 {
+        return Err(format!(
+            "{} users could not be reconciled (see above); run again",
+            summary.failed
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Spaces calls `1/rate` apart.
+struct Limiter {
+    interval: tokio::time::Interval,
+}
+
+impl Limiter {
+    fn new(rate: f64) -> Self {
+        let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Self { interval }
+    }
+
+    async fn wait(&mut self) {
+        self.interval.tick().await;
+    }
+}
+
+pub async fn reconcile(
+    dynamo: &dynamodb::Client,
+    cognito_client: &cognito::Client,
+    args: &Args,
+    now_ms: i64,
+) -> Result<Summary, Box<dyn Error>> {
+    let items = scan(dynamo, &args.table).await?;
+    let pool = CognitoUserPool::new(cognito_client.clone(), &args.user_pool_id);
+    let mut limiter = Limiter::new(args.rate);
+    let mut summary = Summary::default();
+    let mut live: HashMap<String, Attribution> = HashMap::new();
+    for item in &items {
+        summary.items += 1;
+        match from_item(&from_sdk(item)) {
+            Ok(a) => {
+                live.insert(a.username.clone(), a);
+            }
+            Err(e) => {
+                summary.unreadable_items += 1;
+                eprintln!("item {:?}: {e}", item.get("username"));
+            }
+        }
+    }
+    let total = live.len();
+    for (i, (username, attribution)) in live.iter().enumerate() {
+        limiter.wait().await;
+        let current = match retry(|| pool.get_attribute(username, &args.attribute)).await {
+            Ok(v) => v,
+            Err(e) => {
+                count_error(&mut summary, username, &e);
+                continue;
+            }
+        };
+        apply(
+            &pool,
+            &mut limiter,
+            &mut summary,
+            args,
+            username,
+            Some(attribution),
+            current.as_deref(),
+            now_ms,
+        )
+        .await;
+        if (i + 1) % 100 == 0 {
+            eprintln!("table: {}/{total} users", i + 1);
+        }
+    }
+    // Pass 2: values in Cognito that no table item backs (an item lost, a missed REMOVE).
+    let mut token = None;
+    loop {
+        limiter.wait().await;
+        let page = cognito_client
+            .list_users()
+            .user_pool_id(&args.user_pool_id)
+            .set_pagination_token(token)
+            .send()
+            .await
+            .map_err(|e| format!("ListUsers: {}", cognito::error::DisplayErrorContext(&e)))?;
+        for user in page.users() {
+            summary.users += 1;
+            let Some(username) = user.username() else {
+                continue;
+            };
+            if live.contains_key(username) {
+                continue;
+            }
+            let current = user
+                .attributes()
+                .iter()
+                .find(|a| a.name() == args.attribute)
+                .and_then(|a| a.value());
+            apply(
+                &pool,
+                &mut limiter,
+                &mut summary,
+                args,
+                username,
+                None,
+                current,
+                now_ms,
+            )
+            .await;
+        }
+        token = page.pagination_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(summary)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn apply(
+    pool: &CognitoUserPool,
+    limiter: &mut Limiter,
+    summary: &mut Summary,
+    args: &Args,
+    username: &str,
+    item: Option<&Attribution>,
+    current: Option<&str>,
+    now_ms: i64,
+) {
+    let action = match reconcile_action(item, current, now_ms) {
+        Ok(a) => a,
+        Err(e) => {
+            summary.failed += 1;
+            eprintln!("{username}: {e}");
+            return;
+        }
+    };
+    let result = match &action {
+        ReconcileAction::Keep => {
+            summary.unchanged += 1;
+            return;
+        }
+        _ if args.dry_run => {
+            println!("{username}: would {}", describe(&action));
+            Ok(())
+        }
+        ReconcileAction::Set(token) => {
+            limiter.wait().await;
+            retry(|| pool.set_attribute(username, &args.attribute, token)).await
+        }
+        ReconcileAction::Clear => {
+            limiter.wait().await;
+            retry(|| pool.clear_attribute(username, &args.attribute)).await
+        }
+    };
+    match (result, action) {
+        (Ok(()), ReconcileAction::Set(_)) => summary.set += 1,
+        (Ok(()), _) => summary.cleared += 1,
+        (Err(e), _) => count_error(summary, username, &e),
+    }
+}
+
+fn describe(action: &ReconcileAction) -> String {
+    match action {
+        ReconcileAction::Keep => "keep".into(),
+        ReconcileAction::Set(t) => format!("set {t}"),
+        ReconcileAction::Clear => "clear".into(),
+    }
+}
+
+fn count_error(summary: &mut Summary, username: &str, e: &UserError) {
+    match e {
+        UserError::NotFound(_) => {
+            summary.unknown_users += 1;
+            eprintln!("{username}: not in the user pool (skipped)");
+        }
+        _ => {
+            summary.failed += 1;
+            eprintln!("{username}: {e}");
+        }
+    }
+}
+
+async fn retry<T, F, Fut>(op: F) -> Result<T, UserError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, UserError>>,
+{
+    let backoff = Backoff::new(6, Duration::from_millis(200), Duration::from_secs(5));
+    backoff.run(UserError::is_retryable, op).await.0
+}
+
+async fn scan(
+    client: &dynamodb::Client,
+    table: &str,
+) -> Result<Vec<HashMap<String, dynamodb::types::AttributeValue>>, Box<dyn Error>> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name(table)
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| format!("Scan {table}: {}", dynamodb::error::DisplayErrorContext(&e)))?;
+        items.extend(page.items().iter().cloned());
+        start = page.last_evaluated_key().cloned();
+        if start.is_none() {
+            break;
+        }
+    }
+    Ok(items)
+}

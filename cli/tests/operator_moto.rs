@@ -1,0 +1,312 @@
+//! `setup` and `reconcile` against a moto server over the AWS wire protocol.
+//! Run through scripts/test.d/35-cli-moto.sh (starts moto); `#[ignore]`d for a plain
+//! `cargo test`, and they fail without moto.
+#![allow(clippy::unwrap_used)]
+
+use std::process::Command;
+
+use aws_sdk_cognitoidentityprovider as cognito;
+use aws_sdk_dynamodb as dynamodb;
+use cognito::types::AttributeType;
+use dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use journey_attribution_core::item::to_item;
+use journey_attribution_core::token::Token;
+use journey_attribution_core::{Attribution, Campaign};
+use journey_attribution_lambda::aws::to_sdk;
+
+const BIN: &str = env!("CARGO_BIN_EXE_journey-attribution");
+
+fn cli(args: &[&str]) -> (bool, String, String) {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL").is_ok(),
+        "needs moto: run scripts/test.d/35-cli-moto.sh"
+    );
+    let out = Command::new(BIN).args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn sdk() -> aws_config::SdkConfig {
+    journey_attribution_lambda::runtime::sdk_config().await
+}
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        std::process::id() as u128 * 1_000_000 + u128::from(rand_suffix())
+    )
+}
+
+fn rand_suffix() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos()
+}
+
+#[tokio::test]
+#[ignore = "needs moto: run scripts/test.d/35-cli-moto.sh"]
+async fn setup_adds_the_attribute_and_makes_it_read_only_idempotently() {
+    let c = cognito::Client::new(&sdk().await);
+    let pool = c
+        .create_user_pool()
+        .pool_name(unique("pool"))
+        .send()
+        .await
+        .unwrap();
+    let pool_id = pool.user_pool().unwrap().id().unwrap().to_owned();
+    let client = c
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("web-app")
+        .write_attributes("email")
+        .write_attributes("custom:campaign")
+        .id_token_validity(30)
+        .send()
+        .await
+        .unwrap();
+    let client_id = client
+        .user_pool_client()
+        .unwrap()
+        .client_id()
+        .unwrap()
+        .to_owned();
+
+    let (ok, out, err) = cli(&[
+        "setup",
+        "--user-pool-id",
+        &pool_id,
+        "--app-client-id",
+        &client_id,
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("added custom attribute custom:campaign"),
+        "{out}"
+    );
+    assert!(out.contains("may now read custom:campaign"), "{out}");
+    assert!(out.contains("may no longer write custom:campaign"), "{out}");
+
+    let described = c
+        .describe_user_pool()
+        .user_pool_id(&pool_id)
+        .send()
+        .await
+        .unwrap();
+    let schema = described.user_pool().unwrap().schema_attributes();
+    let campaign = schema
+        .iter()
+        .find(|a| a.name() == Some("custom:campaign"))
+        .expect("custom:campaign");
+    assert_eq!(campaign.mutable(), Some(true));
+    assert_eq!(
+        campaign
+            .string_attribute_constraints()
+            .unwrap()
+            .max_length(),
+        Some("2048")
+    );
+    let app = c
+        .describe_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_id(&client_id)
+        .send()
+        .await
+        .unwrap();
+    let app = app.user_pool_client().unwrap();
+    assert!(app.read_attributes().iter().any(|a| a == "custom:campaign"));
+    assert!(
+        app.read_attributes().iter().any(|a| a == "email"),
+        "standard attributes stay readable"
+    );
+    assert_eq!(app.write_attributes(), ["email".to_string()]);
+    assert_eq!(
+        app.client_name(),
+        Some("web-app"),
+        "other settings are kept"
+    );
+    assert_eq!(app.id_token_validity(), Some(30), "other settings are kept");
+
+    let (ok, out, err) = cli(&[
+        "setup",
+        "--user-pool-id",
+        &pool_id,
+        "--app-client-id",
+        &client_id,
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("custom:campaign already present"), "{out}");
+    assert!(
+        out.contains("already reads custom:campaign and cannot write it"),
+        "{out}"
+    );
+
+    let (ok, _, err) = cli(&[
+        "setup",
+        "--user-pool-id",
+        "us-east-1_missing",
+        "--app-client-id",
+        &client_id,
+    ]);
+    assert!(!ok);
+    assert!(err.contains("DescribeUserPool us-east-1_missing"), "{err}");
+}
+
+fn attribution(
+    username: &str,
+    journey: &str,
+    touched_at_ms: i64,
+    expires_at_s: i64,
+) -> Attribution {
+    Attribution {
+        username: username.into(),
+        campaign: Campaign {
+            application_id: "app".into(),
+            journey_id: journey.into(),
+            label: format!("label {journey}"),
+            touched_at_ms,
+            expires_at_s,
+        },
+    }
+}
+
+fn token(a: &Attribution) -> String {
+    Token::V1(a.campaign.clone()).encode().unwrap()
+}
+
+#[tokio::test]
+#[ignore = "needs moto: run scripts/test.d/35-cli-moto.sh"]
+async fn reconcile_rebuilds_cognito_from_the_table() {
+    let sdk = sdk().await;
+    let c = cognito::Client::new(&sdk);
+    let d = dynamodb::Client::new(&sdk);
+    let pool_id = c
+        .create_user_pool()
+        .pool_name(unique("pool"))
+        .send()
+        .await
+        .unwrap()
+        .user_pool()
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_owned();
+    let table = unique("attribution");
+    d.create_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("username")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("username")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let now_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let live = attribution("alice", "j-new", now_s * 1000 - 5_000, now_s + 86_400);
+    let expired = attribution("bob", "j-old", (now_s - 90_000) * 1000, now_s - 3_600);
+    let newer = attribution("dave", "j-new", now_s * 1000 - 1_000, now_s + 86_400);
+    let older_for_dave = attribution("dave", "j-old", now_s * 1000 - 9_000, now_s + 3_600);
+    let stale_for_carol = attribution("carol", "j-lost", now_s * 1000 - 9_000, now_s + 3_600);
+    let ghost = attribution("erin", "j-new", now_s * 1000, now_s + 86_400);
+    for a in [&live, &expired, &newer, &ghost] {
+        d.put_item()
+            .table_name(&table)
+            .set_item(Some(to_sdk(&to_item(a))))
+            .send()
+            .await
+            .unwrap();
+    }
+    let users: [(&str, Option<String>); 4] = [
+        ("alice", None),
+        ("bob", Some(token(&expired))),
+        ("carol", Some(token(&stale_for_carol))),
+        ("dave", Some(token(&older_for_dave))),
+    ];
+    for (name, value) in &users {
+        let mut req = c.admin_create_user().user_pool_id(&pool_id).username(*name);
+        if let Some(v) = value {
+            req = req.user_attributes(
+                AttributeType::builder()
+                    .name("custom:campaign")
+                    .value(v)
+                    .build()
+                    .unwrap(),
+            );
+        }
+        req.send().await.unwrap();
+    }
+
+    let (ok, out, err) = cli(&[
+        "reconcile",
+        "--table",
+        &table,
+        "--user-pool-id",
+        &pool_id,
+        "--rate",
+        "50",
+    ]);
+    assert!(ok, "{out}\n{err}");
+    assert!(
+        out.contains("reconciled: 4 items, 4 users; set 2, cleared 2, unchanged 0, unknown users 1, unreadable items 0, failed 0"),
+        "{out}\n{err}"
+    );
+    assert!(err.contains("erin: not in the user pool"), "{err}");
+
+    let value = |name: &'static str| {
+        let c = c.clone();
+        let pool_id = pool_id.clone();
+        async move {
+            let u = c
+                .admin_get_user()
+                .user_pool_id(&pool_id)
+                .username(name)
+                .send()
+                .await
+                .unwrap();
+            u.user_attributes()
+                .iter()
+                .find(|a| a.name() == "custom:campaign")
+                .and_then(|a| a.value())
+                .map(str::to_owned)
+                .filter(|v| !v.is_empty())
+        }
+    };
+    assert_eq!(value("alice").await, Some(token(&live)));
+    assert_eq!(value("bob").await, None, "expired: cleared");
+    assert_eq!(value("carol").await, None, "no item backs it: cleared");
+    assert_eq!(value("dave").await, Some(token(&newer)), "the table wins");
+
+    let (ok, out, err) = cli(&[
+        "reconcile",
+        "--table",
+        &table,
+        "--user-pool-id",
+        &pool_id,
+        "--rate",
+        "50",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("set 0, cleared 0"),
+        "a second run changes nothing: {out}"
+    );
+}
