@@ -55,6 +55,15 @@ if [ "$what" = test ]; then
     apt-get update -qq
     apt-get install -y -qq chromium chromium-driver >/dev/null
   fi
+  # Fuzzing (cargo fuzz needs nightly for the sanitizer flags).
+  if ! rustup toolchain list | grep -q '^nightly'; then
+    log "rustup toolchain install nightly --profile minimal"
+    rustup toolchain install nightly --profile minimal
+  fi
+  if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "0.13.2" ]; then
+    log "cargo install cargo-fuzz 0.13.2"
+    cargo install cargo-fuzz --version 0.13.2 --force
+  fi
   if dpkg -s binaryen >/dev/null 2>&1; then
     log "warning: Debian's binaryen is installed; tools/node_modules/.bin/wasm-opt is used instead"
   fi
