@@ -11,7 +11,7 @@ target="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,
 source scripts/moto-start.sh
 TAGGING_BIN="$target/release/tagging" SYNC_BIN="$target/release/sync" \
   cargo test -p journey-attribution-lambda --locked --test bench -- --ignored --nocapture --test-threads=1 2>&1 |
-  grep -E '^(tagging|sync):|test result'
+  grep -oE '(tagging|sync): .*|test result.*'
 for b in tagging sync; do
   printf '%s: release binary (x86_64, stripped) = %s bytes\n' "$b" "$(stat -c %s "$target/release/$b")"
 done

@@ -9,6 +9,10 @@ if [ ! -x "$moto_bin" ]; then
   exit 1
 fi
 MOTO_PORT="$("$root/.venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+moto_up() {
+  "$root/.venv/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+    "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null 2>&1
+}
 MOTO_LOG="$(mktemp -t moto.XXXXXX.log)"
 "$moto_bin" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
 MOTO_PID=$!
@@ -21,7 +25,7 @@ moto_stop() {
 }
 trap moto_stop EXIT
 for _ in $(seq 1 150); do
-  if curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null 2>&1; then
+  if moto_up; then
     break
   fi
   if ! kill -0 "$MOTO_PID" 2>/dev/null; then
@@ -31,7 +35,7 @@ for _ in $(seq 1 150); do
   fi
   sleep 0.2
 done
-if ! curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null 2>&1; then
+if ! moto_up; then
   echo "moto-start: moto_server did not answer on 127.0.0.1:$MOTO_PORT within 30 s" >&2
   cat "$MOTO_LOG" >&2
   exit 1

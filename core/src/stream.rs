@@ -137,7 +137,10 @@ mod tests {
         assert_eq!(record_username(&key), Some("zoë"));
         let old = json!({"dynamodb": {"OldImage": {"username": {"S": "bob"}}}});
         assert_eq!(record_username(&old), Some("bob"));
-        assert_eq!(record_username(&json!({"dynamodb": {"Keys": {"username": {"N": "1"}}}})), None);
+        assert_eq!(
+            record_username(&json!({"dynamodb": {"Keys": {"username": {"N": "1"}}}})),
+            None
+        );
         assert_eq!(record_username(&json!({})), None);
     }
 

@@ -47,14 +47,6 @@ impl TaggingError {
     }
 }
 
-/// The result of a successful invocation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tagged {
-    /// Pinpoint's custom-channel response, one entry per endpoint.
-    pub response: Value,
-    pub metrics: Metrics,
-}
-
 /// Processes every endpoint. `now_ms` is the receive time (used when the invocation has
 /// no `ScheduledTime`). Counters go to `metrics`, in the error case too.
 pub async fn handle<S: AttributionStore + Sync>(
