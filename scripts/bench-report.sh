@@ -6,6 +6,7 @@
 #   scripts/bench-report.sh                 # ~1 GB in bench-data/events, every core
 #   THREADS=1 RUNS=5 scripts/bench-report.sh
 #   SIZE_MB=200 DATA=bench-data/small scripts/bench-report.sh
+#   SKIP_BUILD=1 scripts/bench-report.sh   # reuse target/release/journey-attribution
 #
 # Needs DuckDB in the project's venv: .venv/bin/pip install duckdb
 set -euo pipefail
@@ -20,7 +21,7 @@ PY="${PY:-.venv/bin/python}"
 if [ ! -d "$DATA" ]; then
   python3 scripts/gen-events.py --out "$DATA" --size-mb "$SIZE_MB" --files 8 --seed 42
 fi
-cargo build --release -q -p journey-attribution-cli
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release -q -p journey-attribution-cli
 "$PY" -c 'import duckdb' 2>/dev/null || { echo "DuckDB missing: .venv/bin/pip install duckdb" >&2; exit 1; }
 
 "$PY" - "$DATA" "$THREADS" "$RUNS" <<'PY'

@@ -90,10 +90,20 @@ fn json_report_has_the_known_answer() {
 #[test]
 fn table_is_the_default_format() {
     let fixture = fixture();
-    let out = stdout(&run(&[fixture.to_str().expect("path"), "--revenue-metric", "revenue"]));
+    let out = stdout(&run(&[
+        fixture.to_str().expect("path"),
+        "--revenue-metric",
+        "revenue",
+    ]));
     let lines: Vec<&str> = out.lines().collect();
-    assert!(lines[0].starts_with("CAMPAIGN") && lines[0].ends_with("ROI"), "{out}");
-    assert!(lines[1].starts_with("Spring Sale") && lines[1].contains("110.50"), "{out}");
+    assert!(
+        lines[0].starts_with("CAMPAIGN") && lines[0].ends_with("ROI"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("Spring Sale") && lines[1].contains("110.50"),
+        "{out}"
+    );
     assert!(out.contains("skipped lines: 1"), "{out}");
 }
 
@@ -122,7 +132,16 @@ fn csv_output_quotes_and_round_trips() {
         .collect();
     assert_eq!(
         headers,
-        ["campaign", "campaign_id", "attributed_events", "converted_users", "revenue", "cost", "roi", "events_by_type"]
+        [
+            "campaign",
+            "campaign_id",
+            "attributed_events",
+            "converted_users",
+            "revenue",
+            "cost",
+            "roi",
+            "events_by_type"
+        ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("rows");
     assert_eq!(rows.len(), 4);
@@ -158,7 +177,11 @@ fn html_is_one_self_contained_file() {
     assert!(html.starts_with("<!doctype html>") && html.trim_end().ends_with("</html>"));
     assert_eq!(html.matches("<svg").count(), 1);
     // Revenue and cost bars per campaign, one conversions bar per campaign.
-    assert_eq!(html.matches("class=\"rev\"/>").count(), 1 + 4, "legend + 4 campaigns");
+    assert_eq!(
+        html.matches("class=\"rev\"/>").count(),
+        1 + 4,
+        "legend + 4 campaigns"
+    );
     assert_eq!(html.matches("class=\"conv\"/>").count(), 4);
     assert!(html.contains("Winter &quot;Warm-up&quot;, 2024"));
     assert!(!html.contains("Winter \"Warm-up\""), "labels are escaped");
@@ -185,7 +208,11 @@ fn directories_and_gzip_add_up() {
     gz.write_all(text.as_bytes()).expect("gzip");
     gz.finish().expect("gzip");
 
-    let one = json_report(&[fixture().to_str().expect("path"), "--revenue-metric", "revenue"]);
+    let one = json_report(&[
+        fixture().to_str().expect("path"),
+        "--revenue-metric",
+        "revenue",
+    ]);
     let both = json_report(&[
         dir.path().join("export").to_str().expect("path"),
         "--revenue-metric",
@@ -205,16 +232,27 @@ fn directories_and_gzip_add_up() {
 #[test]
 fn strict_makes_a_malformed_line_fatal() {
     let fixture = fixture();
-    let out = run(&[fixture.to_str().expect("path"), "--strict", "--format", "json"]);
+    let out = run(&[
+        fixture.to_str().expect("path"),
+        "--strict",
+        "--format",
+        "json",
+    ]);
     assert!(!out.status.success());
     assert!(out.stdout.is_empty(), "no report on failure");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("stream.jsonl:11:") && stderr.contains("--strict"), "{stderr}");
+    assert!(
+        stderr.contains("stream.jsonl:11:") && stderr.contains("--strict"),
+        "{stderr}"
+    );
 
     let dir = tempfile::tempdir().expect("tempdir");
     let clean = dir.path().join("clean.jsonl");
     let text = std::fs::read_to_string(&fixture).expect("fixture");
-    let good: Vec<&str> = text.lines().filter(|l| !l.ends_with("\"Spring Sale\"")).collect();
+    let good: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.ends_with("\"Spring Sale\""))
+        .collect();
     std::fs::write(&clean, good.join("\n")).expect("write");
     let v = json_report(&[clean.to_str().expect("path"), "--strict"]);
     assert_eq!(v["skipped_lines"], 0);
@@ -234,12 +272,18 @@ fn bad_inputs_are_clear_errors() {
     std::fs::write(&costs, "campaign,cost\nj-spring,lots\n").expect("write");
     let out = run(&[fixture, "--costs", costs.to_str().expect("path")]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && stderr.contains("bad.csv: line 2"), "{stderr}");
+    assert!(
+        !out.status.success() && stderr.contains("bad.csv: line 2"),
+        "{stderr}"
+    );
 
     std::fs::write(&costs, "campaign,cost\nSpring Sale,10\n").expect("write");
     let out = run(&[fixture, "--costs", costs.to_str().expect("path")]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && stderr.contains("several journeys"), "{stderr}");
+    assert!(
+        !out.status.success() && stderr.contains("several journeys"),
+        "{stderr}"
+    );
 
     let out = run(&[fixture, "--format", "xml"]);
     assert!(!out.status.success());

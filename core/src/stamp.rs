@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{AnalyticsEvent, MAX_KEYS, MAX_VALUE_CHARS};
+use crate::event::{AnalyticsEvent, MAX_KEYS, MAX_VALUE_CHARS, is_reserved_event_type};
 use crate::token::Token;
 
 pub const CAMPAIGN_ATTRIBUTE: &str = "campaign";
@@ -56,15 +56,22 @@ pub fn stamp_event(event: &AnalyticsEvent, token: Option<&Token>, now_ms: i64) -
     let mut out = event.clone();
     if status == StampStatus::Stamped {
         if let Some(token) = token {
+            let (label, journey_id) = stamp_values(token);
             out.attributes
-                .insert(CAMPAIGN_ATTRIBUTE.into(), token.label().to_owned());
-            if let Some(id) = token.journey_id() {
+                .insert(CAMPAIGN_ATTRIBUTE.into(), label.to_owned());
+            if let Some(id) = journey_id {
                 out.attributes
                     .insert(CAMPAIGN_ID_ATTRIBUTE.into(), id.to_owned());
             }
         }
     }
     StampOutcome { event: out, status }
+}
+
+/// What a [`StampStatus::Stamped`] event gets: the value of [`CAMPAIGN_ATTRIBUTE`] and,
+/// when the token has one, of [`CAMPAIGN_ID_ATTRIBUTE`].
+pub fn stamp_values(token: &Token) -> (&str, Option<&str>) {
+    (token.label(), token.journey_id())
 }
 
 /// [`stamp_event`] from the raw attribute value (`custom:campaign`), as apps hold it.
@@ -87,16 +94,48 @@ pub fn stamp_event_with_decoded<E>(
 ) -> StampOutcome {
     match decoded {
         Ok(token) => stamp_event(event, token.as_ref(), now_ms),
-        Err(_) if event.is_reserved() => stamp_event(event, None, now_ms),
         Err(_) => StampOutcome {
             event: event.clone(),
-            status: StampStatus::InvalidToken,
+            status: unreadable_token_decision(&event.name),
         },
     }
 }
 
+/// The status of an event whose token value could not be read (see
+/// [`stamp_event_with_decoded`]): Pinpoint's own events stay `ReservedEvent`.
+pub fn unreadable_token_decision(event_name: &str) -> StampStatus {
+    if is_reserved_event_type(event_name) {
+        StampStatus::ReservedEvent
+    } else {
+        StampStatus::InvalidToken
+    }
+}
+
 fn stamp_status(event: &AnalyticsEvent, token: Option<&Token>, now_ms: i64) -> StampStatus {
-    if event.is_reserved() {
+    let app_attributed = event.attributes.contains_key(CAMPAIGN_ATTRIBUTE)
+        || event.attributes.contains_key(CAMPAIGN_ID_ATTRIBUTE);
+    stamp_decision(
+        &event.name,
+        event.key_count(),
+        app_attributed,
+        token,
+        now_ms,
+    )
+}
+
+/// The stamping decision over what it depends on, for callers that hold the event in
+/// another form (the wasm bindings read these from the JS object without converting it):
+/// `key_count` is the number of attributes plus metrics, `app_attributed` whether the
+/// attributes already have [`CAMPAIGN_ATTRIBUTE`] or [`CAMPAIGN_ID_ATTRIBUTE`].
+/// [`stamp_event`] is this plus the copy.
+pub fn stamp_decision(
+    event_name: &str,
+    key_count: usize,
+    app_attributed: bool,
+    token: Option<&Token>,
+    now_ms: i64,
+) -> StampStatus {
+    if is_reserved_event_type(event_name) {
         return StampStatus::ReservedEvent;
     }
     let Some(token) = token else {
@@ -105,13 +144,11 @@ fn stamp_status(event: &AnalyticsEvent, token: Option<&Token>, now_ms: i64) -> S
     if token.expires_at_ms().is_some_and(|exp| now_ms >= exp) {
         return StampStatus::Expired;
     }
-    if event.attributes.contains_key(CAMPAIGN_ATTRIBUTE)
-        || event.attributes.contains_key(CAMPAIGN_ID_ATTRIBUTE)
-    {
+    if app_attributed {
         return StampStatus::AppAttributed;
     }
     let added = 1 + usize::from(token.journey_id().is_some());
-    if event.key_count() + added > MAX_KEYS {
+    if key_count.saturating_add(added) > MAX_KEYS {
         return StampStatus::TooManyKeys;
     }
     let too_long = |s: &str| s.chars().count() > MAX_VALUE_CHARS;

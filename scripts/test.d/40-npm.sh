@@ -10,12 +10,9 @@ export PATH="$root/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 step() { printf '\033[1m[40-npm]\033[0m %s\n' "$*" >&2; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/ja-npm.XXXXXX")"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# Everything this script starts runs in the foreground (the browser tests' HTTP server and
+# Chromium live and die inside `node --test`); only the scratch folder needs cleaning.
+trap 'rm -rf "$work"' EXIT
 
 # npm install for a test project we own; skipped when its node_modules matches package.json.
 npm_install() {
@@ -27,8 +24,8 @@ npm_install() {
 }
 
 step "cargo clippy (wasm32 and native)"
-cargo clippy -p journey-attribution-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
-cargo clippy -p journey-attribution-wasm --all-targets -- -D warnings
+cargo clippy --locked -p journey-attribution-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --locked -p journey-attribution-wasm --all-targets -- -D warnings
 
 step "build the package"
 tarball="$(bash scripts/build-npm.sh)"
@@ -40,3 +37,34 @@ printf '{ "name": "ja-node-test", "private": true, "type": "module" }\n' >"$app/
 (cd "$app" && npm install --no-audit --no-fund --loglevel=error "$tarball")
 cp wasm/tests/node/*.test.js "$app/"
 (cd "$app" && node --test --test-reporter=spec ./*.test.js)
+
+step "wasm-bindgen-test under Node"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+cargo test --locked -p journey-attribution-wasm --target wasm32-unknown-unknown --tests
+
+step "wasm-bindgen-test in headless Chromium (Debian chromium + chromedriver)"
+command -v chromium >/dev/null && command -v chromedriver >/dev/null || {
+  echo "chromium / chromedriver missing: run scripts/bootstrap.sh test" >&2
+  exit 1
+}
+CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_USE_BROWSER=1 \
+  cargo test --locked -p journey-attribution-wasm --target wasm32-unknown-unknown --tests
+
+step "Vite build of an Amplify v6 app importing the tarball; TypeScript check of the types"
+browser_tests="$root/wasm/tests/browser"
+npm_install "$browser_tests"
+# The tarball goes in without touching package.json / package-lock.json.
+rm -rf "$browser_tests/node_modules/journey-attribution"
+(cd "$browser_tests" && npm install --no-save --no-audit --no-fund --loglevel=error "$tarball")
+dist="$work/dist"
+(cd "$browser_tests" && npx --no-install vite build --outDir "$dist")
+ls "$dist"/assets/*.wasm >/dev/null || { echo "the Vite build emitted no .wasm asset" >&2; exit 1; }
+(cd "$browser_tests" && npx --no-install tsc -p tsconfig.json && npx --no-install tsc -p tsconfig.package.json)
+
+step "headless Chromium (playwright-core): real aws-amplify v6, PutEvents intercepted; no-bundler import"
+(cd "$browser_tests" && DIST="$dist" PKG="$browser_tests/node_modules/journey-attribution" \
+  BENCH_OUT="$root/target/npm/bench-record.json" node --test --test-reporter=spec run.test.mjs)
+
+step "stampEvent ns/event vs a plain-JS copy (Node)"
+cp wasm/tests/bench/stamp.bench.mjs "$app/"
+(cd "$app" && node stamp.bench.mjs 50000 | tee "$root/target/npm/bench-stamp.json")

@@ -59,13 +59,20 @@ mod tests {
 
     #[test]
     fn reads_quoted_fields_extra_columns_and_any_column_order() {
-        let text = "channel,Cost,campaign\nemail,120.5,\"Spring, \"\"big\"\" sale\"\nsms, 30 ,j-1\n\n";
+        let text =
+            "channel,Cost,campaign\nemail,120.5,\"Spring, \"\"big\"\" sale\"\nsms, 30 ,j-1\n\n";
         let costs = parse(text.as_bytes()).unwrap();
         assert_eq!(
             costs,
             vec![
-                Cost { campaign: "Spring, \"big\" sale".into(), cost: 120.5 },
-                Cost { campaign: "j-1".into(), cost: 30.0 },
+                Cost {
+                    campaign: "Spring, \"big\" sale".into(),
+                    cost: 120.5
+                },
+                Cost {
+                    campaign: "j-1".into(),
+                    cost: 30.0
+                },
             ]
         );
     }
@@ -75,7 +82,10 @@ mod tests {
         let err = parse("campaign,amount\nx,1\n".as_bytes()).unwrap_err();
         assert!(err.contains("no `cost` column"), "{err}");
         let err = parse("campaign,cost\nx,1\ny,ten\n".as_bytes()).unwrap_err();
-        assert!(err.starts_with("line 3:") && err.contains("\"ten\""), "{err}");
+        assert!(
+            err.starts_with("line 3:") && err.contains("\"ten\""),
+            "{err}"
+        );
         let err = parse("campaign,cost\nx,-3\n".as_bytes()).unwrap_err();
         assert!(err.contains("\"-3\""), "{err}");
     }

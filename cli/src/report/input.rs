@@ -56,6 +56,8 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Box<dyn Error>> {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Skip {
     file_index: usize,
+    /// The chunk of the file, while the line number is relative to it.
+    chunk: u64,
     line: u64,
     file: String,
     reason: String,
@@ -76,7 +78,8 @@ pub struct Outcome {
 
 struct Chunk {
     file_index: usize,
-    first_line: u64,
+    /// Position of the chunk in its file.
+    seq: u64,
     data: Vec<u8>,
 }
 
@@ -160,19 +163,21 @@ fn aggregate_in_chunks(
             worker_handles.push(s.spawn(move || {
                 let mut agg = Aggregator::new(options);
                 let mut skips = Vec::new();
+                let mut line_counts = Vec::new();
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok(chunk)) = next else { break };
                     if !stop.load(Ordering::Relaxed) {
                         let before = skips.len();
-                        process(&mut agg, &chunk, &names[chunk.file_index], &mut skips);
+                        let lines = process(&mut agg, &chunk, &names[chunk.file_index], &mut skips);
+                        line_counts.push(((chunk.file_index, chunk.seq), lines));
                         if strict && skips.len() > before {
                             stop.store(true, Ordering::Relaxed);
                         }
                     }
                     let _ = free_tx.send(chunk.data);
                 }
-                (agg, skips)
+                (agg, skips, line_counts)
             }));
         }
 
@@ -186,11 +191,13 @@ fn aggregate_in_chunks(
         }
         let mut total = Aggregator::new(options.clone());
         let mut skips = Vec::new();
+        let mut line_counts = Vec::new();
         for h in worker_handles {
             match h.join() {
-                Ok((agg, s)) => {
+                Ok((agg, s, counts)) => {
                     total.merge(agg);
                     skips.extend(s);
+                    line_counts.extend(counts);
                 }
                 Err(_) => errors.push("a worker thread panicked".to_owned()),
             }
@@ -200,6 +207,16 @@ fn aggregate_in_chunks(
         }
         skips.sort();
         skips.truncate(KEPT_SKIPS);
+        // Chunk-relative line numbers to file line numbers: lines in earlier chunks.
+        line_counts.sort_unstable();
+        for skip in &mut skips {
+            let before: u64 = line_counts
+                .iter()
+                .filter(|((file, seq), _)| *file == skip.file_index && *seq < skip.chunk)
+                .map(|(_, n)| n)
+                .sum();
+            skip.line += before;
+        }
         Ok(Outcome {
             aggregator: total,
             skips,
@@ -210,7 +227,8 @@ fn aggregate_in_chunks(
 }
 
 fn is_gzip(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
 fn read_file(
@@ -224,11 +242,14 @@ fn read_file(
 ) -> io::Result<()> {
     let file = progress.wrap_read(File::open(path)?);
     let mut reader: Box<dyn Read> = if is_gzip(path) {
-        Box::new(MultiGzDecoder::new(io::BufReader::with_capacity(1 << 16, file)))
+        Box::new(MultiGzDecoder::new(io::BufReader::with_capacity(
+            1 << 16,
+            file,
+        )))
     } else {
         Box::new(file)
     };
-    let mut line = 1u64;
+    let mut seq = 0u64;
     let mut carry: Vec<u8> = Vec::new();
     loop {
         if stop.load(Ordering::Relaxed) {
@@ -258,13 +279,12 @@ fn read_file(
             let end = buf.len() - carry.len();
             buf.truncate(end);
         }
-        let newlines = buf.iter().filter(|&&b| b == b'\n').count() as u64;
         let chunk = Chunk {
             file_index,
-            first_line: line,
+            seq,
             data: buf,
         };
-        line += newlines;
+        seq += 1;
         if work.send(chunk).is_err() {
             return Ok(());
         }
@@ -276,33 +296,19 @@ fn read_file(
 
 /// Reads until `buf` grew by `want` bytes or the input ended; `true` at the end.
 fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
-    let target = buf.len() + want;
-    let mut tmp_end = buf.len();
-    buf.resize(target, 0);
-    while tmp_end < target {
-        match reader.read(&mut buf[tmp_end..]) {
-            Ok(0) => {
-                buf.truncate(tmp_end);
-                return Ok(true);
-            }
-            Ok(n) => tmp_end += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                buf.truncate(tmp_end);
-                return Err(e);
-            }
-        }
-    }
-    Ok(false)
+    let read = reader.take(want as u64).read_to_end(buf)?;
+    Ok(read < want)
 }
 
-fn process(agg: &mut Aggregator, chunk: &Chunk, file: &str, skips: &mut Vec<Skip>) {
+/// Aggregates `chunk`; returns its number of lines.
+fn process(agg: &mut Aggregator, chunk: &Chunk, file: &str, skips: &mut Vec<Skip>) -> u64 {
     let mut skip = |n: u64, reason: String| {
         keep_skip(
             skips,
             Skip {
                 file_index: chunk.file_index,
-                line: chunk.first_line + n - 1,
+                chunk: chunk.seq,
+                line: n,
                 file: file.to_owned(),
                 reason,
             },
@@ -331,6 +337,7 @@ fn process(agg: &mut Aggregator, chunk: &Chunk, file: &str, skips: &mut Vec<Skip
                     }
                 }
             }
+            n
         }
     }
 }
@@ -358,10 +365,8 @@ mod tests {
         let plain = dir.path().join("a.jsonl");
         std::fs::write(&plain, STREAM.repeat(3)).unwrap();
         let gz = dir.path().join("b.jsonl.gz");
-        let mut enc = flate2::write::GzEncoder::new(
-            File::create(&gz).unwrap(),
-            flate2::Compression::fast(),
-        );
+        let mut enc =
+            flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
         enc.write_all(STREAM.repeat(3).as_bytes()).unwrap();
         enc.finish().unwrap();
         let options = ReportOptions {
@@ -369,22 +374,50 @@ mod tests {
             revenue_metric: Some("revenue".into()),
         };
 
-        let whole = aggregate_in_chunks(std::slice::from_ref(&plain), options.clone(), 1, false, 1 << 20).unwrap();
+        let whole = aggregate_in_chunks(
+            std::slice::from_ref(&plain),
+            options.clone(),
+            1,
+            false,
+            1 << 20,
+        )
+        .unwrap();
         let lines: Vec<u64> = whole.skips.iter().map(|s| s.line).collect();
         assert_eq!(lines, [11, 26, 41]);
         let whole = report(whole);
         for (threads, chunk) in [(1, 7), (3, 300), (4, 1000)] {
             for file in [&plain, &gz] {
-                let got = aggregate_in_chunks(std::slice::from_ref(file), options.clone(), threads, false, chunk).unwrap();
+                let got = aggregate_in_chunks(
+                    std::slice::from_ref(file),
+                    options.clone(),
+                    threads,
+                    false,
+                    chunk,
+                )
+                .unwrap();
                 let lines: Vec<u64> = got.skips.iter().map(|s| s.line).collect();
-                assert_eq!(lines, [11, 26, 41], "threads {threads}, chunk {chunk}, {file:?}");
-                assert_eq!(report(got), whole, "threads {threads}, chunk {chunk}, {file:?}");
+                assert_eq!(
+                    lines,
+                    [11, 26, 41],
+                    "threads {threads}, chunk {chunk}, {file:?}"
+                );
+                assert_eq!(
+                    report(got),
+                    whole,
+                    "threads {threads}, chunk {chunk}, {file:?}"
+                );
             }
         }
         let both = report(aggregate_in_chunks(&[plain, gz], options, 2, false, 500).unwrap());
         assert_eq!(both.events, 2 * whole.events);
-        assert_eq!(both.campaigns[0].attributed_events, 2 * whole.campaigns[0].attributed_events);
-        assert_eq!(both.campaigns[0].converted_users, whole.campaigns[0].converted_users);
+        assert_eq!(
+            both.campaigns[0].attributed_events,
+            2 * whole.campaigns[0].attributed_events
+        );
+        assert_eq!(
+            both.campaigns[0].converted_users,
+            whole.campaigns[0].converted_users
+        );
     }
 
     #[test]
@@ -411,7 +444,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("2024/05/01")).unwrap();
         std::fs::create_dir_all(dir.path().join(".cache")).unwrap();
-        for f in ["2024/05/01/b", "2024/05/01/a.gz", "top.jsonl", ".cache/x", ".hidden"] {
+        for f in [
+            "2024/05/01/b",
+            "2024/05/01/a.gz",
+            "top.jsonl",
+            ".cache/x",
+            ".hidden",
+        ] {
             std::fs::write(dir.path().join(f), "").unwrap();
         }
         let files = discover(&[dir.path().to_path_buf()]).unwrap();

@@ -102,7 +102,11 @@ pub fn table(report: &Report, out: &mut dyn Write) -> Result<(), Box<dyn Error>>
         report.events,
         report.custom_events,
         report.attributed_events,
-        if report.goals.is_empty() { "any attributed event".to_owned() } else { report.goals.join(", ") },
+        if report.goals.is_empty() {
+            "any attributed event".to_owned()
+        } else {
+            report.goals.join(", ")
+        },
         report.revenue_metric.as_deref().unwrap_or("none"),
         report.skipped_lines,
     )?;

@@ -74,10 +74,7 @@ fn bump(map: &mut HashMap<String, u64>, key: &str) {
     }
 }
 
-fn merge_maps<K: Eq + Hash>(
-    into: &mut HashMap<K, CampaignAgg>,
-    from: HashMap<K, CampaignAgg>,
-) {
+fn merge_maps<K: Eq + Hash>(into: &mut HashMap<K, CampaignAgg>, from: HashMap<K, CampaignAgg>) {
     for (k, agg) in from {
         into.entry(k).or_default().merge(agg);
     }
@@ -149,12 +146,16 @@ impl Aggregator {
 
     /// Adds every line of `text` (a whole file or a chunk ending at a line boundary);
     /// `on_skip` gets the 1-based line number within `text` of each malformed line.
-    pub fn push_text(&mut self, text: &str, mut on_skip: impl FnMut(u64, SkippedLine)) {
-        for (i, line) in text.lines().enumerate() {
+    /// Returns the number of lines in `text`, blank ones included.
+    pub fn push_text(&mut self, text: &str, mut on_skip: impl FnMut(u64, SkippedLine)) -> u64 {
+        let mut n = 0;
+        for line in text.lines() {
+            n += 1;
             if let Err(e) = self.push_line(line) {
-                on_skip(i as u64 + 1, e);
+                on_skip(n, e);
             }
         }
+        n
     }
 
     /// Counts a line the caller could not even decode (e.g. invalid UTF-8).
@@ -228,12 +229,14 @@ impl Aggregator {
             cost: None,
             roi: None,
         };
-        campaigns.extend(self.by_id.into_iter().map(|(id, agg)| to_row(Some(id), agg)));
+        campaigns.extend(
+            self.by_id
+                .into_iter()
+                .map(|(id, agg)| to_row(Some(id), agg)),
+        );
         campaigns.extend(self.by_label.into_values().map(|agg| to_row(None, agg)));
         // Deterministic order before matching costs, so "no match" rows land predictably.
-        campaigns.sort_by(|a, b| {
-            (&a.campaign, &a.campaign_id).cmp(&(&b.campaign, &b.campaign_id))
-        });
+        campaigns.sort_by(|a, b| (&a.campaign, &a.campaign_id).cmp(&(&b.campaign, &b.campaign_id)));
 
         for cost in costs {
             if !cost.cost.is_finite() || cost.cost < 0.0 {

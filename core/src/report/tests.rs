@@ -36,7 +36,10 @@ fn known_answer_on_the_fixture_stream() {
     let (agg, skipped) = aggregate(STREAM, &options(&["purchase"], Some("revenue")));
     assert_eq!(skipped.len(), 1);
     assert_eq!(skipped[0].0, 11, "the truncated record is on line 11");
-    assert_eq!(skipped[0].1.reason, "EOF while parsing an object (column 63)");
+    assert_eq!(
+        skipped[0].1.reason,
+        "EOF while parsing an object (column 63)"
+    );
     let r = agg
         .finish(&[
             cost("j-spring", 100.0),
@@ -45,7 +48,13 @@ fn known_answer_on_the_fixture_stream() {
         ])
         .unwrap();
     assert_eq!(
-        (r.lines, r.skipped_lines, r.events, r.custom_events, r.attributed_events),
+        (
+            r.lines,
+            r.skipped_lines,
+            r.events,
+            r.custom_events,
+            r.attributed_events
+        ),
         (14, 1, 13, 10, 9)
     );
     let summary: Vec<_> = r
@@ -66,9 +75,33 @@ fn known_answer_on_the_fixture_stream() {
     assert_eq!(
         summary,
         vec![
-            ("Spring Sale", Some("j-spring"), 5, 2, Some(110.5), Some(100.0), Some(0.105)),
-            ("Newsletter", None, 2, 1, Some(15.25), Some(30.5), Some(-0.5)),
-            ("Spring Sale", Some("j-spring-2"), 1, 1, Some(5.0), None, None),
+            (
+                "Spring Sale",
+                Some("j-spring"),
+                5,
+                2,
+                Some(110.5),
+                Some(100.0),
+                Some(0.105)
+            ),
+            (
+                "Newsletter",
+                None,
+                2,
+                1,
+                Some(15.25),
+                Some(30.5),
+                Some(-0.5)
+            ),
+            (
+                "Spring Sale",
+                Some("j-spring-2"),
+                1,
+                1,
+                Some(5.0),
+                None,
+                None
+            ),
             (
                 "Winter \"Warm-up\", 2024",
                 Some("j-winter"),
@@ -99,7 +132,11 @@ fn without_goals_every_attributed_custom_event_converts() {
     );
     let (agg, _) = aggregate(&stream, &options(&[], None));
     let r = agg.finish(&[cost("Newsletter", 10.0)]).unwrap();
-    let newsletter = r.campaigns.iter().find(|c| c.campaign == "Newsletter").unwrap();
+    let newsletter = r
+        .campaigns
+        .iter()
+        .find(|c| c.campaign == "Newsletter")
+        .unwrap();
     assert_eq!(newsletter.converted_users, 2);
     assert_eq!(newsletter.revenue, None, "no revenue metric, no revenue");
     assert_eq!(newsletter.roi, None, "revenue unknown, ROI unknown");
@@ -107,7 +144,11 @@ fn without_goals_every_attributed_custom_event_converts() {
 
     let (agg, _) = aggregate(&stream, &options(&["purchase"], None));
     let r = agg.finish(&[]).unwrap();
-    let newsletter = r.campaigns.iter().find(|c| c.campaign == "Newsletter").unwrap();
+    let newsletter = r
+        .campaigns
+        .iter()
+        .find(|c| c.campaign == "Newsletter")
+        .unwrap();
     assert_eq!(newsletter.converted_users, 1);
     assert_eq!(newsletter.attributed_events, 3);
 }
@@ -144,8 +185,12 @@ fn reserved_and_unstamped_events_are_not_attributed() {
 
 #[test]
 fn concatenated_records_on_one_line_all_count_or_none_does() {
-    let one = r#"{"event_type":"purchase","client":{"client_id":"a"},"attributes":{"campaign":"C"}}"#;
-    let (agg, skipped) = aggregate(&format!("{one}{one}\n{one} {one} {{\"x\""), &options(&[], None));
+    let one =
+        r#"{"event_type":"purchase","client":{"client_id":"a"},"attributes":{"campaign":"C"}}"#;
+    let (agg, skipped) = aggregate(
+        &format!("{one}{one}\n{one} {one} {{\"x\""),
+        &options(&[], None),
+    );
     assert_eq!(skipped.len(), 1);
     assert_eq!(skipped[0].0, 2);
     let r = agg.finish(&[]).unwrap();
@@ -163,7 +208,11 @@ fn label_of_a_journey_is_its_most_frequent_one() {
     .join("\n");
     let (agg, _) = aggregate(&text, &options(&[], None));
     let r = agg.finish(&[cost("Old name", 5.0)]).unwrap();
-    assert_eq!(r.campaigns.len(), 2, "the old label no longer names the journey");
+    assert_eq!(
+        r.campaigns.len(),
+        2,
+        "the old label no longer names the journey"
+    );
     assert_eq!(r.campaigns[0].campaign, "New name");
     assert_eq!(r.campaigns[0].attributed_events, 3);
 }
@@ -180,9 +229,19 @@ fn costs_match_by_id_then_label_add_up_and_unmatched_rows_are_kept() {
         .unwrap();
     let spring = &r.campaigns[0];
     assert_eq!((spring.cost, spring.roi), (Some(100.0), Some(0.105)));
-    let bf = r.campaigns.iter().find(|c| c.campaign == "Black Friday").unwrap();
+    let bf = r
+        .campaigns
+        .iter()
+        .find(|c| c.campaign == "Black Friday")
+        .unwrap();
     assert_eq!(
-        (bf.campaign_id.as_deref(), bf.attributed_events, bf.revenue, bf.cost, bf.roi),
+        (
+            bf.campaign_id.as_deref(),
+            bf.attributed_events,
+            bf.revenue,
+            bf.cost,
+            bf.roi
+        ),
         (None, 0, Some(0.0), Some(50.0), Some(-1.0))
     );
 }
@@ -209,7 +268,12 @@ fn json_shape_is_the_public_contract() {
     let r = agg.finish(&[cost("j-spring", 100.0)]).unwrap();
     let v = serde_json::to_value(&r).unwrap();
     let first = &v["campaigns"][0];
-    let mut keys: Vec<&str> = first.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = first
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort_unstable();
     assert_eq!(
         keys,
