@@ -8,6 +8,7 @@ const DEFAULT_ATTRIBUTE = 'custom:campaign';
 const DEFAULT_TTL_MS = 60_000;
 const DEFAULT_ERROR_TTL_MS = 5_000;
 const DEFAULT_TIMEOUT_MS = 200;
+const RESOLVED = Promise.resolve();
 // Amplify Hub 'auth' events after which the token may have changed: v6 names, then v5's.
 const AUTH_EVENTS = new Set([
   'signedIn',
@@ -151,6 +152,8 @@ function wrap(record, options, extract, inject) {
       report('record_failed', error);
       return Promise.resolve();
     }
+    // Amplify v6's `record` returns nothing: skip a promise chain per event then.
+    if (result === undefined) return RESOLVED;
     return Promise.resolve(result).catch((error) => report('record_failed', error));
   };
 

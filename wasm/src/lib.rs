@@ -10,8 +10,17 @@
 //! The boundary is written with `js-sys` (`Reflect`, `Object::entries`) rather than
 //! `serde-wasm-bindgen`: the latter pulled in serde's error formatting and with it Rust's
 //! float printing, tripling the gzip size of the `.wasm` (figures in BENCHMARKS.md).
+//!
+//! Stamping is the hot path (every analytics event), so it does not convert the event:
+//! `wasm/js/core.js` reads the name, counts the keys and checks for `campaign` /
+//! `campaign_id`, then makes one call to `stampPlan` for the core's decision, and copies
+//! the event itself (figures in BENCHMARKS.md).
 
-use journey_attribution_core::stamp::{stamp_event_with_decoded, stamp_event_with_value};
+use journey_attribution_core::stamp::{
+    CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE, StampStatus, stamp_decision, stamp_values,
+    unreadable_token_decision,
+};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use journey_attribution_core::{AnalyticsEvent, Campaign, Token, Violation, validate_event};
@@ -94,6 +103,24 @@ fn get(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// The property names `read_event` uses, made JS strings once (each `JsValue::from_str` is
+/// a trip through `TextDecoder`).
+#[derive(Clone, Copy)]
+enum Key {
+    Name,
+    Attributes,
+    Metrics,
+}
+
+thread_local! {
+    static KEYS: [JsValue; 3] = ["name", "attributes", "metrics"].map(JsValue::from_str);
+}
+
+fn get_key(target: &JsValue, key: Key) -> JsValue {
+    KEYS.with(|keys| Reflect::get(target, &keys[key as usize]))
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
 fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), JsError> {
     Reflect::set(target, &JsValue::from_str(key), value)
         .map(|_| ())
@@ -107,15 +134,23 @@ fn is_absent(value: &JsValue) -> bool {
 /// `[key, value]` pairs of a plain object field (`attributes`, `metrics`); absent is empty.
 fn entries(
     event: &JsValue,
-    field: &str,
+    field: Key,
     mut each: impl FnMut(String, JsValue) -> Result<(), JsError>,
 ) -> Result<(), JsError> {
-    let value = get(event, field);
+    let value = get_key(event, field);
     if is_absent(&value) {
         return Ok(());
     }
     if !value.is_object() || Array::is_array(&value) {
-        return Err(error("invalid event", format_args!("{field} must be an object")));
+        let field = if matches!(field, Key::Metrics) {
+            "metrics"
+        } else {
+            "attributes"
+        };
+        return Err(error(
+            "invalid event",
+            format_args!("{field} must be an object"),
+        ));
     }
     for pair in Object::entries(value.unchecked_ref()).iter() {
         let pair: Array = pair.unchecked_into();
@@ -132,21 +167,27 @@ fn read_event(event: &JsValue) -> Result<AnalyticsEvent, JsError> {
             "expected an object { name, attributes?, metrics? }",
         ));
     }
-    let name = get(event, "name")
+    let name = get_key(event, Key::Name)
         .as_string()
         .ok_or_else(|| error("invalid event", "name must be a string"))?;
     let mut attributes = BTreeMap::new();
-    entries(event, "attributes", |key, value| {
+    entries(event, Key::Attributes, |key, value| {
         let value = value.as_string().ok_or_else(|| {
-            error("invalid event", format_args!("attributes.{key} must be a string"))
+            error(
+                "invalid event",
+                format_args!("attributes.{key} must be a string"),
+            )
         })?;
         attributes.insert(key, value);
         Ok(())
     })?;
     let mut metrics = BTreeMap::new();
-    entries(event, "metrics", |key, value| {
+    entries(event, Key::Metrics, |key, value| {
         let value = value.as_f64().ok_or_else(|| {
-            error("invalid event", format_args!("metrics.{key} must be a number"))
+            error(
+                "invalid event",
+                format_args!("metrics.{key} must be a number"),
+            )
         })?;
         metrics.insert(key, value);
         Ok(())
@@ -158,74 +199,122 @@ fn read_event(event: &JsValue) -> Result<AnalyticsEvent, JsError> {
     })
 }
 
-fn attributes_to_js(attributes: &BTreeMap<String, String>) -> Result<JsValue, JsError> {
-    let out = Object::new();
-    for (key, value) in attributes {
-        set(&out, key, &JsValue::from_str(value))?;
-    }
-    Ok(out.into())
-}
-
-fn now_or(now_ms: Option<f64>) -> Result<i64, JsError> {
-    let now = now_ms.unwrap_or_else(js_sys::Date::now);
-    if !now.is_finite() {
+fn now_ms(now_ms: f64) -> Result<i64, JsError> {
+    if !now_ms.is_finite() {
         return Err(error(
             "invalid nowMs",
             "expected a finite epoch-millisecond number",
         ));
     }
     // Saturating float-to-int cast: far-future/past values clamp, they never wrap.
-    Ok(now as i64)
+    Ok(now_ms as i64)
 }
 
-/// Stamps `event` and reports why; see `stampEvent`.
-///
-/// The token is the raw `custom:campaign` value: a string, or `null`/`undefined` for none.
-/// Anything else, or an unreadable string, is `status: "invalid_token"`, never an error.
-#[wasm_bindgen(js_name = stampEventDetailed, unchecked_return_type = "StampResult")]
-pub fn stamp_event_detailed(
-    #[wasm_bindgen(unchecked_param_type = "AnalyticsEvent")] event: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] token: JsValue,
-    #[wasm_bindgen(js_name = nowMs)] now_ms: Option<f64>,
-) -> Result<JsValue, JsError> {
-    let parsed = read_event(&event)?;
-    let now = now_or(now_ms)?;
-    let outcome = if is_absent(&token) {
-        stamp_event_with_value(&parsed, None, now)
-    } else if let Some(value) = token.as_string() {
-        stamp_event_with_value(&parsed, Some(&value), now)
-    } else {
-        // Not a string, so not a `custom:campaign` value: the core says what an unreadable
-        // token means (the event goes out unstamped as `invalid_token`).
-        stamp_event_with_decoded(&parsed, Err(()), now)
+/// Every status, in the order of `stampPlan`'s codes.
+const STATUSES: [StampStatus; 8] = [
+    StampStatus::Stamped,
+    StampStatus::ReservedEvent,
+    StampStatus::NoAttribution,
+    StampStatus::InvalidToken,
+    StampStatus::Expired,
+    StampStatus::AppAttributed,
+    StampStatus::TooManyKeys,
+    StampStatus::ValueTooLong,
+];
+
+/// The token value last seen and what it decodes to: an app stamps every event with the
+/// same value, so it is decoded once, not per event.
+type Decoded = Result<Option<Token>, ()>;
+
+thread_local! {
+    static LAST_TOKEN: RefCell<Option<(String, Decoded)>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` on the decoded `value`, or on the last value's when `value` is `None`.
+fn with_decoded<R>(value: Option<String>, f: impl FnOnce(&Decoded) -> R) -> Result<R, JsError> {
+    LAST_TOKEN.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let entry = match (cell.take(), value) {
+            (Some(entry), None) => entry,
+            (Some(entry), Some(value)) if entry.0 == value => entry,
+            (_, Some(value)) => {
+                let decoded = Token::decode(&value).map_err(|_| ());
+                (value, decoded)
+            }
+            (None, None) => return Err(error("internal", "no token value was passed yet")),
+        };
+        let out = f(&entry.1);
+        *cell = Some(entry);
+        Ok(out)
+    })
+}
+
+/// @internal The names of `stampPlan`'s status codes, in code order (the core's
+/// `StampStatus::as_str`).
+#[wasm_bindgen(js_name = stampStatuses, skip_typescript)]
+pub fn stamp_statuses() -> Vec<String> {
+    STATUSES.iter().map(|s| s.as_str().to_owned()).collect()
+}
+
+/// @internal The attribute names stamping adds: `[campaign, campaign_id]`.
+#[wasm_bindgen(js_name = stampAttributes, skip_typescript)]
+pub fn stamp_attributes() -> Vec<String> {
+    vec![
+        CAMPAIGN_ATTRIBUTE.to_owned(),
+        CAMPAIGN_ID_ATTRIBUTE.to_owned(),
+    ]
+}
+
+/// `stampPlan`'s `token_kind`: no value (`null` / `undefined`).
+pub const TOKEN_NONE: u32 = 0;
+/// `stampPlan`'s `token_kind`: a value that is not a string.
+pub const TOKEN_UNREADABLE: u32 = 1;
+/// `stampPlan`'s `token_kind`: a string, passed as `token`, or `None` for the same string
+/// as in the previous call (copying a string into wasm costs more than the decision).
+pub const TOKEN_STRING: u32 = 2;
+
+/// @internal The core's stamping decision for an event described by `name`, `key_count`
+/// (attributes + metrics) and `app_attributed` (it has `campaign` or `campaign_id`), as a
+/// code indexing `stampStatuses()`. `token_kind` says what the raw `custom:campaign` value
+/// is (see [`TOKEN_STRING`]). Throws only when `now` is not finite.
+#[wasm_bindgen(js_name = stampPlan, skip_typescript)]
+pub fn stamp_plan(
+    name: &str,
+    key_count: u32,
+    app_attributed: bool,
+    token_kind: u32,
+    token: Option<String>,
+    now: f64,
+) -> Result<u32, JsError> {
+    let now = now_ms(now)?;
+    let key_count = usize::try_from(key_count).unwrap_or(usize::MAX);
+    let decide = |decoded: &Decoded| match decoded {
+        Ok(token) => stamp_decision(name, key_count, app_attributed, token.as_ref(), now),
+        Err(()) => unreadable_token_decision(name),
     };
-    // A shallow copy keeps every field the core does not know (e.g. `immediate`); the
-    // attributes are always a fresh object, so the caller's event stays untouched.
-    let copy = Object::assign(&Object::new(), event.unchecked_ref());
-    if !is_absent(&get(&event, "attributes")) || !outcome.event.attributes.is_empty() {
-        set(
-            &copy,
-            "attributes",
-            &attributes_to_js(&outcome.event.attributes)?,
-        )?;
-    }
-    let result = Object::new();
-    set(&result, "event", &copy)?;
-    set(&result, "status", &JsValue::from_str(outcome.status.as_str()))?;
-    Ok(result.into())
+    let status = match token_kind {
+        TOKEN_NONE => decide(&Ok(None)),
+        TOKEN_STRING => with_decoded(token, decide)?,
+        _ => unreadable_token_decision(name),
+    };
+    let code = STATUSES.iter().position(|s| *s == status).unwrap_or(0);
+    Ok(u32::try_from(code).unwrap_or(0))
 }
 
-/// Returns a new event carrying `campaign` (and `campaign_id`) when `token` is live.
-///
-/// Never mutates `event`, never throws on a bad token (the event comes back unstamped);
-/// throws an `Error` only when `event` is not an event object or `nowMs` is not finite.
-#[wasm_bindgen(js_name = stampEvent, unchecked_return_type = "AnalyticsEvent")]
-pub fn stamp_event(
-    #[wasm_bindgen(unchecked_param_type = "AnalyticsEvent")] event: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] token: JsValue,
-    #[wasm_bindgen(js_name = nowMs)] now_ms: Option<f64>,
-) -> Result<JsValue, JsError> {
-    Ok(get(&stamp_event_detailed(event, token, now_ms)?, "event"))
+/// @internal What a `stamped` event gets from the last string `stampPlan` saw: `[label]`
+/// or `[label, journeyId]` (the core's `stamp_values`); empty when it is not a token.
+#[wasm_bindgen(js_name = stampValues, skip_typescript)]
+pub fn stamp_values_js() -> Result<Vec<String>, JsError> {
+    with_decoded(None, |decoded| match decoded {
+        Ok(Some(token)) => {
+            let (label, journey_id) = stamp_values(token);
+            std::iter::once(label)
+                .chain(journey_id)
+                .map(str::to_owned)
+                .collect()
+        }
+        _ => Vec::new(),
+    })
 }
 
 fn optional_str(value: Option<&str>) -> JsValue {
@@ -321,7 +410,9 @@ pub fn encode_token(
             expires_at_s: expires_at_ms / 1000,
         })
     };
-    let encoded = token.encode().map_err(|e| error("invalid token input", e))?;
+    let encoded = token
+        .encode()
+        .map_err(|e| error("invalid token input", e))?;
     // Only what reads back as the same token is one: e.g. an empty journey id, a blank
     // label, or a legacy label that looks versioned would not.
     match Token::decode(&encoded) {

@@ -4,9 +4,10 @@
 #![allow(clippy::unwrap_used)]
 
 use journey_attribution_wasm::{
-    decode_token, encode_token, stamp_event, stamp_event_detailed, validate,
+    TOKEN_NONE, TOKEN_STRING, TOKEN_UNREADABLE, decode_token, encode_token, stamp_attributes,
+    stamp_plan, stamp_statuses, stamp_values_js, validate,
 };
-use js_sys::{Array, JSON, Object, Reflect};
+use js_sys::{Array, JSON, Object};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -21,52 +22,87 @@ fn json(value: &JsValue) -> String {
     JSON::stringify(value).unwrap().as_string().unwrap()
 }
 
-fn get(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &key.into()).unwrap()
-}
-
 fn message(err: wasm_bindgen::JsError) -> String {
     let value: JsValue = err.into();
     let error: js_sys::Error = value.dyn_into().unwrap();
     error.message().as_string().unwrap()
 }
 
-#[wasm_bindgen_test]
-fn stamps_a_copy_and_keeps_unknown_fields() {
-    let input = js(r#"{"name":"purchase","attributes":{"sku":"a"},"immediate":true}"#);
-    let out = stamp_event(input.clone(), LIVE.into(), Some(NOW)).unwrap();
-    assert_eq!(
-        json(&out),
-        r#"{"name":"purchase","attributes":{"campaign":"Spring sale","campaign_id":"j-1","sku":"a"},"immediate":true}"#
-    );
-    assert_eq!(
-        json(&input),
-        r#"{"name":"purchase","attributes":{"sku":"a"},"immediate":true}"#
-    );
+fn plan(name: &str, keys: u32, app: bool, token: Option<&str>, unreadable: bool) -> String {
+    let kind = match (token, unreadable) {
+        (_, true) => TOKEN_UNREADABLE,
+        (None, _) => TOKEN_NONE,
+        (Some(_), _) => TOKEN_STRING,
+    };
+    let code = stamp_plan(name, keys, app, kind, token.map(str::to_owned), NOW).unwrap();
+    stamp_statuses()[code as usize].clone()
 }
 
 #[wasm_bindgen_test]
-fn reports_the_status_and_never_throws_on_a_bad_token() {
-    let event = js(r#"{"name":"purchase"}"#);
-    let status = |token: JsValue| {
-        let out = stamp_event_detailed(event.clone(), token, Some(NOW)).unwrap();
-        get(&out, "status").as_string().unwrap()
+fn plans_with_the_core_decision_and_never_throws_on_a_bad_token() {
+    assert_eq!(plan("purchase", 2, false, Some(LIVE), false), "stamped");
+    assert_eq!(plan("purchase", 0, false, None, false), "no_attribution");
+    assert_eq!(
+        plan("purchase", 0, false, Some(""), false),
+        "no_attribution"
+    );
+    assert_eq!(
+        plan("purchase", 0, false, Some("ja1|broken"), false),
+        "invalid_token"
+    );
+    assert_eq!(plan("purchase", 0, false, None, true), "invalid_token");
+    assert_eq!(
+        plan("_session.start", 0, false, None, true),
+        "reserved_event"
+    );
+    assert_eq!(
+        plan("purchase", 0, false, Some("ja1|a|j|1|1|Old"), false),
+        "expired"
+    );
+    assert_eq!(
+        plan("purchase", 1, true, Some(LIVE), false),
+        "app_attributed"
+    );
+    assert_eq!(plan("purchase", 38, false, Some(LIVE), false), "stamped");
+    assert_eq!(
+        plan("purchase", 39, false, Some(LIVE), false),
+        "too_many_keys"
+    );
+    // The one-entry token cache follows a change of token.
+    assert_eq!(plan("purchase", 0, false, Some(LIVE), false), "stamped");
+    assert_eq!(
+        plan("purchase", 0, false, Some("ja1|x"), false),
+        "invalid_token"
+    );
+    assert_eq!(plan("purchase", 0, false, Some(LIVE), false), "stamped");
+}
+
+#[wasm_bindgen_test]
+fn gives_what_a_stamped_event_gets() {
+    assert_eq!(stamp_attributes(), ["campaign", "campaign_id"]);
+    let values = |token: &str| {
+        plan("purchase", 0, false, Some(token), false);
+        stamp_values_js().unwrap()
     };
-    assert_eq!(status(LIVE.into()), "stamped");
-    assert_eq!(status(JsValue::UNDEFINED), "no_attribution");
-    assert_eq!(status("ja1|broken".into()), "invalid_token");
-    assert_eq!(status(JsValue::from_f64(7.0)), "invalid_token");
-    assert_eq!(status("ja1|a|j|1|1|Old".into()), "expired");
+    assert_eq!(values(LIVE), ["Spring sale", "j-1"]);
+    assert_eq!(values("OldJourney"), ["OldJourney"]);
+    assert!(values("ja1|broken").is_empty());
+}
+
+#[wasm_bindgen_test]
+fn a_non_finite_now_is_a_js_error_with_a_readable_message() {
+    let err = stamp_plan("purchase", 0, false, TOKEN_NONE, None, f64::NAN).unwrap_err();
+    assert!(message(err).contains("invalid nowMs"));
 }
 
 #[wasm_bindgen_test]
 fn a_malformed_event_is_a_js_error_with_a_readable_message() {
-    let err = stamp_event(js(r#"{"name":"p","metrics":{"m":"x"}}"#), JsValue::NULL, None);
+    let err = validate(js(r#"{"name":"p","metrics":{"m":"x"}}"#));
     assert_eq!(
         message(err.unwrap_err()),
         "journey-attribution: invalid event: metrics.m must be a number"
     );
-    let err = stamp_event(JsValue::from_str("purchase"), JsValue::NULL, None).unwrap_err();
+    let err = validate(JsValue::from_str("purchase")).unwrap_err();
     assert!(message(err).contains("expected an object"));
 }
 

@@ -1,0 +1,249 @@
+// Headless Chromium (Debian's, through playwright-core; no browser download) against the
+// Vite build of ./src and the package served as is (no bundler). Every AWS request is
+// answered here: PutEvents is captured and asserted on.
+// Usage: DIST=<vite outDir> PKG=<installed package dir> node --test run.test.mjs
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, extname, normalize } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const DIST = process.env.DIST;
+const PKG = process.env.PKG;
+const BENCH_OUT = process.env.BENCH_OUT;
+assert.ok(DIST && PKG, 'set DIST and PKG');
+const APP_ID = '0123456789abcdef0123456789abcdef';
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+const NO_BUNDLER = `<!doctype html><meta charset="utf-8"><script type="module">
+import { ready, isReady, stampEvent, decodeToken } from '/pkg/index.js';
+const before = isReady();
+await ready;
+const t = 'ja1|app|j-9|1|' + (Math.floor(Date.now() / 1000) + 60) + '|No bundler';
+window.result = { before, stamped: stampEvent({ name: 'p' }, t), decoded: decodeToken(t) };
+</script>`;
+
+// The wrapper before / without the WebAssembly module (its fetch is delayed or fails).
+const EARLY = `<!doctype html><meta charset="utf-8"><script type="module">
+import { wrapRecord } from '/pkg/index.js';
+const recorded = [];
+const errors = [];
+const token = 'ja1|app|j-1|1|' + (Math.floor(Date.now() / 1000) + 60) + '|Early';
+const wrapped = wrapRecord((e) => recorded.push(e), {
+  getToken: () => token,
+  timeoutMs: 300,
+  onError: (reason, error) => errors.push({ reason, message: String(error?.message ?? error) }),
+});
+await wrapped({ name: 'early', attributes: { a: 'b' } });
+window.result = { recorded, errors };
+</script>`;
+
+let server;
+let origin;
+let browser;
+let page;
+const putEvents = []; // every event of every PutEvents body
+let getUser = 'fail'; // how the fake Cognito answers GetUser
+let liveToken;
+
+async function serve(req, res) {
+  const url = new URL(req.url, 'http://x');
+  if (url.pathname === '/nobundle.html' || url.pathname === '/early.html') {
+    res.writeHead(200, { 'content-type': 'text/html' }).end(url.pathname === '/early.html' ? EARLY : NO_BUNDLER);
+    return;
+  }
+  const [base, rel] = url.pathname.startsWith('/pkg/')
+    ? [PKG, url.pathname.slice('/pkg/'.length)]
+    : [DIST, url.pathname === '/' ? 'index.html' : url.pathname.slice(1)];
+  const file = normalize(join(base, rel));
+  if (!file.startsWith(normalize(base))) {
+    res.writeHead(403).end();
+    return;
+  }
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
+}
+
+function cors(request) {
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-allow-credentials': 'true',
+    'access-control-allow-methods': 'GET, POST, PUT, OPTIONS',
+    'access-control-allow-headers': request.headers()['access-control-request-headers'] ?? '*',
+    'access-control-expose-headers': 'x-amzn-requestid, x-amzn-errortype, x-amz-request-id',
+    'x-amzn-requestid': 'req-1',
+  };
+}
+
+// The fake AWS: Pinpoint (UpdateEndpoint, PutEvents) and Cognito GetUser.
+async function aws(route) {
+  const request = route.request();
+  const url = new URL(request.url());
+  if (url.origin === origin) return route.continue();
+  const headers = cors(request);
+  if (request.method() === 'OPTIONS') return route.fulfill({ status: 204, headers });
+  const json = (status, body, extra = {}) =>
+    route.fulfill({ status, headers: { ...headers, 'content-type': 'application/json', ...extra }, body: JSON.stringify(body) });
+  if (url.hostname === `pinpoint.us-east-1.amazonaws.com`) {
+    if (request.method() === 'PUT' && url.pathname.includes('/endpoints/')) {
+      return json(202, { Message: 'Accepted', RequestID: 'req-1' });
+    }
+    if (request.method() === 'POST' && url.pathname === `/v1/apps/${APP_ID}/events`) {
+      const body = JSON.parse(request.postData() ?? '{}');
+      const results = {};
+      for (const [endpointId, batch] of Object.entries(body.BatchItem ?? {})) {
+        const items = {};
+        for (const [eventId, ev] of Object.entries(batch.Events ?? {})) {
+          putEvents.push(ev);
+          items[eventId] = { StatusCode: 202, Message: 'Accepted' };
+        }
+        results[endpointId] = { EndpointItemResponse: { StatusCode: 202, Message: 'Accepted' }, EventsItemResponse: items };
+      }
+      return json(200, { Results: results });
+    }
+  }
+  if (url.hostname === 'cognito-idp.us-east-1.amazonaws.com') {
+    const target = request.headers()['x-amz-target'] ?? '';
+    if (target.endsWith('.GetUser') && getUser === 'ok') {
+      return json(200, { Username: 'user-1', UserAttributes: [{ Name: 'sub', Value: 'user-1' }, { Name: 'custom:campaign', Value: liveToken }] });
+    }
+    return json(400, { __type: 'TooManyRequestsException', message: 'Rate exceeded' }, { 'x-amzn-errortype': 'TooManyRequestsException' });
+  }
+  return route.abort('blockedbyclient');
+}
+
+async function eventNamed(name, timeoutMs = 10_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const found = putEvents.find((e) => e.EventType === name);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no PutEvents with EventType ${name}; saw ${putEvents.map((e) => e.EventType).join(', ')}`);
+}
+
+before(async () => {
+  server = createServer((req, res) => {
+    serve(req, res).catch(() => res.writeHead(500).end());
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    timeout: 30_000,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  const context = await browser.newContext();
+  await context.route('**/*', aws);
+  page = await context.newPage();
+  page.on('pageerror', (e) => console.error('pageerror:', e));
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => window.appReady === true, null, { timeout: 15_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((r) => (server ? server.close(r) : r()));
+});
+
+const future = () => Math.floor(Date.now() / 1000) + 3600;
+
+test('the Vite build loads the .wasm and the pure API works once ready', async () => {
+  const out = await page.evaluate(() => window.pureApi());
+  assert.equal(out.after, true);
+  assert.deepEqual(out.stamped, { name: 'p', attributes: { campaign: 'Spring sale', campaign_id: 'j-1' } });
+});
+
+test('Amplify v6 record: PutEvents carries campaign and campaign_id from the ID token', async () => {
+  const token = `ja1|${APP_ID}|journey-42|1|${future()}|Spring sale`;
+  const out = await page.evaluate((t) => window.scenario({ name: 'purchase_idtoken', claims: { 'custom:campaign': t } }), token);
+  assert.deepEqual(out, { errors: [], statuses: ['stamped'] });
+  const ev = await eventNamed('purchase_idtoken');
+  assert.equal(ev.Attributes.campaign, 'Spring sale');
+  assert.equal(ev.Attributes.campaign_id, 'journey-42');
+  assert.equal(ev.Attributes.sku, 'sku-1');
+  assert.equal(ev.Metrics.revenue, 42);
+});
+
+test('an expired token still sends the event, unstamped', async () => {
+  const out = await page.evaluate(() => window.scenario({ name: 'purchase_expired', claims: { 'custom:campaign': 'ja1|app|j-1|1|1600000000|Old sale' } }));
+  assert.deepEqual(out, { errors: [], statuses: ['expired'] });
+  const ev = await eventNamed('purchase_expired');
+  assert.equal(ev.Attributes.sku, 'sku-1');
+  assert.equal(ev.Attributes.campaign, undefined);
+  assert.equal(ev.Attributes.campaign_id, undefined);
+});
+
+test('a Cognito failure (GetUser throttled) still sends the event, unstamped, and says why', async () => {
+  getUser = 'fail';
+  const out = await page.evaluate(() => window.scenario({ name: 'purchase_cognito_down', source: 'userAttributes' }));
+  assert.equal(out.errors.length, 1);
+  assert.equal(out.errors[0].reason, 'token_lookup_failed');
+  assert.match(`${out.errors[0].name} ${out.errors[0].message}`, /TooManyRequests|Rate exceeded/);
+  const ev = await eventNamed('purchase_cognito_down');
+  assert.equal(ev.Attributes.campaign, undefined);
+});
+
+test('userAttributes source: stamped from Cognito GetUser', async () => {
+  getUser = 'ok';
+  liveToken = `ja1|${APP_ID}|journey-7|1|${future()}|From GetUser`;
+  const out = await page.evaluate(() => window.scenario({ name: 'purchase_getuser', source: 'userAttributes' }));
+  assert.deepEqual(out, { errors: [], statuses: ['stamped'] });
+  const ev = await eventNamed('purchase_getuser');
+  assert.equal(ev.Attributes.campaign, 'From GetUser');
+  assert.equal(ev.Attributes.campaign_id, 'journey-7');
+});
+
+test('the package works in a browser without a bundler (plain ESM import)', async () => {
+  const plain = await browser.newPage();
+  try {
+    await plain.goto(`${origin}/nobundle.html`);
+    await plain.waitForFunction(() => window.result !== undefined, null, { timeout: 15_000 });
+    const result = await plain.evaluate(() => window.result);
+    assert.equal(result.before, false, 'loading is asynchronous in a browser');
+    assert.deepEqual(result.stamped.attributes, { campaign: 'No bundler', campaign_id: 'j-9' });
+    assert.equal(result.decoded.journeyId, 'j-9');
+  } finally {
+    await plain.close();
+  }
+});
+
+async function early(wasmRoute) {
+  const p = await browser.newPage();
+  try {
+    await p.route('**/*.wasm', wasmRoute);
+    await p.goto(`${origin}/early.html`);
+    await p.waitForFunction(() => window.result !== undefined, null, { timeout: 15_000 });
+    return await p.evaluate(() => window.result);
+  } finally {
+    await p.close();
+  }
+}
+
+test('WebAssembly still loading: the event is recorded unstamped within timeoutMs', async () => {
+  const out = await early(async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue().catch(() => {});
+  });
+  assert.deepEqual(out.recorded, [{ name: 'early', attributes: { a: 'b' } }]);
+  assert.deepEqual(out.errors.map((e) => e.reason), ['wasm_not_ready']);
+});
+
+test('WebAssembly failing to load: the event is recorded unstamped, onError says why', async () => {
+  const out = await early((route) => route.fulfill({ status: 404, body: 'not found' }));
+  assert.deepEqual(out.recorded, [{ name: 'early', attributes: { a: 'b' } }]);
+  assert.deepEqual(out.errors.map((e) => e.reason), ['wasm_unavailable']);
+  assert.match(out.errors[0].message, /failed to load/);
+});
+
+test('benchmark: Amplify record plain vs wrapped (token cached, network stubbed)', async () => {
+  const out = await page.evaluate(() => window.bench(2000, 7));
+  console.log(`record: plain ${out.plainNs.toFixed(0)} ns/call, wrapped ${out.wrappedNs.toFixed(0)} ns/call, ratio ${(out.wrappedNs / out.plainNs).toFixed(2)}`);
+  if (BENCH_OUT) await writeFile(BENCH_OUT, JSON.stringify(out));
+  assert.ok(out.plainNs > 0 && out.wrappedNs > 0);
+});

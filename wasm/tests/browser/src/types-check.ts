@@ -1,0 +1,55 @@
+// Compile-only: the package's types as a TypeScript app sees them (tsc --noEmit, strict).
+import {
+  decodeToken,
+  encodeToken,
+  stampEvent,
+  stampEventDetailed,
+  validateEvent,
+  wrapRecord,
+  wrapKinesisRecord,
+  type AnalyticsEvent,
+  type FailureReason,
+  type StampStatus,
+} from 'journey-attribution';
+import { record } from 'aws-amplify/analytics';
+import { fetchAuthSession, fetchUserAttributes } from 'aws-amplify/auth';
+import { Hub } from 'aws-amplify/utils';
+
+const event = { name: 'purchase', attributes: { sku: 'a' }, immediate: true };
+const stamped: typeof event = stampEvent(event, 'token');
+const detailed = stampEventDetailed(event, null, Date.now());
+const status: StampStatus = detailed.status;
+const decoded = decodeToken('x');
+if (decoded && !decoded.legacy) {
+  const expires: number = decoded.expiresAt;
+  const journey: string = decoded.journeyId;
+  void expires, journey;
+} else if (decoded) {
+  const none: null = decoded.expiresAt;
+  void none;
+}
+const token: string = encodeToken({ journeyId: 'j', label: 'l', touchedAt: 1, expiresAt: 1000 });
+const problems: { field: string; reason: string }[] = validateEvent({ name: 'x' });
+
+const wrapped = wrapRecord(record, {
+  fetchAuthSession,
+  fetchUserAttributes,
+  Hub,
+  source: 'userAttributes',
+  onError: (reason: FailureReason, error: unknown) => console.warn(reason, error),
+});
+void wrapped({ name: 'purchase', metrics: { revenue: 1 } });
+wrapped.dispose();
+const kinesis = wrapKinesisRecord((input: { streamName: string; data: Record<string, unknown> }) => void input, { fetchAuthSession });
+void kinesis({ streamName: 's', data: { name: 'x' } });
+
+// @ts-expect-error: the event needs a name
+stampEvent({ attributes: {} }, null);
+// @ts-expect-error: attributes are strings
+stampEvent({ name: 'p', attributes: { n: 1 } }, null);
+// @ts-expect-error: not a token source option
+wrapRecord(record, { source: 'cookie' });
+// @ts-expect-error: unknown failure reason
+const bad: FailureReason = 'oops';
+
+export const used: unknown[] = [stamped, status, token, problems, bad, {} as AnalyticsEvent];
