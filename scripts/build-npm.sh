@@ -10,6 +10,10 @@
 # One .wasm serves every environment: index.node.js compiles it synchronously from disk
 # (Node 20 ESM, no flags); index.js instantiates it from
 # `new URL('journey_attribution_wasm_bg.wasm', import.meta.url)` (bundlers and browsers).
+#
+# The subpath `journey-attribution/report` is a second module built the same way from
+# wasm/report (the ROI report; apps that only stamp never load it): report.node.js /
+# report.js over journey_attribution_report_bg.wasm.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -32,7 +36,7 @@ fi
 
 inputs_hash() {
   {
-    find core/src core/Cargo.toml wasm/src wasm/js wasm/Cargo.toml -type f -print0 | sort -z | xargs -0 sha256sum
+    find core/src core/Cargo.toml wasm/src wasm/js wasm/Cargo.toml wasm/report/src wasm/report/Cargo.toml -type f -print0 | sort -z | xargs -0 sha256sum
     sha256sum Cargo.toml Cargo.lock scripts/build-npm.sh
     "$wasm_opt" --version
     wasm-bindgen --version
@@ -48,29 +52,36 @@ fi
 
 mkdir -p "$out" "${WASM_PACK_CACHE:=$HOME/.cache/.wasm-pack}"
 export WASM_PACK_CACHE
-rm -rf "$pkg" "$out/wasm-pack"
-log "wasm-pack build --target web --profile wasm-release"
-# --no-opt: wasm-pack would look for (or download) its own wasm-opt; we run binaryen's below.
-# --mode no-install: use the wasm-bindgen-cli the bootstrap installed at the pinned version.
-wasm-pack --quiet build wasm --target web --profile wasm-release --no-opt --no-pack \
-  --mode no-install --out-dir "$out/wasm-pack" --out-name journey_attribution_wasm >&2
-
+rm -rf "$pkg" "$out/wasm-pack" "$out/wasm-pack-report"
 mkdir -p "$pkg"
-# Rust's default wasm32 features (Rust >= 1.82); the module's target_features section says
-# the same, the flags make wasm-opt's validation independent of it.
-"$wasm_opt" -Oz --strip-debug --strip-producers --strip-target-features \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-reference-types --enable-multivalue --enable-mutable-globals \
-  "$out/wasm-pack/journey_attribution_wasm_bg.wasm" -o "$pkg/journey_attribution_wasm_bg.wasm"
-cp "$out/wasm-pack/journey_attribution_wasm.js" "$out/wasm-pack/journey_attribution_wasm.d.ts" \
-  "$out/wasm-pack/journey_attribution_wasm_bg.wasm.d.ts" "$pkg/"
+
+# build_module <crate dir> <out name> <scratch dir>: wasm-pack into the scratch dir, wasm-opt into $pkg.
+build_module() {
+  local crate="$1" name="$2" scratch="$3"
+  log "wasm-pack build $crate --target web --profile wasm-release"
+  # --no-opt: wasm-pack would look for (or download) its own wasm-opt; we run binaryen's below.
+  # --mode no-install: use the wasm-bindgen-cli the bootstrap installed at the pinned version.
+  wasm-pack --quiet build "$crate" --target web --profile wasm-release --no-opt --no-pack \
+    --mode no-install --out-dir "$scratch" --out-name "$name" >&2
+  # Rust's default wasm32 features (Rust >= 1.82); the module's target_features section says
+  # the same, the flags make wasm-opt's validation independent of it.
+  "$wasm_opt" -Oz --strip-debug --strip-producers --strip-target-features \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-reference-types --enable-multivalue --enable-mutable-globals \
+    "$scratch/${name}_bg.wasm" -o "$pkg/${name}_bg.wasm"
+  cp "$scratch/$name.js" "$scratch/$name.d.ts" "$scratch/${name}_bg.wasm.d.ts" "$pkg/"
+}
+build_module wasm journey_attribution_wasm "$out/wasm-pack"
+build_module wasm/report journey_attribution_report "$out/wasm-pack-report"
 cp wasm/js/core.js wasm/js/wrappers.js wasm/js/index.js wasm/js/index.node.js \
-  wasm/js/index.d.ts wasm/js/README.md "$pkg/"
+  wasm/js/index.d.ts wasm/js/report-core.js wasm/js/report.js wasm/js/report.node.js \
+  wasm/js/report.d.ts wasm/js/README.md "$pkg/"
 sed "s/@VERSION@/$version/" wasm/js/package.template.json >"$pkg/package.json"
 
 rm -f "$tarball"
 (cd "$pkg" && npm pack --silent --pack-destination "$out" >/dev/null)
 [ -f "$tarball" ] || { log "npm pack did not produce $tarball"; exit 1; }
 echo "$hash" >"$stamp"
-log "built $tarball ($(stat -c %s "$pkg/journey_attribution_wasm_bg.wasm") bytes .wasm, $(gzip -9c "$pkg/journey_attribution_wasm_bg.wasm" | wc -c) gzip)"
+size() { echo "$(stat -c %s "$pkg/$1") bytes, $(gzip -9c "$pkg/$1" | wc -c) gzip"; }
+log "built $tarball (stamping .wasm $(size journey_attribution_wasm_bg.wasm); report .wasm $(size journey_attribution_report_bg.wasm))"
 echo "$tarball"

@@ -120,13 +120,13 @@ function parseCosts(text) {
   }).filter((c) => c.campaign && Number.isFinite(c.cost));
 }
 
-async function buildReport() {
+function reportOptions() {
   const goal = $('goal').value.trim();
   const metric = $('revenue-metric').value.trim();
-  const report = await api('report', {
-    options: { goals: goal ? [goal] : [], revenue_metric: metric || null },
-    costs: parseCosts($('costs').value),
-  });
+  return { goals: goal ? [goal] : [], revenueMetric: metric || null };
+}
+
+function renderReport(report, source) {
   const money = (v) => (v == null ? '—' : v.toFixed(2));
   $('report').innerHTML = '';
   for (const c of report.campaigns) {
@@ -137,6 +137,51 @@ async function buildReport() {
     $('report').append(tr);
   }
   if (!report.campaigns.length) $('report').innerHTML = '<tr><td colspan="7" class="muted">no attributed events yet</td></tr>';
+  $('report-source').textContent = `${source}: ${report.lines} line(s), ${report.events} event(s), `
+    + `${report.attributed_events} attributed, ${report.skipped_lines} skipped (not event records)`;
+  $('report-table').dataset.source = source;
+}
+
+// Server side: the demo's /api/report runs the core's aggregation on the recorded events.
+async function buildReport() {
+  const { goals, revenueMetric } = reportOptions();
+  const report = await api('report', {
+    options: { goals, revenue_metric: revenueMetric },
+    costs: parseCosts($('costs').value),
+  });
+  renderReport(report, 'recorded events (server)');
+}
+
+// In the browser: the same aggregation from the npm package's report module
+// (`journey-attribution/report`), loaded only when a file is dropped.
+async function reportFromFile(file) {
+  try {
+    const { buildReport: build, ready: reportReady } = await import('/pkg/report.js');
+    await reportReady;
+    const report = build(await file.text(), reportOptions(), parseCosts($('costs').value));
+    renderReport(report, `${file.name} (in the browser)`);
+  } catch (e) {
+    $('report').innerHTML = '';
+    $('report-source').textContent = `${file.name}: ${e.message}`;
+    $('report-table').dataset.source = 'error';
+  }
+}
+
+function wireDropZone() {
+  const zone = $('drop-zone');
+  $('report-file').addEventListener('change', (e) => {
+    const [file] = e.target.files;
+    if (file) reportFromFile(file);
+    e.target.value = '';
+  });
+  zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    const [file] = e.dataTransfer.files;
+    if (file) reportFromFile(file);
+  });
 }
 
 function wire() {
@@ -144,7 +189,7 @@ function wire() {
     b.addEventListener('click', async () => refresh(await api('clock', { advance_ms: Number(b.dataset.advance) })));
   }
   $('ttl-sweep').addEventListener('click', async () => { await refresh(await api('ttl-sweep', {})); Hub.dispatch('tokenRefresh'); });
-  $('reset').addEventListener('click', async () => { await refresh(await api('reset', {})); $('events').innerHTML = ''; $('report').innerHTML = ''; Hub.dispatch('signedOut'); });
+  $('reset').addEventListener('click', async () => { await refresh(await api('reset', {})); $('events').innerHTML = ''; $('report').innerHTML = ''; $('report-source').textContent = ''; Hub.dispatch('signedOut'); });
   $('journey-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const usernames = [...document.querySelectorAll('#journey-users input:checked')].map((i) => i.value);
@@ -160,6 +205,7 @@ function wire() {
   $('record-signup').addEventListener('click', () => recordEvent({ name: 'sign_up', attributes: { plan: 'free' } }));
   $('record-session').addEventListener('click', () => recordEvent({ name: '_session.start' }));
   $('report-form').addEventListener('submit', (e) => { e.preventDefault(); buildReport(); });
+  wireDropZone();
 }
 
 async function main() {

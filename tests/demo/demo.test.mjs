@@ -104,3 +104,33 @@ test('the ROI report counts what was stamped', async () => {
   assert.deepEqual(byName['Summer'], ['Summer', 'journey-summer', '1', '1', '30.00', '15.00', '100 %']);
   await page.screenshot({ path: join(artifacts, 'demo-report.png'), fullPage: true });
 });
+
+test('a dropped export of the recorded events gives the same report in the browser', async () => {
+  assert.equal(await page.getAttribute('#download-events', 'href'), '/api/events');
+  const res = await fetch(new URL('api/events', url));
+  assert.equal(res.status, 200);
+  const events = await res.text();
+  // A line that is not an event record is counted, not fatal.
+  const jsonl = `${events}\nnot a record\n`;
+  const table = () => page.$$eval('#report tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+
+  await page.fill('#costs', 'Spring sale=20, Summer=15');
+  await page.click('#build-report');
+  await page.waitForFunction(() => document.getElementById('report-table').dataset.source?.endsWith('(server)'));
+  const server = await table();
+  assert.ok(server.length >= 2, 'the server-built report has rows');
+
+  await page.setInputFiles('#report-file', { name: 'events.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(jsonl) });
+  await page.waitForFunction(() => document.getElementById('report-table').dataset.source === 'events.jsonl (in the browser)', null, { timeout: 15_000 });
+  assert.deepEqual(await table(), server);
+  const source = await text('#report-source');
+  assert.match(source, /1 skipped/);
+  assert.match(source, new RegExp(`${events.split('\n').filter((l) => l.trim()).length + 1} line\\(s\\)`));
+  await page.screenshot({ path: join(artifacts, 'demo-report-file.png'), fullPage: true });
+
+  // An ambiguous or invalid cost is the core's error, shown instead of a table.
+  await page.fill('#costs', 'Spring sale=-1');
+  await page.setInputFiles('#report-file', { name: 'bad-costs.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(jsonl) });
+  await page.waitForFunction(() => document.getElementById('report-table').dataset.source === 'error');
+  assert.match(await text('#report-source'), /bad-costs\.jsonl: .*a cost must be a finite number >= 0/);
+});

@@ -1,0 +1,102 @@
+//! The ROI report for the npm package's subpath `journey-attribution/report`: the core's
+//! [`Aggregator`] over a whole Pinpoint event-stream export, in a WebAssembly module of its
+//! own so that the stamping module apps import does not grow.
+//!
+//! The boundary is one JSON string each way (plus the export's text): every rule stays in
+//! the core, `wasm/js/report-core.js` only renames `revenueMetric` and parses the answer.
+
+use journey_attribution_core::report::{Aggregator, Cost, ReportOptions};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+/// What `buildReportJson` takes besides the text, in the core's serde shapes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Request {
+    #[serde(default)]
+    options: ReportOptions,
+    #[serde(default)]
+    costs: Vec<CostRow>,
+}
+
+/// A cost row as JSON carries it: `JSON.stringify` writes `NaN` and `Infinity` as `null`,
+/// which then reaches the core as NaN so that its own message names the row.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CostRow {
+    campaign: String,
+    /// Required (an explicit `deserialize_with` keeps serde from defaulting it to `None`).
+    #[serde(deserialize_with = "Option::deserialize")]
+    cost: Option<f64>,
+}
+
+/// The report on `text` (Pinpoint event-stream records, one JSON object per line) as
+/// `journey-attribution report --format json` prints it, for `request` =
+/// `{"options": {"goals", "revenue_metric"}, "costs": [{"campaign", "cost"}]}`.
+/// Malformed lines are counted in `skipped_lines`; the error is the message of a bad
+/// request or of the core's `ReportError` (e.g. an ambiguous cost row).
+pub fn build_report(text: &str, request: &str) -> Result<String, String> {
+    let request: Request = serde_json::from_str(request)
+        .map_err(|e| format!("journey-attribution: invalid report options or costs: {e}"))?;
+    let costs: Vec<Cost> = request
+        .costs
+        .into_iter()
+        .map(|c| Cost {
+            campaign: c.campaign,
+            cost: c.cost.unwrap_or(f64::NAN),
+        })
+        .collect();
+    let mut agg = Aggregator::new(request.options);
+    agg.push_text(text, |_, _| {});
+    let report = agg
+        .finish(&costs)
+        .map_err(|e| format!("journey-attribution: {e}"))?;
+    serde_json::to_string(&report).map_err(|e| format!("journey-attribution: internal: {e}"))
+}
+
+/// @internal [`build_report`] for `report-core.js`; throws an `Error` with its message.
+#[wasm_bindgen(js_name = buildReportJson, skip_typescript)]
+pub fn build_report_json(text: &str, request: &str) -> Result<String, JsError> {
+    build_report(text, request).map_err(|e| JsError::new(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    const STREAM: &str = r#"{"event_type":"purchase","client":{"client_id":"c1"},"attributes":{"campaign":"Spring","campaign_id":"j-1"},"metrics":{"revenue":30}}
+not json
+{"event_type":"purchase","client":{"client_id":"c2"},"metrics":{"revenue":99}}
+"#;
+
+    fn report(request: Value) -> Result<Value, String> {
+        build_report(STREAM, &request.to_string()).map(|s| serde_json::from_str(&s).unwrap())
+    }
+
+    #[test]
+    fn reports_roi_and_skipped_lines() {
+        let r = report(json!({
+            "options": {"goals": ["purchase"], "revenue_metric": "revenue"},
+            "costs": [{"campaign": "Spring", "cost": 20}],
+        }))
+        .unwrap();
+        assert_eq!(r["skipped_lines"], 1);
+        assert_eq!(r["lines"], 3);
+        assert_eq!(r["campaigns"][0]["campaign_id"], "j-1");
+        assert_eq!(r["campaigns"][0]["revenue"], 30.0);
+        assert_eq!(r["campaigns"][0]["roi"], 0.5);
+    }
+
+    #[test]
+    fn defaults_and_errors() {
+        let r = report(json!({})).unwrap();
+        assert_eq!(r["campaigns"][0]["revenue"], Value::Null);
+        let bad_cost = report(json!({"costs": [{"campaign": "Spring", "cost": null}]}));
+        assert!(bad_cost.unwrap_err().contains("finite number"));
+        let no_cost = report(json!({"costs": [{"campaign": "Spring"}]}));
+        assert!(no_cost.unwrap_err().contains("missing field `cost`"));
+        let unknown = report(json!({"option": {}}));
+        assert!(unknown.unwrap_err().contains("invalid report options"));
+    }
+}
