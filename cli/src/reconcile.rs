@@ -117,43 +117,36 @@ pub async fn reconcile(
     now_ms: i64,
 ) -> Result<Summary, Box<dyn Error>> {
     let items = scan(dynamo, &args.table).await?;
-    let pool = CognitoUserPool::new(cognito_client.clone(), &args.user_pool_id);
-    let mut limiter = Limiter::new(args.rate);
-    let mut summary = Summary::default();
+    let mut r = Reconciler {
+        pool: CognitoUserPool::new(cognito_client.clone(), &args.user_pool_id),
+        limiter: Limiter::new(args.rate),
+        summary: Summary::default(),
+        args,
+        now_ms,
+    };
     let mut live: HashMap<String, Attribution> = HashMap::new();
     for item in &items {
-        summary.items += 1;
+        r.summary.items += 1;
         match from_item(&from_sdk(item)) {
             Ok(a) => {
                 live.insert(a.username.clone(), a);
             }
             Err(e) => {
-                summary.unreadable_items += 1;
+                r.summary.unreadable_items += 1;
                 eprintln!("item {:?}: {e}", item.get("username"));
             }
         }
     }
     let total = live.len();
     for (i, (username, attribution)) in live.iter().enumerate() {
-        limiter.wait().await;
-        let current = match retry(|| pool.get_attribute(username, &args.attribute)).await {
-            Ok(v) => v,
-            Err(e) => {
-                count_error(&mut summary, username, &e);
-                continue;
+        r.limiter.wait().await;
+        match retry(|| r.pool.get_attribute(username, &args.attribute)).await {
+            Ok(current) => {
+                r.apply(username, Some(attribution), current.as_deref())
+                    .await
             }
-        };
-        apply(
-            &pool,
-            &mut limiter,
-            &mut summary,
-            args,
-            username,
-            Some(attribution),
-            current.as_deref(),
-            now_ms,
-        )
-        .await;
+            Err(e) => r.summary.count_error(username, &e),
+        }
         if (i + 1) % 100 == 0 {
             eprintln!("table: {}/{total} users", i + 1);
         }
@@ -161,7 +154,7 @@ pub async fn reconcile(
     // Pass 2: values in Cognito that no table item backs (an item lost, a missed REMOVE).
     let mut token = None;
     loop {
-        limiter.wait().await;
+        r.limiter.wait().await;
         let page = cognito_client
             .list_users()
             .user_pool_id(&args.user_pool_id)
@@ -170,7 +163,7 @@ pub async fn reconcile(
             .await
             .map_err(|e| format!("ListUsers: {}", cognito::error::DisplayErrorContext(&e)))?;
         for user in page.users() {
-            summary.users += 1;
+            r.summary.users += 1;
             let Some(username) = user.username() else {
                 continue;
             };
@@ -182,67 +175,60 @@ pub async fn reconcile(
                 .iter()
                 .find(|a| a.name() == args.attribute)
                 .and_then(|a| a.value());
-            apply(
-                &pool,
-                &mut limiter,
-                &mut summary,
-                args,
-                username,
-                None,
-                current,
-                now_ms,
-            )
-            .await;
+            r.apply(username, None, current).await;
         }
         token = page.pagination_token().map(str::to_owned);
         if token.is_none() {
             break;
         }
     }
-    Ok(summary)
+    Ok(r.summary)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn apply(
-    pool: &CognitoUserPool,
-    limiter: &mut Limiter,
-    summary: &mut Summary,
-    args: &Args,
-    username: &str,
-    item: Option<&Attribution>,
-    current: Option<&str>,
+/// One reconcile run's state: every Cognito call goes through its limiter.
+struct Reconciler<'a> {
+    pool: CognitoUserPool,
+    limiter: Limiter,
+    summary: Summary,
+    args: &'a Args,
     now_ms: i64,
-) {
-    let action = match reconcile_action(item, current, now_ms) {
-        Ok(a) => a,
-        Err(e) => {
-            summary.failed += 1;
-            eprintln!("{username}: {e}");
-            return;
+}
+
+impl Reconciler<'_> {
+    /// Makes the user's attribute match the table (core's `reconcile_action`).
+    async fn apply(&mut self, username: &str, item: Option<&Attribution>, current: Option<&str>) {
+        let action = match reconcile_action(item, current, self.now_ms) {
+            Ok(a) => a,
+            Err(e) => {
+                self.summary.failed += 1;
+                eprintln!("{username}: {e}");
+                return;
+            }
+        };
+        let attribute = &self.args.attribute;
+        let result = match &action {
+            ReconcileAction::Keep => {
+                self.summary.unchanged += 1;
+                return;
+            }
+            _ if self.args.dry_run => {
+                println!("{username}: would {}", describe(&action));
+                Ok(())
+            }
+            ReconcileAction::Set(token) => {
+                self.limiter.wait().await;
+                retry(|| self.pool.set_attribute(username, attribute, token)).await
+            }
+            ReconcileAction::Clear => {
+                self.limiter.wait().await;
+                retry(|| self.pool.clear_attribute(username, attribute)).await
+            }
+        };
+        match (result, action) {
+            (Ok(()), ReconcileAction::Set(_)) => self.summary.set += 1,
+            (Ok(()), _) => self.summary.cleared += 1,
+            (Err(e), _) => self.summary.count_error(username, &e),
         }
-    };
-    let result = match &action {
-        ReconcileAction::Keep => {
-            summary.unchanged += 1;
-            return;
-        }
-        _ if args.dry_run => {
-            println!("{username}: would {}", describe(&action));
-            Ok(())
-        }
-        ReconcileAction::Set(token) => {
-            limiter.wait().await;
-            retry(|| pool.set_attribute(username, &args.attribute, token)).await
-        }
-        ReconcileAction::Clear => {
-            limiter.wait().await;
-            retry(|| pool.clear_attribute(username, &args.attribute)).await
-        }
-    };
-    match (result, action) {
-        (Ok(()), ReconcileAction::Set(_)) => summary.set += 1,
-        (Ok(()), _) => summary.cleared += 1,
-        (Err(e), _) => count_error(summary, username, &e),
     }
 }
 
@@ -254,15 +240,17 @@ fn describe(action: &ReconcileAction) -> String {
     }
 }
 
-fn count_error(summary: &mut Summary, username: &str, e: &UserError) {
-    match e {
-        UserError::NotFound(_) => {
-            summary.unknown_users += 1;
-            eprintln!("{username}: not in the user pool (skipped)");
-        }
-        _ => {
-            summary.failed += 1;
-            eprintln!("{username}: {e}");
+impl Summary {
+    fn count_error(&mut self, username: &str, e: &UserError) {
+        match e {
+            UserError::NotFound(_) => {
+                self.unknown_users += 1;
+                eprintln!("{username}: not in the user pool (skipped)");
+            }
+            _ => {
+                self.failed += 1;
+                eprintln!("{username}: {e}");
+            }
         }
     }
 }
