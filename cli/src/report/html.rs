@@ -7,7 +7,7 @@ use std::io::Write;
 
 use journey_attribution_core::report::Report;
 
-use super::render::{money, percent};
+use super::render::{credit, label_of, money, percent};
 
 /// Campaigns drawn in the chart (the table lists all of them).
 const CHARTED: usize = 25;
@@ -207,6 +207,29 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), Box<dyn Error>>
             );
         }
         h.push_str("</tbody></table>\n");
+    }
+    if let Some(t) = &report.touch_attribution {
+        let _ = writeln!(
+            h,
+            "<h2>Journey touches ({} model, {} lookback)</h2>\n<p class=\"sub\">{}.</p>",
+            t.model,
+            escape(&t.lookback),
+            escape(&t.note),
+        );
+        if !t.campaigns.is_empty() {
+            h.push_str("<table><thead><tr><th>Campaign</th><th>Journey id</th><th>Credited conversions</th><th>Credited revenue</th></tr></thead><tbody>\n");
+            for c in &t.campaigns {
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    escape(&label_of(report, &c.campaign_id)),
+                    escape(&c.campaign_id),
+                    credit(c.conversions),
+                    c.revenue.map_or_else(na, money),
+                );
+            }
+            h.push_str("</tbody></table>\n");
+        }
     }
     let _ = writeln!(
         h,

@@ -13,7 +13,7 @@ use std::sync::{Mutex, mpsc};
 
 use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
-use journey_attribution_core::report::{Aggregator, ReportOptions};
+use journey_attribution_core::report::{Aggregator, ReportOptions, TouchOptions};
 
 const CHUNK_BYTES: usize = 4 << 20;
 
@@ -94,15 +94,28 @@ fn keep_skip(skips: &mut Vec<Skip>, skip: Skip) {
     }
 }
 
+#[cfg(test)]
 pub fn aggregate(
     files: &[PathBuf],
     options: ReportOptions,
     threads: usize,
     strict: bool,
 ) -> Result<Outcome, Box<dyn Error>> {
-    aggregate_in_chunks(files, options, threads, strict, CHUNK_BYTES)
+    aggregate_with(files, options, None, threads, strict)
 }
 
+/// Aggregates `files`, with touch reconstruction when `touch` is given.
+pub fn aggregate_with(
+    files: &[PathBuf],
+    options: ReportOptions,
+    touch: Option<TouchOptions>,
+    threads: usize,
+    strict: bool,
+) -> Result<Outcome, Box<dyn Error>> {
+    aggregate_chunks_with(files, options, touch, threads, strict, CHUNK_BYTES)
+}
+
+#[cfg(test)]
 fn aggregate_in_chunks(
     files: &[PathBuf],
     options: ReportOptions,
@@ -110,6 +123,21 @@ fn aggregate_in_chunks(
     strict: bool,
     chunk_bytes: usize,
 ) -> Result<Outcome, Box<dyn Error>> {
+    aggregate_chunks_with(files, options, None, threads, strict, chunk_bytes)
+}
+
+fn aggregate_chunks_with(
+    files: &[PathBuf],
+    options: ReportOptions,
+    touch: Option<TouchOptions>,
+    threads: usize,
+    strict: bool,
+    chunk_bytes: usize,
+) -> Result<Outcome, Box<dyn Error>> {
+    let new_aggregator = |options: ReportOptions| match &touch {
+        Some(t) => Aggregator::with_touches(options, t.clone()),
+        None => Aggregator::new(options),
+    };
     let total_bytes: u64 = files
         .iter()
         .filter_map(|f| std::fs::metadata(f).ok())
@@ -159,9 +187,9 @@ fn aggregate_in_chunks(
         let mut worker_handles = Vec::new();
         for _ in 0..threads {
             let (work_rx, free_tx, stop, names) = (&work_rx, free_tx.clone(), &stop, &names);
-            let options = options.clone();
+            let agg = new_aggregator(options.clone());
             worker_handles.push(s.spawn(move || {
-                let mut agg = Aggregator::new(options);
+                let mut agg = agg;
                 let mut skips = Vec::new();
                 let mut line_counts = Vec::new();
                 loop {
@@ -189,7 +217,7 @@ fn aggregate_in_chunks(
                 Err(_) => errors.push("a reader thread panicked".to_owned()),
             }
         }
-        let mut total = Aggregator::new(options.clone());
+        let mut total = new_aggregator(options.clone());
         let mut skips = Vec::new();
         let mut line_counts = Vec::new();
         for h in worker_handles {

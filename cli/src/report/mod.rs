@@ -4,6 +4,7 @@
 //! files (plain or gzip, in parallel), reads the costs CSV and renders the report.
 
 mod costs;
+mod endpoints;
 mod html;
 mod input;
 mod render;
@@ -14,7 +15,26 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use journey_attribution_core::report::{Cost, ReportOptions};
+use journey_attribution_core::LookbackWindow;
+use journey_attribution_core::report::{Cost, ReportOptions, TouchModel, TouchOptions};
+
+/// Touch-reconstruction models (`--touch-model`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TouchModelArg {
+    First,
+    Last,
+    Linear,
+}
+
+impl From<TouchModelArg> for TouchModel {
+    fn from(m: TouchModelArg) -> Self {
+        match m {
+            TouchModelArg::First => TouchModel::First,
+            TouchModelArg::Last => TouchModel::Last,
+            TouchModelArg::Linear => TouchModel::Linear,
+        }
+    }
+}
 
 /// Output formats of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -49,6 +69,42 @@ pub struct Args {
     /// Fail on the first malformed line instead of counting it in `skipped_lines`.
     #[arg(long)]
     pub strict: bool,
+    /// Also credit conversions to journey email touches found in the same stream
+    /// (`_email.open` / `_email.click` carrying `journey_id`): all to the first touch, all
+    /// to the last, or split equally (linear). Adds `touch_attribution` to the report.
+    ///
+    /// The email endpoint and the web app's endpoint differ, so records are joined by user
+    /// id: `User.UserId` of the endpoint embedded in the record
+    /// (`client_context.custom.endpoint`), else the `--user-attribute` the app records on
+    /// its custom events, else `--endpoints`. The app must record that attribute (e.g. the
+    /// Cognito username) on its events, or register its endpoint with the user id, for
+    /// its conversions to be joinable; the report says how many could not be joined.
+    #[arg(long, value_enum, value_name = "MODEL")]
+    pub touch_model: Option<TouchModelArg>,
+    /// Touches older than this before a conversion get no credit (`<N>m`, `<N>h`, `<N>d`).
+    #[arg(
+        long,
+        value_name = "WINDOW",
+        default_value = "30d",
+        requires = "touch_model"
+    )]
+    pub lookback: LookbackWindow,
+    /// The custom-event attribute holding the user id the app records (e.g. the Cognito
+    /// username): the join key between the app's events and journey email events.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "user_id",
+        requires = "touch_model"
+    )]
+    pub user_attribute: String,
+    /// Count only `_email.click` as a touch, not `_email.open`.
+    #[arg(long, requires = "touch_model")]
+    pub touch_clicks_only: bool,
+    /// A Pinpoint endpoint export (JSON lines with `Id` and `User.UserId`, plain or `.gz`):
+    /// joins records that carry no user id by their endpoint id (`client.client_id`).
+    #[arg(long, value_name = "FILE", requires = "touch_model")]
+    pub endpoints: Option<PathBuf>,
     /// Worker threads (default: every core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -70,8 +126,18 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
+    let touch = args.touch_model.map(|model| TouchOptions {
+        model: model.into(),
+        lookback: args.lookback,
+        user_attribute: args.user_attribute.clone(),
+        clicks_only: args.touch_clicks_only,
+    });
+    let endpoint_map = match &args.endpoints {
+        Some(path) => endpoints::read(path)?,
+        None => Default::default(),
+    };
     let files = input::discover(&args.paths)?;
-    let outcome = input::aggregate(&files, options, threads, args.strict)?;
+    let outcome = input::aggregate_with(&files, options, touch, threads, args.strict)?;
 
     if let Some(first) = outcome.skips.first() {
         if args.strict {
@@ -81,7 +147,14 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
     for skip in outcome.skips.iter().take(SHOWN_SKIPS) {
         eprintln!("warning: skipped {skip}");
     }
-    let report = outcome.aggregator.finish(&costs)?;
+    let report = outcome
+        .aggregator
+        .finish_with_endpoints(&costs, &endpoint_map)?;
+    if let Some(t) = &report.touch_attribution {
+        if t.joined_conversions == 0 {
+            eprintln!("warning: {}", t.note);
+        }
+    }
     let hidden = report.skipped_lines.saturating_sub(SHOWN_SKIPS as u64);
     if hidden > 0 {
         eprintln!("warning: skipped {hidden} more malformed lines (skipped_lines in the report)");

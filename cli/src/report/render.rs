@@ -25,6 +25,72 @@ pub fn percent(x: f64) -> String {
     format!("{:+.1}%", x * 100.0)
 }
 
+/// A credited conversion count: `2`, `0.5`, `0.333333`.
+pub fn credit(x: f64) -> String {
+    let s = format!("{x:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// The label the live-stamp report knows for a journey id, else the id itself.
+pub fn label_of(report: &Report, journey_id: &str) -> String {
+    report
+        .campaigns
+        .iter()
+        .find(|c| c.campaign_id.as_deref() == Some(journey_id))
+        .map_or_else(|| journey_id.to_owned(), |c| c.campaign.clone())
+}
+
+fn touch_table(report: &Report, out: &mut dyn Write) -> Result<(), Box<dyn Error>> {
+    let Some(t) = &report.touch_attribution else {
+        return Ok(());
+    };
+    writeln!(out)?;
+    writeln!(
+        out,
+        "JOURNEY TOUCHES ({} model, lookback {}): {} of {} conversions joined",
+        t.model, t.lookback, t.joined_conversions, t.conversions
+    )?;
+    let rows: Vec<[String; 4]> = t
+        .campaigns
+        .iter()
+        .map(|c| {
+            [
+                clip(&label_of(report, &c.campaign_id), 40),
+                clip(&c.campaign_id, 36),
+                credit(c.conversions),
+                opt(c.revenue, money),
+            ]
+        })
+        .collect();
+    let header = ["CAMPAIGN", "JOURNEY ID", "CONVERSIONS", "REVENUE"];
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 4]| {
+        let mut s = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            let pad = " ".repeat(w - cell.chars().count());
+            if i < 2 {
+                s.push_str(&format!("{cell}{pad}  "));
+            } else {
+                s.push_str(&format!("{pad}{cell}  "));
+            }
+        }
+        s.trim_end().to_owned()
+    };
+    if !rows.is_empty() {
+        writeln!(out, "{}", line(header))?;
+        for row in &rows {
+            writeln!(out, "{}", line(row.each_ref().map(String::as_str)))?;
+        }
+    }
+    writeln!(out, "{}", t.note)?;
+    Ok(())
+}
+
 fn opt(x: Option<f64>, f: fn(f64) -> String) -> String {
     x.map_or_else(|| "-".to_owned(), f)
 }
@@ -110,6 +176,7 @@ pub fn table(report: &Report, out: &mut dyn Write) -> Result<(), Box<dyn Error>>
         report.revenue_metric.as_deref().unwrap_or("none"),
         report.skipped_lines,
     )?;
+    touch_table(report, out)?;
     Ok(())
 }
 
@@ -153,6 +220,31 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> Result<(), Box<dyn Error>> {
             num(c.roi),
             serde_json::to_string(&c.events_by_type)?,
         ])?;
+    }
+    w.flush()?;
+    if let Some(t) = &report.touch_attribution {
+        // A second table after a blank line, only when touch attribution was asked for.
+        let out = w.into_inner().map_err(|e| e.to_string())?;
+        writeln!(out)?;
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record([
+            "touch_model",
+            "lookback",
+            "campaign_id",
+            "conversions",
+            "revenue",
+        ])?;
+        for c in &t.campaigns {
+            w.write_record([
+                t.model.to_string(),
+                t.lookback.clone(),
+                c.campaign_id.clone(),
+                c.conversions.to_string(),
+                num(c.revenue),
+            ])?;
+        }
+        w.flush()?;
+        return Ok(());
     }
     w.flush()?;
     Ok(())

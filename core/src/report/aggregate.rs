@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hash;
 
 use super::record::Record;
+use super::touches::{TouchAggregator, TouchOptions};
 use super::{CampaignReport, Cost, Report, ReportError, ReportOptions, SkippedLine};
 use crate::event::is_reserved_event_type;
 
@@ -23,6 +24,8 @@ pub struct Aggregator {
     events: u64,
     custom_events: u64,
     attributed_events: u64,
+    /// Touch reconstruction, when asked for.
+    touches: Option<TouchAggregator>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -95,7 +98,23 @@ impl Aggregator {
             events: 0,
             custom_events: 0,
             attributed_events: 0,
+            touches: None,
         }
+    }
+
+    /// Like [`Aggregator::new`], also reconstructing journey touches (see
+    /// [`TouchAggregator`]); the report then has a `touch_attribution` section. Each line is
+    /// parsed a second time for it, and its memory grows with users × touches.
+    pub fn with_touches(options: ReportOptions, touch: TouchOptions) -> Self {
+        let touches = TouchAggregator::new(&options, touch);
+        Aggregator {
+            touches: Some(touches),
+            ..Aggregator::new(options)
+        }
+    }
+
+    pub fn touch_options(&self) -> Option<&TouchOptions> {
+        self.touches.as_ref().map(TouchAggregator::options)
     }
 
     pub fn options(&self) -> &ReportOptions {
@@ -131,6 +150,11 @@ impl Aggregator {
             (Some(Err(e)), _) => Err(e),
             (None, _) => Ok(()),
         };
+        if result.is_ok() {
+            if let Some(touches) = &mut self.touches {
+                touches.push_line(line);
+            }
+        }
         result.map_err(|e| {
             self.skipped_lines += 1;
             // serde_json says "at line 1 column N": the line is ours to number.
@@ -211,12 +235,28 @@ impl Aggregator {
         self.events += other.events;
         self.custom_events += other.custom_events;
         self.attributed_events += other.attributed_events;
+        match (&mut self.touches, other.touches) {
+            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (mine @ None, Some(theirs)) => *mine = Some(theirs),
+            _ => {}
+        }
     }
 
     /// The report, with `costs` matched to campaigns: by journey id first, else by label.
     /// Several rows for one campaign add up; a row matching no campaign becomes a campaign
     /// with no events (its money was spent all the same).
     pub fn finish(self, costs: &[Cost]) -> Result<Report, ReportError> {
+        self.finish_with_endpoints(costs, &HashMap::new())
+    }
+
+    /// [`finish`](Aggregator::finish), with an endpoint id → user id map that joins touch
+    /// records carrying no user id (see [`TouchAggregator::finish`]).
+    pub fn finish_with_endpoints(
+        self,
+        costs: &[Cost],
+        endpoints: &HashMap<String, String>,
+    ) -> Result<Report, ReportError> {
+        let touch_attribution = self.touches.map(|t| t.finish(endpoints));
         let has_revenue = self.options.revenue_metric.is_some();
         let mut campaigns: Vec<CampaignReport> = Vec::new();
         let to_row = |id: Option<String>, agg: CampaignAgg| CampaignReport {
@@ -312,6 +352,7 @@ impl Aggregator {
             attributed_events: self.attributed_events,
             goals: self.options.goals,
             revenue_metric: self.options.revenue_metric,
+            touch_attribution,
         })
     }
 }

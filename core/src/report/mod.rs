@@ -27,12 +27,16 @@
 
 mod aggregate;
 pub mod record;
+mod touches;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 pub use aggregate::Aggregator;
+pub use touches::{
+    TouchAggregator, TouchAttribution, TouchCampaign, TouchModel, TouchOptions, user_id_of_endpoint,
+};
 
 /// What counts as a conversion and what is revenue.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +73,10 @@ pub struct Report {
     pub attributed_events: u64,
     pub goals: Vec<String>,
     pub revenue_metric: Option<String>,
+    /// Touch reconstruction from journey email events; only when asked for
+    /// ([`Aggregator::with_touches`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub touch_attribution: Option<TouchAttribution>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,3 +121,5 @@ pub enum ReportError {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod touch_tests;

@@ -1,0 +1,275 @@
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+
+use super::*;
+
+const DAY: i64 = 86_400_000;
+const T0: i64 = 1_714_521_600_000;
+
+/// A journey email event whose embedded endpoint (`client_context.custom.endpoint`, a JSON
+/// string as Pinpoint writes it) carries `user` as `User.UserId`, when given.
+fn email(kind: &str, day: i64, journey: &str, endpoint: &str, user: Option<&str>) -> String {
+    let user = user.map_or(String::new(), |u| format!(r#","User":{{"UserId":"{u}"}}"#));
+    let endpoint_json = format!(r#"{{"ChannelType":"EMAIL","EndpointStatus":"ACTIVE"{user}}}"#);
+    serde_json::json!({
+        "event_type": format!("_email.{kind}"),
+        "event_timestamp": T0 + day * DAY,
+        "client": {"client_id": endpoint},
+        "attributes": {"journey_id": journey, "journey_activity_id": "a1"},
+        "client_context": {"custom": {"endpoint": endpoint_json}},
+    })
+    .to_string()
+}
+
+/// A custom event from the web app, with the user id attribute when given.
+fn app(kind: &str, day: i64, user: Option<&str>, revenue: f64) -> String {
+    let mut attributes = serde_json::json!({"page": "/cart"});
+    if let Some(u) = user {
+        attributes["user_id"] = u.into();
+    }
+    serde_json::json!({
+        "event_type": kind,
+        "event_timestamp": T0 + day * DAY,
+        "client": {"client_id": "web-endpoint"},
+        "attributes": attributes,
+        "metrics": {"revenue": revenue},
+    })
+    .to_string()
+}
+
+fn opts() -> ReportOptions {
+    ReportOptions {
+        goals: vec!["purchase".into()],
+        revenue_metric: Some("revenue".into()),
+    }
+}
+
+fn touch_report(
+    lines: &[String],
+    model: TouchModel,
+    endpoints: &[(&str, &str)],
+) -> TouchAttribution {
+    let mut agg = Aggregator::with_touches(opts(), TouchOptions::new(model));
+    for l in lines {
+        agg.push_line(l).unwrap();
+    }
+    let endpoints: HashMap<String, String> = endpoints
+        .iter()
+        .map(|(e, u)| (e.to_string(), u.to_string()))
+        .collect();
+    agg.finish_with_endpoints(&[], &endpoints)
+        .unwrap()
+        .touch_attribution
+        .unwrap()
+}
+
+fn credits(t: &TouchAttribution) -> Vec<(&str, f64, Option<f64>)> {
+    t.campaigns
+        .iter()
+        .map(|c| (c.campaign_id.as_str(), c.conversions, c.revenue))
+        .collect()
+}
+
+fn two_clicks_then_purchase() -> Vec<String> {
+    vec![
+        email("click", 1, "j-a", "email-1", Some("u1")),
+        email("click", 3, "j-b", "email-1", Some("u1")),
+        // Another user's touch never credits u1's purchase.
+        email("click", 2, "j-c", "email-2", Some("u2")),
+        app("page_view", 4, Some("u1"), 0.0),
+        app("purchase", 5, Some("u1"), 30.0),
+    ]
+}
+
+#[test]
+fn first_last_and_linear_credit_two_clicks_then_a_purchase() {
+    let lines = two_clicks_then_purchase();
+    let first = touch_report(&lines, TouchModel::First, &[]);
+    assert_eq!(credits(&first), [("j-a", 1.0, Some(30.0))]);
+    assert_eq!(
+        (
+            first.conversions,
+            first.joined_conversions,
+            first.unjoined_conversions
+        ),
+        (1, 1, 0)
+    );
+    assert_eq!((first.touches, first.touches_without_user), (3, 0));
+    assert_eq!(first.lookback, "30d");
+    assert!(
+        first.note.starts_with("1 of 1 conversions could be joined"),
+        "{}",
+        first.note
+    );
+
+    let last = touch_report(&lines, TouchModel::Last, &[]);
+    assert_eq!(credits(&last), [("j-b", 1.0, Some(30.0))]);
+
+    let linear = touch_report(&lines, TouchModel::Linear, &[]);
+    assert_eq!(
+        credits(&linear),
+        [("j-a", 0.5, Some(15.0)), ("j-b", 0.5, Some(15.0))]
+    );
+}
+
+#[test]
+fn a_touch_outside_the_lookback_is_ignored() {
+    let lines = vec![
+        email("open", -40, "j-old", "email-1", Some("u1")),
+        email("click", 1, "j-a", "email-1", Some("u1")),
+        app("purchase", 5, Some("u1"), 10.0),
+    ];
+    let t = touch_report(&lines, TouchModel::Linear, &[]);
+    assert_eq!(credits(&t), [("j-a", 1.0, Some(10.0))]);
+    let t = touch_report(&lines, TouchModel::First, &[]);
+    assert_eq!(credits(&t), [("j-a", 1.0, Some(10.0))]);
+
+    // A shorter window leaves nothing.
+    let mut agg = Aggregator::with_touches(
+        opts(),
+        TouchOptions {
+            lookback: "3d".parse().unwrap(),
+            ..TouchOptions::new(TouchModel::Last)
+        },
+    );
+    for l in &lines {
+        agg.push_line(l).unwrap();
+    }
+    let t = agg.finish(&[]).unwrap().touch_attribution.unwrap();
+    assert_eq!((t.joined_conversions, t.unjoined_conversions), (0, 1));
+    assert!(t.note.contains("within 3d"), "{}", t.note);
+}
+
+#[test]
+fn a_conversion_before_any_touch_is_not_credited() {
+    let lines = vec![
+        app("purchase", 0, Some("u1"), 10.0),
+        email("click", 1, "j-a", "email-1", Some("u1")),
+        app("purchase", 2, Some("u1"), 5.0),
+    ];
+    let t = touch_report(&lines, TouchModel::Last, &[]);
+    assert_eq!(
+        (t.conversions, t.joined_conversions, t.unjoined_conversions),
+        (2, 1, 1)
+    );
+    assert_eq!(credits(&t), [("j-a", 1.0, Some(5.0))]);
+
+    let t = touch_report(&lines[..1], TouchModel::Last, &[]);
+    assert_eq!((t.conversions, t.joined_conversions), (1, 0));
+    assert!(t.campaigns.is_empty());
+}
+
+#[test]
+fn records_without_a_user_id_are_counted_as_unjoinable() {
+    let lines = vec![
+        email("click", 1, "j-a", "email-1", Some("u1")),
+        app("purchase", 2, None, 10.0),
+        app("purchase", 3, None, 10.0),
+    ];
+    let t = touch_report(&lines, TouchModel::Linear, &[]);
+    assert_eq!(
+        (
+            t.conversions,
+            t.joined_conversions,
+            t.unjoined_conversions,
+            t.conversions_without_user
+        ),
+        (2, 0, 2, 2)
+    );
+    assert!(t.campaigns.is_empty());
+    assert_eq!(
+        t.note,
+        "0 of 2 conversions could be joined to a journey touch: the app's custom events carry \
+         no user id (record attribute user_id, e.g. the Cognito username, or give --endpoints \
+         with an endpoint export)"
+    );
+
+    // Email events whose endpoint has no user id: joinable only through an endpoint map.
+    let lines = vec![
+        email("click", 1, "j-a", "email-1", None),
+        app("purchase", 2, Some("u1"), 10.0),
+    ];
+    let t = touch_report(&lines, TouchModel::Linear, &[]);
+    assert_eq!((t.joined_conversions, t.touches_without_user), (0, 1));
+    assert!(
+        t.note.contains("journey email events carry no user id"),
+        "{}",
+        t.note
+    );
+    let t = touch_report(&lines, TouchModel::Linear, &[("email-1", "u1")]);
+    assert_eq!((t.joined_conversions, t.touches_without_user), (1, 0));
+    assert_eq!(credits(&t), [("j-a", 1.0, Some(10.0))]);
+}
+
+#[test]
+fn clicks_only_ignores_opens() {
+    let lines = vec![
+        email("open", 1, "j-a", "email-1", Some("u1")),
+        email("click", 2, "j-b", "email-1", Some("u1")),
+        app("purchase", 3, Some("u1"), 8.0),
+    ];
+    let mut agg = Aggregator::with_touches(
+        opts(),
+        TouchOptions {
+            clicks_only: true,
+            ..TouchOptions::new(TouchModel::First)
+        },
+    );
+    for l in &lines {
+        agg.push_line(l).unwrap();
+    }
+    let t = agg.finish(&[]).unwrap().touch_attribution.unwrap();
+    assert_eq!(t.touches, 1);
+    assert_eq!(credits(&t), [("j-b", 1.0, Some(8.0))]);
+}
+
+#[test]
+fn merging_partials_gives_the_same_answer() {
+    let mut lines = two_clicks_then_purchase();
+    lines.push(app("purchase", 6, Some("u2"), 4.0));
+    lines.push(app("purchase", 7, None, 4.0));
+    let whole = touch_report(&lines, TouchModel::Linear, &[]);
+    for split in 0..lines.len() {
+        let mut a = Aggregator::with_touches(opts(), TouchOptions::new(TouchModel::Linear));
+        let mut b = Aggregator::with_touches(opts(), TouchOptions::new(TouchModel::Linear));
+        for l in &lines[..split] {
+            b.push_line(l).unwrap();
+        }
+        for l in &lines[split..] {
+            a.push_line(l).unwrap();
+        }
+        a.merge(b);
+        assert_eq!(a.finish(&[]).unwrap().touch_attribution.unwrap(), whole);
+    }
+    assert_eq!(
+        (
+            whole.conversions,
+            whole.joined_conversions,
+            whole.conversions_without_user
+        ),
+        (3, 2, 1)
+    );
+}
+
+#[test]
+fn without_touches_the_report_has_no_touch_section() {
+    let mut agg = Aggregator::new(opts());
+    for l in two_clicks_then_purchase() {
+        agg.push_line(&l).unwrap();
+    }
+    let r = agg.finish(&[]).unwrap();
+    assert!(r.touch_attribution.is_none());
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(json.get("touch_attribution").is_none());
+}
+
+#[test]
+fn malformed_lines_do_not_count_as_touches() {
+    let mut agg = Aggregator::with_touches(opts(), TouchOptions::new(TouchModel::Last));
+    let good = app("purchase", 1, Some("u1"), 1.0);
+    assert!(agg.push_line(&format!("{good}{{\"event_type\":")).is_err());
+    let t = agg.finish(&[]).unwrap().touch_attribution.unwrap();
+    assert_eq!(t.conversions, 0);
+    assert_eq!(t.note, "no conversions (goal events) in the input");
+}

@@ -1,0 +1,476 @@
+//! Touch reconstruction: first-touch / last-touch / linear credit from the journey email
+//! events in the same stream, for conversions of users who can be joined across endpoints.
+//!
+//! A journey email goes to the user's *email* endpoint; the web app records its custom
+//! events from its own endpoint. `client.client_id` therefore differs between the two and
+//! cannot be the join key. The join key is a user id, taken from the first of:
+//!
+//! 1. `User.UserId` of the endpoint Pinpoint embeds in the record as the JSON string
+//!    `client_context.custom.endpoint` (documented for journey events, "Journey event data
+//!    from Amazon Pinpoint"); present when the endpoint was registered with a user id;
+//! 2. the attribute named [`TouchOptions::user_attribute`] (default `user_id`) that the app
+//!    records on its custom events (e.g. the Cognito username) — **the app must record it**
+//!    for its conversions to be joinable when its endpoint carries no user id;
+//! 3. an endpoint map (endpoint id → user id, e.g. from a Pinpoint endpoint export) applied
+//!    at [`TouchAggregator::finish`] to the record's `client.client_id`.
+//!
+//! A record with none of these cannot be joined and is counted, never guessed.
+//!
+//! Touches are `_email.click` (and `_email.open` unless clicks only) carrying
+//! `attributes.journey_id` and an `event_timestamp`. Conversions are goal events (the
+//! report's `--goal` semantics). Each conversion of a joinable user gets its credit from
+//! that user's touches at or before it and within the lookback window: all to the
+//! earliest (first), all to the latest (last), or split equally (linear).
+//!
+//! Memory: unlike the live-stamp report, this keeps every touch and conversion per user
+//! until [`TouchAggregator::finish`] (touches can arrive after conversions, and parallel
+//! chunks see them in any order), so it grows with users × (touches + conversions).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::event::is_reserved_event_type;
+use crate::window::LookbackWindow;
+
+use super::ReportOptions;
+
+/// How a conversion's credit is shared among the touches before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TouchModel {
+    First,
+    Last,
+    Linear,
+}
+
+impl fmt::Display for TouchModel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TouchModel::First => "first",
+            TouchModel::Last => "last",
+            TouchModel::Linear => "linear",
+        })
+    }
+}
+
+impl FromStr for TouchModel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "first" => Ok(TouchModel::First),
+            "last" => Ok(TouchModel::Last),
+            "linear" => Ok(TouchModel::Linear),
+            _ => Err(format!("touch model {s:?}: expected first, last or linear")),
+        }
+    }
+}
+
+/// What touch reconstruction credits, and how users are joined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TouchOptions {
+    pub model: TouchModel,
+    pub lookback: LookbackWindow,
+    /// The custom-event attribute holding the user id the app records (e.g. `user_id`).
+    pub user_attribute: String,
+    /// Only `_email.click` counts as a touch (not `_email.open`).
+    pub clicks_only: bool,
+}
+
+impl TouchOptions {
+    pub fn new(model: TouchModel) -> Self {
+        TouchOptions {
+            model,
+            lookback: LookbackWindow::DEFAULT,
+            user_attribute: "user_id".to_owned(),
+            clicks_only: false,
+        }
+    }
+}
+
+/// The `touch_attribution` section of the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TouchAttribution {
+    pub model: TouchModel,
+    /// The lookback window, as given (`30d`).
+    pub lookback: String,
+    /// Goal events (conversions) read.
+    pub conversions: u64,
+    /// Conversions credited to at least one journey touch.
+    pub joined_conversions: u64,
+    /// `conversions - joined_conversions`.
+    pub unjoined_conversions: u64,
+    /// Conversions whose record had no resolvable user id (part of the unjoined ones).
+    pub conversions_without_user: u64,
+    /// Journey email touches read (opens/clicks with a journey id and a timestamp).
+    pub touches: u64,
+    /// Touches whose record had no resolvable user id.
+    pub touches_without_user: u64,
+    /// Most credited first.
+    pub campaigns: Vec<TouchCampaign>,
+    /// What the numbers mean, and why conversions could not be joined.
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TouchCampaign {
+    /// The journey id.
+    pub campaign_id: String,
+    /// Credited conversions (fractional under the linear model), rounded to 1e-6.
+    pub conversions: f64,
+    /// Credited share of the conversions' revenue; `null` without a revenue metric.
+    pub revenue: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Trail {
+    /// (epoch ms, journey id)
+    touches: Vec<(i64, String)>,
+    /// (epoch ms, revenue)
+    conversions: Vec<(i64, f64)>,
+}
+
+impl Trail {
+    fn merge(&mut self, other: Trail) {
+        self.touches.extend(other.touches);
+        self.conversions.extend(other.conversions);
+    }
+}
+
+/// Mergeable partial state of touch reconstruction. Build one per thread, [`merge`] them,
+/// then [`finish`]: the result does not depend on how the input was split.
+///
+/// [`merge`]: TouchAggregator::merge
+/// [`finish`]: TouchAggregator::finish
+#[derive(Debug, Clone)]
+pub struct TouchAggregator {
+    options: TouchOptions,
+    goals: Vec<String>,
+    revenue_metric: Option<String>,
+    /// Records with a user id.
+    by_user: HashMap<String, Trail>,
+    /// Records without one, by `client.client_id`, for the endpoint map at the end.
+    by_endpoint: HashMap<String, Trail>,
+    touches: u64,
+    conversions: u64,
+    /// Without user id nor client id, or without a timestamp.
+    lost_touches: u64,
+    lost_conversions: u64,
+}
+
+/// The fields touch reconstruction reads; the rest is skipped.
+#[derive(Deserialize)]
+struct TouchRecord {
+    event_type: String,
+    #[serde(default)]
+    event_timestamp: Option<i64>,
+    #[serde(default)]
+    client: Option<TouchClient>,
+    #[serde(default)]
+    client_context: Option<Value>,
+    #[serde(default)]
+    attributes: Option<HashMap<String, Value>>,
+    #[serde(default)]
+    metrics: Option<HashMap<String, Value>>,
+}
+
+#[derive(Deserialize)]
+struct TouchClient {
+    #[serde(default)]
+    client_id: Option<String>,
+}
+
+/// `User.UserId` of the endpoint in `client_context.custom.endpoint` (a JSON string in the
+/// documented records; an object is accepted too).
+fn endpoint_user_id(client_context: Option<&Value>) -> Option<String> {
+    let endpoint = client_context?.get("custom")?.get("endpoint")?;
+    let parsed;
+    let endpoint = match endpoint {
+        Value::String(s) => {
+            parsed = serde_json::from_str::<Value>(s).ok()?;
+            &parsed
+        }
+        other => other,
+    };
+    user_id_of_endpoint(endpoint)
+}
+
+/// `User.UserId` of a Pinpoint endpoint object, when non-empty.
+pub fn user_id_of_endpoint(endpoint: &Value) -> Option<String> {
+    endpoint
+        .get("User")?
+        .get("UserId")?
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+impl TouchAggregator {
+    pub fn new(report: &ReportOptions, options: TouchOptions) -> Self {
+        TouchAggregator {
+            options,
+            goals: report.goals.clone(),
+            revenue_metric: report.revenue_metric.clone(),
+            by_user: HashMap::new(),
+            by_endpoint: HashMap::new(),
+            touches: 0,
+            conversions: 0,
+            lost_touches: 0,
+            lost_conversions: 0,
+        }
+    }
+
+    pub fn options(&self) -> &TouchOptions {
+        &self.options
+    }
+
+    /// Adds one line (one or more records written back to back). A line that is not all
+    /// valid records is ignored: the report counts it in `skipped_lines`.
+    pub fn push_line(&mut self, line: &str) {
+        let mut records = Vec::new();
+        for r in serde_json::Deserializer::from_str(line).into_iter::<TouchRecord>() {
+            match r {
+                Ok(r) => records.push(r),
+                Err(_) => return,
+            }
+        }
+        for r in records {
+            self.apply(r);
+        }
+    }
+
+    fn is_touch(&self, event_type: &str) -> bool {
+        event_type == "_email.click" || (!self.options.clicks_only && event_type == "_email.open")
+    }
+
+    fn is_goal(&self, event_type: &str) -> bool {
+        !is_reserved_event_type(event_type)
+            && (self.goals.is_empty() || self.goals.iter().any(|g| g == event_type))
+    }
+
+    fn apply(&mut self, r: TouchRecord) {
+        let attr = |name: &str| -> Option<String> {
+            r.attributes
+                .as_ref()?
+                .get(name)?
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let touch = if self.is_touch(&r.event_type) {
+            match attr("journey_id") {
+                Some(journey) => Some(journey),
+                None => return,
+            }
+        } else {
+            None
+        };
+        let goal = touch.is_none() && self.is_goal(&r.event_type);
+        if touch.is_none() && !goal {
+            return;
+        }
+        if touch.is_some() {
+            self.touches += 1;
+        } else {
+            self.conversions += 1;
+        }
+        let user = endpoint_user_id(r.client_context.as_ref())
+            .or_else(|| attr(&self.options.user_attribute));
+        let client_id = r
+            .client
+            .as_ref()
+            .and_then(|c| c.client_id.clone())
+            .filter(|c| !c.is_empty());
+        let (Some(ts), Some(trail)) = (
+            r.event_timestamp,
+            match (user, client_id) {
+                (Some(user), _) => Some(self.by_user.entry(user).or_default()),
+                (None, Some(endpoint)) => Some(self.by_endpoint.entry(endpoint).or_default()),
+                (None, None) => None,
+            },
+        ) else {
+            if touch.is_some() {
+                self.lost_touches += 1;
+            } else {
+                self.lost_conversions += 1;
+            }
+            return;
+        };
+        match touch {
+            Some(journey) => trail.touches.push((ts, journey)),
+            None => {
+                let revenue = self
+                    .revenue_metric
+                    .as_ref()
+                    .and_then(|m| r.metrics.as_ref()?.get(m)?.as_f64())
+                    .unwrap_or(0.0);
+                trail.conversions.push((ts, revenue));
+            }
+        }
+    }
+
+    /// Folds `other` (built with the same options) into `self`.
+    pub fn merge(&mut self, other: TouchAggregator) {
+        debug_assert_eq!(
+            self.options, other.options,
+            "merging different touch options"
+        );
+        for (k, t) in other.by_user {
+            self.by_user.entry(k).or_default().merge(t);
+        }
+        for (k, t) in other.by_endpoint {
+            self.by_endpoint.entry(k).or_default().merge(t);
+        }
+        self.touches += other.touches;
+        self.conversions += other.conversions;
+        self.lost_touches += other.lost_touches;
+        self.lost_conversions += other.lost_conversions;
+    }
+
+    /// Credits the conversions. `endpoints` maps endpoint ids (`client.client_id`) to user
+    /// ids, for records that carry no user id themselves; it may be empty.
+    pub fn finish(mut self, endpoints: &HashMap<String, String>) -> TouchAttribution {
+        let mut touches_without_user = self.lost_touches;
+        let mut conversions_without_user = self.lost_conversions;
+        for (endpoint, trail) in std::mem::take(&mut self.by_endpoint) {
+            match endpoints.get(&endpoint).filter(|u| !u.is_empty()) {
+                Some(user) => self.by_user.entry(user.clone()).or_default().merge(trail),
+                None => {
+                    touches_without_user += trail.touches.len() as u64;
+                    conversions_without_user += trail.conversions.len() as u64;
+                }
+            }
+        }
+
+        let window = self.options.lookback.as_millis();
+        let model = self.options.model;
+        let mut credit: HashMap<String, (f64, f64)> = HashMap::new();
+        let mut joined = 0u64;
+        for trail in self.by_user.values_mut() {
+            if trail.conversions.is_empty() || trail.touches.is_empty() {
+                continue;
+            }
+            trail.touches.sort_unstable();
+            trail.touches.dedup();
+            for &(at, revenue) in &trail.conversions {
+                let from = trail.touches.partition_point(|(t, _)| *t < at - window);
+                let to = trail.touches.partition_point(|(t, _)| *t <= at);
+                let before = &trail.touches[from..to.max(from)];
+                let (Some(first), Some(last)) = (before.first(), before.last()) else {
+                    continue;
+                };
+                joined += 1;
+                let mut give = |journey: &str, share: f64| {
+                    let c = credit.entry(journey.to_owned()).or_default();
+                    c.0 += share;
+                    c.1 += share * revenue;
+                };
+                match model {
+                    TouchModel::First => give(&first.1, 1.0),
+                    TouchModel::Last => give(&last.1, 1.0),
+                    TouchModel::Linear => {
+                        let share = 1.0 / before.len() as f64;
+                        for (_, journey) in before {
+                            give(journey, share);
+                        }
+                    }
+                }
+            }
+        }
+
+        let has_revenue = self.revenue_metric.is_some();
+        let mut campaigns: Vec<TouchCampaign> = credit
+            .into_iter()
+            .map(|(campaign_id, (conversions, revenue))| TouchCampaign {
+                campaign_id,
+                conversions: round6(conversions),
+                revenue: has_revenue.then_some(round6(revenue)),
+            })
+            .collect();
+        campaigns.sort_by(|a, b| {
+            b.conversions
+                .total_cmp(&a.conversions)
+                .then(
+                    b.revenue
+                        .unwrap_or(0.0)
+                        .total_cmp(&a.revenue.unwrap_or(0.0)),
+                )
+                .then_with(|| a.campaign_id.cmp(&b.campaign_id))
+        });
+
+        let conversions = self.conversions;
+        let lookback = self.options.lookback.to_string();
+        let note = self.note(
+            joined,
+            conversions_without_user,
+            touches_without_user,
+            &lookback,
+        );
+        TouchAttribution {
+            model,
+            lookback,
+            conversions,
+            joined_conversions: joined,
+            unjoined_conversions: conversions - joined,
+            conversions_without_user,
+            touches: self.touches,
+            touches_without_user,
+            campaigns,
+            note,
+        }
+    }
+
+    fn note(
+        &self,
+        joined: u64,
+        conversions_without_user: u64,
+        touches_without_user: u64,
+        lookback: &str,
+    ) -> String {
+        let n = self.conversions;
+        let attr = &self.options.user_attribute;
+        let touch_kind = if self.options.clicks_only {
+            "_email.click"
+        } else {
+            "_email.open/_email.click"
+        };
+        if n == 0 {
+            return "no conversions (goal events) in the input".to_owned();
+        }
+        let head = format!("{joined} of {n} conversions could be joined to a journey touch");
+        if joined > 0 {
+            let mut s = format!(
+                "{head} ({touch_kind} with a journey_id, same user id, within {lookback} before)"
+            );
+            if conversions_without_user > 0 {
+                s.push_str(&format!(
+                    "; {conversions_without_user} conversions carry no user id \
+                     (record attribute {attr} on the app's custom events)"
+                ));
+            }
+            return s;
+        }
+        let why = if conversions_without_user == n {
+            format!(
+                "the app's custom events carry no user id (record attribute {attr}, e.g. the \
+                 Cognito username, or give --endpoints with an endpoint export)"
+            )
+        } else if self.touches == 0 {
+            format!("the input holds no journey {touch_kind} events with a journey_id")
+        } else if touches_without_user == self.touches {
+            "the journey email events carry no user id (their endpoint has no User.UserId; \
+             give --endpoints with an endpoint export)"
+                .to_owned()
+        } else {
+            format!("no journey touch of the same user within {lookback} before a conversion")
+        };
+        format!("{head}: {why}")
+    }
+}
