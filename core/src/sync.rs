@@ -62,7 +62,8 @@ pub enum SyncError {
         image: &'static str,
         source: ItemError,
     },
-    #[error("token for {username}: {source}")]
+    /// The token is built from the new image's `application_id`, `journey_id` and `label`.
+    #[error("NewImage.application_id/journey_id/label: too long for {username}'s {source}")]
     Token {
         username: String,
         source: TokenError,

@@ -87,6 +87,26 @@ fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
+/// Where the first error in a line that failed to parse is (`at <JSON path>`, or `in the
+/// record`), so a skip reason names the field. Only run for failed lines.
+fn error_path(line: &str) -> String {
+    let mut de = serde_json::Deserializer::from_str(line);
+    loop {
+        let path = match serde_path_to_error::deserialize::<_, Record<'_>>(&mut de) {
+            Ok(_) if de.end().is_err() => continue,
+            Ok(_) => return "in the record".into(),
+            Err(e) => e.path().to_string(),
+        };
+        // `?` is a key not read yet (e.g. the input ended before it).
+        let path = path.trim_end_matches(".?");
+        return if path == "." || path == "?" {
+            "in the record".into()
+        } else {
+            format!("at {path}")
+        };
+    }
+}
+
 impl Aggregator {
     pub fn new(options: ReportOptions) -> Self {
         Aggregator {
@@ -163,7 +183,7 @@ impl Aggregator {
                 .rsplit_once(" at line ")
                 .map_or(message.as_str(), |(m, _)| m);
             SkippedLine {
-                reason: format!("{message} (column {})", e.column()),
+                reason: format!("{message} {} (column {})", error_path(line), e.column()),
             }
         })
     }

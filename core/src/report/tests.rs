@@ -38,7 +38,7 @@ fn known_answer_on_the_fixture_stream() {
     assert_eq!(skipped[0].0, 11, "the truncated record is on line 11");
     assert_eq!(
         skipped[0].1.reason,
-        "EOF while parsing an object (column 63)"
+        "EOF while parsing an object at attributes (column 63)"
     );
     let r = agg
         .finish(&[

@@ -1,0 +1,640 @@
+//! Bad-input corpus (issue 8): every core entry point gets ≥ 1,000 malformed inputs,
+//! generated deterministically from the valid fixtures. For each: no panic, and either an
+//! error (or skip reason) that names the field and says why, or — where the field is one
+//! the entry point ignores by design — acceptance. Counts are printed (`--nocapture`) and
+//! recorded in FUZZING.md ("Bad-input corpus").
+//!
+//! Text-level malformations (truncation, `\ud800`, `01`, 10,000-level nesting, duplicate
+//! keys) reach the JSON-taking entry points (`parse_invocation`, `decode_record`) through
+//! the JSON layer, as they would in Lambda: here `wire` decodes with serde_json and
+//! serde_path_to_error so that layer's errors carry the path too.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+
+use journey_attribution_core::pinpoint::{self, SkipReason};
+use journey_attribution_core::report::{Aggregator, ReportOptions};
+use journey_attribution_core::stream;
+use journey_attribution_core::sync;
+use journey_attribution_core::token::Token;
+use serde_json::{Value, json};
+
+// ---------------------------------------------------------------- generator
+
+#[derive(Debug, Clone, PartialEq)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// Every path in `v`, root first, in document order.
+fn paths(v: &Value) -> Vec<Vec<Seg>> {
+    fn walk(v: &Value, at: &mut Vec<Seg>, out: &mut Vec<Vec<Seg>>) {
+        out.push(at.clone());
+        match v {
+            Value::Object(m) => {
+                for (k, child) in m {
+                    at.push(Seg::Key(k.clone()));
+                    walk(child, at, out);
+                    at.pop();
+                }
+            }
+            Value::Array(a) => {
+                for (i, child) in a.iter().enumerate() {
+                    at.push(Seg::Index(i));
+                    walk(child, at, out);
+                    at.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, &mut Vec::new(), &mut out);
+    out
+}
+
+fn at_mut<'a>(v: &'a mut Value, path: &[Seg]) -> &'a mut Value {
+    path.iter().fold(v, |v, seg| match seg {
+        Seg::Key(k) => &mut v[k.as_str()],
+        Seg::Index(i) => &mut v[*i],
+    })
+}
+
+fn with(v: &Value, path: &[Seg], new: Value) -> Value {
+    let mut out = v.clone();
+    *at_mut(&mut out, path) = new;
+    out
+}
+
+fn dotted(path: &[Seg]) -> String {
+    path.iter()
+        .map(|s| match s {
+            Seg::Key(k) => k.clone(),
+            Seg::Index(i) => format!("[{i}]"),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn nested(depth: usize) -> Value {
+    (0..depth).fold(json!(1), |v, _| json!([v]))
+}
+
+/// Malformed values put at a path, by kind.
+fn bad_values() -> Vec<(&'static str, Value)> {
+    let number = |s: &str| serde_json::from_str::<Value>(s).unwrap();
+    vec![
+        ("null", Value::Null),
+        ("wrong_type", json!(true)),
+        ("wrong_type", json!(7)),
+        ("wrong_type", json!("x")),
+        ("wrong_type", json!([])),
+        ("wrong_type", json!({})),
+        ("wrong_type", json!([{"S": "x"}])),
+        ("wrong_type", json!({"unexpected": {"S": "x"}})),
+        ("empty", json!("")),
+        ("control_chars", json!("a\u{0}b\u{1b}|%")),
+        ("replacement_char", json!("\u{FFFD}")),
+        ("non_canonical_number", number("-0")),
+        ("non_canonical_number", number("1e3")),
+        ("non_canonical_number", number("1.0")),
+        ("non_canonical_number", number("18446744073709551616")),
+        ("non_canonical_number", number("-1")),
+        ("huge_string", json!("h".repeat(1 << 20))),
+        ("deep_nesting", nested(100)),
+    ]
+}
+
+const MARK: &str = "\u{1}BAD-INPUT-MARK\u{1}";
+
+/// The document as JSON text with `raw` (any text, valid JSON or not) at `path`.
+fn text_with(v: &Value, path: &[Seg], raw: &str) -> String {
+    let text = serde_json::to_string(&with(v, path, json!(MARK))).unwrap();
+    let mark = serde_json::to_string(MARK).unwrap();
+    text.replacen(&mark, raw, 1)
+}
+
+/// Raw text malformations at a path: invalid JSON, or JSON a `Value` flattens.
+fn bad_texts(v: &Value, path: &[Seg]) -> Vec<(&'static str, String)> {
+    let here = serde_json::to_string(at_mut(&mut v.clone(), path)).unwrap();
+    let mut out = vec![
+        ("surrogate", text_with(v, path, r#""\ud800""#)),
+        ("surrogate", text_with(v, path, r#""a\udc00b""#)),
+        ("surrogate", text_with(v, path, r#""\ud800\u0041""#)),
+        ("non_canonical_number", text_with(v, path, "01")),
+        ("non_canonical_number", text_with(v, path, "+1")),
+        ("non_canonical_number", text_with(v, path, "1e999")),
+        ("non_canonical_number", text_with(v, path, "NaN")),
+        (
+            "deep_nesting",
+            text_with(
+                v,
+                path,
+                &format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)),
+            ),
+        ),
+        (
+            "deep_nesting",
+            text_with(v, path, &"{\"a\":".repeat(10_000)),
+        ),
+    ];
+    if let Some(Seg::Key(k)) = path.last() {
+        let k = serde_json::to_string(k).unwrap();
+        // Duplicate keys: the JSON layer keeps the last one.
+        out.push((
+            "duplicate_key",
+            text_with(v, path, &format!("{here},{k}:12345")),
+        ));
+        out.push((
+            "duplicate_key",
+            text_with(v, path, &format!("12345,{k}:{here}")),
+        ));
+        out.push((
+            "duplicate_key",
+            text_with(v, path, &format!("{here},{k}:null")),
+        ));
+    }
+    out
+}
+
+/// Every strict prefix of the text, on char boundaries (blank prefixes left out).
+fn prefixes(text: &str) -> impl Iterator<Item = &str> {
+    let text = text.trim_end();
+    text.char_indices()
+        .map(move |(i, _)| &text[..i])
+        .filter(|p| !p.trim().is_empty())
+}
+
+/// JSON text to a `Value` as the Lambda runtime would, keeping the error's path.
+fn wire(text: &str, root: &str) -> Result<Value, String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value: Value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { root.to_owned() } else { path };
+        format!("{path}: {}", e.inner())
+    })?;
+    de.end().map_err(|e| format!("{root}: {e}"))?;
+    Ok(value)
+}
+
+// ---------------------------------------------------------------- checks
+
+#[derive(Debug, Default)]
+struct Tally {
+    tried: usize,
+    by_kind: BTreeMap<String, usize>,
+}
+
+impl Tally {
+    fn count(&mut self, kind: &str, outcome: &str) {
+        self.tried += 1;
+        *self.by_kind.entry(format!("{kind}→{outcome}")).or_default() += 1;
+    }
+
+    fn rejected(&self) -> usize {
+        self.by_kind
+            .iter()
+            .filter(|(k, _)| !k.ends_with("→accepted"))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    fn print(&self, entry: &str) {
+        let kinds: Vec<String> = self
+            .by_kind
+            .iter()
+            .map(|(k, n)| format!("{k}={n}"))
+            .collect();
+        println!(
+            "bad-input corpus: {entry}: {} inputs, {} rejected with a named field, {} accepted; {}",
+            self.tried,
+            self.rejected(),
+            self.tried - self.rejected(),
+            kinds.join(" ")
+        );
+        assert!(self.tried >= 1_000, "{entry}: only {} inputs", self.tried);
+    }
+}
+
+/// The message names a field of `path` (or the root marker when the path is the root) and
+/// says more than the name.
+fn assert_names_field(message: &str, path: &[Seg], root: &str, input: &str) {
+    let keys: Vec<&str> = path
+        .iter()
+        .filter_map(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        })
+        .collect();
+    let named = if keys.is_empty() {
+        // The root, or the path of the error within the malformed document
+        // (`path: why`, or the report's `why at path (column N)`).
+        let prefix = message.split(": ").next().unwrap_or("");
+        message.contains(root)
+            || (!prefix.is_empty() && !prefix.contains(' '))
+            || message.contains(" at ")
+    } else {
+        keys.iter().any(|k| message.contains(k))
+    };
+    assert!(
+        named,
+        "message does not name the field {:?} ({input}): {}",
+        dotted(path),
+        clip(message)
+    );
+    // Says why: words beyond the field names.
+    let mut rest = message.to_owned();
+    for k in keys.iter().chain([&root]) {
+        rest = rest.replace(k, "");
+    }
+    assert!(
+        rest.chars().filter(char::is_ascii_alphabetic).count() >= 5,
+        "message does not say why ({input}): {}",
+        clip(message)
+    );
+}
+
+/// The message locates the error (a path, or the root) and gives a position.
+fn assert_located(message: &str, input: &str) {
+    assert!(
+        message.contains("column")
+            && (message.contains(": ") || message.contains(" at ") || message.contains(" in ")),
+        "truncated input without a located reason ({input}): {}",
+        clip(message)
+    );
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(300).collect()
+}
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+// ---------------------------------------------------------------- Pinpoint
+
+/// What `parse_invocation` + `plan` say: `Ok(per-endpoint outcome text)` or the error.
+fn pinpoint_run(v: Value) -> Result<BTreeMap<String, Result<String, String>>, String> {
+    let event = pinpoint::parse_invocation(v).map_err(|e| e.to_string())?;
+    let plan = event.plan("username", 0).map_err(|e| e.to_string())?;
+    Ok(plan
+        .endpoints
+        .into_iter()
+        .map(|(id, o)| {
+            let o = o
+                .map(|i| plan.touches[i].username.clone())
+                .map_err(|r| match r {
+                    SkipReason::Malformed(_) => r.to_string(),
+                    // The other reasons name the attribute relative to the endpoint.
+                    _ => format!("Endpoints.{id}.{r}"),
+                });
+            (id, o)
+        })
+        .collect())
+}
+
+#[test]
+fn pinpoint_invocations() {
+    let text = fixture("pinpoint-custom-channel.json");
+    let valid: Value = serde_json::from_str(&text).unwrap();
+    let baseline = pinpoint_run(valid.clone()).unwrap();
+    assert_eq!(
+        baseline.values().filter(|o| o.is_ok()).count(),
+        2,
+        "alice and björn"
+    );
+    let mut tally = Tally::default();
+
+    // A mutation's outcome: a top-level error naming the field, or per endpoint: the
+    // mutated endpoint tagged or skipped with a named reason, every sibling as before.
+    let judge = |kind: &str, path: &[Seg], v: Value, tally: &mut Tally| {
+        let input = format!("{kind} at {}", dotted(path));
+        match pinpoint_run(v) {
+            Err(message) => {
+                assert_names_field(&message, path, "(event)", &input);
+                tally.count(kind, "error");
+            }
+            Ok(outcomes) => {
+                let mutated = match path {
+                    [Seg::Key(e), Seg::Key(id), ..] if e == "Endpoints" => Some(id.as_str()),
+                    _ => None,
+                };
+                let mut outcome = "accepted";
+                for (id, o) in &outcomes {
+                    if Some(id.as_str()) == mutated {
+                        if let Err(reason) = o {
+                            assert_names_field(reason, path, "(event)", &input);
+                            outcome = "endpoint_skipped";
+                        }
+                    } else if mutated.is_some() {
+                        // Siblings of a malformed endpoint are untouched.
+                        assert_eq!(Some(o), baseline.get(id), "sibling {id} changed ({input})");
+                    }
+                }
+                tally.count(kind, outcome);
+            }
+        }
+    };
+
+    for path in paths(&valid) {
+        for (kind, bad) in bad_values() {
+            judge(kind, &path, with(&valid, &path, bad), &mut tally);
+        }
+        for (kind, text) in bad_texts(&valid, &path) {
+            match wire(&text, "(event)") {
+                Ok(v) => judge(kind, &path, v, &mut tally),
+                Err(message) => {
+                    assert_names_field(&message, &path, "(event)", kind);
+                    tally.count(kind, "json_error");
+                }
+            }
+        }
+    }
+    for prefix in prefixes(&text) {
+        let message = wire(prefix, "(event)").expect_err("a strict prefix is not JSON");
+        assert_located(&message, "truncated");
+        tally.count("truncated", "json_error");
+    }
+    // Required fields really are required.
+    for field in ["ApplicationId", "Endpoints"] {
+        let mut v = valid.clone();
+        v.as_object_mut().unwrap().remove(field);
+        let message = pinpoint_run(v).unwrap_err();
+        assert!(message.contains(field), "{message}");
+        tally.count("missing", "error");
+    }
+    tally.print("pinpoint::parse_invocation + CustomChannelEvent::plan");
+}
+
+// ---------------------------------------------------------------- stream records
+
+/// `decode_record` then the sync rule (`decide`), as `sync` applies a record.
+fn stream_run(record: &Value) -> Result<(), String> {
+    let decoded = stream::decode_record(record).map_err(|e| e.to_string())?;
+    sync::decide(&decoded.change).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[test]
+fn stream_records() {
+    let mut tally = Tally::default();
+    for name in [
+        "dynamodb-stream-insert.json",
+        "dynamodb-stream-modify.json",
+        "dynamodb-stream-ttl-remove.json",
+    ] {
+        let text = fixture(name);
+        let event: Value = serde_json::from_str(&text).unwrap();
+        let valid = event["Records"][0].clone();
+        stream_run(&valid).unwrap();
+        let judge = |kind: &str, path: &[Seg], v: &Value, tally: &mut Tally| {
+            let input = format!("{name}: {kind} at {}", dotted(path));
+            match stream_run(v) {
+                Ok(()) => tally.count(kind, "accepted"),
+                Err(message) => {
+                    assert_names_field(&message, path, "dynamodb", &input);
+                    tally.count(kind, "error");
+                }
+            }
+        };
+        for path in paths(&valid) {
+            for (kind, bad) in bad_values() {
+                judge(kind, &path, &with(&valid, &path, bad), &mut tally);
+            }
+            for (kind, text) in bad_texts(&valid, &path) {
+                match wire(&text, "(record)") {
+                    Ok(v) => judge(kind, &path, &v, &mut tally),
+                    Err(message) => {
+                        assert_names_field(&message, &path, "(record)", kind);
+                        tally.count(kind, "json_error");
+                    }
+                }
+            }
+        }
+        let record_text = serde_json::to_string(&valid).unwrap();
+        for prefix in prefixes(&record_text) {
+            let message = wire(prefix, "(record)").expect_err("a strict prefix is not JSON");
+            assert_located(&message, "truncated");
+            tally.count("truncated", "json_error");
+        }
+    }
+    tally.print("stream::decode_record + sync::decide");
+}
+
+// ---------------------------------------------------------------- token
+
+const TOKEN_FIELDS: [&str; 5] = [
+    "application_id",
+    "journey_id",
+    "touched_at",
+    "expires_at",
+    "label",
+];
+
+#[test]
+fn tokens() {
+    let valid = [
+        "ja1|app|j-1|1700000000000|1700086400|Spring sale",
+        "ja1|3a9b1f4e|f4a4c5b1|1776558804609|1779150805|Summer %7C 50%25 off",
+        "ja1|a|j|-5|0|Zoë 名前",
+        "ja1|%25app%7C|journey%0A2|0|-1|",
+        "ja1|x|y|9223372036854775807|4102444800|{\"campaign\":\"Spring\"}",
+    ];
+    let bad_fields: Vec<(&str, String)> = vec![
+        ("empty", String::new()),
+        ("non_canonical_number", "-0".into()),
+        ("non_canonical_number", "01".into()),
+        ("non_canonical_number", "1e3".into()),
+        ("non_canonical_number", "1.0".into()),
+        ("non_canonical_number", "+1".into()),
+        ("non_canonical_number", "99999999999999999999".into()),
+        ("wrong_type", "null".into()),
+        ("wrong_type", "true".into()),
+        ("wrong_type", "{}".into()),
+        ("control_chars", "a\u{0}b".into()),
+        ("control_chars", "a\nb".into()),
+        ("bad_escape", "%".into()),
+        ("bad_escape", "%7c".into()),
+        ("bad_escape", "%41".into()),
+        ("bad_escape", "%G0".into()),
+        ("bad_escape", "%\u{e9}0".into()),
+        ("surrogate", "\\ud800".into()),
+        ("surrogate", "\u{FFFD}".into()),
+        ("huge_string", "h".repeat(1 << 20)),
+        ("deep_nesting", "[".repeat(10_000)),
+    ];
+    let mut tally = Tally::default();
+    let judge = |kind: &str, field: &str, input: &str, tally: &mut Tally| match Token::decode(input)
+    {
+        Ok(None) => tally.count(kind, "accepted"),
+        Ok(Some(token)) => {
+            // Whatever decodes round-trips exactly (or is a legacy label).
+            if let Ok(encoded) = token.encode() {
+                assert_eq!(encoded, input, "{kind} in {field}: not canonical");
+            }
+            tally.count(kind, "accepted");
+        }
+        Err(e) => {
+            let message = e.to_string();
+            assert!(message.starts_with("token"), "{kind} in {field}: {message}");
+            if let (journey_attribution_core::token::TokenError::Field { field: f, .. }, false) =
+                (e, field == "token")
+            {
+                assert_eq!(f, field, "{kind}: wrong field named: {message}");
+            }
+            tally.count(kind, "error");
+        }
+    };
+    for token in valid {
+        assert!(matches!(Token::decode(token), Ok(Some(Token::V1(_)))));
+        let fields: Vec<&str> = token.split('|').collect();
+        for (i, field) in TOKEN_FIELDS.iter().enumerate() {
+            for (kind, bad) in &bad_fields {
+                let mut f: Vec<String> = fields.iter().map(|s| s.to_string()).collect();
+                f[i + 1] = bad.clone();
+                judge(kind, field, &f.join("|"), &mut tally);
+                // The malformed value appended to a valid one.
+                let mut f: Vec<String> = fields.iter().map(|s| s.to_string()).collect();
+                f[i + 1].push_str(bad);
+                judge(kind, field, &f.join("|"), &mut tally);
+            }
+        }
+        for prefix in prefixes(token) {
+            judge("truncated", "token", prefix, &mut tally);
+        }
+        // Wrong field counts and versions.
+        for n in 0..12 {
+            let t = format!("ja1{}", "|x".repeat(n));
+            judge("field_count", "token", &t, &mut tally);
+        }
+        for version in ["ja0|", "ja2|", "ja10|", "ja999999999999999999999|"] {
+            judge(
+                "version",
+                "token",
+                &format!("{version}{}", &token[4..]),
+                &mut tally,
+            );
+        }
+        judge(
+            "duplicate_field",
+            "token",
+            &format!("{token}|{}", fields[5]),
+            &mut tally,
+        );
+    }
+    tally.print("token::Token::decode");
+}
+
+// ---------------------------------------------------------------- report lines
+
+#[test]
+fn report_lines() {
+    let text = fixture("report/stream.jsonl");
+    let good: Vec<&str> = text
+        .lines()
+        .filter(|l| serde_json::from_str::<Value>(l).is_ok())
+        .collect();
+    assert!(good.len() >= 10);
+    let options = || ReportOptions {
+        goals: vec!["purchase".into()],
+        revenue_metric: Some("revenue".into()),
+    };
+    let mut tally = Tally::default();
+    let mut rejected_lines: Vec<String> = Vec::new();
+    let mut accepted_lines: Vec<String> = Vec::new();
+    let mut judge = |kind: &str, path: &[Seg], line: String, tally: &mut Tally| {
+        let mut agg = Aggregator::new(options());
+        match agg.push_line(&line) {
+            Ok(()) => {
+                tally.count(kind, "accepted");
+                accepted_lines.push(line);
+            }
+            Err(e) => {
+                if kind == "truncated" {
+                    assert_located(&e.reason, kind);
+                } else {
+                    let input = format!("{kind} at {}", dotted(path));
+                    assert_names_field(&e.reason, path, "in the record", &input);
+                }
+                tally.count(kind, "skipped_line");
+                rejected_lines.push(line);
+            }
+        }
+    };
+    // Mutations of three records: a session event, an attributed purchase, a page view.
+    let samples: Vec<Value> = good
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["event_type"] == "purchase" || v["event_type"] == "page_view")
+        .take(2)
+        .chain(std::iter::once(serde_json::from_str(good[0]).unwrap()))
+        .collect();
+    // Serialized once: a 1 MB string is slow to serialize in a debug build.
+    let raw_bad_values: Vec<(&str, String)> = bad_values()
+        .into_iter()
+        .map(|(kind, v)| (kind, serde_json::to_string(&v).unwrap()))
+        .collect();
+    for (n, valid) in samples.iter().enumerate() {
+        for path in paths(valid) {
+            for (kind, raw) in &raw_bad_values {
+                if *kind == "huge_string" && n > 0 {
+                    continue; // one record's paths suffice (1 MB lines are slow in debug)
+                }
+                judge(kind, &path, text_with(valid, &path, raw), &mut tally);
+            }
+            for (kind, line) in bad_texts(valid, &path) {
+                judge(kind, &path, line, &mut tally);
+            }
+        }
+    }
+    for line in good.iter().take(3) {
+        for prefix in prefixes(line) {
+            judge("truncated", &[], prefix.to_owned(), &mut tally);
+        }
+    }
+
+    // Bad lines among good ones: the good ones count, every bad one is a skipped line.
+    let mut only_good = Aggregator::new(options());
+    for l in &good {
+        only_good.push_line(l).unwrap();
+    }
+    let only_good = only_good.finish(&[]).unwrap();
+    let mut mixed_text = String::new();
+    for (i, bad) in rejected_lines.iter().enumerate() {
+        mixed_text.push_str(good[i % good.len()]);
+        mixed_text.push('\n');
+        mixed_text.push_str(bad);
+        mixed_text.push('\n');
+    }
+    let rounds = rejected_lines.len().div_ceil(good.len());
+    let mut mixed = Aggregator::new(options());
+    let mut skipped = 0;
+    mixed.push_text(&mixed_text, |_, _| skipped += 1);
+    // Pad to whole rounds of the good lines so the totals compare exactly.
+    for i in rejected_lines.len()..rounds * good.len() {
+        mixed.push_line(good[i % good.len()]).unwrap();
+    }
+    let mixed = mixed.finish(&[]).unwrap();
+    assert_eq!(skipped, rejected_lines.len());
+    assert_eq!(mixed.skipped_lines, rejected_lines.len() as u64);
+    let r = rounds as u64;
+    assert_eq!(mixed.events, only_good.events * r, "good lines lost");
+    assert_eq!(mixed.attributed_events, only_good.attributed_events * r);
+    assert_eq!(
+        mixed.lines,
+        only_good.lines * r + rejected_lines.len() as u64
+    );
+    println!(
+        "bad-input corpus: report mixed text: {} good + {} bad lines -> events {} (= {} x {r}), skipped_lines {}",
+        rounds * good.len(),
+        rejected_lines.len(),
+        mixed.events,
+        only_good.events,
+        mixed.skipped_lines
+    );
+    assert!(!accepted_lines.is_empty() || tally.tried > 0);
+    tally.print("report::Aggregator::push_line");
+}

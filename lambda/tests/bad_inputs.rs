@@ -1,0 +1,405 @@
+//! Bad-input corpus (issue 8) for the batch handlers, over the in-memory adapters: one
+//! malformed endpoint / stream record among valid siblings, ≥ 1,000 variants each,
+//! generated deterministically from the fixtures. For each: no panic; the malformed item
+//! is skipped (tagging) or reported by exactly its SequenceNumber (sync), or the whole
+//! invocation is rejected with an error naming the field; and every valid sibling is still
+//! processed. Counts are printed (`--nocapture`) and recorded in FUZZING.md.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+
+use journey_attribution_lambda::core::item::to_item;
+use journey_attribution_lambda::core::token::Token;
+use journey_attribution_lambda::core::{
+    Attribution, Campaign, ChangeKind, LookbackWindows, StreamChange,
+};
+use journey_attribution_lambda::memory::{MemoryStore, MemoryUserPool, stream_record};
+use journey_attribution_lambda::metrics::Metrics;
+use journey_attribution_lambda::retry::Backoff;
+use journey_attribution_lambda::sync::{self, SyncConfig};
+use journey_attribution_lambda::tagging::{self, TaggingConfig};
+use serde_json::{Value, json};
+
+// ---------------------------------------------------------------- generator
+
+/// Every path in `v` (object keys and array indexes), root first.
+fn paths(v: &Value) -> Vec<Vec<String>> {
+    fn walk(v: &Value, at: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        out.push(at.clone());
+        let children: Vec<(String, &Value)> = match v {
+            Value::Object(m) => m.iter().map(|(k, c)| (k.clone(), c)).collect(),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i.to_string(), c))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (k, child) in children {
+            at.push(k);
+            walk(child, at, out);
+            at.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, &mut Vec::new(), &mut out);
+    out
+}
+
+fn with(v: &Value, path: &[String], new: Value) -> Value {
+    let mut out = v.clone();
+    let mut at = &mut out;
+    for seg in path {
+        at = match at {
+            Value::Array(a) => &mut a[seg.parse::<usize>().unwrap()],
+            other => &mut other[seg.as_str()],
+        };
+    }
+    *at = new;
+    out
+}
+
+fn nested(depth: usize) -> Value {
+    (0..depth).fold(json!(1), |v, _| json!([v]))
+}
+
+fn bad_values() -> Vec<(&'static str, Value)> {
+    let number = |s: &str| serde_json::from_str::<Value>(s).unwrap();
+    vec![
+        ("null", Value::Null),
+        ("wrong_type", json!(true)),
+        ("wrong_type", json!(7)),
+        ("wrong_type", json!("x")),
+        ("wrong_type", json!([])),
+        ("wrong_type", json!({})),
+        ("wrong_type", json!([{"S": "x"}])),
+        ("wrong_type", json!({"unexpected": {"S": "x"}})),
+        ("empty", json!("")),
+        ("control_chars", json!("a\u{0}b\u{1b}|%")),
+        ("replacement_char", json!("\u{FFFD}")),
+        ("non_canonical_number", number("-0")),
+        ("non_canonical_number", number("1e3")),
+        ("non_canonical_number", number("1.0")),
+        ("non_canonical_number", number("18446744073709551616")),
+        ("huge_string", json!("h".repeat(1 << 20))),
+        ("deep_nesting", nested(100)),
+    ]
+}
+
+/// Duplicate keys as the Lambda runtime's JSON layer sees them (the last one wins), and
+/// the text-level malformations it rejects before any handler runs.
+fn text_variants(v: &Value, path: &[String]) -> Vec<(&'static str, Result<Value, String>)> {
+    const MARK: &str = "\u{1}MARK\u{1}";
+    let Some(key) = path.last() else {
+        return Vec::new();
+    };
+    let here = path.iter().fold(v, |at, seg| match at {
+        Value::Array(a) => &a[seg.parse::<usize>().unwrap()],
+        other => &other[seg.as_str()],
+    });
+    let here = serde_json::to_string(here).unwrap();
+    let text = serde_json::to_string(&with(v, path, json!(MARK))).unwrap();
+    let mark = serde_json::to_string(MARK).unwrap();
+    let k = serde_json::to_string(key).unwrap();
+    let parse = |raw: String| {
+        serde_json::from_str::<Value>(&text.replacen(&mark, &raw, 1)).map_err(|e| e.to_string())
+    };
+    let mut out = Vec::new();
+    if key.parse::<usize>().is_err() {
+        out.push(("duplicate_key", parse(format!("{here},{k}:12345"))));
+        out.push(("duplicate_key", parse(format!("12345,{k}:{here}"))));
+    }
+    out.extend([
+        ("surrogate", parse(r#""\ud800""#.into())),
+        ("non_canonical_number", parse("01".into())),
+        (
+            "deep_nesting",
+            parse(format!("{}{}", "[".repeat(10_000), "]".repeat(10_000))),
+        ),
+    ]);
+    out
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    tried: usize,
+    by_kind: BTreeMap<String, usize>,
+}
+
+impl Tally {
+    fn count(&mut self, kind: &str, outcome: &str) {
+        self.tried += 1;
+        *self.by_kind.entry(format!("{kind}→{outcome}")).or_default() += 1;
+    }
+
+    fn print(&self, entry: &str) {
+        let kinds: Vec<String> = self
+            .by_kind
+            .iter()
+            .map(|(k, n)| format!("{k}={n}"))
+            .collect();
+        println!(
+            "bad-input corpus: {entry}: {} inputs; {}",
+            self.tried,
+            kinds.join(" ")
+        );
+        assert!(self.tried >= 1_000, "{entry}: only {} inputs", self.tried);
+    }
+}
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(300).collect()
+}
+
+// ---------------------------------------------------------------- tagging
+
+fn tagging_config() -> TaggingConfig {
+    TaggingConfig {
+        username_attribute: "username".into(),
+        windows: LookbackWindows::parse(Some("1d"), None).unwrap(),
+        concurrency: 4,
+        backoff: Backoff::immediate(3),
+    }
+}
+
+const SIBLINGS: [&str; 3] = ["sib-1", "sib-2", "sib-3"];
+
+#[tokio::test]
+async fn tagging_tags_every_valid_endpoint_next_to_a_malformed_one() {
+    let mut valid = fixture("pinpoint-custom-channel.json");
+    for s in SIBLINGS {
+        valid["Endpoints"][format!("Sibling-{s}")] = json!({"ChannelType": "EMAIL",
+            "Address": format!("{s}@example.com"),
+            "User": {"UserId": s, "UserAttributes": {"username": [s]}}});
+    }
+    let journey = valid["JourneyId"].as_str().unwrap().to_owned();
+    let config = tagging_config();
+    let baseline = tagging::handle(
+        valid.clone(),
+        &MemoryStore::default(),
+        &config,
+        0,
+        &mut Metrics::default(),
+    )
+    .await
+    .unwrap();
+    let mut tally = Tally::default();
+    let mut cases: Vec<(&str, Vec<String>, Result<Value, String>)> = Vec::new();
+    for path in paths(&valid) {
+        // Endpoints of the fixture and the invocation's own fields, not the siblings.
+        if path.get(1).is_some_and(|id| id.starts_with("Sibling-")) {
+            continue;
+        }
+        for (kind, bad) in bad_values() {
+            cases.push((kind, path.clone(), Ok(with(&valid, &path, bad))));
+        }
+        for (kind, v) in text_variants(&valid, &path) {
+            cases.push((kind, path.clone(), v));
+        }
+    }
+    for (kind, path, event) in cases {
+        let input = format!("{kind} at {}", path.join("."));
+        let event = match event {
+            Ok(event) => event,
+            Err(message) => {
+                // Rejected by the JSON layer (lambda_runtime), with a position.
+                assert!(message.contains("column"), "{input}: {message}");
+                tally.count(kind, "json_error");
+                continue;
+            }
+        };
+        let store = MemoryStore::default();
+        let mut metrics = Metrics::default();
+        let endpoint = (path.first().map(String::as_str) == Some("Endpoints"))
+            .then(|| path.get(1).cloned())
+            .flatten();
+        match tagging::handle(event, &store, &config, 0, &mut metrics).await {
+            Err(e) => {
+                assert!(
+                    endpoint.is_none(),
+                    "{input}: an endpoint sank the invocation: {e}"
+                );
+                let message = e.to_string();
+                assert!(
+                    path.iter().any(|k| message.contains(k.as_str()))
+                        || (path.is_empty() && message.contains("(event)")),
+                    "{input}: error does not name the field: {}",
+                    clip(&message)
+                );
+                tally.count(kind, "invocation_error");
+            }
+            Ok(response) => {
+                let mut outcome = "accepted";
+                if let Some(id) = &endpoint {
+                    let state = &response[id]["EventAttributes"];
+                    if state["attribution"] == "skipped" {
+                        assert!(state["reason"].as_str().is_some_and(|r| !r.is_empty()));
+                        outcome = "endpoint_skipped";
+                    }
+                    // Every valid sibling is tagged, in the response and in the store.
+                    for s in SIBLINGS {
+                        assert_eq!(
+                            response[format!("Sibling-{s}")]["EventAttributes"]["attribution"],
+                            "tagged",
+                            "{input}: sibling {s}"
+                        );
+                        assert_eq!(
+                            store.get(s).map(|a| a.campaign.journey_id),
+                            Some(journey.clone()),
+                            "{input}: sibling {s} not in the store"
+                        );
+                    }
+                    // The fixture's other endpoints answer as without the malformed one.
+                    for (other, answer) in baseline.as_object().unwrap() {
+                        if other != id {
+                            assert_eq!(&response[other], answer, "{input}: endpoint {other}");
+                        }
+                    }
+                    assert_eq!(
+                        response.as_object().map(|o| o.len()),
+                        valid["Endpoints"].as_object().map(|o| o.len()),
+                        "{input}: every endpoint is answered"
+                    );
+                }
+                tally.count(kind, outcome);
+            }
+        }
+    }
+    tally.print("tagging::handle (one malformed endpoint among 8 siblings)");
+}
+
+// ---------------------------------------------------------------- sync
+
+fn attribution(user: &str, journey: &str) -> Attribution {
+    Attribution {
+        username: user.into(),
+        campaign: Campaign {
+            application_id: "app".into(),
+            journey_id: journey.into(),
+            label: "Sibling".into(),
+            touched_at_ms: 1_776_558_804_609,
+            expires_at_s: 1_779_150_805,
+        },
+    }
+}
+
+fn insert(user: &str, sequence: &str) -> Value {
+    stream_record(
+        &StreamChange {
+            kind: ChangeKind::Insert,
+            ttl_delete: false,
+            old_image: None,
+            new_image: Some(to_item(&attribution(user, "j-sibling"))),
+        },
+        sequence,
+    )
+}
+
+#[tokio::test]
+async fn sync_applies_every_valid_record_and_reports_exactly_the_malformed_one() {
+    let config = SyncConfig {
+        campaign_attribute: "custom:campaign".into(),
+        backoff: Backoff::immediate(3),
+    };
+    let held = |pool: &MemoryUserPool, user: &str| {
+        pool.attribute(user, "custom:campaign").and_then(|t| {
+            Token::decode(&t)
+                .ok()
+                .flatten()
+                .and_then(|t| t.journey_id().map(str::to_owned))
+        })
+    };
+    let mut tally = Tally::default();
+    for name in [
+        "dynamodb-stream-insert.json",
+        "dynamodb-stream-modify.json",
+        "dynamodb-stream-ttl-remove.json",
+    ] {
+        let valid = fixture(name)["Records"][0].clone();
+        let mut cases: Vec<(&str, Vec<String>, Result<Value, String>)> = Vec::new();
+        for path in paths(&valid) {
+            for (kind, bad) in bad_values() {
+                cases.push((kind, path.clone(), Ok(with(&valid, &path, bad))));
+            }
+            for (kind, v) in text_variants(&valid, &path) {
+                cases.push((kind, path.clone(), v));
+            }
+        }
+        for (kind, path, record) in cases {
+            let input = format!("{name}: {kind} at {}", path.join("."));
+            let record = match record {
+                Ok(r) => r,
+                Err(message) => {
+                    assert!(message.contains("column"), "{input}: {message}");
+                    tally.count(kind, "json_error");
+                    continue;
+                }
+            };
+            let pool = MemoryUserPool::with_users(["alice", "sib-1", "sib-2"]);
+            let event =
+                json!({"Records": [insert("sib-1", "1"), record.clone(), insert("sib-2", "3")]});
+            let mut metrics = Metrics::default();
+            match sync::handle(event, &pool, &config, &mut metrics).await {
+                Err(e) => {
+                    // Only a record without a usable sequence number fails the batch.
+                    let message = e.to_string();
+                    assert!(
+                        message.contains("Records[1]") && message.contains("SequenceNumber"),
+                        "{input}: {}",
+                        clip(&message)
+                    );
+                    assert!(
+                        record
+                            .pointer("/dynamodb/SequenceNumber")
+                            .and_then(Value::as_str)
+                            .is_none(),
+                        "{input}: batch failed though the record has a sequence number"
+                    );
+                    assert_eq!(
+                        held(&pool, "sib-1").as_deref(),
+                        Some("j-sibling"),
+                        "{input}"
+                    );
+                    tally.count(kind, "batch_error");
+                }
+                Ok(response) => {
+                    let failures: Vec<String> = response
+                        .batch_item_failures
+                        .iter()
+                        .filter_map(|f| f.item_identifier.clone())
+                        .collect();
+                    let sequence = record
+                        .pointer("/dynamodb/SequenceNumber")
+                        .and_then(Value::as_str)
+                        .unwrap()
+                        .to_owned();
+                    assert!(
+                        failures.is_empty() || failures == [sequence],
+                        "{input}: failures {failures:?}"
+                    );
+                    for s in ["sib-1", "sib-2"] {
+                        assert_eq!(
+                            held(&pool, s).as_deref(),
+                            Some("j-sibling"),
+                            "{input}: sibling {s} not applied"
+                        );
+                    }
+                    tally.count(
+                        kind,
+                        if failures.is_empty() {
+                            "accepted"
+                        } else {
+                            "batch_item_failure"
+                        },
+                    );
+                }
+            }
+        }
+    }
+    tally.print("sync::handle (one malformed record between 2 valid ones)");
+}
