@@ -63,13 +63,27 @@ fn touch_table(report: &Report, out: &mut dyn Write) -> Result<(), Box<dyn Error
         })
         .collect();
     let header = ["CAMPAIGN", "JOURNEY ID", "CONVERSIONS", "REVENUE"];
+    if !rows.is_empty() {
+        aligned(out, header, &rows)?;
+    }
+    writeln!(out, "{}", t.note)?;
+    Ok(())
+}
+
+/// Writes a header and rows as columns: the first two (names, ids) left-aligned, the
+/// figures right-aligned.
+fn aligned<const N: usize>(
+    out: &mut dyn Write,
+    header: [&str; N],
+    rows: &[[String; N]],
+) -> Result<(), Box<dyn Error>> {
     let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
+    for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |cells: [&str; 4]| {
+    let line = |cells: [&str; N]| {
         let mut s = String::new();
         for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
             let pad = " ".repeat(w - cell.chars().count());
@@ -81,13 +95,10 @@ fn touch_table(report: &Report, out: &mut dyn Write) -> Result<(), Box<dyn Error
         }
         s.trim_end().to_owned()
     };
-    if !rows.is_empty() {
-        writeln!(out, "{}", line(header))?;
-        for row in &rows {
-            writeln!(out, "{}", line(row.each_ref().map(String::as_str)))?;
-        }
+    writeln!(out, "{}", line(header))?;
+    for row in rows {
+        writeln!(out, "{}", line(row.each_ref().map(String::as_str)))?;
     }
-    writeln!(out, "{}", t.note)?;
     Ok(())
 }
 
@@ -130,28 +141,7 @@ pub fn table(report: &Report, out: &mut dyn Write) -> Result<(), Box<dyn Error>>
             ]
         })
         .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: [&str; 7]| {
-        let mut s = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            let pad = " ".repeat(w - cell.chars().count());
-            if i < 2 {
-                s.push_str(&format!("{cell}{pad}  "));
-            } else {
-                s.push_str(&format!("{pad}{cell}  "));
-            }
-        }
-        s.trim_end().to_owned()
-    };
-    writeln!(out, "{}", line(header))?;
-    for row in &rows {
-        writeln!(out, "{}", line(row.each_ref().map(String::as_str)))?;
-    }
+    aligned(out, header, &rows)?;
     if report.campaigns.is_empty() {
         writeln!(out, "(no attributed events)")?;
     }
