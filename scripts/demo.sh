@@ -6,6 +6,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/bootstrap.sh demo
+export PATH="$root/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# The same debug settings as scripts/test.sh, so one command reuses the other's build.
+export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
 bash scripts/build-npm.sh >/dev/null   # rebuilt only when core/ or wasm/ changed
 cargo build --quiet -p journey-attribution-cli
 exec target/debug/journey-attribution demo "$@"
