@@ -8,11 +8,13 @@
 //! TTL unit). The caller passes "now"; nothing here reads a clock.
 
 pub mod attribution;
+pub mod connect;
 pub mod event;
 pub mod item;
 pub mod pinpoint;
 pub mod report;
 pub mod rfc3339;
+pub mod ses;
 pub mod stamp;
 pub mod stream;
 pub mod sync;

@@ -109,3 +109,38 @@ fn stream_manual_remove_is_ignored() {
         SyncAction::Ignore(IgnoreReason::NotTtlRemove)
     );
 }
+
+#[test]
+fn connect_custom_action_round_trips_and_plans_a_touch_per_profile_user() {
+    use journey_attribution_core::connect::{self, ConnectConfig, ProfileSkip};
+    let raw = fixture("connect-custom-action.json");
+    let inv = connect::parse_invocation(raw.clone()).expect("parses");
+    assert_eq!(serde_json::to_value(&inv).expect("serializes"), raw);
+    let plan = inv.plan(&ConnectConfig::default(), 7).expect("plans");
+    let users: Vec<(&str, &str, &str)> = plan
+        .touches
+        .iter()
+        .map(|t| (t.username.as_str(), t.journey_id.as_str(), t.label.as_str()))
+        .collect();
+    assert_eq!(
+        users,
+        [
+            ("john", "campaign-12345", "Welcome Campaign"),
+            ("jane", "campaign-12345", "Welcome Campaign")
+        ]
+    );
+    assert_eq!(
+        plan.idempotency_keys,
+        [
+            Some("connect|token-xyz789".to_owned()),
+            Some("connect|token-abc456".to_owned())
+        ]
+    );
+    assert_eq!(
+        plan.profiles[2],
+        (
+            "customer-003".to_owned(),
+            Err(ProfileSkip::NoUsername("attributes.username".into()))
+        )
+    );
+}

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailur
 use journey_attribution_core::item::{self, Item, ItemValue};
 use journey_attribution_core::{Attribution, WriteDecision};
 
-use crate::ports::{AttributionStore, StoreError, UserAttributes, UserError};
+use crate::ports::{AttributionStore, StoreError, TouchLedger, UserAttributes, UserError};
 
 /// Error codes AWS uses for throttling and transient server trouble.
 const TRANSIENT_CODES: &[&str] = &[
@@ -147,6 +147,97 @@ pub fn from_sdk(item: &HashMap<String, AttributeValue>) -> Item {
             (k.clone(), v)
         })
         .collect()
+}
+
+/// The touch ledger on DynamoDB: partition key `key` (S), `touched_at` (N, epoch ms),
+/// `expires_at` (N, epoch s, the table's TTL attribute). No stream: nothing projects it.
+#[derive(Debug, Clone)]
+pub struct DynamoLedger {
+    client: dynamodb::Client,
+    table: String,
+}
+
+pub const LEDGER_KEY: &str = "key";
+pub const LEDGER_TOUCHED_AT: &str = "touched_at";
+pub const LEDGER_EXPIRES_AT: &str = "expires_at";
+
+impl DynamoLedger {
+    pub fn new(client: dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+}
+
+fn ledger_time(item: &HashMap<String, AttributeValue>) -> Result<i64, StoreError> {
+    match item.get(LEDGER_TOUCHED_AT) {
+        Some(AttributeValue::N(n)) => n.parse().map_err(|_| {
+            StoreError::Permanent(format!(
+                "ledger item: {LEDGER_TOUCHED_AT}: not an integer: {n}"
+            ))
+        }),
+        _ => Err(StoreError::Permanent(format!(
+            "ledger item: {LEDGER_TOUCHED_AT}: missing or not a number"
+        ))),
+    }
+}
+
+impl TouchLedger for DynamoLedger {
+    async fn first_seen(
+        &self,
+        key: &str,
+        touched_at_ms: i64,
+        expires_at_s: i64,
+    ) -> Result<i64, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item(LEDGER_KEY, AttributeValue::S(key.to_owned()))
+            .item(
+                LEDGER_TOUCHED_AT,
+                AttributeValue::N(touched_at_ms.to_string()),
+            )
+            .item(
+                LEDGER_EXPIRES_AT,
+                AttributeValue::N(expires_at_s.to_string()),
+            )
+            .condition_expression("attribute_not_exists(#k)")
+            .expression_attribute_names("#k", LEDGER_KEY)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let err = match result {
+            Ok(_) => return Ok(touched_at_ms),
+            Err(err) => err,
+        };
+        let Some(dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(
+            failed,
+        )) = err.as_service_error()
+        else {
+            return Err(store_error(&err));
+        };
+        if let Some(old) = failed.item() {
+            return ledger_time(old);
+        }
+        // Without ALL_OLD support, read it back.
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(LEDGER_KEY, AttributeValue::S(key.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error(&e))?;
+        match out.item() {
+            Some(item) => ledger_time(item),
+            None => Err(StoreError::Transient(format!(
+                "ledger entry {key} vanished between the write and the read"
+            ))),
+        }
+    }
 }
 
 impl AttributionStore for DynamoStore {

@@ -8,10 +8,12 @@
 pub use journey_attribution_core as core;
 
 pub mod aws;
+pub mod connect;
 pub mod memory;
 pub mod metrics;
 pub mod ports;
 pub mod retry;
 pub mod runtime;
+pub mod ses;
 pub mod sync;
 pub mod tagging;

@@ -9,7 +9,7 @@ use journey_attribution_core::sync::{ChangeKind, StreamChange, TTL_PRINCIPAL};
 use journey_attribution_core::{Attribution, WriteDecision};
 use serde_json::{Value, json};
 
-use crate::ports::{AttributionStore, StoreError, UserAttributes, UserError};
+use crate::ports::{AttributionStore, StoreError, TouchLedger, UserAttributes, UserError};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -268,5 +268,34 @@ impl UserAttributes for MemoryUserPool {
 
     async fn clear_attribute(&self, username: &str, attribute: &str) -> Result<(), UserError> {
         self.set_attribute(username, attribute, "").await
+    }
+}
+
+/// The touch ledger in memory.
+#[derive(Debug, Default)]
+pub struct MemoryLedger {
+    entries: Mutex<BTreeMap<String, i64>>,
+}
+
+impl MemoryLedger {
+    pub fn len(&self) -> usize {
+        lock(&self.entries).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl TouchLedger for MemoryLedger {
+    async fn first_seen(
+        &self,
+        key: &str,
+        touched_at_ms: i64,
+        _expires_at_s: i64,
+    ) -> Result<i64, StoreError> {
+        Ok(*lock(&self.entries)
+            .entry(key.to_owned())
+            .or_insert(touched_at_ms))
     }
 }

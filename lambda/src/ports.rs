@@ -75,3 +75,16 @@ pub trait UserAttributes {
         attribute: &str,
     ) -> impl Future<Output = Result<(), UserError>> + Send;
 }
+
+/// Pins a touch's time to its first delivery, for sources whose payload carries no send
+/// time (Amazon Connect): a retried invocation then yields the same touch, never a newer one.
+pub trait TouchLedger {
+    /// Records `touched_at_ms` under `key` unless the key is already known, and returns the
+    /// time recorded first. The entry may be forgotten after `expires_at_s` (a TTL).
+    fn first_seen(
+        &self,
+        key: &str,
+        touched_at_ms: i64,
+        expires_at_s: i64,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+}

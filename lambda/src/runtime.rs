@@ -6,14 +6,18 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use journey_attribution_core::connect::ConnectConfig;
+use journey_attribution_core::ses::SesConfig;
 use journey_attribution_core::{LookbackWindows, WindowError};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use tracing::error;
 
+use crate::connect::{self, ConnectTaggingConfig};
 use crate::metrics::Metrics;
-use crate::ports::{AttributionStore, UserAttributes};
+use crate::ports::{AttributionStore, TouchLedger, UserAttributes};
 use crate::retry::Backoff;
+use crate::ses::{self, SesTaggingConfig};
 use crate::sync::{self, SyncConfig};
 use crate::tagging::{self, TaggingConfig, TaggingError};
 
@@ -52,17 +56,28 @@ pub struct TaggingSettings {
     pub handler: TaggingConfig,
 }
 
+/// `LOOKBACK_WINDOW` (default) and `LOOKBACK_WINDOWS` (per-application overrides).
+fn windows<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<LookbackWindows, ConfigError> {
+    LookbackWindows::parse(
+        env.optional("LOOKBACK_WINDOW").as_deref(),
+        env.optional("LOOKBACK_WINDOWS").as_deref(),
+    )
+    .map_err(|e: WindowError| ConfigError::Invalid {
+        name: "LOOKBACK_WINDOW/LOOKBACK_WINDOWS",
+        reason: e.to_string(),
+    })
+}
+
+/// Writes in flight at once, and how patiently to retry one: both sources answer a
+/// synchronous invocation, so the budget is seconds.
+const TAGGING_CONCURRENCY: usize = 10;
+const TAGGING_BACKOFF: Backoff =
+    Backoff::new(3, Duration::from_millis(50), Duration::from_millis(800));
+
 impl TaggingSettings {
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         let table = env.required("ATTRIBUTION_TABLE")?;
-        let windows = LookbackWindows::parse(
-            env.optional("LOOKBACK_WINDOW").as_deref(),
-            env.optional("LOOKBACK_WINDOWS").as_deref(),
-        )
-        .map_err(|e: WindowError| ConfigError::Invalid {
-            name: "LOOKBACK_WINDOW/LOOKBACK_WINDOWS",
-            reason: e.to_string(),
-        })?;
+        let windows = windows(env)?;
         Ok(Self {
             table,
             handler: TaggingConfig {
@@ -70,9 +85,107 @@ impl TaggingSettings {
                     .optional("USERNAME_ATTRIBUTE")
                     .unwrap_or_else(|| "username".into()),
                 windows,
-                concurrency: 10,
                 // Pinpoint gives 15 s for up to 50 endpoints.
-                backoff: Backoff::new(3, Duration::from_millis(50), Duration::from_millis(800)),
+                concurrency: TAGGING_CONCURRENCY,
+                backoff: TAGGING_BACKOFF,
+            },
+        })
+    }
+}
+
+/// `connect-tagging`'s configuration.
+#[derive(Debug, Clone)]
+pub struct ConnectSettings {
+    pub table: String,
+    pub ledger_table: String,
+    pub handler: ConnectTaggingConfig,
+}
+
+impl ConnectSettings {
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let defaults = ConnectConfig::default();
+        Ok(Self {
+            table: env.required("ATTRIBUTION_TABLE")?,
+            ledger_table: env.required("TOUCH_LEDGER_TABLE")?,
+            handler: ConnectTaggingConfig {
+                source: ConnectConfig {
+                    username_field: env
+                        .optional("CONNECT_USERNAME_FIELD")
+                        .unwrap_or(defaults.username_field),
+                    application_id: env
+                        .optional("CONNECT_APPLICATION_ID")
+                        .unwrap_or(defaults.application_id),
+                },
+                windows: windows(env)?,
+                concurrency: TAGGING_CONCURRENCY,
+                backoff: TAGGING_BACKOFF,
+            },
+        })
+    }
+}
+
+/// `ses-tagging`'s configuration.
+#[derive(Debug, Clone)]
+pub struct SesSettings {
+    pub table: String,
+    pub handler: SesTaggingConfig,
+}
+
+fn flag<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match env.optional(name).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if v == "true" => Ok(true),
+        Some(v) if v == "false" => Ok(false),
+        Some(v) => Err(ConfigError::Invalid {
+            name,
+            reason: format!("expected true or false, got {v:?}"),
+        }),
+    }
+}
+
+impl SesSettings {
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let d = SesConfig::default();
+        let (mut opens, mut clicks) = (d.opens, d.clicks);
+        if let Some(list) = env.optional("SES_EVENTS") {
+            (opens, clicks) = (false, false);
+            for kind in list.split(',').map(|k| k.trim().to_ascii_lowercase()) {
+                match kind.as_str() {
+                    "open" => opens = true,
+                    "click" => clicks = true,
+                    _ => {
+                        return Err(ConfigError::Invalid {
+                            name: "SES_EVENTS",
+                            reason: format!(
+                                "unknown event {kind:?}: expected a comma-separated list of open, click"
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(Self {
+            table: env.required("ATTRIBUTION_TABLE")?,
+            handler: SesTaggingConfig {
+                source: SesConfig {
+                    journey_tag: env.optional("SES_JOURNEY_TAG").unwrap_or(d.journey_tag),
+                    label_tag: env.optional("SES_LABEL_TAG").unwrap_or(d.label_tag),
+                    user_tag: env.optional("SES_USER_TAG").unwrap_or(d.user_tag),
+                    user_from_destination: flag(
+                        env,
+                        "SES_USER_FROM_DESTINATION",
+                        d.user_from_destination,
+                    )?,
+                    opens,
+                    clicks,
+                },
+                windows: windows(env)?,
+                concurrency: TAGGING_CONCURRENCY,
+                backoff: TAGGING_BACKOFF,
             },
         })
     }
@@ -170,15 +283,43 @@ pub async fn tagging_handler<S: AttributionStore + Sync>(
     let mut metrics = Metrics::default();
     let result = tagging::handle(event.payload, store, config, now, &mut metrics).await;
     metrics.emit("tagging", now);
-    result.map_err(|e| {
-        match &e {
-            TaggingError::WritesFailed { response, .. } => {
-                error!(error = %e, response = %response, "invocation failed")
-            }
-            TaggingError::Invocation(_) => error!(error = %e, "invocation failed"),
+    result.map_err(tagging_failure)
+}
+
+fn tagging_failure(e: TaggingError) -> Diagnostic {
+    match &e {
+        TaggingError::WritesFailed { response, .. } => {
+            error!(error = %e, response = %response, "invocation failed")
         }
-        diagnostic(e.error_type(), e.to_string())
-    })
+        TaggingError::Invocation(_) => error!(error = %e, "invocation failed"),
+    }
+    diagnostic(e.error_type(), e.to_string())
+}
+
+/// `connect-tagging`'s Lambda handler.
+pub async fn connect_handler<S: AttributionStore + Sync, L: TouchLedger + Sync>(
+    event: LambdaEvent<Value>,
+    store: &S,
+    ledger: &L,
+    config: &ConnectTaggingConfig,
+) -> Result<Value, Diagnostic> {
+    let now = now_ms();
+    let mut metrics = Metrics::default();
+    let result = connect::handle(event.payload, store, ledger, config, now, &mut metrics).await;
+    metrics.emit("connect-tagging", now);
+    result.map_err(tagging_failure)
+}
+
+/// `ses-tagging`'s Lambda handler.
+pub async fn ses_handler<S: AttributionStore + Sync>(
+    event: LambdaEvent<Value>,
+    store: &S,
+    config: &SesTaggingConfig,
+) -> Result<Value, Diagnostic> {
+    let mut metrics = Metrics::default();
+    let result = ses::handle(event.payload, store, config, &mut metrics).await;
+    metrics.emit("ses-tagging", now_ms());
+    result.map_err(tagging_failure)
 }
 
 /// `sync`'s Lambda handler: returns the partial batch response.
@@ -232,6 +373,60 @@ mod tests {
             err.to_string()
                 .starts_with("environment variable LOOKBACK_WINDOW"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn connect_settings_need_the_ledger_and_read_the_username_field() {
+        let err = ConnectSettings::from_env(&env(&[("ATTRIBUTION_TABLE", "t")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable TOUCH_LEDGER_TABLE is required"
+        );
+        let s = ConnectSettings::from_env(&env(&[
+            ("ATTRIBUTION_TABLE", "t"),
+            ("TOUCH_LEDGER_TABLE", "l"),
+            ("CONNECT_USERNAME_FIELD", "attributes.cognitoUsername"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (
+                s.handler.source.username_field.as_str(),
+                s.handler.source.application_id.as_str()
+            ),
+            ("attributes.cognitoUsername", "connect")
+        );
+    }
+
+    #[test]
+    fn ses_settings_choose_the_events_and_tags() {
+        let s = SesSettings::from_env(&env(&[("ATTRIBUTION_TABLE", "t")])).unwrap();
+        assert!(s.handler.source.opens && s.handler.source.clicks);
+        let s = SesSettings::from_env(&env(&[
+            ("ATTRIBUTION_TABLE", "t"),
+            ("SES_EVENTS", "click"),
+            ("SES_USER_FROM_DESTINATION", "true"),
+            ("SES_JOURNEY_TAG", "jid"),
+        ]))
+        .unwrap();
+        let src = &s.handler.source;
+        assert_eq!(
+            (
+                src.opens,
+                src.clicks,
+                src.user_from_destination,
+                src.journey_tag.as_str()
+            ),
+            (false, true, true, "jid")
+        );
+        let err = SesSettings::from_env(&env(&[
+            ("ATTRIBUTION_TABLE", "t"),
+            ("SES_EVENTS", "open,bounce"),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable SES_EVENTS: unknown event \"bounce\": expected a comma-separated list of open, click"
         );
     }
 

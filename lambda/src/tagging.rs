@@ -64,46 +64,21 @@ pub async fn handle<S: AttributionStore + Sync>(
         .iter()
         .map(|t| Attribution::from_touch(t, window))
         .collect();
-
-    let mut writes: Vec<(usize, Result<WriteDecision, StoreError>)> =
-        futures::stream::iter(attributions.iter().enumerate())
-            .map(|(i, a)| async move {
-                let (result, attempts) = config
-                    .backoff
-                    .run(StoreError::is_transient, || store.put_if_newer(a))
-                    .await;
-                match &result {
-                    Ok(d) => info!(user = %a.username, journey = %a.campaign.journey_id,
-                        expires_at = a.campaign.expires_at_s, decision = d.as_str(), attempts, "attribution"),
-                    Err(e) => warn!(user = %a.username, journey = %a.campaign.journey_id,
-                        attempts, error = %e, "attribution write failed"),
-                }
-                (i, result)
-            })
-            .buffer_unordered(config.concurrency.max(1))
-            .collect()
-            .await;
-    writes.sort_by_key(|(i, _)| *i);
-
-    let mut first_error = None;
-    let mut failed = 0;
-    for (_, w) in &writes {
-        match w {
-            Ok(d) => metrics.incr(d.as_str()),
-            Err(e) => {
-                failed += 1;
-                metrics.incr("failures");
-                first_error.get_or_insert_with(|| e.clone());
-            }
-        }
-    }
+    let writes = write_all(
+        &attributions,
+        store,
+        config.concurrency,
+        config.backoff,
+        metrics,
+    )
+    .await;
 
     let results: Vec<(String, EndpointResult)> = plan
         .endpoints
         .into_iter()
         .map(|(id, outcome)| {
             let result = match outcome {
-                Ok(i) => match &writes[i].1 {
+                Ok(i) => match &writes.results[i] {
                     Ok(d) => EndpointResult::Tagged(*d),
                     Err(e) => EndpointResult::Failed(e.to_string()),
                 },
@@ -125,14 +100,68 @@ pub async fn handle<S: AttributionStore + Sync>(
         .collect();
     let label = plan.touches.first().map(|t| t.label.as_str());
     let response = pinpoint::response(results.iter().map(|(id, r)| (id.as_str(), r)), label);
-    match first_error {
-        None => Ok(response),
-        Some(first) => Err(TaggingError::WritesFailed {
-            failed,
-            writes: writes.len(),
-            first,
-            response,
-        }),
+    writes.into_result(response)
+}
+
+/// The outcome of writing a batch of attributions, one result per attribution.
+#[derive(Debug)]
+pub struct Writes {
+    pub results: Vec<Result<WriteDecision, StoreError>>,
+}
+
+impl Writes {
+    /// `Ok(response)` when every write went through; else the error that makes the
+    /// caller's service retry the (idempotent) invocation.
+    pub fn into_result(self, response: Value) -> Result<Value, TaggingError> {
+        let writes = self.results.len();
+        let failed = self.results.iter().filter(|r| r.is_err()).count();
+        match self.results.into_iter().find_map(Result::err) {
+            None => Ok(response),
+            Some(first) => Err(TaggingError::WritesFailed {
+                failed,
+                writes,
+                first,
+                response,
+            }),
+        }
+    }
+}
+
+/// Writes every attribution (newest wins, transient errors retried), `concurrency` at a
+/// time, whatever source the touches came from. Counts decisions and failures in `metrics`.
+pub async fn write_all<S: AttributionStore + Sync>(
+    attributions: &[Attribution],
+    store: &S,
+    concurrency: usize,
+    backoff: Backoff,
+    metrics: &mut Metrics,
+) -> Writes {
+    let mut writes: Vec<(usize, Result<WriteDecision, StoreError>)> =
+        futures::stream::iter(attributions.iter().enumerate())
+            .map(|(i, a)| async move {
+                let (result, attempts) = backoff
+                    .run(StoreError::is_transient, || store.put_if_newer(a))
+                    .await;
+                match &result {
+                    Ok(d) => info!(user = %a.username, journey = %a.campaign.journey_id,
+                        expires_at = a.campaign.expires_at_s, decision = d.as_str(), attempts, "attribution"),
+                    Err(e) => warn!(user = %a.username, journey = %a.campaign.journey_id,
+                        attempts, error = %e, "attribution write failed"),
+                }
+                (i, result)
+            })
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await;
+    writes.sort_by_key(|(i, _)| *i);
+    for (_, w) in &writes {
+        match w {
+            Ok(d) => metrics.incr(d.as_str()),
+            Err(_) => metrics.incr("failures"),
+        }
+    }
+    Writes {
+        results: writes.into_iter().map(|(_, r)| r).collect(),
     }
 }
 

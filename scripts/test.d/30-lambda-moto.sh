@@ -6,4 +6,4 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 # shellcheck source=../moto-start.sh
 source scripts/moto-start.sh
-cargo test -p journey-attribution-lambda --locked --test moto -- --include-ignored
+cargo test -p journey-attribution-lambda --locked --test moto --test successors -- --include-ignored

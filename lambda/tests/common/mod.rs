@@ -450,3 +450,56 @@ pub async fn campaign_attribute(
         .filter(|v| !v.is_empty())
         .map(str::to_owned)
 }
+
+/// Creates the touch ledger table as the SAM template does (`key` partition key, no stream).
+pub async fn create_ledger_table(client: &aws_sdk_dynamodb::Client) -> String {
+    use aws_sdk_dynamodb::types::*;
+    let name = unique("ledger");
+    client
+        .create_table()
+        .table_name(&name)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("key")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("key")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .expect("create ledger table on moto");
+    name
+}
+
+/// The stream records DynamoDB would deliver for these users' current items (INSERTs).
+pub async fn insert_records(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    users: &[&str],
+) -> Value {
+    let mut records = Vec::new();
+    for (i, user) in users.iter().enumerate() {
+        let a = get_item(client, table, user)
+            .await
+            .unwrap_or_else(|| panic!("no item for {user}"));
+        let change = journey_attribution_lambda::core::StreamChange {
+            kind: journey_attribution_lambda::core::ChangeKind::Insert,
+            ttl_delete: false,
+            old_image: None,
+            new_image: Some(journey_attribution_lambda::core::item::to_item(&a)),
+        };
+        records.push(journey_attribution_lambda::memory::stream_record(
+            &change,
+            &format!("{:021}", (i + 1) * 100),
+        ));
+    }
+    serde_json::json!({ "Records": records })
+}

@@ -1,0 +1,825 @@
+//! Amazon SES event publishing (Open / Click) into touches.
+//!
+//! One Lambda receives SES events three ways: from a configuration set's EventBridge
+//! destination (`detail` is the SES event record), from an SNS destination (each
+//! `Records[i].Sns.Message` is the record as a JSON string), or as a bare record (tooling).
+//! The email's message tags name the journey, the label and the user.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::pinpoint::InvocationError;
+use crate::touch::{MAX_ATTRIBUTE_VALUE_CHARS, Touch, TouchSource};
+
+/// The tag SES adds to every event published through a configuration set.
+const CONFIGURATION_SET_TAG: &str = "ses:configuration-set";
+/// The application id of a touch whose event names no configuration set.
+const DEFAULT_APPLICATION_ID: &str = "ses";
+
+/// Which message tags carry what, and which engagements count. Built once from env.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SesConfig {
+    /// `mail.tags[journey_tag][0]` is the journey id.
+    pub journey_tag: String,
+    /// `mail.tags[label_tag][0]` is the label; the journey id when absent or empty.
+    pub label_tag: String,
+    /// `mail.tags[user_tag][0]` is the Cognito username.
+    pub user_tag: String,
+    /// Without the user tag, use `mail.destination[0]` (pools whose username is the email).
+    pub user_from_destination: bool,
+    pub opens: bool,
+    pub clicks: bool,
+}
+
+impl Default for SesConfig {
+    fn default() -> Self {
+        Self {
+            journey_tag: "journey_id".into(),
+            label_tag: "campaign".into(),
+            user_tag: "username".into(),
+            user_from_destination: false,
+            opens: true,
+            clicks: true,
+        }
+    }
+}
+
+/// Why an SES event record produced no touch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SesSkip {
+    /// A missing or mis-shaped field, by its JSON path.
+    Malformed(InvocationError),
+    /// Delivery, Send, Bounce...: not an engagement. Carries the event type.
+    NotAnEngagement(String),
+    /// An Open while opens are off, or a Click while clicks are off. Carries the event type.
+    Disabled(String),
+    /// The journey tag (its name carried) is absent or empty: not a journey's email.
+    NoJourneyTag(String),
+    /// The user tag (its name carried) is absent or empty, and no destination stands in.
+    NoUser(String),
+    LabelTooLong(usize),
+}
+
+impl SesSkip {
+    /// A short machine-readable code (metric dimension, log field).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "malformed_event",
+            Self::NotAnEngagement(_) => "not_an_engagement",
+            Self::Disabled(_) => "disabled",
+            Self::NoJourneyTag(_) => "no_journey_tag",
+            Self::NoUser(_) => "no_user",
+            Self::LabelTooLong(_) => "label_too_long",
+        }
+    }
+
+    /// Only a malformed event is an error; every other skip is expected traffic
+    /// (a configuration set publishes all of its emails' events, not only journeys' opens).
+    pub fn is_error(&self) -> bool {
+        matches!(self, Self::Malformed(_))
+    }
+}
+
+impl std::fmt::Display for SesSkip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Malformed(e) => write!(f, "malformed event: {e}"),
+            Self::NotAnEngagement(t) => write!(
+                f,
+                "eventType: {t} is not an engagement (only Open and Click are touches)"
+            ),
+            Self::Disabled(t) => write!(f, "eventType: {t} events are turned off"),
+            Self::NoJourneyTag(tag) => write!(
+                f,
+                "mail.tags.{tag}: missing or empty (the email was not sent by a journey)"
+            ),
+            Self::NoUser(tag) => write!(
+                f,
+                "mail.tags.{tag}: missing or empty, and no mail.destination stands in for the username"
+            ),
+            Self::LabelTooLong(n) => write!(
+                f,
+                "campaign label of {n} characters, over the {MAX_ATTRIBUTE_VALUE_CHARS} Pinpoint allows in an event attribute"
+            ),
+        }
+    }
+}
+
+/// Per SES event record, in input order: its id and the touch it yields (an index into
+/// `touches`, shared by exact duplicates) or why it is skipped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SesPlan {
+    pub touches: Vec<Touch>,
+    /// One entry per SES event record in input order: an id (the SNS MessageId, the
+    /// EventBridge `id`, or mail.messageId for a bare record) and either the index of its
+    /// touch in `touches` or why it is not a touch.
+    pub items: Vec<(String, Result<usize, SesSkip>)>,
+}
+
+/// Every SES event record of an EventBridge event, an SNS Lambda event or a bare record,
+/// to a touch or a named skip. Errs only when the envelope itself is unusable; a bad
+/// record is a `Malformed` item and never loses its siblings.
+pub fn plan(event: Value, config: &SesConfig) -> Result<SesPlan, InvocationError> {
+    let Value::Object(mut envelope) = event else {
+        return Err(error("(event)", "not a JSON object"));
+    };
+    let mut builder = Builder::default();
+    if let Some(records) = envelope.remove("Records") {
+        let Value::Array(records) = records else {
+            return Err(error("Records", "not an array"));
+        };
+        for (i, record) in records.into_iter().enumerate() {
+            let at = format!("Records[{i}]");
+            let (id, message) = sns_message(record, &at);
+            let outcome = match message {
+                Ok(message) => builder.add(message, &format!("{at}.Sns.Message"), config),
+                Err(e) => Err(SesSkip::Malformed(e)),
+            };
+            builder.items.push((id.unwrap_or(at), outcome));
+        }
+    } else if envelope.contains_key("detail") || envelope.contains_key("detail-type") {
+        // EventBridge: the SES record is `detail`; without it there is nothing to attribute.
+        let detail = match envelope.remove("detail") {
+            Some(Value::Object(detail)) => detail,
+            Some(_) => return Err(error("detail", "not a JSON object")),
+            None => return Err(error("detail", "missing")),
+        };
+        let id = match envelope.get("id") {
+            Some(Value::String(id)) if !id.is_empty() => id.clone(),
+            _ => message_id_of(&detail).unwrap_or_else(|| "(event)".into()),
+        };
+        let outcome = builder.add(detail, "detail", config);
+        builder.items.push((id, outcome));
+    } else {
+        let id = message_id_of(&envelope).unwrap_or_else(|| "(event)".into());
+        let outcome = builder.add(envelope, "", config);
+        builder.items.push((id, outcome));
+    }
+    Ok(SesPlan {
+        touches: builder.touches,
+        items: builder.items,
+    })
+}
+
+/// One SNS record's MessageId (when it has one, even if its Message is bad) and its
+/// Message as a JSON object.
+fn sns_message(
+    record: Value,
+    at: &str,
+) -> (Option<String>, Result<Map<String, Value>, InvocationError>) {
+    let Value::Object(mut record) = record else {
+        return (None, Err(error(at, "not a JSON object")));
+    };
+    let Some(Value::Object(mut sns)) = record.remove("Sns") else {
+        let reason = "missing or not an object (not an SNS notification)";
+        return (None, Err(error(&format!("{at}.Sns"), reason)));
+    };
+    let id = match sns.get("MessageId") {
+        Some(Value::String(id)) if !id.is_empty() => Some(id.clone()),
+        _ => None,
+    };
+    let field = format!("{at}.Sns.Message");
+    let message = match sns.remove("Message") {
+        Some(Value::String(text)) => serde_json::from_str::<Value>(&text)
+            .map_err(|e| error(&field, &format!("not JSON: {e}"))),
+        // Tooling may hand over the record already decoded.
+        Some(object @ Value::Object(_)) => Ok(object),
+        Some(_) => Err(error(&field, "not a string")),
+        None => Err(error(&field, "missing")),
+    };
+    let message = message.and_then(|m| match m {
+        Value::Object(message) => Ok(message),
+        _ => Err(error(&field, "not a JSON object")),
+    });
+    (id, message)
+}
+
+fn message_id_of(record: &Map<String, Value>) -> Option<String> {
+    match record.get("mail")?.get("messageId")? {
+        Value::String(id) if !id.is_empty() => Some(id.clone()),
+        _ => None,
+    }
+}
+
+/// The fields of an SES event record this module reads; the rest is ignored.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Record {
+    mail: Mail,
+    #[serde(default)]
+    open: Option<Engagement>,
+    #[serde(default)]
+    click: Option<Engagement>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Mail {
+    #[serde(default)]
+    timestamp: Option<String>,
+    message_id: String,
+    #[serde(default)]
+    destination: Vec<String>,
+    #[serde(default)]
+    tags: HashMap<String, Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct Engagement {
+    #[serde(default)]
+    timestamp: Option<String>,
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Open,
+    Click,
+}
+
+impl Kind {
+    fn field(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Click => "click",
+        }
+    }
+}
+
+#[derive(Default)]
+struct Builder {
+    touches: Vec<Touch>,
+    items: Vec<(String, Result<usize, SesSkip>)>,
+    /// Exact duplicates (a redelivered event) share one touch.
+    seen: HashMap<(String, String, i64), usize>,
+}
+
+impl Builder {
+    /// One SES event record (at JSON path `at`, "" for the root) to a touch index or a skip.
+    fn add(
+        &mut self,
+        record: Map<String, Value>,
+        at: &str,
+        config: &SesConfig,
+    ) -> Result<usize, SesSkip> {
+        let touch = touch_of(record, at, config)?;
+        let key = (
+            touch.username.clone(),
+            touch.journey_id.clone(),
+            touch.touched_at_ms,
+        );
+        let next = self.touches.len();
+        let index = *self.seen.entry(key).or_insert(next);
+        if index == next {
+            self.touches.push(touch);
+        }
+        Ok(index)
+    }
+}
+
+fn touch_of(record: Map<String, Value>, at: &str, config: &SesConfig) -> Result<Touch, SesSkip> {
+    // The type first: other events' shapes are none of our business.
+    let event_type = event_type_of(&record, at)?;
+    let kind = if event_type.eq_ignore_ascii_case("Open") {
+        Kind::Open
+    } else if event_type.eq_ignore_ascii_case("Click") {
+        Kind::Click
+    } else {
+        return Err(SesSkip::NotAnEngagement(event_type));
+    };
+    let enabled = match kind {
+        Kind::Open => config.opens,
+        Kind::Click => config.clicks,
+    };
+    if !enabled {
+        return Err(SesSkip::Disabled(event_type));
+    }
+    let record: Record = serde_path_to_error::deserialize(Value::Object(record)).map_err(|e| {
+        SesSkip::Malformed(error(
+            &join(at, &e.path().to_string()),
+            &e.inner().to_string(),
+        ))
+    })?;
+    let tags = &record.mail.tags;
+    let journey_id = first_tag(tags, &config.journey_tag)
+        .ok_or_else(|| SesSkip::NoJourneyTag(config.journey_tag.clone()))?;
+    let username = first_tag(tags, &config.user_tag)
+        .or_else(|| {
+            config
+                .user_from_destination
+                .then(|| record.mail.destination.first())
+                .flatten()
+                .map(|d| d.trim())
+                .filter(|d| !d.is_empty())
+        })
+        .ok_or_else(|| SesSkip::NoUser(config.user_tag.clone()))?;
+    let label = first_tag(tags, &config.label_tag).unwrap_or(journey_id);
+    let label_chars = label.chars().count();
+    if label_chars > MAX_ATTRIBUTE_VALUE_CHARS {
+        return Err(SesSkip::LabelTooLong(label_chars));
+    }
+    let engagement = match kind {
+        Kind::Open => record.open.as_ref(),
+        Kind::Click => record.click.as_ref(),
+    };
+    // The engagement's own time, never the receive time: a redelivered event must yield
+    // the identical touch, which is what makes SNS / EventBridge retries idempotent.
+    let touched_at_ms = [
+        engagement.and_then(|e| e.timestamp.as_deref()),
+        record.mail.timestamp.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(crate::rfc3339::parse_ms)
+    .ok_or_else(|| {
+        SesSkip::Malformed(error(
+            &join(at, &format!("{}.timestamp", kind.field())),
+            "missing or not RFC 3339 (and so is mail.timestamp)",
+        ))
+    })?;
+    let application_id = first_tag(tags, CONFIGURATION_SET_TAG).unwrap_or(DEFAULT_APPLICATION_ID);
+    Ok(Touch {
+        source: TouchSource::SesEvent,
+        username: username.to_owned(),
+        application_id: application_id.to_owned(),
+        journey_id: journey_id.to_owned(),
+        activity_id: Some(record.mail.message_id.clone()),
+        label: label.to_owned(),
+        touched_at_ms,
+    })
+}
+
+/// `eventType`, or `notificationType` (older notifications) when it is absent.
+fn event_type_of(record: &Map<String, Value>, at: &str) -> Result<String, SesSkip> {
+    for field in ["eventType", "notificationType"] {
+        match record.get(field) {
+            None | Some(Value::Null) => continue,
+            Some(Value::String(s)) if s.trim().is_empty() => continue,
+            Some(Value::String(s)) => return Ok(s.trim().to_owned()),
+            Some(_) => {
+                return Err(SesSkip::Malformed(error(&join(at, field), "not a string")));
+            }
+        }
+    }
+    Err(SesSkip::Malformed(error(
+        &join(at, "eventType"),
+        "missing (neither eventType nor notificationType is set)",
+    )))
+}
+
+/// A tag's first value, trimmed; `None` when absent or empty.
+fn first_tag<'a>(tags: &'a HashMap<String, Vec<String>>, name: &str) -> Option<&'a str> {
+    tags.get(name)?
+        .first()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// `prefix.field`, where either may be the root ("" or serde_path_to_error's ".").
+fn join(prefix: &str, field: &str) -> String {
+    let field = field.trim_matches('.');
+    match (prefix.is_empty(), field.is_empty()) {
+        (true, true) => "(event)".into(),
+        (true, false) => field.into(),
+        (false, true) => prefix.into(),
+        (false, false) => format!("{prefix}.{field}"),
+    }
+}
+
+fn error(field: &str, reason: &str) -> InvocationError {
+    InvocationError {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const OPENED_AT: &str = "2017-08-09T22:00:19.652Z";
+    const OPENED_AT_MS: i64 = 1_502_316_019_652;
+    const SENT_AT: &str = "2017-08-09T21:59:49.927Z";
+    const SENT_AT_MS: i64 = 1_502_315_989_927;
+
+    fn record(event_type: &str, tags: Value) -> Value {
+        json!({
+            "eventType": event_type,
+            "mail": {
+                "timestamp": SENT_AT,
+                "messageId": "msg-1",
+                "source": "sender@example.com",
+                "destination": ["recipient@example.com"],
+                "tags": tags,
+            },
+            "open": {"ipAddress": "192.0.2.1", "timestamp": OPENED_AT, "userAgent": "UA"},
+            "click": {"ipAddress": "192.0.2.1", "link": "https://example.com/",
+                "linkTags": {}, "timestamp": OPENED_AT, "userAgent": "UA"},
+        })
+    }
+
+    fn journey_tags() -> Value {
+        json!({
+            "ses:configuration-set": ["ConfigSet"],
+            "journey_id": ["j-1"],
+            "campaign": ["spring-sale-2026"],
+            "username": ["alice"],
+        })
+    }
+
+    fn sns(records: &[(&str, Value)]) -> Value {
+        let records: Vec<Value> = records
+            .iter()
+            .map(|(id, message)| {
+                json!({"EventSource": "aws:sns", "EventVersion": "1.0",
+                    "Sns": {"Type": "Notification", "MessageId": id,
+                        "Message": message.to_string()}})
+            })
+            .collect();
+        json!({ "Records": records })
+    }
+
+    fn only(plan: &SesPlan) -> &Result<usize, SesSkip> {
+        assert_eq!(plan.items.len(), 1, "{plan:?}");
+        &plan.items[0].1
+    }
+
+    fn skip_of(event: Value, config: &SesConfig) -> SesSkip {
+        match only(&plan(event, config).unwrap()) {
+            Err(skip) => skip.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn malformed_field(event: Value) -> String {
+        match skip_of(event, &SesConfig::default()) {
+            SesSkip::Malformed(e) => e.field,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_bare_open_record_is_a_touch_at_the_open_time() {
+        let plan = plan(record("Open", journey_tags()), &SesConfig::default()).unwrap();
+        assert_eq!(plan.items, vec![("msg-1".to_string(), Ok(0))]);
+        assert_eq!(
+            plan.touches,
+            vec![Touch {
+                source: TouchSource::SesEvent,
+                username: "alice".into(),
+                application_id: "ConfigSet".into(),
+                journey_id: "j-1".into(),
+                activity_id: Some("msg-1".into()),
+                label: "spring-sale-2026".into(),
+                touched_at_ms: OPENED_AT_MS,
+            }]
+        );
+    }
+
+    #[test]
+    fn an_eventbridge_click_is_identified_by_the_event_id() {
+        let event = json!({
+            "version": "0", "id": "eb-1", "detail-type": "Email Clicked", "source": "aws.ses",
+            "time": "2017-08-09T23:51:26Z", "detail": record("Click", journey_tags()),
+        });
+        let plan = plan(event, &SesConfig::default()).unwrap();
+        assert_eq!(plan.items, vec![("eb-1".to_string(), Ok(0))]);
+        assert_eq!(plan.touches[0].touched_at_ms, OPENED_AT_MS);
+    }
+
+    #[test]
+    fn eventbridge_without_a_usable_detail_is_an_envelope_error() {
+        let err = plan(
+            json!({"id": "eb-1", "detail-type": "Email Opened"}),
+            &SesConfig::default(),
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "detail");
+        let err = plan(
+            json!({"id": "eb-1", "detail-type": "Email Opened", "detail": "x"}),
+            &SesConfig::default(),
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "detail");
+    }
+
+    #[test]
+    fn eventbridge_errors_name_the_path_under_detail() {
+        let mut detail = record("Open", journey_tags());
+        detail["mail"]["tags"]["journey_id"] = json!("j-1");
+        let event = json!({"id": "eb-1", "detail-type": "Email Opened", "detail": detail});
+        assert_eq!(malformed_field(event), "detail.mail.tags.journey_id");
+    }
+
+    #[test]
+    fn every_sns_record_is_an_item_and_a_bad_one_loses_no_other() {
+        let mut bob = journey_tags();
+        bob["username"] = json!(["bob"]);
+        let mut event = sns(&[
+            ("m-0", record("Open", journey_tags())),
+            ("m-1", json!(null)),
+            ("m-2", record("Delivery", journey_tags())),
+            ("m-3", record("Click", bob)),
+        ]);
+        event["Records"][1]["Sns"]["Message"] = json!("{not json");
+        let plan = plan(event, &SesConfig::default()).unwrap();
+        let ids: Vec<&str> = plan.items.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["m-0", "m-1", "m-2", "m-3"]);
+        assert_eq!(plan.items[0].1, Ok(0));
+        match &plan.items[1].1 {
+            Err(SesSkip::Malformed(e)) => {
+                assert_eq!(e.field, "Records[1].Sns.Message");
+                assert!(e.reason.starts_with("not JSON: "), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            plan.items[2].1,
+            Err(SesSkip::NotAnEngagement("Delivery".into()))
+        );
+        assert_eq!(plan.items[3].1, Ok(1));
+        assert_eq!(plan.touches[1].username, "bob");
+    }
+
+    #[test]
+    fn sns_record_shape_errors_name_the_record() {
+        let event = json!({"Records": [
+            {"EventSource": "aws:sqs", "body": "{}"},
+            {"Sns": {"MessageId": "m-1", "Message": 7}},
+            {"Sns": {"MessageId": "m-2", "Message": "[1]"}},
+            {"Sns": {"MessageId": "m-3"}},
+        ]});
+        let plan = plan(event, &SesConfig::default()).unwrap();
+        let fields: Vec<String> = plan
+            .items
+            .iter()
+            .map(|(_, o)| match o {
+                Err(SesSkip::Malformed(e)) => e.field.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "Records[0].Sns",
+                "Records[1].Sns.Message",
+                "Records[2].Sns.Message",
+                "Records[3].Sns.Message"
+            ]
+        );
+        // Without a MessageId the record is named by its position.
+        assert_eq!(plan.items[0].0, "Records[0]");
+    }
+
+    #[test]
+    fn field_errors_inside_an_sns_message_name_the_message() {
+        let mut message = record("Open", journey_tags());
+        message["mail"].as_object_mut().unwrap().remove("messageId");
+        let field = malformed_field(sns(&[("m-0", message)]));
+        assert_eq!(field, "Records[0].Sns.Message.mail");
+    }
+
+    #[test]
+    fn unusable_envelopes_are_errors() {
+        let config = SesConfig::default();
+        assert_eq!(plan(json!([1]), &config).unwrap_err().field, "(event)");
+        assert_eq!(
+            plan(json!({"Records": {}}), &config).unwrap_err().field,
+            "Records"
+        );
+        let empty = plan(json!({"Records": []}), &config).unwrap();
+        assert!(empty.items.is_empty() && empty.touches.is_empty());
+    }
+
+    #[test]
+    fn notification_type_stands_in_for_a_missing_event_type() {
+        let mut r = record("Open", journey_tags());
+        let obj = r.as_object_mut().unwrap();
+        obj.remove("eventType");
+        obj.insert("notificationType".into(), json!("Open"));
+        assert_eq!(
+            only(&plan(r.clone(), &SesConfig::default()).unwrap()),
+            &Ok(0)
+        );
+        r.as_object_mut().unwrap().remove("notificationType");
+        assert_eq!(malformed_field(r), "eventType");
+        let mut r = record("Open", journey_tags());
+        r["eventType"] = json!(3);
+        assert_eq!(malformed_field(r), "eventType");
+    }
+
+    #[test]
+    fn other_event_types_are_not_engagements_whatever_their_shape() {
+        for t in [
+            "Delivery",
+            "Send",
+            "Bounce",
+            "Complaint",
+            "Reject",
+            "DeliveryDelay",
+        ] {
+            let skip = skip_of(json!({"eventType": t, "mail": 1}), &SesConfig::default());
+            assert_eq!(skip, SesSkip::NotAnEngagement(t.into()));
+            assert_eq!(skip.code(), "not_an_engagement");
+            assert!(!skip.is_error());
+        }
+    }
+
+    #[test]
+    fn opens_or_clicks_can_be_turned_off() {
+        let no_opens = SesConfig {
+            opens: false,
+            ..SesConfig::default()
+        };
+        assert_eq!(
+            skip_of(record("Open", journey_tags()), &no_opens),
+            SesSkip::Disabled("Open".into())
+        );
+        assert_eq!(
+            only(&plan(record("Click", journey_tags()), &no_opens).unwrap()),
+            &Ok(0)
+        );
+        let no_clicks = SesConfig {
+            clicks: false,
+            ..SesConfig::default()
+        };
+        let skip = skip_of(record("Click", journey_tags()), &no_clicks);
+        assert_eq!(skip, SesSkip::Disabled("Click".into()));
+        assert_eq!(skip.code(), "disabled");
+    }
+
+    #[test]
+    fn an_email_without_the_journey_tag_is_not_a_touch() {
+        let mut tags = journey_tags();
+        tags.as_object_mut().unwrap().remove("journey_id");
+        let skip = skip_of(record("Open", tags), &SesConfig::default());
+        assert_eq!(skip, SesSkip::NoJourneyTag("journey_id".into()));
+        assert_eq!(skip.code(), "no_journey_tag");
+        assert!(!skip.is_error());
+        let mut tags = journey_tags();
+        tags["journey_id"] = json!([" "]);
+        assert_eq!(
+            skip_of(record("Open", tags), &SesConfig::default()),
+            SesSkip::NoJourneyTag("journey_id".into())
+        );
+    }
+
+    #[test]
+    fn the_user_is_the_user_tag_else_optionally_the_destination() {
+        let mut tags = journey_tags();
+        tags.as_object_mut().unwrap().remove("username");
+        let skip = skip_of(record("Open", tags.clone()), &SesConfig::default());
+        assert_eq!(skip, SesSkip::NoUser("username".into()));
+        assert_eq!(skip.code(), "no_user");
+        let by_email = SesConfig {
+            user_from_destination: true,
+            ..SesConfig::default()
+        };
+        let plan_ = plan(record("Open", tags.clone()), &by_email).unwrap();
+        assert_eq!(plan_.touches[0].username, "recipient@example.com");
+        let mut no_destination = record("Open", tags);
+        no_destination["mail"]["destination"] = json!([]);
+        assert_eq!(
+            skip_of(no_destination, &by_email),
+            SesSkip::NoUser("username".into())
+        );
+        // The tag wins over the destination.
+        let plan_ = plan(record("Open", journey_tags()), &by_email).unwrap();
+        assert_eq!(plan_.touches[0].username, "alice");
+    }
+
+    #[test]
+    fn tag_names_come_from_the_config() {
+        let config = SesConfig {
+            journey_tag: "jid".into(),
+            label_tag: "lbl".into(),
+            user_tag: "sub".into(),
+            ..SesConfig::default()
+        };
+        let tags = json!({"jid": ["j-9"], "lbl": ["summer"], "sub": ["carol"]});
+        let plan = plan(record("Click", tags), &config).unwrap();
+        let t = &plan.touches[0];
+        assert_eq!(
+            (t.journey_id.as_str(), t.label.as_str(), t.username.as_str()),
+            ("j-9", "summer", "carol")
+        );
+        // No configuration set tag: the application is "ses".
+        assert_eq!(t.application_id, "ses");
+    }
+
+    #[test]
+    fn the_label_falls_back_to_the_journey_id() {
+        let mut tags = journey_tags();
+        tags["campaign"] = json!([""]);
+        let plan_ = plan(record("Open", tags.clone()), &SesConfig::default()).unwrap();
+        assert_eq!(plan_.touches[0].label, "j-1");
+        tags.as_object_mut().unwrap().remove("campaign");
+        let plan_ = plan(record("Open", tags), &SesConfig::default()).unwrap();
+        assert_eq!(plan_.touches[0].label, "j-1");
+    }
+
+    #[test]
+    fn a_label_too_long_for_pinpoint_skips_with_the_reason() {
+        let mut tags = journey_tags();
+        tags["campaign"] = json!(["x".repeat(201)]);
+        let skip = skip_of(record("Open", tags.clone()), &SesConfig::default());
+        assert_eq!(skip, SesSkip::LabelTooLong(201));
+        assert_eq!(skip.code(), "label_too_long");
+        tags["campaign"] = json!(["é".repeat(200)]);
+        assert_eq!(
+            only(&plan(record("Open", tags), &SesConfig::default()).unwrap()),
+            &Ok(0)
+        );
+    }
+
+    #[test]
+    fn the_mail_timestamp_stands_in_for_a_missing_or_bad_engagement_time() {
+        let mut r = record("Open", journey_tags());
+        r["open"]["timestamp"] = json!("yesterday");
+        let plan_ = plan(r.clone(), &SesConfig::default()).unwrap();
+        assert_eq!(plan_.touches[0].touched_at_ms, SENT_AT_MS);
+        r.as_object_mut().unwrap().remove("open");
+        let plan_ = plan(r.clone(), &SesConfig::default()).unwrap();
+        assert_eq!(plan_.touches[0].touched_at_ms, SENT_AT_MS);
+        r["mail"]["timestamp"] = json!("soon");
+        let skip = skip_of(r, &SesConfig::default());
+        match &skip {
+            SesSkip::Malformed(e) => assert_eq!(e.field, "open.timestamp"),
+            other => panic!("{other:?}"),
+        }
+        assert!(skip.is_error());
+        assert_eq!(skip.code(), "malformed_event");
+        let mut r = record("Click", journey_tags());
+        r["click"]["timestamp"] = json!(null);
+        r["mail"].as_object_mut().unwrap().remove("timestamp");
+        assert_eq!(malformed_field(r), "click.timestamp");
+    }
+
+    #[test]
+    fn shape_errors_name_the_field() {
+        let mut r = record("Open", journey_tags());
+        r["mail"]["tags"]["journey_id"] = json!("j-1");
+        assert_eq!(malformed_field(r), "mail.tags.journey_id");
+        let mut r = record("Open", journey_tags());
+        r["mail"]["destination"] = json!("recipient@example.com");
+        assert_eq!(malformed_field(r), "mail.destination");
+        let mut r = record("Open", journey_tags());
+        r.as_object_mut().unwrap().remove("mail");
+        let skip = skip_of(r, &SesConfig::default());
+        match &skip {
+            SesSkip::Malformed(e) => {
+                assert_eq!(e.field, "(event)");
+                assert!(e.reason.contains("mail"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(skip.to_string().starts_with("malformed event: "), "{skip}");
+    }
+
+    #[test]
+    fn exact_duplicates_share_a_touch_and_distinct_engagements_do_not() {
+        let open = record("Open", journey_tags());
+        let mut later = open.clone();
+        later["open"]["timestamp"] = json!("2017-08-10T08:00:00Z");
+        let event = sns(&[
+            ("m-0", open.clone()),
+            ("m-1", open.clone()),
+            ("m-0", open),
+            ("m-2", later),
+        ]);
+        let plan = plan(event, &SesConfig::default()).unwrap();
+        let outcomes: Vec<_> = plan.items.iter().map(|(_, o)| o.clone()).collect();
+        assert_eq!(outcomes, [Ok(0), Ok(0), Ok(0), Ok(1)]);
+        assert_eq!(plan.touches.len(), 2);
+    }
+
+    #[test]
+    fn a_redelivered_event_yields_the_identical_touch() {
+        let first = plan(record("Click", journey_tags()), &SesConfig::default()).unwrap();
+        let again = plan(record("Click", journey_tags()), &SesConfig::default()).unwrap();
+        assert_eq!(first, again);
+    }
+
+    #[test]
+    fn skips_display_the_field_and_reason() {
+        let cases = [
+            (SesSkip::NotAnEngagement("Send".into()), "eventType: Send"),
+            (SesSkip::Disabled("Open".into()), "eventType: Open"),
+            (
+                SesSkip::NoJourneyTag("journey_id".into()),
+                "mail.tags.journey_id: missing",
+            ),
+            (
+                SesSkip::NoUser("username".into()),
+                "mail.tags.username: missing",
+            ),
+            (SesSkip::LabelTooLong(201), "label of 201 characters"),
+        ];
+        for (skip, text) in cases {
+            assert!(skip.to_string().contains(text), "{skip}");
+            assert!(!skip.is_error());
+        }
+    }
+}

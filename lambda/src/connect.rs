@@ -1,0 +1,275 @@
+//! `connect-tagging`: an Amazon Connect outbound campaign's custom action in, one
+//! conditional write per user, Connect's per-profile response out.
+
+use journey_attribution_core::connect::{self, ConnectConfig, ProfileResult};
+use journey_attribution_core::{Attribution, LookbackWindows};
+use serde_json::Value;
+use tracing::{info, warn};
+
+use crate::metrics::Metrics;
+use crate::ports::{AttributionStore, StoreError, TouchLedger};
+use crate::retry::Backoff;
+use crate::tagging::{TaggingError, write_all};
+
+#[derive(Debug, Clone)]
+pub struct ConnectTaggingConfig {
+    pub source: ConnectConfig,
+    pub windows: LookbackWindows,
+    pub concurrency: usize,
+    pub backoff: Backoff,
+}
+
+/// Processes every profile. `now_ms` is the receive time: the touch time of a first
+/// delivery; a retried delivery gets the first one's time back from the `ledger`.
+pub async fn handle<S, L>(
+    event: Value,
+    store: &S,
+    ledger: &L,
+    config: &ConnectTaggingConfig,
+    now_ms: i64,
+    metrics: &mut Metrics,
+) -> Result<Value, TaggingError>
+where
+    S: AttributionStore + Sync,
+    L: TouchLedger + Sync,
+{
+    let invocation = connect::parse_invocation(event)?;
+    let mut plan = invocation.plan(&config.source, now_ms)?;
+    let window = config
+        .windows
+        .for_application(&config.source.application_id);
+
+    // Pin each touch to its first delivery; a touch whose ledger entry cannot be read is
+    // not written (its time is unknown) and fails like a failed write.
+    let mut pinned: Vec<Result<(), StoreError>> = Vec::with_capacity(plan.touches.len());
+    for (touch, key) in plan.touches.iter_mut().zip(&plan.idempotency_keys) {
+        let Some(key) = key else {
+            pinned.push(Ok(()));
+            continue;
+        };
+        let expires_at_s = Attribution::from_touch(touch, window).campaign.expires_at_s;
+        let (first, attempts) = config
+            .backoff
+            .run(StoreError::is_transient, || {
+                ledger.first_seen(key, touch.touched_at_ms, expires_at_s)
+            })
+            .await;
+        if let Err(e) = &first {
+            warn!(user = %touch.username, key = %key, attempts, error = %e, "touch ledger failed: touch not written");
+            metrics.incr("failures");
+        }
+        pinned.push(first.map(|first_ms| {
+            if first_ms != touch.touched_at_ms {
+                info!(user = %touch.username, key = %key, first_seen_ms = first_ms, attempts, "redelivered touch keeps its first time");
+                metrics.incr("redelivered");
+                touch.touched_at_ms = first_ms;
+            }
+        }));
+    }
+
+    let ready: Vec<usize> = (0..plan.touches.len())
+        .filter(|&i| pinned[i].is_ok())
+        .collect();
+    let attributions: Vec<Attribution> = ready
+        .iter()
+        .map(|&i| Attribution::from_touch(&plan.touches[i], window))
+        .collect();
+    let written = write_all(
+        &attributions,
+        store,
+        config.concurrency,
+        config.backoff,
+        metrics,
+    )
+    .await;
+    let mut outcomes: Vec<Result<_, StoreError>> = pinned
+        .into_iter()
+        .map(|p| p.map(|()| journey_attribution_core::WriteDecision::Unchanged))
+        .collect();
+    for (&i, result) in ready.iter().zip(written.results) {
+        outcomes[i] = result;
+    }
+
+    let results: Vec<(String, ProfileResult)> = plan
+        .profiles
+        .into_iter()
+        .map(|(id, outcome)| {
+            let result = match outcome {
+                Ok(i) => match &outcomes[i] {
+                    Ok(d) => ProfileResult::Tagged(*d),
+                    Err(e) => ProfileResult::Failed(e.to_string()),
+                },
+                Err(reason) => {
+                    info!(profile = %id, reason = reason.code(), detail = %reason, "profile skipped");
+                    ProfileResult::Skipped(reason)
+                }
+            };
+            match &result {
+                ProfileResult::Tagged(_) => metrics.incr("tagged"),
+                ProfileResult::Skipped(r) => {
+                    metrics.incr("skipped");
+                    metrics.incr(format!("skipped.{}", r.code()));
+                }
+                ProfileResult::Failed(_) => {}
+            }
+            (id, result)
+        })
+        .collect();
+    let response = connect::response(
+        results.iter().map(|(id, r)| (id.as_str(), r)),
+        Some(invocation.label()),
+    );
+    crate::tagging::Writes { results: outcomes }.into_result(response)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::memory::{MemoryLedger, MemoryStore};
+    use serde_json::json;
+
+    fn config() -> ConnectTaggingConfig {
+        ConnectTaggingConfig {
+            source: ConnectConfig::default(),
+            windows: LookbackWindows::parse(Some("1d"), Some("connect=2d")).unwrap(),
+            concurrency: 4,
+            backoff: Backoff::immediate(3),
+        }
+    }
+
+    fn profile(id: &str, user: &str, token: &str) -> Value {
+        json!({"ProfileId": id, "IdempotencyToken": token,
+            "CustomerData": json!({"attributes": {"username": user}}).to_string()})
+    }
+
+    fn invocation(campaign: &str, profiles: Value) -> Value {
+        json!({"InvocationMetadata": {"CampaignContext": {"CampaignId": campaign, "RunId": "r1",
+            "ActionId": "a1", "CampaignName": format!("{campaign} name")}},
+            "Items": {"CustomerProfiles": profiles}})
+    }
+
+    #[tokio::test]
+    async fn every_profile_is_answered_and_the_window_is_the_applications() {
+        let (store, ledger, mut m) = (
+            MemoryStore::default(),
+            MemoryLedger::default(),
+            Metrics::default(),
+        );
+        let ev = invocation(
+            "c1",
+            json!([profile("p1", "alice", "t1"), {"ProfileId": "p2", "CustomerData": "{}"}]),
+        );
+        let r = handle(ev, &store, &ledger, &config(), 1_000_000, &mut m)
+            .await
+            .unwrap();
+        assert_eq!(
+            r,
+            json!({"Items": {"CustomerProfiles": [
+                {"Id": "p1", "ResultData": {"attribution": "tagged", "reason": "written", "campaign": "c1 name"}},
+                {"Id": "p2", "ResultData": {"attribution": "skipped", "reason": "CustomerData.attributes.username: missing"}},
+            ]}})
+        );
+        let a = store.get("alice").unwrap();
+        assert_eq!(
+            (
+                a.campaign.journey_id.as_str(),
+                a.campaign.touched_at_ms,
+                a.campaign.expires_at_s
+            ),
+            ("c1", 1_000_000, 1_000 + 2 * 86_400)
+        );
+        assert_eq!(ledger.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_retried_invocation_keeps_the_first_time_even_after_a_newer_touch() {
+        let (store, ledger, mut m) = (
+            MemoryStore::default(),
+            MemoryLedger::default(),
+            Metrics::default(),
+        );
+        let first = invocation("c1", json!([profile("p1", "alice", "t1")]));
+        handle(first.clone(), &store, &ledger, &config(), 1_000, &mut m)
+            .await
+            .unwrap();
+        let retry = handle(first.clone(), &store, &ledger, &config(), 5_000, &mut m)
+            .await
+            .unwrap();
+        assert_eq!(
+            retry["Items"]["CustomerProfiles"][0]["ResultData"]["reason"],
+            "unchanged"
+        );
+        let newer = invocation("c2", json!([profile("p1", "alice", "t2")]));
+        handle(newer, &store, &ledger, &config(), 3_000, &mut m)
+            .await
+            .unwrap();
+        // Delivered again after the newer touch: still the time of its first delivery.
+        let late = handle(first, &store, &ledger, &config(), 9_000, &mut m)
+            .await
+            .unwrap();
+        assert_eq!(
+            late["Items"]["CustomerProfiles"][0]["ResultData"]["reason"],
+            "kept_newer"
+        );
+        assert_eq!(store.get("alice").unwrap().campaign.journey_id, "c2");
+        assert_eq!((m.get("redelivered"), m.get("written")), (2, 2));
+    }
+
+    #[tokio::test]
+    async fn failed_writes_fail_the_invocation_after_answering_the_rest() {
+        let (store, ledger, mut m) = (
+            MemoryStore::default(),
+            MemoryLedger::default(),
+            Metrics::default(),
+        );
+        store.fail_next_writes(3);
+        let cfg = ConnectTaggingConfig {
+            concurrency: 1,
+            ..config()
+        };
+        let ev = invocation(
+            "c1",
+            json!([profile("p1", "a", "t1"), profile("p2", "b", "t2")]),
+        );
+        let err = handle(ev, &store, &ledger, &cfg, 0, &mut m)
+            .await
+            .unwrap_err();
+        let TaggingError::WritesFailed {
+            failed,
+            writes,
+            response,
+            ..
+        } = err
+        else {
+            panic!("{err}")
+        };
+        assert_eq!((failed, writes), (1, 2));
+        assert_eq!(
+            response["Items"]["CustomerProfiles"][0]["ResultData"]["attribution"],
+            "failed"
+        );
+        assert_eq!(
+            response["Items"]["CustomerProfiles"][1]["ResultData"]["attribution"],
+            "tagged"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unusable_invocation_names_the_field() {
+        let err = handle(
+            json!({"Items": {"CustomerProfiles": []}}),
+            &MemoryStore::default(),
+            &MemoryLedger::default(),
+            &config(),
+            0,
+            &mut Metrics::default(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid invocation: (event): missing field `InvocationMetadata`"
+        );
+    }
+}

@@ -1,0 +1,154 @@
+//! `ses-tagging`: SES Open / Click events (EventBridge or SNS) in, one conditional write per
+//! touch. The touch time is the open / click time, so a redelivered event is a replay.
+
+use journey_attribution_core::ses::{self, SesConfig};
+use journey_attribution_core::{Attribution, LookbackWindows};
+use serde_json::{Value, json};
+use tracing::{info, warn};
+
+use crate::metrics::Metrics;
+use crate::ports::AttributionStore;
+use crate::retry::Backoff;
+use crate::tagging::{TaggingError, write_all};
+
+#[derive(Debug, Clone)]
+pub struct SesTaggingConfig {
+    pub source: SesConfig,
+    pub windows: LookbackWindows,
+    pub concurrency: usize,
+    pub backoff: Backoff,
+}
+
+/// Processes every SES event of the delivery. Returns a summary (EventBridge and SNS ignore
+/// it; it is for logs and tests); fails when a write failed, so Lambda's asynchronous
+/// retry redelivers the (idempotent) batch.
+pub async fn handle<S: AttributionStore + Sync>(
+    event: Value,
+    store: &S,
+    config: &SesTaggingConfig,
+    metrics: &mut Metrics,
+) -> Result<Value, TaggingError> {
+    let plan = ses::plan(event, &config.source)?;
+    let attributions: Vec<Attribution> = plan
+        .touches
+        .iter()
+        .map(|t| Attribution::from_touch(t, config.windows.for_application(&t.application_id)))
+        .collect();
+    let writes = write_all(
+        &attributions,
+        store,
+        config.concurrency,
+        config.backoff,
+        metrics,
+    )
+    .await;
+
+    let mut events = Vec::with_capacity(plan.items.len());
+    for (id, outcome) in &plan.items {
+        let entry = match outcome {
+            Ok(i) => match &writes.results[*i] {
+                Ok(d) => {
+                    metrics.incr("tagged");
+                    json!({"id": id, "attribution": "tagged", "reason": d.as_str(),
+                        "user": attributions[*i].username})
+                }
+                Err(e) => json!({"id": id, "attribution": "failed", "reason": e.to_string()}),
+            },
+            Err(skip) => {
+                metrics.incr("skipped");
+                metrics.incr(format!("skipped.{}", skip.code()));
+                if skip.is_error() {
+                    warn!(event = %id, reason = skip.code(), detail = %skip, "event rejected");
+                } else {
+                    info!(event = %id, reason = skip.code(), detail = %skip, "event skipped");
+                }
+                json!({"id": id, "attribution": "skipped", "reason": skip.code(),
+                    "detail": skip.to_string()})
+            }
+        };
+        events.push(entry);
+    }
+    writes.into_result(json!({ "events": events }))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::memory::MemoryStore;
+
+    fn config() -> SesTaggingConfig {
+        SesTaggingConfig {
+            source: SesConfig::default(),
+            windows: LookbackWindows::parse(Some("1d"), None).unwrap(),
+            concurrency: 4,
+            backoff: Backoff::immediate(3),
+        }
+    }
+
+    fn ses_event(kind: &str, time: &str, tags: Value) -> Value {
+        let mut record = json!({"eventType": kind,
+            "mail": {"timestamp": "2026-11-01T09:00:00.000Z", "messageId": format!("m-{time}"),
+                "source": "news@example.com", "destination": ["alice@example.com"], "tags": tags}});
+        let detail = if kind == "Click" { "click" } else { "open" };
+        record[detail] = json!({"timestamp": time, "ipAddress": "192.0.2.1", "userAgent": "UA"});
+        json!({"version": "0", "id": format!("eb-{time}"), "detail-type": format!("Email {kind}ed"),
+            "source": "aws.ses", "time": time, "detail": record})
+    }
+
+    fn tags(user: &str) -> Value {
+        json!({"journey_id": ["j1"], "campaign": ["spring-sale"], "username": [user],
+            "ses:configuration-set": ["news"]})
+    }
+
+    #[tokio::test]
+    async fn an_open_tags_the_user_from_the_open_time_and_a_replay_changes_nothing() {
+        let store = MemoryStore::default();
+        let mut m = Metrics::default();
+        let ev = ses_event("Open", "2026-11-02T10:00:00.000Z", tags("alice"));
+        let r = handle(ev.clone(), &store, &config(), &mut m).await.unwrap();
+        assert_eq!(r["events"][0]["reason"], "written");
+        let a = store.get("alice").unwrap();
+        assert_eq!(
+            (
+                a.campaign.journey_id.as_str(),
+                a.campaign.label.as_str(),
+                a.campaign.application_id.as_str()
+            ),
+            ("j1", "spring-sale", "news")
+        );
+        assert_eq!(a.campaign.touched_at_ms, 1_793_613_600_000);
+        let r = handle(ev, &store, &config(), &mut m).await.unwrap();
+        assert_eq!(r["events"][0]["reason"], "unchanged");
+    }
+
+    #[tokio::test]
+    async fn a_click_without_a_journey_tag_is_skipped_not_failed() {
+        let store = MemoryStore::default();
+        let mut m = Metrics::default();
+        let ev = ses_event(
+            "Click",
+            "2026-11-02T10:00:00.000Z",
+            json!({"username": ["alice"]}),
+        );
+        let r = handle(ev, &store, &config(), &mut m).await.unwrap();
+        assert_eq!(r["events"][0]["attribution"], "skipped");
+        assert_eq!(r["events"][0]["reason"], "no_journey_tag");
+        assert!(store.get("alice").is_none());
+        assert_eq!(m.get("skipped.no_journey_tag"), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_fails_the_delivery_so_lambda_retries_it() {
+        let store = MemoryStore::default();
+        store.fail_next_writes(3);
+        let ev = ses_event("Open", "2026-11-02T10:00:00.000Z", tags("alice"));
+        let err = handle(ev, &store, &config(), &mut Metrics::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, TaggingError::WritesFailed { failed: 1, .. }),
+            "{err}"
+        );
+    }
+}
