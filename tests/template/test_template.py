@@ -112,8 +112,10 @@ class IamTest(unittest.TestCase):
 
     def test_each_function_gets_exactly_the_calls_its_code_makes(self):
         t = load()
-        tagging = {a for a in granted(t, "TaggingRole") if a.startswith("dynamodb:")}
-        self.assertEqual(tagging, sdk_calls("dynamodb"))
+        for role in ("TaggingRole", "ConnectTaggingRole", "SesTaggingRole"):
+            tagging = {a for a in granted(t, role) if a.startswith("dynamodb:")}
+            self.assertEqual(tagging, sdk_calls("dynamodb"), role)
+            self.assertFalse(any(a.startswith("cognito-idp:") for a in granted(t, role)), role)
         sync = {a for a in granted(t, "SyncRole") if a.startswith("cognito-idp:")}
         self.assertEqual(sync, sdk_calls("cognito-idp"))
         self.assertFalse(any(a.startswith("cognito-idp:") for a in granted(t, "TaggingRole")))
@@ -128,10 +130,19 @@ class DesignTest(unittest.TestCase):
     def test_functions_are_rust_on_arm64(self):
         g = self.t["Globals"]["Function"]
         self.assertEqual((g["Runtime"], g["Architectures"]), ("provided.al2023", ["arm64"]))
-        for name, binary in (("TaggingFunction", "tagging"), ("SyncFunction", "sync")):
-            meta = self.r[name]["Metadata"]
-            self.assertEqual(meta["BuildMethod"], "rust-cargolambda")
-            self.assertEqual(meta["BuildProperties"]["Binary"], binary)
+        binaries = set(re.findall(r'\[\[bin\]\]\s*name = "([\w-]+)"', (ROOT / "lambda" / "Cargo.toml").read_text()))
+        functions = {n: r for n, r in self.r.items() if r["Type"] == "AWS::Serverless::Function"}
+        built = set()
+        for name, res in functions.items():
+            meta = res["Metadata"]
+            self.assertEqual(meta["BuildMethod"], "rust-cargolambda", name)
+            built.add(meta["BuildProperties"]["Binary"])
+        self.assertEqual(built, binaries, "one function per Lambda binary")
+        self.assertEqual(
+            {n: functions[n]["Metadata"]["BuildProperties"]["Binary"] for n in functions},
+            {"TaggingFunction": "tagging", "SyncFunction": "sync",
+             "ConnectTaggingFunction": "connect-tagging", "SesTaggingFunction": "ses-tagging"},
+        )
         self.assertLess(self.r["TaggingFunction"]["Properties"]["Timeout"], 15, "Pinpoint's 15 s budget")
 
     def test_environment_follows_the_public_contract(self):
@@ -176,7 +187,58 @@ class DesignTest(unittest.TestCase):
     def test_outputs_and_alarms(self):
         self.assertLessEqual({"TaggingFunctionArn", "AttributionTableName", "SyncFailureQueueUrl"}, set(self.t["Outputs"]))
         alarms = [n for n, r in self.r.items() if r["Type"] == "AWS::CloudWatch::Alarm"]
-        self.assertEqual(len(alarms), 3)
+        self.assertEqual(len(alarms), 5)
+
+
+class OptionalSourcesTest(unittest.TestCase):
+    """Each touch source deploys only when enabled, with only its own permissions."""
+
+    def setUp(self):
+        self.t = load()
+        self.r = self.t["Resources"]
+
+    def test_each_sources_resources_carry_its_condition(self):
+        prefixes = {
+            ("Tagging", "PinpointInvoke"): {"PinpointEnabled"},
+            ("Connect", "TouchLedger"): {"ConnectEnabled", "ConnectInstanceGiven"},
+            ("Ses", "EventBridgeInvokeSes", "SnsInvokeSes"): {"SesEnabled", "SesViaSns", "SesViaEventBridge"},
+        }
+        for name, res in self.r.items():
+            for group, conditions in prefixes.items():
+                if name.startswith(group):
+                    self.assertIn(res.get("Condition"), conditions, name)
+        shared = [n for n, r in self.r.items() if "Condition" not in r]
+        self.assertEqual(
+            sorted(shared),
+            ["AttributionTable", "SyncErrorsAlarm", "SyncFailureQueue", "SyncFailureQueueDepthAlarm", "SyncFunction", "SyncLogGroup", "SyncRole"],
+        )
+        defaults = {k: p.get("Default") for k, p in self.t["Parameters"].items()}
+        self.assertEqual((defaults["EnablePinpoint"], defaults["EnableConnect"], defaults["EnableSes"]), ("true", "false", "false"))
+
+    def test_connect_may_invoke_only_from_the_given_instance(self):
+        p = self.r["ConnectInvokeTagging"]["Properties"]
+        self.assertEqual((p["Principal"], p["SourceArn"]), ("connect.amazonaws.com", {"Ref": "ConnectInstanceArn"}))
+        self.assertEqual(p["SourceAccount"], {"Ref": "AWS::AccountId"})
+        ledger = [st for pol in self.r["ConnectTaggingRole"]["Properties"]["Policies"]
+                  for st in as_list(pol["PolicyDocument"]["Statement"]) if st["Sid"] == "FirstDeliveryOfEachTouch"]
+        self.assertEqual(ledger[0]["Resource"], {"GetAtt": "TouchLedgerTable.Arn"})
+        env = self.r["ConnectTaggingFunction"]["Properties"]["Environment"]["Variables"]
+        self.assertLessEqual({"ATTRIBUTION_TABLE", "TOUCH_LEDGER_TABLE", "CONNECT_USERNAME_FIELD", "CONNECT_APPLICATION_ID"}, set(env))
+        self.assertEqual(self.r["TouchLedgerTable"]["Properties"]["TimeToLiveSpecification"], {"AttributeName": "expires_at", "Enabled": True})
+
+    def test_ses_events_come_from_the_rule_or_the_topic_and_only_opens_and_clicks(self):
+        rule = self.r["SesEngagementRule"]["Properties"]
+        self.assertEqual(rule["EventPattern"]["source"], ["aws.ses"])
+        self.assertEqual(rule["EventPattern"]["detail-type"], ["Email Opened", "Email Clicked"])
+        self.assertEqual(self.r["EventBridgeInvokeSesTagging"]["Properties"]["SourceArn"], {"GetAtt": "SesEngagementRule.Arn"})
+        import json
+        sub = self.r["SesTopicSubscription"]["Properties"]
+        self.assertEqual(json.loads(sub["FilterPolicy"]), {"eventType": ["Open", "Click"]})
+        self.assertEqual(self.r["SnsInvokeSesTagging"]["Properties"]["SourceArn"], {"Ref": "SesSnsTopicArn"})
+        env = self.r["SesTaggingFunction"]["Properties"]["Environment"]["Variables"]
+        self.assertLessEqual({"SES_EVENTS", "SES_JOURNEY_TAG", "SES_LABEL_TAG", "SES_USER_TAG", "SES_USER_FROM_DESTINATION"}, set(env))
+        on_failure = self.r["SesTaggingFunction"]["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
+        self.assertEqual(on_failure["Destination"], {"GetAtt": "SesTaggingFailureQueue.Arn"})
 
 
 if __name__ == "__main__":
