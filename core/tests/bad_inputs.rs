@@ -12,8 +12,10 @@
 
 use std::collections::BTreeMap;
 
+use journey_attribution_core::connect::{self, ConnectConfig};
 use journey_attribution_core::pinpoint::{self, SkipReason};
 use journey_attribution_core::report::{Aggregator, ReportOptions};
+use journey_attribution_core::ses::{self, SesConfig};
 use journey_attribution_core::stream;
 use journey_attribution_core::sync;
 use journey_attribution_core::token::Token;
@@ -367,6 +369,150 @@ fn pinpoint_invocations() {
         tally.count("missing", "error");
     }
     tally.print("pinpoint::parse_invocation + CustomChannelEvent::plan");
+}
+
+// ---------------------------------------------------------------- successors' batches
+
+/// Per item of a batch (a Connect profile, an SES record), in order: the touched username
+/// or the skip reason's text.
+type BatchRun = Result<Vec<Result<String, String>>, String>;
+
+fn connect_run(v: Value) -> BatchRun {
+    let inv = connect::parse_invocation(v).map_err(|e| e.to_string())?;
+    let plan = inv
+        .plan(&ConnectConfig::default(), 0)
+        .map_err(|e| e.to_string())?;
+    Ok(plan
+        .profiles
+        .into_iter()
+        .map(|(_, o)| {
+            o.map(|i| plan.touches[i].username.clone())
+                .map_err(|r| r.to_string())
+        })
+        .collect())
+}
+
+fn ses_run(v: Value) -> BatchRun {
+    let plan = ses::plan(v, &SesConfig::default()).map_err(|e| e.to_string())?;
+    Ok(plan
+        .items
+        .into_iter()
+        .map(|(_, o)| {
+            o.map(|i| plan.touches[i].username.clone())
+                .map_err(|r| r.to_string())
+        })
+        .collect())
+}
+
+/// Mutates every path of a valid batch: a top-level error naming the field, or the
+/// mutated item touched or skipped with a named reason while every sibling stays as it was.
+/// `item_of` says which item a path is inside (`None`: the envelope).
+fn batch_corpus(
+    entry: &str,
+    fixture_name: &str,
+    run: fn(Value) -> BatchRun,
+    item_of: fn(&[Seg]) -> Option<usize>,
+    expected_touches: usize,
+) {
+    let text = fixture(fixture_name);
+    let valid: Value = serde_json::from_str(&text).unwrap();
+    let baseline = run(valid.clone()).unwrap();
+    assert_eq!(
+        baseline.iter().filter(|o| o.is_ok()).count(),
+        expected_touches,
+        "{entry}: {baseline:?}"
+    );
+    let mut tally = Tally::default();
+    let judge = |kind: &str, path: &[Seg], v: Value, tally: &mut Tally| {
+        let input = format!("{kind} at {}", dotted(path));
+        match run(v) {
+            Err(message) => {
+                assert_names_field(&message, path, "(event)", &input);
+                tally.count(kind, "error");
+            }
+            Ok(outcomes) => {
+                let mutated = item_of(path);
+                let mut outcome = "accepted";
+                for (i, o) in outcomes.iter().enumerate() {
+                    if Some(i) == mutated {
+                        // A new skip reason names the mutated field (an item skipped
+                        // before the mutation may keep its reason).
+                        if let Err(reason) = o
+                            && baseline.get(i) != Some(o)
+                        {
+                            assert_names_field(reason, path, "(event)", &input);
+                            outcome = "item_skipped";
+                        }
+                    } else if mutated.is_some() {
+                        assert_eq!(Some(o), baseline.get(i), "sibling {i} changed ({input})");
+                    }
+                }
+                tally.count(kind, outcome);
+            }
+        }
+    };
+    for path in paths(&valid) {
+        for (kind, bad) in bad_values() {
+            judge(kind, &path, with(&valid, &path, bad), &mut tally);
+        }
+        for (kind, text) in bad_texts(&valid, &path) {
+            match wire(&text, "(event)") {
+                Ok(v) => judge(kind, &path, v, &mut tally),
+                Err(message) => {
+                    assert_names_field(&message, &path, "(event)", kind);
+                    tally.count(kind, "json_error");
+                }
+            }
+        }
+    }
+    for prefix in prefixes(&text) {
+        let message = wire(prefix, "(event)").expect_err("a strict prefix is not JSON");
+        assert_located(&message, "truncated");
+        tally.count("truncated", "json_error");
+    }
+    tally.print(entry);
+}
+
+#[test]
+fn connect_invocations() {
+    batch_corpus(
+        "connect::parse_invocation + ConnectInvocation::plan",
+        "connect-custom-action.json",
+        connect_run,
+        |path| match path {
+            [Seg::Key(items), Seg::Key(p), Seg::Index(i), ..]
+                if items == "Items" && p == "CustomerProfiles" =>
+            {
+                Some(*i)
+            }
+            _ => None,
+        },
+        2,
+    );
+}
+
+#[test]
+fn ses_notifications() {
+    batch_corpus(
+        "ses::plan (SNS delivery)",
+        "ses-open-sns.json",
+        ses_run,
+        |path| match path {
+            [Seg::Key(r), Seg::Index(i), ..] if r == "Records" => Some(*i),
+            _ => None,
+        },
+        1,
+    );
+    batch_corpus(
+        "ses::plan (EventBridge event)",
+        "ses-click-eventbridge.json",
+        ses_run,
+        |path| match path.first() {
+            Some(Seg::Key(k)) if k == "detail" => Some(0),
+            _ => None,
+        },
+        1,
+    );
 }
 
 // ---------------------------------------------------------------- stream records
