@@ -9,7 +9,7 @@ cd "$root/fuzz"
 seconds="${1:-20}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(custom_channel token stream_record report_line)
+[ ${#targets[@]} -gt 0 ] || targets=(custom_channel token stream_record report_line connect_invocation ses_event)
 for t in "${targets[@]}"; do
   work="$(mktemp -d)"
   # Seeds are read from fuzz/corpus/<t>; new inputs go to a scratch dir (not committed).
