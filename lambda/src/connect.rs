@@ -1,6 +1,7 @@
 //! `connect-tagging`: an Amazon Connect outbound campaign's custom action in, one
 //! conditional write per user, Connect's per-profile response out.
 
+use futures::StreamExt;
 use journey_attribution_core::connect::{self, ConnectConfig, ProfileResult};
 use journey_attribution_core::{Attribution, LookbackWindows};
 use serde_json::Value;
@@ -39,32 +40,49 @@ where
         .windows
         .for_application(&config.source.application_id);
 
-    // Pin each touch to its first delivery; a touch whose ledger entry cannot be read is
-    // not written (its time is unknown) and fails like a failed write.
-    let mut pinned: Vec<Result<(), StoreError>> = Vec::with_capacity(plan.touches.len());
-    for (touch, key) in plan.touches.iter_mut().zip(&plan.idempotency_keys) {
-        let Some(key) = key else {
-            pinned.push(Ok(()));
-            continue;
-        };
-        let expires_at_s = Attribution::from_touch(touch, window).campaign.expires_at_s;
-        let (first, attempts) = config
-            .backoff
-            .run(StoreError::is_transient, || {
-                ledger.first_seen(key, touch.touched_at_ms, expires_at_s)
+    // Pin each touch to its first delivery (several in flight, as the writes); a touch
+    // whose ledger entry cannot be read is not written (its time is unknown) and fails
+    // like a failed write.
+    let mut pins: Vec<(usize, Option<Result<i64, StoreError>>)> =
+        futures::stream::iter(plan.touches.iter().zip(&plan.idempotency_keys).enumerate())
+            .map(|(i, (touch, key))| async move {
+                let Some(key) = key else { return (i, None) };
+                let expires_at_s = Attribution::from_touch(touch, window).campaign.expires_at_s;
+                let (first, attempts) = config
+                    .backoff
+                    .run(StoreError::is_transient, || {
+                        ledger.first_seen(key, touch.touched_at_ms, expires_at_s)
+                    })
+                    .await;
+                match &first {
+                    Err(e) => warn!(user = %touch.username, key = %key, attempts, error = %e,
+                        "touch ledger failed: touch not written"),
+                    Ok(first_ms) if *first_ms != touch.touched_at_ms => info!(user = %touch.username,
+                        key = %key, first_seen_ms = first_ms, attempts, "redelivered touch keeps its first time"),
+                    Ok(_) => {}
+                }
+                (i, Some(first))
             })
+            .buffer_unordered(config.concurrency.max(1))
+            .collect()
             .await;
-        if let Err(e) = &first {
-            warn!(user = %touch.username, key = %key, attempts, error = %e, "touch ledger failed: touch not written");
-            metrics.incr("failures");
-        }
-        pinned.push(first.map(|first_ms| {
-            if first_ms != touch.touched_at_ms {
-                info!(user = %touch.username, key = %key, first_seen_ms = first_ms, attempts, "redelivered touch keeps its first time");
-                metrics.incr("redelivered");
-                touch.touched_at_ms = first_ms;
+    pins.sort_by_key(|(i, _)| *i);
+    let mut pinned: Vec<Result<(), StoreError>> = Vec::with_capacity(pins.len());
+    for ((_, pin), touch) in pins.into_iter().zip(plan.touches.iter_mut()) {
+        pinned.push(match pin {
+            None => Ok(()),
+            Some(Ok(first_ms)) => {
+                if first_ms != touch.touched_at_ms {
+                    metrics.incr("redelivered");
+                    touch.touched_at_ms = first_ms;
+                }
+                Ok(())
             }
-        }));
+            Some(Err(e)) => {
+                metrics.incr("failures");
+                Err(e)
+            }
+        });
     }
 
     let ready: Vec<usize> = (0..plan.touches.len())

@@ -25,6 +25,26 @@ fn batch(round: usize) -> Value {
         "Endpoints": endpoints})
 }
 
+fn connect_batch(round: usize) -> Value {
+    let profiles: Vec<Value> = (0..50)
+        .map(|i| {
+            json!({"ProfileId": format!("p-{i:02}"), "IdempotencyToken": format!("t-{round}-{i}"),
+                "CustomerData": json!({"attributes": {"username": format!("cuser-{i:02}")}}).to_string()})
+        })
+        .collect();
+    json!({"InvocationMetadata": {"CampaignContext": {"CampaignId": format!("campaign-{round:04}"),
+        "RunId": "run", "ActionId": "act", "CampaignName": "Bench"}},
+        "Items": {"CustomerProfiles": profiles}})
+}
+
+fn ses_open(round: usize) -> Value {
+    json!({"version": "0", "id": format!("eb-{round}"), "detail-type": "Email Opened", "source": "aws.ses",
+        "detail": {"eventType": "Open", "mail": {"timestamp": "2026-03-01T09:00:00.000Z",
+            "messageId": format!("m-{round}"), "destination": ["a@example.com"],
+            "tags": {"journey_id": ["j"], "username": [format!("suser-{:02}", round % 50)]}},
+        "open": {"timestamp": format!("2026-03-01T10:{:02}:{:02}.000Z", round / 60, round % 60)}}})
+}
+
 fn bin(var: &str, default: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| default.to_owned())
 }
@@ -35,6 +55,7 @@ async fn bench_lambda() {
     let sdk = common::sdk().await;
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);
     let table = common::create_table(&ddb).await;
+    let ledger = common::create_ledger_table(&ddb).await;
     let rounds: usize = std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -44,6 +65,19 @@ async fn bench_lambda() {
         (
             "tagging",
             bin("TAGGING_BIN", env!("CARGO_BIN_EXE_tagging")),
+            vec![("ATTRIBUTION_TABLE", table.as_str())],
+        ),
+        (
+            "connect-tagging",
+            bin("CONNECT_BIN", env!("CARGO_BIN_EXE_connect-tagging")),
+            vec![
+                ("ATTRIBUTION_TABLE", table.as_str()),
+                ("TOUCH_LEDGER_TABLE", ledger.as_str()),
+            ],
+        ),
+        (
+            "ses-tagging",
+            bin("SES_BIN", env!("CARGO_BIN_EXE_ses-tagging")),
             vec![("ATTRIBUTION_TABLE", table.as_str())],
         ),
         (
@@ -74,6 +108,30 @@ async fn bench_lambda() {
             println!(
                 "tagging: {:.1} ms per 50-endpoint batch (mean of {rounds}, 50 conditional writes each, moto)",
                 start.elapsed().as_secs_f64() * 1e3 / rounds as f64
+            );
+        } else if name == "connect-tagging" {
+            let start = Instant::now();
+            for round in 1..=rounds {
+                let r = f.invoke(&connect_batch(round)).await.response();
+                assert_eq!(
+                    r["Items"]["CustomerProfiles"][0]["ResultData"]["reason"],
+                    "written"
+                );
+            }
+            println!(
+                "connect-tagging: {:.1} ms per 50-profile batch (mean of {rounds}, 50 ledger + 50 conditional writes each, moto)",
+                start.elapsed().as_secs_f64() * 1e3 / rounds as f64
+            );
+        } else if name == "ses-tagging" {
+            let start = Instant::now();
+            for round in 1..=rounds * 5 {
+                let r = f.invoke(&ses_open(round)).await.response();
+                assert_eq!(r["events"][0]["attribution"], "tagged");
+            }
+            println!(
+                "ses-tagging: {:.1} ms per Open event (mean of {}, one conditional write each, moto)",
+                start.elapsed().as_secs_f64() * 1e3 / (rounds * 5) as f64,
+                rounds * 5
             );
         } else {
             let r = f.invoke(&json!({"Records": []})).await.response();

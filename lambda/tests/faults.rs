@@ -776,3 +776,160 @@ async fn nothing_is_lost_or_misattributed_under_injected_faults() {
         assert!(c.faults() > 0, "faults were injected");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Amazon Connect: retries pinned to the first delivery through the touch ledger.
+
+const CONNECT: &str = env!("CARGO_BIN_EXE_connect-tagging");
+const CONNECT_USERS: usize = 100;
+const PROFILES_PER_INVOCATION: usize = 25;
+
+fn connect_invocation(i: usize, rng: &mut Rng) -> (Value, Vec<(String, String)>) {
+    let mut profiles = Vec::new();
+    let mut tokens = Vec::new();
+    for p in 0..PROFILES_PER_INVOCATION {
+        let user = format!("cuser-{:03}", rng.below(CONNECT_USERS));
+        let token = format!("tok-{i}-{p}");
+        profiles.push(json!({"ProfileId": format!("profile-{user}"), "IdempotencyToken": token,
+            "CustomerData": json!({"firstName": "F", "attributes": {"username": user}}).to_string()}));
+        tokens.push((user, token));
+    }
+    let ev = json!({"InvocationMetadata": {"CampaignContext": {"CampaignId": format!("campaign-{i:03}"),
+        "RunId": format!("run-{i}"), "ActionId": "custom-action", "CampaignName": format!("Campaign {i}")}},
+        "Items": {"CustomerProfiles": profiles}});
+    (ev, tokens)
+}
+
+async fn ledger_time(ddb: &aws_sdk_dynamodb::Client, table: &str, token: &str) -> Option<i64> {
+    let out = ddb
+        .get_item()
+        .table_name(table)
+        .key(
+            "key",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("connect|{token}")),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    out.item()
+        .and_then(|i| i.get("touched_at"))
+        .and_then(|v| v.as_n().ok())
+        .map(|n| n.parse().unwrap())
+}
+
+/// Connect retries failed invocations and may deliver one again later; with a third of
+/// the calls faulted (stalls included: the ledger entry written, the answer lost), every
+/// touch keeps the time of its first delivery, and each user ends on the newest campaign.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs moto: run scripts/test.d/32-lambda-faults.sh"]
+async fn connect_retries_under_faults_keep_each_touch_at_its_first_delivery() {
+    let moto = common::endpoint();
+    let count: usize = env_or("CONNECT_FAULT_INVOCATIONS", 16);
+    let rate: f64 = env_or("FAULT_RATE", 0.3);
+    let seed: u64 = env_or("FAULT_SEED", 20_260_301);
+    let started = Instant::now();
+    let sdk = common::sdk().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = common::create_table(&ddb).await;
+    let ledger = common::create_ledger_table(&ddb).await;
+    // A tenth of the faults are stalls, so lost answers of applied writes really happen.
+    let proxy = Proxy::start(&moto, rate, 0.1, seed ^ 0xC0).await;
+    let connect = Function::start(
+        CONNECT,
+        &[
+            ("AWS_ENDPOINT_URL", &proxy.url),
+            ("ATTRIBUTION_TABLE", &table),
+            ("TOUCH_LEDGER_TABLE", &ledger),
+        ],
+    )
+    .await;
+
+    let mut rng = Rng(seed);
+    // user -> (newest campaign, the span of that invocation's first delivery)
+    let mut latest: HashMap<String, (String, (i64, i64))> = HashMap::new();
+    let mut windows: HashMap<String, (i64, i64)> = HashMap::new(); // token -> first delivery span
+    let mut sent = Vec::new();
+    let (mut retries, mut replays) = (0u64, 0u64);
+    let deliver = async |ev: &Value, retries: &mut u64| -> Value {
+        for _ in 0..MAX_TRIES {
+            match connect.invoke(ev).await {
+                Outcome::Response(r) => return r,
+                Outcome::Error(e) => {
+                    assert_eq!(e["errorType"], "WritesFailed", "{e}");
+                    *retries += 1;
+                }
+            }
+        }
+        panic!("an invocation still failing after {MAX_TRIES} tries");
+    };
+    for i in 0..count {
+        let (ev, tokens) = connect_invocation(i, &mut rng);
+        // Strictly later than the previous invocation's touches, whatever the clock's grain.
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        let from = journey_attribution_lambda::runtime::now_ms();
+        deliver(&ev, &mut retries).await;
+        let to = journey_attribution_lambda::runtime::now_ms();
+        let mut seen = std::collections::HashSet::new();
+        for (user, token) in &tokens {
+            // A user's later profiles in the same invocation share the first one's entry.
+            if seen.insert(user) {
+                windows.insert(token.clone(), (from, to));
+            }
+            latest.insert(user.clone(), (format!("campaign-{i:03}"), (from, to)));
+        }
+        sent.push(ev);
+        // Connect delivers an earlier invocation again: nothing may be written.
+        if i > 0 && rng.chance(0.3) {
+            replays += 1;
+            let r = deliver(&sent[rng.below(i)], &mut retries).await;
+            for p in r["Items"]["CustomerProfiles"].as_array().unwrap() {
+                let reason = p["ResultData"]["reason"].as_str().unwrap();
+                assert!(
+                    reason == "unchanged" || reason == "kept_newer",
+                    "a replay wrote: {p}"
+                );
+            }
+        }
+    }
+
+    // Every ledger entry holds a time from its invocation's first delivery.
+    for (token, (from, to)) in &windows {
+        let t = ledger_time(&ddb, &ledger, token)
+            .await
+            .unwrap_or_else(|| panic!("{token}: no ledger entry"));
+        assert!(
+            (*from..=*to).contains(&t),
+            "{token}: {t} outside its first delivery {from}..={to}"
+        );
+    }
+    // Each user: the newest campaign, at a time from that invocation's first delivery.
+    for (user, (campaign, (from, to))) in &latest {
+        let a = common::get_item(&ddb, &table, user)
+            .await
+            .unwrap_or_else(|| panic!("{user}: no item"));
+        assert_eq!(&a.campaign.journey_id, campaign, "{user}");
+        assert!(
+            (*from..=*to).contains(&a.campaign.touched_at_ms),
+            "{user}: touched at {} outside {from}..={to}",
+            a.campaign.touched_at_ms
+        );
+    }
+    let c = &proxy.state.counters;
+    let g = Counters::get;
+    eprintln!(
+        "connect fault injection (seed {seed}, rate {rate}, stall share 0.1): {count} invocations of \
+         {PROFILES_PER_INVOCATION} profiles, {replays} replays, {retries} invocation retries; proxy: {} calls, \
+         {} faults ({} throttles, {} HTTP 500, {} stalls); {} users, 0 wrong; {:.1} s",
+        g(&c.calls),
+        c.faults(),
+        g(&c.dynamo_throttles),
+        g(&c.http500),
+        g(&c.stalls),
+        latest.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if rate > 0.0 {
+        assert!(c.faults() > 0, "faults were injected");
+    }
+}
