@@ -1,4 +1,5 @@
-//! `journey-attribution report`: per-campaign ROI over Pinpoint event-stream exports.
+//! `journey-attribution report`: per-campaign ROI over event-stream exports (Pinpoint's, and
+//! Amplify's Kinesis / Firehose analytics records; see `journey_attribution_core::report`).
 //!
 //! The aggregation is `journey_attribution_core::report`; this module finds and reads the
 //! files (plain or gzip, in parallel), reads the costs CSV and renders the report.
@@ -48,8 +49,13 @@ pub enum Format {
 /// Report attributed events, conversions, revenue, cost and ROI per campaign.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Pinpoint event-stream exports (one JSON record per line, as Firehose writes them):
-    /// files or directories (read recursively), plain or gzip (`.gz`).
+    /// Event-stream exports, files or directories (read recursively), plain or gzip
+    /// (`.gz`), one JSON record per line (or several back to back). Shapes may mix: Pinpoint
+    /// event-stream records; Amplify Kinesis / Firehose analytics data as Firehose writes it
+    /// (`{"name","attributes","metrics","timestamp"?}`, user = `attributes.user_id`); Kinesis
+    /// records as `aws kinesis get-records` prints them (`{"Data":"<base64>","PartitionKey",
+    /// "ApproximateArrivalTimestamp",...}`, user = `user_id` else `PartitionKey`) or as a
+    /// Lambda Kinesis event holds them (`{"kinesis":{"data",...}}`).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// CSV with a header row holding `campaign` (label or journey id) and `cost`.
@@ -90,7 +96,8 @@ pub struct Args {
     )]
     pub lookback: LookbackWindow,
     /// The custom-event attribute holding the user id the app records (e.g. the Cognito
-    /// username): the join key between the app's events and journey email events.
+    /// username): the join key between the app's events and journey email events. Amplify
+    /// Kinesis records without it are joined by their `PartitionKey`.
     #[arg(
         long,
         value_name = "NAME",

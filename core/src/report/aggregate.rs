@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hash;
 
 use super::record::Record;
+use super::shapes::{self, Shape};
 use super::touches::{TouchAggregator, TouchOptions};
 use super::{CampaignReport, Cost, Report, ReportError, ReportOptions, SkippedLine};
 use crate::event::is_reserved_event_type;
@@ -87,26 +88,6 @@ fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-/// Where the first error in a line that failed to parse is (`at <JSON path>`, or `in the
-/// record`), so a skip reason names the field. Only run for failed lines.
-fn error_path(line: &str) -> String {
-    let mut de = serde_json::Deserializer::from_str(line);
-    loop {
-        let path = match serde_path_to_error::deserialize::<_, Record<'_>>(&mut de) {
-            Ok(_) if de.end().is_err() => continue,
-            Ok(_) => return "in the record".into(),
-            Err(e) => e.path().to_string(),
-        };
-        // `?` is a key not read yet (e.g. the input ended before it).
-        let path = path.trim_end_matches(".?");
-        return if path == "." || path == "?" {
-            "in the record".into()
-        } else {
-            format!("at {path}")
-        };
-    }
-}
-
 impl Aggregator {
     pub fn new(options: ReportOptions) -> Self {
         Aggregator {
@@ -141,16 +122,40 @@ impl Aggregator {
         &self.options
     }
 
-    /// Adds one line of an event-stream export. Blank lines are ignored. A line may hold
-    /// several records written back to back (`{...}{...}`, as Firehose does without a
-    /// delimiter); either all of them count or, when any is malformed, none does and the
-    /// line is counted in `skipped_lines`.
+    /// Adds one line of an event-stream export. Blank lines are ignored. A line holds one
+    /// record, or several written back to back (`{...}{...}`, as Firehose does without a
+    /// delimiter), each of any shape the report reads (see the module docs); either all of
+    /// them count or, when any is malformed or of no known shape, none does and the line is
+    /// counted in `skipped_lines`.
     pub fn push_line(&mut self, line: &str) -> Result<(), SkippedLine> {
         let line = line.trim_end_matches(['\n', '\r']);
         if line.trim_start().is_empty() {
             return Ok(());
         }
         self.lines += 1;
+        // Pinpoint lines go straight to the zero-copy parse; the others, and Pinpoint lines
+        // that fail it, are split into objects and parsed by shape.
+        let result = if shapes::may_be_pinpoint(line) {
+            match self.push_pinpoint(line) {
+                Ok(()) => Ok(()),
+                Err(e) => self
+                    .push_shapes(line)
+                    .unwrap_or_else(|| Err(shapes::reason::<Record<'_>>(line, &e, 0))),
+            }
+        } else {
+            self.push_shapes(line).unwrap_or_else(|| {
+                self.push_pinpoint(line)
+                    .map_err(|e| shapes::reason::<Record<'_>>(line, &e, 0))
+            })
+        };
+        result.map_err(|reason| {
+            self.skipped_lines += 1;
+            SkippedLine { reason }
+        })
+    }
+
+    /// `line` as Pinpoint records only.
+    fn push_pinpoint(&mut self, line: &str) -> Result<(), serde_json::Error> {
         let mut stream = serde_json::Deserializer::from_str(line).into_iter::<Record<'_>>();
         let first = stream.next();
         let result = match (first, stream.next()) {
@@ -175,17 +180,30 @@ impl Aggregator {
                 touches.push_line(line);
             }
         }
-        result.map_err(|e| {
-            self.skipped_lines += 1;
-            // serde_json says "at line 1 column N": the line is ours to number.
-            let message = e.to_string();
-            let message = message
-                .rsplit_once(" at line ")
-                .map_or(message.as_str(), |(m, _)| m);
-            SkippedLine {
-                reason: format!("{message} {} (column {})", error_path(line), e.column()),
+        result
+    }
+
+    /// `line` as objects of any shape; `None` when it is not a sequence of JSON objects or
+    /// holds Pinpoint records only (then the Pinpoint parse says what is wrong).
+    fn push_shapes(&mut self, line: &str) -> Option<Result<(), String>> {
+        let spans = shapes::split(line)?;
+        if spans.iter().all(|s| s.shape == Shape::Pinpoint) {
+            return None;
+        }
+        let mut parsed = Vec::with_capacity(spans.len());
+        for s in spans {
+            match shapes::parse_object(&line[s.start..s.end], s.shape, s.start) {
+                Ok(p) => parsed.push(p),
+                Err(reason) => return Some(Err(reason)),
             }
-        })
+        }
+        for p in parsed {
+            if let Some(touches) = &mut self.touches {
+                touches.push_input(&p.touch);
+            }
+            self.apply(p.record);
+        }
+        Some(Ok(()))
     }
 
     /// Adds every line of `text` (a whole file or a chunk ending at a line boundary);

@@ -1,5 +1,5 @@
-//! The ROI report: Pinpoint event-stream lines in, per-campaign attributed events,
-//! conversions, revenue, cost and ROI out.
+//! The ROI report: event-stream lines in, per-campaign attributed events, conversions,
+//! revenue, cost and ROI out.
 //!
 //! Pure and streaming: feed lines to an [`Aggregator`] (memory grows with campaigns, event
 //! types and distinct converted users, never with events), [`Aggregator::merge`] partial
@@ -24,9 +24,41 @@
 //! Attributed = a custom event (type not starting with `_`) whose attributes carry a
 //! non-empty `campaign` (the label stamping adds). Campaigns are grouped by `campaign_id`
 //! (the journey id) when present, else by label.
+//!
+//! # Line shapes
+//!
+//! Each line holds one JSON object, or several back to back (`{...}{...}`); each object is
+//! recognised by its top-level keys (first match wins), so shapes mix freely:
+//!
+//! | key | shape | event type | user (`converted_users`) | time (touches) |
+//! | --- | --- | --- | --- | --- |
+//! | `event_type` | Pinpoint event-stream record | `event_type` | `client.client_id` | `event_timestamp` |
+//! | `name` | Amplify stream data: the `data` of Amplify's Kinesis / Firehose `record()`, as Firehose writes it to S3 | `name` | `attributes.user_id` | `timestamp` |
+//! | `Data` | Kinesis record as `aws kinesis get-records` prints it: `{"SequenceNumber", "ApproximateArrivalTimestamp", "Data", "PartitionKey"}` | of the decoded `Data` | `attributes.user_id`, else `PartitionKey` | `timestamp`, else `ApproximateArrivalTimestamp` |
+//! | `kinesis` | a record of Lambda's Kinesis event: `{"kinesis": {"data", "partitionKey", "approximateArrivalTimestamp", ...}, ...}` | as `Data` | as `Data` | as `Data` |
+//!
+//! Amplify stream data is `{"name", "attributes", "metrics", "timestamp"?}`, where the
+//! `campaign`, `campaign_id` and `user_id` attributes are strings (other attributes are not
+//! read), metrics are numbers, and `timestamp` (optional, put there by the app) is epoch
+//! milliseconds or an RFC 3339 string. Touch reconstruction takes the user id from its own
+//! `user_attribute` (default `user_id`, the attribute it reads on Pinpoint records too),
+//! else the `PartitionKey`.
+//!
+//! A Kinesis record's `Data` is strict base64 of Amplify stream data, or of a Pinpoint
+//! record (Pinpoint streaming to a Kinesis data stream: then the record's own fields count).
+//! `ApproximateArrivalTimestamp` is epoch seconds (with a fraction; from 10^11 up,
+//! milliseconds) or an RFC 3339 string. Names starting with `_` are not custom events, as
+//! for Pinpoint. An object of none of these shapes, or with a field of the wrong type, makes
+//! its line a skipped line whose reason names the field.
+//!
+//! The user ids of different shapes are different keys (a Pinpoint endpoint id, the app's
+//! `user_id`, a partition key): a user seen through two of them counts twice in
+//! `converted_users`.
 
 mod aggregate;
+mod base64;
 pub mod record;
+mod shapes;
 mod touches;
 
 use std::collections::BTreeMap;
@@ -61,7 +93,7 @@ pub struct Cost {
 pub struct Report {
     /// Highest revenue first, then most attributed events, then by label and id.
     pub campaigns: Vec<CampaignReport>,
-    /// Non-blank lines that were not Pinpoint event records.
+    /// Non-blank lines that were not event records of a known shape (see the module docs).
     pub skipped_lines: u64,
     /// Non-blank lines read.
     pub lines: u64,
@@ -88,7 +120,8 @@ pub struct CampaignReport {
     pub campaign_id: Option<String>,
     pub attributed_events: u64,
     pub events_by_type: BTreeMap<String, u64>,
-    /// Distinct `client.client_id` with an attributed goal event.
+    /// Distinct users with an attributed goal event: `client.client_id` of Pinpoint records,
+    /// `attributes.user_id` (else the Kinesis `PartitionKey`) of Amplify stream records.
     pub converted_users: u64,
     /// Sum of the revenue metric over attributed goal events, rounded to 1e-6 so that the
     /// result does not depend on how the input was split; `null` without a revenue metric.
@@ -98,7 +131,7 @@ pub struct CampaignReport {
     pub roi: Option<f64>,
 }
 
-/// A line that is not a Pinpoint event record, and why.
+/// A line that is not made of event records of a known shape, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}")]
 pub struct SkippedLine {
@@ -119,6 +152,8 @@ pub enum ReportError {
     },
 }
 
+#[cfg(test)]
+mod shape_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

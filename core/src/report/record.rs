@@ -1,5 +1,6 @@
 //! One Pinpoint event-stream record, as Kinesis / Firehose deliver it, reduced to the fields
-//! the report reads.
+//! the report reads. Amplify stream records (see the report's module docs) are reduced to the
+//! same [`Record`].
 //!
 //! The documented shape (Pinpoint developer guide, "App event data stream"):
 //! `{"event_type", "event_timestamp", "arrival_timestamp", "event_version", "application":
@@ -38,7 +39,7 @@ pub struct Client<'a> {
     pub client_id: Option<Cow<'a, str>>,
 }
 
-fn optional_borrowed_str<'de, D: de::Deserializer<'de>>(
+pub(super) fn optional_borrowed_str<'de, D: de::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Cow<'de, str>>, D::Error> {
     Ok(Option::<BorrowedStr<'de>>::deserialize(d)?.map(|s| s.0))
@@ -61,13 +62,34 @@ impl Metrics<'_> {
     }
 }
 
+impl Record<'_> {
+    /// The same record, owning its strings.
+    pub fn into_owned(self) -> Record<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        Record {
+            event_type: own(self.event_type),
+            event_timestamp: self.event_timestamp,
+            client: self.client.map(|c| Client {
+                client_id: c.client_id.map(own),
+            }),
+            attributes: self.attributes.map(|a| Attributes {
+                campaign: a.campaign.map(own),
+                campaign_id: a.campaign_id.map(own),
+            }),
+            metrics: self
+                .metrics
+                .map(|m| Metrics(m.0.into_iter().map(|(k, v)| (own(k), v)).collect())),
+        }
+    }
+}
+
 /// Parses one JSON object; `Err` says what is wrong with it.
 pub fn parse_record(json: &str) -> Result<Record<'_>, serde_json::Error> {
     serde_json::from_str(json)
 }
 
 /// A `Cow<str>` that borrows from the input when it can (serde's `Cow` impl always owns).
-struct BorrowedStr<'a>(Cow<'a, str>);
+pub(super) struct BorrowedStr<'a>(pub(super) Cow<'a, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for BorrowedStr<'a> {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -99,23 +121,41 @@ impl<'de: 'a, 'a> Deserialize<'de> for Attributes<'a> {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an object of string attributes")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut out = Attributes::default();
-                while let Some(key) = map.next_key::<BorrowedStr<'de>>()? {
-                    if key.0 == CAMPAIGN_ATTRIBUTE {
-                        out.campaign = Some(map.next_value::<BorrowedStr<'de>>()?.0);
-                    } else if key.0 == CAMPAIGN_ID_ATTRIBUTE {
-                        out.campaign_id = Some(map.next_value::<BorrowedStr<'de>>()?.0);
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-                Ok(out)
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                read_attributes(map, None)
             }
         }
         d.deserialize_map(V)
     }
 }
+
+/// The stamping attributes of an attributes object and, when `user_id` is given, the
+/// attribute [`USER_ID_ATTRIBUTE`] into it; every other attribute is skipped unread.
+pub(super) fn read_attributes<'de, A: MapAccess<'de>>(
+    mut map: A,
+    mut user_id: Option<&mut Option<Cow<'de, str>>>,
+) -> Result<Attributes<'de>, A::Error> {
+    let mut out = Attributes::default();
+    while let Some(key) = map.next_key::<BorrowedStr<'de>>()? {
+        if key.0 == CAMPAIGN_ATTRIBUTE {
+            out.campaign = Some(map.next_value::<BorrowedStr<'de>>()?.0);
+        } else if key.0 == CAMPAIGN_ID_ATTRIBUTE {
+            out.campaign_id = Some(map.next_value::<BorrowedStr<'de>>()?.0);
+        } else if let Some(slot) = user_id
+            .as_deref_mut()
+            .filter(|_| key.0 == USER_ID_ATTRIBUTE)
+        {
+            *slot = Some(map.next_value::<BorrowedStr<'de>>()?.0);
+        } else {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+    Ok(out)
+}
+
+/// The attribute holding the app's user id on Amplify stream records (the default of the
+/// touch reconstruction's `user_attribute`).
+pub const USER_ID_ATTRIBUTE: &str = "user_id";
 
 impl<'de: 'a, 'a> Deserialize<'de> for Metrics<'a> {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

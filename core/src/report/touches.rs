@@ -16,6 +16,11 @@
 //!
 //! A record with none of these cannot be joined and is counted, never guessed.
 //!
+//! Amplify stream records (Kinesis / Firehose analytics providers, see the report's module
+//! docs) are conversions only: their user id is the same attribute (2.), else the Kinesis
+//! partition key of their envelope; their time is the data's `timestamp`, else the Kinesis
+//! arrival time. Without a user id or a time they are counted, as Pinpoint records are.
+//!
 //! Touches are `_email.click` (and `_email.open` unless clicks only) carrying
 //! `attributes.journey_id` and an `event_timestamp`. Conversions are goal events (the
 //! report's `--goal` semantics). Each conversion of a joinable user gets its credit from
@@ -37,6 +42,7 @@ use crate::event::is_reserved_event_type;
 use crate::window::LookbackWindow;
 
 use super::ReportOptions;
+use super::shapes::{EpochMs, TouchInput};
 
 /// How a conversion's credit is shared among the touches before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,6 +250,59 @@ impl TouchAggregator {
         for r in records {
             self.apply(r);
         }
+    }
+
+    /// Adds one object of a line of another shape than Pinpoint's (see the report's module
+    /// docs), already validated by the report.
+    pub(super) fn push_input(&mut self, input: &TouchInput<'_>) {
+        match input {
+            TouchInput::Pinpoint(json) => self.push_line(json),
+            TouchInput::Amplify {
+                data,
+                user,
+                time_ms,
+            } => self.push_amplify(data, user.as_deref(), *time_ms),
+        }
+    }
+
+    /// Adds Amplify stream data (the JSON of the `data` the app recorded): a conversion when
+    /// its `name` is a goal. Its user id is the [`TouchOptions::user_attribute`] attribute,
+    /// else `user` (the Kinesis partition key); its time is its `timestamp`, else `time_ms`
+    /// (the Kinesis arrival time). Amplify data is never a journey touch.
+    fn push_amplify(&mut self, data: &str, user: Option<&str>, time_ms: Option<i64>) {
+        #[derive(Deserialize)]
+        struct AmplifyTouchData {
+            name: String,
+            #[serde(default)]
+            attributes: Option<HashMap<String, Value>>,
+            #[serde(default)]
+            metrics: Option<HashMap<String, Value>>,
+            #[serde(default)]
+            timestamp: Option<EpochMs>,
+        }
+        let Ok(d) = serde_json::from_str::<AmplifyTouchData>(data) else {
+            return;
+        };
+        if is_reserved_event_type(&d.name) {
+            return;
+        }
+        let mut attributes = d.attributes.unwrap_or_default();
+        let key = &self.options.user_attribute;
+        let has_user = attributes
+            .get(key)
+            .and_then(Value::as_str)
+            .is_some_and(|u| !u.is_empty());
+        if let (false, Some(user)) = (has_user, user.filter(|u| !u.is_empty())) {
+            attributes.insert(key.clone(), Value::String(user.to_owned()));
+        }
+        self.apply(TouchRecord {
+            event_type: d.name,
+            event_timestamp: d.timestamp.map(|t| t.0).or(time_ms),
+            client: None,
+            client_context: None,
+            attributes: Some(attributes),
+            metrics: d.metrics,
+        });
     }
 
     fn is_touch(&self, event_type: &str) -> bool {

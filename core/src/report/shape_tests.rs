@@ -1,0 +1,722 @@
+//! Amplify stream data and Kinesis record envelopes, alone and mixed with Pinpoint records.
+#![allow(clippy::unwrap_used)]
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use super::shapes::{self, Shape, TouchInput};
+use super::*;
+
+const STREAM: &str = include_str!("../../tests/fixtures/report/stream.jsonl");
+const AMPLIFY: &str = include_str!("../../tests/fixtures/report/amplify-firehose.jsonl");
+const KINESIS: &str = include_str!("../../tests/fixtures/report/kinesis-records.jsonl");
+
+fn opts() -> ReportOptions {
+    ReportOptions {
+        goals: vec!["purchase".into()],
+        revenue_metric: Some("revenue".into()),
+    }
+}
+
+fn aggregate(text: &str) -> (Report, Vec<(u64, String)>) {
+    let mut agg = Aggregator::new(opts());
+    let mut skipped = Vec::new();
+    agg.push_text(text, |n, e| skipped.push((n, e.reason)));
+    (agg.finish(&[]).unwrap(), skipped)
+}
+
+type Row<'a> = (&'a str, Option<&'a str>, u64, u64, Option<f64>);
+
+fn rows(r: &Report) -> Vec<Row<'_>> {
+    r.campaigns
+        .iter()
+        .map(|c| {
+            (
+                c.campaign.as_str(),
+                c.campaign_id.as_deref(),
+                c.attributed_events,
+                c.converted_users,
+                c.revenue,
+            )
+        })
+        .collect()
+}
+
+fn b64(text: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for group in text.as_bytes().chunks(3) {
+        let n = group
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..4 {
+            out.push(if i <= group.len() {
+                ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+/// `aws kinesis get-records` style envelope around `data`.
+fn envelope(data: &Value, partition_key: &str, arrival: Value) -> String {
+    json!({
+        "SequenceNumber": "49651234567890123456789012345678901234567890123456789099",
+        "ApproximateArrivalTimestamp": arrival,
+        "Data": b64(&data.to_string()),
+        "PartitionKey": partition_key,
+        "EncryptionType": "NONE",
+    })
+    .to_string()
+}
+
+/// Lambda's Kinesis event record around `data`.
+fn lambda_envelope(data: &Value, partition_key: &str, arrival: f64) -> String {
+    json!({
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": partition_key,
+            "sequenceNumber": "49590338271490256608559692538361571095921575989136588898",
+            "data": b64(&data.to_string()),
+            "approximateArrivalTimestamp": arrival,
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": "shardId-000000000006:49590338271490256608559692538361571095921575989136588898",
+        "eventName": "aws:kinesis:record",
+        "awsRegion": "us-east-1",
+    })
+    .to_string()
+}
+
+fn parse(text: &str) -> Result<shapes::Parsed<'_>, String> {
+    let spans = shapes::split(text).expect("one JSON object");
+    assert_eq!(spans.len(), 1);
+    shapes::parse_object(text, spans[0].shape, 0)
+}
+
+fn user<'a>(p: &'a shapes::Parsed<'_>) -> Option<&'a str> {
+    p.record.client.as_ref()?.client_id.as_deref()
+}
+
+// ------------------------------------------------------------------ shapes, one by one
+
+#[test]
+fn amplify_data_reads_name_user_id_timestamp_and_metrics_borrowing_plain_strings() {
+    let line = r#"{"name":"purchase","attributes":{"plan":"pro","campaign":"Spring","campaign_id":"j-1","user_id":"alice"},"metrics":{"revenue":19.5,"items":2},"timestamp":1714557600000}"#;
+    let p = parse(line).unwrap();
+    assert!(matches!(p.record.event_type, Cow::Borrowed("purchase")));
+    assert_eq!(user(&p), Some("alice"));
+    assert_eq!(p.record.event_timestamp, Some(1_714_557_600_000));
+    let a = p.record.attributes.as_ref().unwrap();
+    assert!(matches!(a.campaign, Some(Cow::Borrowed("Spring"))));
+    assert_eq!(a.campaign_id.as_deref(), Some("j-1"));
+    assert_eq!(
+        p.record.metrics.as_ref().unwrap().get("revenue"),
+        Some(19.5)
+    );
+    assert!(matches!(
+        p.touch,
+        TouchInput::Amplify { data: Cow::Borrowed(d), user: None, time_ms: None } if d == line
+    ));
+
+    // Only `name` is required; an empty user id is no user id.
+    let p = parse(r#"{"name":"page_view","attributes":{"user_id":""}}"#).unwrap();
+    assert_eq!((user(&p), p.record.event_timestamp), (None, None));
+    assert!(p.record.metrics.is_none());
+}
+
+#[test]
+fn amplify_timestamp_is_epoch_ms_or_rfc_3339() {
+    for (ts, want) in [
+        (json!(1714557600000i64), 1_714_557_600_000),
+        (json!(1714557600000.4), 1_714_557_600_000),
+        (json!("2024-05-01T10:00:00Z"), 1_714_557_600_000),
+        (json!("2024-05-01T12:00:00.250+02:00"), 1_714_557_600_250),
+    ] {
+        let line = json!({"name": "v", "timestamp": ts}).to_string();
+        assert_eq!(
+            parse(&line).unwrap().record.event_timestamp,
+            Some(want),
+            "{ts}"
+        );
+    }
+    for bad in [json!("yesterday"), json!(true), json!({}), json!(1e300)] {
+        let line = json!({"name": "v", "timestamp": bad}).to_string();
+        let reason = parse(&line).unwrap_err();
+        assert!(
+            reason.contains("at timestamp") && reason.contains("RFC 3339"),
+            "{bad}: {reason}"
+        );
+    }
+}
+
+#[test]
+fn kinesis_record_user_is_the_partition_key_unless_the_data_has_a_user_id() {
+    let data = json!({"name": "purchase", "attributes": {"campaign": "Flash", "campaign_id": "j-f"}, "metrics": {"revenue": 25}});
+    let line = envelope(
+        &data,
+        "us-east-1:identity-a",
+        json!("2024-05-02T09:00:00.123000+00:00"),
+    );
+    let p = parse(&line).unwrap();
+    assert_eq!(p.record.event_type, "purchase");
+    assert_eq!(user(&p), Some("us-east-1:identity-a"));
+    assert_eq!(p.record.event_timestamp, Some(1_714_640_400_123));
+    assert_eq!(
+        p.record.metrics.as_ref().unwrap().get("revenue"),
+        Some(25.0)
+    );
+    let TouchInput::Amplify {
+        data: decoded,
+        user: touch_user,
+        time_ms,
+    } = &p.touch
+    else {
+        panic!("Amplify data");
+    };
+    assert_eq!(serde_json::from_str::<Value>(decoded).unwrap(), data);
+    assert_eq!(touch_user.as_deref(), Some("us-east-1:identity-a"));
+    assert_eq!(*time_ms, Some(1_714_640_400_123));
+
+    // The app's user id and time win over the envelope's.
+    let data = json!({"name": "purchase", "attributes": {"user_id": "grace"}, "timestamp": 1714641000000i64});
+    let line = envelope(&data, "us-east-1:identity-b", json!(1714641999.5));
+    let p = parse(&line).unwrap();
+    assert_eq!(user(&p), Some("grace"));
+    assert_eq!(p.record.event_timestamp, Some(1_714_641_000_000));
+}
+
+#[test]
+fn arrival_time_is_epoch_seconds_milliseconds_or_rfc_3339() {
+    let data = json!({"name": "v"});
+    for (arrival, want) in [
+        (json!(1545084650.987), 1_545_084_650_987),
+        (json!(1545084650), 1_545_084_650_000),
+        (json!(1545084650987i64), 1_545_084_650_987),
+        (json!("2018-12-17T22:10:50.987Z"), 1_545_084_650_987),
+        (json!("2018-12-17T22:10:50.987000+00:00"), 1_545_084_650_987),
+        (json!(null), -1),
+    ] {
+        let line = envelope(&data, "k", arrival.clone());
+        let p = parse(&line).unwrap();
+        assert_eq!(p.record.event_timestamp.unwrap_or(-1), want, "{arrival}");
+    }
+    for bad in [json!("soon"), json!(-1), json!([])] {
+        let reason = parse(&envelope(&data, "k", bad.clone())).unwrap_err();
+        assert!(
+            reason.contains("at ApproximateArrivalTimestamp"),
+            "{bad}: {reason}"
+        );
+    }
+}
+
+#[test]
+fn lambda_kinesis_record_is_read_like_get_records_output() {
+    let data = json!({"name": "purchase", "attributes": {"campaign": "Flash"}, "metrics": {"revenue": 30}});
+    let line = lambda_envelope(&data, "identity-b", 1545084650.987);
+    let p = parse(&line).unwrap();
+    assert_eq!(
+        (user(&p), p.record.event_timestamp),
+        (Some("identity-b"), Some(1_545_084_650_987))
+    );
+    assert_eq!(
+        p.record.attributes.as_ref().unwrap().campaign.as_deref(),
+        Some("Flash")
+    );
+    // The documented example's data is not an event.
+    let line = r#"{"kinesis":{"kinesisSchemaVersion":"1.0","partitionKey":"1","sequenceNumber":"4959","data":"SGVsbG8sIHRoaXMgaXMgYSB0ZXN0Lg==","approximateArrivalTimestamp":1545084650.987},"eventSource":"aws:kinesis"}"#;
+    let reason = parse(line).unwrap_err();
+    assert!(
+        reason.starts_with("in the base64-decoded kinesis.data: expected value"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_pinpoint_record_in_a_kinesis_record_counts_as_pinpoint() {
+    let pinpoint = json!({"event_type": "purchase", "event_timestamp": 1714550400000i64,
+        "client": {"client_id": "endpoint-1"}, "attributes": {"campaign": "Spring"},
+        "metrics": {"revenue": 7}});
+    let line = envelope(&pinpoint, "partition-7", json!(1714550401.0));
+    let p = parse(&line).unwrap();
+    assert_eq!(
+        user(&p),
+        Some("endpoint-1"),
+        "client.client_id, not the partition key"
+    );
+    assert_eq!(p.record.event_timestamp, Some(1_714_550_400_000));
+    assert!(matches!(&p.touch, TouchInput::Pinpoint(Cow::Owned(_))));
+}
+
+#[test]
+fn bad_envelopes_are_skipped_with_a_reason_naming_the_field() {
+    let data = json!({"name": "purchase"});
+    let good = envelope(&data, "k", json!(1545084650.9));
+    let with_data = |d: &str| {
+        let mut v: Value = serde_json::from_str(&good).unwrap();
+        v["Data"] = json!(d);
+        v.to_string()
+    };
+    let encoded = b64(&data.to_string());
+    let cases = [
+        (
+            with_data(&format!("!{}", &encoded[1..])),
+            "invalid base64 in Data: invalid character '!' at offset 0",
+        ),
+        (
+            with_data(&encoded[..encoded.len() - 1]),
+            "invalid base64 in Data: length",
+        ),
+        (
+            with_data(&format!("{encoded}=")),
+            "invalid base64 in Data: misplaced padding",
+        ),
+        (
+            with_data("/w=="),
+            "Data is not UTF-8 text once base64-decoded",
+        ),
+        (
+            with_data(&b64(r#"{"name":"v","metrics":{"revenue":"12"}}"#)),
+            "in the base64-decoded Data: invalid type: string \"12\", expected f64 at metrics.revenue",
+        ),
+        (
+            with_data(&b64(r#"{"event":"v"}"#)),
+            "in the base64-decoded Data: not an event: no `name`",
+        ),
+        (
+            with_data(&b64("[1]")),
+            "in the base64-decoded Data: invalid type: sequence",
+        ),
+        (
+            good.replace(r#""PartitionKey":"k""#, r#""PartitionKey":7"#),
+            "invalid type: integer `7`, expected a string at PartitionKey",
+        ),
+        (
+            good.replace(&format!("\"{encoded}\""), "null"),
+            "invalid type: null, expected a string at Data",
+        ),
+    ];
+    for (line, want) in cases {
+        let reason = parse(&line).unwrap_err();
+        assert!(
+            reason.starts_with(want),
+            "{line}\n  {reason}\n  wanted {want}"
+        );
+    }
+    let lambda = lambda_envelope(&data, "k", 1.0).replace(&encoded, "e30=!");
+    assert!(
+        parse(&lambda)
+            .unwrap_err()
+            .starts_with("invalid base64 in kinesis.data:"),
+    );
+}
+
+#[test]
+fn an_object_of_no_known_shape_is_named_so() {
+    let (r, skipped) =
+        aggregate("{\"attributes\":{}}\n  {\"data\":\"e30=\",\"recordId\":\"r1\"}\n");
+    assert_eq!((r.lines, r.skipped_lines, r.events), (2, 2, 0));
+    assert_eq!(
+        skipped[1].1,
+        "not an event record: no `event_type` (Pinpoint), `name` (Amplify stream data), \
+         `Data` (Kinesis record) or `kinesis` (Lambda Kinesis record) in the record (column 3)"
+    );
+    // Type errors name the field, shape by shape; the column is the line's.
+    let (_, skipped) = aggregate(concat!(
+        r#"{"name":"a"}{"name":"b","attributes":{"campaign":3}}"#,
+        "\n",
+        r#"{"name":"a"}{"event_type":"b","metrics":{"revenue":"x"}}"#,
+    ));
+    assert_eq!(
+        skipped,
+        [
+            (
+                1,
+                "invalid type: integer `3`, expected a string at attributes.campaign (column 50)"
+                    .to_owned()
+            ),
+            (
+                2,
+                "invalid type: string \"x\", expected f64 at metrics.revenue (column 54)"
+                    .to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn pinpoint_lines_take_the_fast_path_and_keep_their_errors() {
+    assert!(shapes::may_be_pinpoint(r#"{"event_type":"x"}"#));
+    assert!(shapes::may_be_pinpoint(r#" { "application":{}}"#));
+    assert!(shapes::may_be_pinpoint("not json"));
+    assert!(shapes::may_be_pinpoint(r#"{"na\"me":1}"#));
+    for other in [
+        r#"{"name":"x"}"#,
+        r#"  { "Data":"e30="}"#,
+        r#"{"SequenceNumber":"1"}"#,
+        r#"{"kinesis":{}}"#,
+    ] {
+        assert!(!shapes::may_be_pinpoint(other), "{other}");
+    }
+    // Key order does not matter: a Pinpoint record starting with another key, or with a
+    // `name` attribute, is read the same.
+    let (a, _) = aggregate(
+        r#"{"event_type":"purchase","name":"n","client":{"client_id":"c"},"attributes":{"campaign":"C"},"metrics":{"revenue":2}}"#,
+    );
+    let (b, _) = aggregate(
+        r#"{"name":"n","metrics":{"revenue":2},"attributes":{"campaign":"C"},"client":{"client_id":"c"},"event_type":"purchase"}"#,
+    );
+    assert_eq!(a, b);
+    assert_eq!(rows(&a), [("C", None, 1, 1, Some(2.0))]);
+    // The same Pinpoint error whichever path found it.
+    let (_, x) = aggregate(r#"{"event_type":"x","metrics":{"revenue":"1"}}"#);
+    let (_, y) = aggregate(r#"{"name":"n","event_type":"x","metrics":{"revenue":"1"}}"#);
+    assert_eq!(
+        x[0].1,
+        "invalid type: string \"1\", expected f64 at metrics.revenue (column 42)"
+    );
+    assert_eq!(
+        y[0].1,
+        "invalid type: string \"1\", expected f64 at metrics.revenue (column 53)"
+    );
+    let (_, z) = aggregate(r#"{"name":"purchase","attributes":{"campaign":"Spring""#);
+    assert_eq!(
+        z[0].1,
+        "EOF while parsing an object at attributes (column 52)"
+    );
+}
+
+// ------------------------------------------------------------------ fixtures
+
+#[test]
+fn known_answer_on_the_amplify_firehose_fixture() {
+    let (r, skipped) = aggregate(AMPLIFY);
+    assert_eq!(
+        skipped,
+        [
+            (
+                8,
+                "invalid type: string \"12\", expected f64 at metrics.revenue (column 127)"
+                    .to_owned()
+            ),
+            (
+                10,
+                "invalid value: string \"yesterday\", expected epoch milliseconds or an RFC 3339 \
+                 time at timestamp (column 127)"
+                    .to_owned()
+            ),
+        ]
+    );
+    assert_eq!(
+        (
+            r.lines,
+            r.skipped_lines,
+            r.events,
+            r.custom_events,
+            r.attributed_events
+        ),
+        (9, 2, 9, 9, 8)
+    );
+    assert_eq!(
+        rows(&r),
+        [
+            ("Spring Sale", Some("j-spring"), 5, 2, Some(110.5)),
+            (
+                "Winter \"Warm-up\", 2024",
+                Some("j-winter"),
+                1,
+                1,
+                Some(20.0)
+            ),
+            ("Newsletter", None, 2, 1, Some(15.25)),
+        ]
+    );
+    let spring: Vec<(&str, u64)> = r.campaigns[0]
+        .events_by_type
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    assert_eq!(
+        spring,
+        [("add_to_cart", 1), ("page_view", 1), ("purchase", 3)]
+    );
+}
+
+#[test]
+fn known_answer_on_the_kinesis_records_fixture() {
+    let (r, skipped) = aggregate(KINESIS);
+    assert_eq!(
+        skipped,
+        [(
+            6,
+            "invalid base64 in Data: invalid character '!' at offset 20".to_owned()
+        )]
+    );
+    assert_eq!(
+        (r.lines, r.skipped_lines, r.events, r.attributed_events),
+        (6, 1, 5, 5)
+    );
+    assert_eq!(
+        rows(&r),
+        [
+            ("Flash sale 48h", Some("j-flash"), 4, 2, Some(75.0)),
+            ("Spring Sale", Some("j-spring"), 1, 1, Some(5.0)),
+        ]
+    );
+}
+
+// ------------------------------------------------------------------ mixing with Pinpoint
+
+/// The Pinpoint record equivalent to Amplify data: `name` → `event_type`, user id →
+/// `client.client_id`, `timestamp` → `event_timestamp`.
+fn as_pinpoint(data: &Value) -> Value {
+    let mut r = json!({"event_type": data["name"], "attributes": data["attributes"], "metrics": data["metrics"]});
+    if let Some(u) = data["attributes"]["user_id"].as_str() {
+        r["client"] = json!({"client_id": u});
+    }
+    if let Some(t) = data["timestamp"].as_i64() {
+        r["event_timestamp"] = json!(t);
+    }
+    r
+}
+
+/// The good lines of the Amplify fixture, and the same lines as Pinpoint records.
+fn amplify_and_pinpoint_lines() -> (Vec<&'static str>, Vec<String>) {
+    let (_, skipped) = aggregate(AMPLIFY);
+    let bad: Vec<u64> = skipped.iter().map(|(n, _)| *n).collect();
+    AMPLIFY
+        .lines()
+        .zip(1u64..)
+        .filter(|(l, n)| !l.trim().is_empty() && !bad.contains(n))
+        .map(|(l, _)| {
+            let pinpoint: String = serde_json::Deserializer::from_str(l)
+                .into_iter::<Value>()
+                .map(|v| as_pinpoint(&v.unwrap()).to_string())
+                .collect();
+            (l, pinpoint)
+        })
+        .unzip()
+}
+
+#[test]
+fn amplify_lines_give_the_figures_of_the_equivalent_pinpoint_lines() {
+    let (amplify, pinpoint) = amplify_and_pinpoint_lines();
+    let (a, _) = aggregate(&amplify.join("\n"));
+    let (p, _) = aggregate(&pinpoint.join("\n"));
+    assert_eq!(a, p);
+
+    // Interleaved with a Pinpoint export, line by line and within lines: the report of the
+    // Pinpoint export plus the equivalent Pinpoint lines.
+    let stream: Vec<&str> = STREAM.lines().collect();
+    let mut mixed = Vec::new();
+    let mut reference = Vec::new();
+    for i in 0..stream.len().max(amplify.len()) {
+        let s = stream.get(i);
+        if let Some(s) = s {
+            mixed.push(s.to_string());
+            reference.push(s.to_string());
+        }
+        let Some((a, p)) = amplify.get(i).zip(pinpoint.get(i)) else {
+            continue;
+        };
+        // Every other Amplify line is glued to the (complete) Pinpoint line before it.
+        if i % 2 == 0 && s.is_some_and(|s| s.ends_with('}')) {
+            mixed.last_mut().unwrap().push_str(a);
+            reference.last_mut().unwrap().push_str(p);
+        } else {
+            mixed.push(a.to_string());
+            reference.push(p.clone());
+        }
+    }
+    let (m, m_skipped) = aggregate(&mixed.join("\n"));
+    let (r, r_skipped) = aggregate(&reference.join("\n"));
+    assert_eq!(m, r);
+    assert_eq!(m_skipped, r_skipped, "the same lines are skipped");
+    assert!(m.events > 20 && m.campaigns.len() == 4, "{m:?}");
+    let spring = m
+        .campaigns
+        .iter()
+        .find(|c| c.campaign_id.as_deref() == Some("j-spring"))
+        .unwrap();
+    assert_eq!(
+        (
+            spring.attributed_events,
+            spring.converted_users,
+            spring.revenue
+        ),
+        (10, 4, Some(221.0))
+    );
+}
+
+#[test]
+fn kinesis_envelopes_give_the_figures_of_the_equivalent_pinpoint_lines() {
+    let kinesis: Vec<&str> = KINESIS.lines().filter(|l| !l.contains('!')).collect();
+    let pinpoint: Vec<String> = kinesis
+        .iter()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            let (data, key) = match v.get("kinesis") {
+                Some(k) => (&k["data"], &k["partitionKey"]),
+                None => (&v["Data"], &v["PartitionKey"]),
+            };
+            let bytes = super::base64::decode(data.as_str().unwrap()).unwrap();
+            let mut data: Value = serde_json::from_slice(&bytes).unwrap();
+            if data["attributes"]["user_id"].is_null() {
+                data["attributes"]["user_id"] = key.clone();
+            }
+            as_pinpoint(&data).to_string()
+        })
+        .collect();
+    let (k, _) = aggregate(&kinesis.join("\n"));
+    let (p, _) = aggregate(&pinpoint.join("\n"));
+    assert_eq!(k, p);
+}
+
+#[test]
+fn merging_mixed_partials_gives_the_whole() {
+    let text = format!("{STREAM}\n{AMPLIFY}\n{KINESIS}");
+    let lines: Vec<&str> = text.lines().collect();
+    let whole = aggregate(&text).0;
+    for split in [0, 7, 19, 30, lines.len()] {
+        let mut a = Aggregator::new(opts());
+        let mut b = Aggregator::new(opts());
+        a.push_text(&lines[..split].join("\n"), |_, _| {});
+        b.push_text(&lines[split..].join("\n"), |_, _| {});
+        b.merge(a);
+        assert_eq!(b.finish(&[]).unwrap(), whole, "split at {split}");
+    }
+    assert_eq!(whole.skipped_lines, 1 + 2 + 1);
+}
+
+// ------------------------------------------------------------------ touch reconstruction
+
+const DAY: i64 = 86_400_000;
+const T0: i64 = 1_714_521_600_000;
+
+fn click(day: i64, journey: &str, user: &str) -> String {
+    let endpoint = json!({"ChannelType": "EMAIL", "User": {"UserId": user}}).to_string();
+    json!({
+        "event_type": "_email.click",
+        "event_timestamp": T0 + day * DAY,
+        "client": {"client_id": format!("email-{user}")},
+        "attributes": {"journey_id": journey},
+        "client_context": {"custom": {"endpoint": endpoint}},
+    })
+    .to_string()
+}
+
+fn touch_report(lines: &[String], touch: TouchOptions) -> TouchAttribution {
+    let mut agg = Aggregator::with_touches(opts(), touch);
+    for l in lines {
+        agg.push_line(l).unwrap();
+    }
+    agg.finish_with_endpoints(&[], &HashMap::new())
+        .unwrap()
+        .touch_attribution
+        .unwrap()
+}
+
+#[test]
+fn amplify_conversions_join_journey_touches_by_user_id_or_partition_key() {
+    let purchase = |user: Option<&str>, day: Option<i64>, revenue: f64| {
+        let mut d = json!({"name": "purchase", "attributes": {"page": "/checkout"}, "metrics": {"revenue": revenue}});
+        if let Some(u) = user {
+            d["attributes"]["user_id"] = json!(u);
+        }
+        if let Some(day) = day {
+            d["timestamp"] = json!(T0 + day * DAY);
+        }
+        d
+    };
+    let arrival = |day: i64| json!((T0 + day * DAY) as f64 / 1000.0);
+    let lines = vec![
+        click(1, "j-a", "alice"),
+        click(1, "j-b", "us-east-1:identity-b"),
+        // Firehose data with the app's user id and time.
+        purchase(Some("alice"), Some(2), 30.0).to_string(),
+        // A Kinesis record: user from the partition key, time from the arrival.
+        envelope(&purchase(None, None, 10.0), "us-east-1:identity-b", arrival(3)),
+        // Lambda's form, with the user id in the data.
+        lambda_envelope(
+            &purchase(Some("alice"), None, 5.0),
+            "us-east-1:identity-a",
+            (T0 + 4 * DAY) as f64 / 1000.0,
+        ),
+        // Firehose data without a time, or without a user: counted, not joined.
+        purchase(Some("alice"), None, 1.0).to_string(),
+        purchase(None, Some(3), 1.0).to_string(),
+        // Not a goal, and never a touch.
+        json!({"name": "page_view", "attributes": {"user_id": "alice"}, "timestamp": T0 + 2 * DAY}).to_string(),
+        json!({"name": "_email.click", "attributes": {"user_id": "alice", "journey_id": "j-x"}, "timestamp": T0}).to_string(),
+    ];
+    let t = touch_report(&lines, TouchOptions::new(TouchModel::Last));
+    assert_eq!(
+        (
+            t.conversions,
+            t.joined_conversions,
+            t.conversions_without_user,
+            t.touches
+        ),
+        (5, 3, 2, 2)
+    );
+    let credits: Vec<(&str, f64, Option<f64>)> = t
+        .campaigns
+        .iter()
+        .map(|c| (c.campaign_id.as_str(), c.conversions, c.revenue))
+        .collect();
+    assert_eq!(
+        credits,
+        [("j-a", 2.0, Some(35.0)), ("j-b", 1.0, Some(10.0))]
+    );
+
+    // Another user attribute: the partition key stands in when the data lacks it.
+    let lines = vec![
+        click(1, "j-a", "alice"),
+        click(1, "j-b", "us-east-1:identity-b"),
+        purchase(Some("alice"), Some(2), 30.0).to_string(),
+        envelope(
+            &purchase(Some("alice"), None, 10.0),
+            "us-east-1:identity-b",
+            arrival(3),
+        ),
+    ];
+    let t = touch_report(
+        &lines,
+        TouchOptions {
+            user_attribute: "username".into(),
+            ..TouchOptions::new(TouchModel::Last)
+        },
+    );
+    assert_eq!((t.conversions, t.joined_conversions), (2, 1));
+    assert_eq!(t.campaigns[0].campaign_id, "j-b");
+}
+
+#[test]
+fn touch_input_of_a_mixed_line_feeds_each_object() {
+    let line = format!(
+        "{}{}",
+        click(1, "j-a", "alice"),
+        json!({"name": "purchase", "attributes": {"user_id": "alice"}, "metrics": {"revenue": 4}, "timestamp": T0 + 2 * DAY})
+    );
+    let t = touch_report(&[line], TouchOptions::new(TouchModel::First));
+    assert_eq!((t.touches, t.conversions, t.joined_conversions), (1, 1, 1));
+    assert_eq!(t.campaigns[0].revenue, Some(4.0));
+    assert_eq!(
+        shapes::split(r#"{"name":"a"} {"Data":""}"#).unwrap().len(),
+        2
+    );
+    assert_eq!(
+        shapes::split(r#"{"name":"a"}{"event_type":"b"}"#)
+            .unwrap()
+            .iter()
+            .map(|s| s.shape)
+            .collect::<Vec<_>>(),
+        [Shape::Amplify, Shape::Pinpoint]
+    );
+}

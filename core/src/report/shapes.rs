@@ -1,0 +1,464 @@
+//! The shapes a line may have besides the Pinpoint record, each reduced to the [`Record`]
+//! the report reads (see the report's module docs for the semantics).
+//!
+//! Amplify's Kinesis Data Streams / Firehose providers put `JSON.stringify(data)` in the
+//! stream, where `data` is shaped as an Amplify event (our wrappers stamp inside it):
+//!
+//! * **Amplify stream data**, as Firehose writes it to S3 (objects back to back unless a
+//!   delimiter is configured): `{"name", "attributes", "metrics", "timestamp"?}`;
+//! * **Kinesis record envelope**, as `aws kinesis get-records` prints each record:
+//!   `{"SequenceNumber", "ApproximateArrivalTimestamp", "Data": "<base64>", "PartitionKey"}`,
+//!   or as Lambda's Kinesis event has it: `{"kinesis": {"data", "partitionKey",
+//!   "approximateArrivalTimestamp", ...}, "eventSource", ...}`. The decoded `Data` is Amplify
+//!   stream data, or a Pinpoint record (Pinpoint streaming to a Kinesis data stream).
+//!
+//! An object is classified by its top-level keys, first match wins: `event_type` (Pinpoint),
+//! `name` (Amplify data), `Data` (Kinesis record), `kinesis` (Lambda's Kinesis record).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, IgnoredAny, MapAccess, Unexpected, Visitor};
+
+use super::base64;
+use super::record::{
+    Attributes, BorrowedStr, Client, Metrics, Record, optional_borrowed_str, parse_record,
+    read_attributes,
+};
+use crate::rfc3339;
+
+/// What an object of a line is, from its top-level keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shape {
+    Pinpoint,
+    Amplify,
+    Kinesis,
+    LambdaKinesis,
+    Unknown,
+}
+
+/// Reads the top-level keys of an object, skipping the values.
+struct Probe(Shape);
+
+impl<'de> Deserialize<'de> for Probe {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Probe;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an event record (a JSON object)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Probe, A::Error> {
+                let mut seen = [false; 4];
+                while let Some(key) = map.next_key::<BorrowedStr<'de>>()? {
+                    match key.0.as_ref() {
+                        "event_type" => seen[0] = true,
+                        "name" => seen[1] = true,
+                        "Data" => seen[2] = true,
+                        "kinesis" => seen[3] = true,
+                        _ => {}
+                    }
+                    map.next_value::<IgnoredAny>()?;
+                }
+                let shapes = [
+                    Shape::Pinpoint,
+                    Shape::Amplify,
+                    Shape::Kinesis,
+                    Shape::LambdaKinesis,
+                ];
+                Ok(Probe(
+                    seen.iter()
+                        .zip(shapes)
+                        .find_map(|(&seen, shape)| seen.then_some(shape))
+                        .unwrap_or(Shape::Unknown),
+                ))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// The first key of the line's first object, when it is plain and short.
+fn first_key(line: &str) -> Option<&str> {
+    let rest = line
+        .trim_start()
+        .strip_prefix('{')?
+        .trim_start()
+        .strip_prefix('"')?;
+    let end = rest
+        .bytes()
+        .take(32)
+        .position(|b| b == b'"' || b == b'\\')?;
+    (rest.as_bytes()[end] == b'"').then(|| &rest[..end])
+}
+
+/// Whether the line is worth parsing as Pinpoint records straight away: Firehose writes
+/// `event_type` first, the other shapes start with their own keys. A wrong guess costs a
+/// second parse, never a different result.
+pub(super) fn may_be_pinpoint(line: &str) -> bool {
+    !matches!(
+        first_key(line),
+        Some(
+            "name"
+                | "Data"
+                | "kinesis"
+                | "SequenceNumber"
+                | "PartitionKey"
+                | "ApproximateArrivalTimestamp"
+                | "EncryptionType"
+        )
+    )
+}
+
+/// One object of a line: its byte range and shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub shape: Shape,
+}
+
+/// The objects written back to back on `line`; `None` when it is not a sequence of JSON
+/// objects (the Pinpoint parse then says what is wrong).
+pub(super) fn split(line: &str) -> Option<Vec<Span>> {
+    let mut stream = serde_json::Deserializer::from_str(line).into_iter::<Probe>();
+    let mut spans = Vec::new();
+    let mut start = 0;
+    while let Some(probe) = stream.next() {
+        let end = stream.byte_offset();
+        spans.push(Span {
+            start,
+            end,
+            shape: probe.ok()?.0,
+        });
+        start = end;
+    }
+    Some(spans)
+}
+
+/// An object reduced to the report's record, with what touch reconstruction reads.
+#[derive(Debug)]
+pub(super) struct Parsed<'a> {
+    pub record: Record<'a>,
+    pub touch: TouchInput<'a>,
+}
+
+/// What touch reconstruction reads of an object.
+#[derive(Debug)]
+pub enum TouchInput<'a> {
+    /// The JSON of a Pinpoint record.
+    Pinpoint(Cow<'a, str>),
+    /// The JSON of Amplify stream data, with the user id and time of its Kinesis envelope
+    /// (used when the data carries none).
+    Amplify {
+        data: Cow<'a, str>,
+        user: Option<Cow<'a, str>>,
+        time_ms: Option<i64>,
+    },
+}
+
+/// `{"name", "attributes", "metrics", "timestamp"}`: the `data` Amplify puts in the stream.
+#[derive(Debug, Deserialize)]
+pub struct AmplifyData<'a> {
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub attributes: Option<DataAttributes<'a>>,
+    #[serde(default, borrow)]
+    pub metrics: Option<Metrics<'a>>,
+    /// When the app puts it in the data: epoch milliseconds or RFC 3339.
+    #[serde(default)]
+    pub timestamp: Option<EpochMs>,
+}
+
+/// The stamping attributes of Amplify data, and the app's `user_id`.
+#[derive(Debug, Default)]
+pub struct DataAttributes<'a> {
+    pub stamp: Attributes<'a>,
+    pub user_id: Option<Cow<'a, str>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for DataAttributes<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DataAttributes<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of string attributes")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let mut user_id = None;
+                let stamp = read_attributes(map, Some(&mut user_id))?;
+                Ok(DataAttributes { stamp, user_id })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A time in epoch milliseconds, from a number of milliseconds or an RFC 3339 string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EpochMs(pub i64);
+
+/// Larger magnitudes are not times (and would not fit an `i64` once in milliseconds).
+const MAX_TIME: f64 = 1e16;
+
+impl<'de> Deserialize<'de> for EpochMs {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = EpochMs;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("epoch milliseconds or an RFC 3339 time")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<EpochMs, E> {
+                Ok(EpochMs(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<EpochMs, E> {
+                i64::try_from(v)
+                    .map(EpochMs)
+                    .map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<EpochMs, E> {
+                if v.is_finite() && v.abs() < MAX_TIME {
+                    Ok(EpochMs(v.round() as i64))
+                } else {
+                    Err(E::invalid_value(Unexpected::Float(v), &self))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<EpochMs, E> {
+                rfc3339::parse_ms(v)
+                    .map(EpochMs)
+                    .ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A Kinesis `ApproximateArrivalTimestamp` in epoch milliseconds: epoch seconds with a
+/// fraction (the API, the AWS CLI v1, Lambda's event), an RFC 3339 string (the AWS CLI v2),
+/// or, from 10^11 up, epoch milliseconds (dumps that write dates as milliseconds; 10^11
+/// seconds is in the year 5138).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArrivalMs(pub i64);
+
+impl<'de> Deserialize<'de> for ArrivalMs {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ArrivalMs;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("epoch seconds or an RFC 3339 time")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ArrivalMs, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ArrivalMs, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ArrivalMs, E> {
+                if !(v.is_finite() && (0.0..MAX_TIME).contains(&v)) {
+                    return Err(E::invalid_value(Unexpected::Float(v), &self));
+                }
+                let ms = if v >= 1e11 { v } else { v * 1000.0 };
+                Ok(ArrivalMs(ms.round() as i64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ArrivalMs, E> {
+                rfc3339::parse_ms(v)
+                    .map(ArrivalMs)
+                    .ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn borrowed_str<'de, D: de::Deserializer<'de>>(d: D) -> Result<Cow<'de, str>, D::Error> {
+    Ok(BorrowedStr::deserialize(d)?.0)
+}
+
+/// A record as `aws kinesis get-records` prints it (other fields skipped).
+#[derive(Debug, Deserialize)]
+struct KinesisRecord<'a> {
+    #[serde(rename = "Data", borrow, deserialize_with = "borrowed_str")]
+    data: Cow<'a, str>,
+    #[serde(
+        rename = "PartitionKey",
+        default,
+        borrow,
+        deserialize_with = "optional_borrowed_str"
+    )]
+    partition_key: Option<Cow<'a, str>>,
+    #[serde(rename = "ApproximateArrivalTimestamp", default)]
+    arrival: Option<ArrivalMs>,
+}
+
+/// A record of Lambda's Kinesis event, `{"kinesis": {...}, "eventSource", ...}`.
+#[derive(Debug, Deserialize)]
+struct LambdaKinesisRecord<'a> {
+    #[serde(borrow)]
+    kinesis: LambdaKinesis<'a>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LambdaKinesis<'a> {
+    #[serde(borrow, deserialize_with = "borrowed_str")]
+    data: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "optional_borrowed_str")]
+    partition_key: Option<Cow<'a, str>>,
+    #[serde(default, rename = "approximateArrivalTimestamp")]
+    arrival: Option<ArrivalMs>,
+}
+
+/// Where the first error in `text` is (`at <JSON path>`, or `in the record`), so a skip
+/// reason names the field. Only run for objects that failed to parse.
+pub(super) fn error_path<'a, T: Deserialize<'a>>(text: &'a str) -> String {
+    let mut de = serde_json::Deserializer::from_str(text);
+    loop {
+        let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Ok(_) if de.end().is_err() => continue,
+            Ok(_) => return "in the record".into(),
+            Err(e) => e.path().to_string(),
+        };
+        // `?` is a key not read yet (e.g. the input ended before it).
+        let path = path.trim_end_matches(".?");
+        return if path == "." || path == "?" {
+            "in the record".into()
+        } else {
+            format!("at {path}")
+        };
+    }
+}
+
+/// `<serde's message> at <path> (column N)`, for an error in `text` parsed as `T`; `column`
+/// is where `text` starts in its line.
+pub(super) fn reason<'a, T: Deserialize<'a>>(
+    text: &'a str,
+    e: &serde_json::Error,
+    column: usize,
+) -> String {
+    // serde_json says "at line 1 column N": the line is the caller's to number.
+    let message = e.to_string();
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(m, _)| m);
+    format!(
+        "{message} {} (column {})",
+        error_path::<T>(text),
+        column + e.column()
+    )
+}
+
+/// Amplify data reduced to a record: the user is `attributes.user_id`, else `user` (the
+/// envelope's partition key); the time is `timestamp`, else `time_ms` (its arrival time).
+fn amplify_record<'a>(
+    data: AmplifyData<'a>,
+    user: Option<Cow<'a, str>>,
+    time_ms: Option<i64>,
+) -> Record<'a> {
+    let (attributes, user_id) = match data.attributes {
+        Some(a) => (Some(a.stamp), a.user_id),
+        None => (None, None),
+    };
+    let user = user_id
+        .filter(|u| !u.is_empty())
+        .or_else(|| user.filter(|u| !u.is_empty()));
+    Record {
+        event_type: data.name,
+        event_timestamp: data.timestamp.map(|t| t.0).or(time_ms),
+        client: user.map(|u| Client { client_id: Some(u) }),
+        attributes,
+        metrics: data.metrics,
+    }
+}
+
+/// Parses one object of a line (`text`, starting at byte `column` of it) as `shape`;
+/// `Err` is the skip reason, naming the field.
+pub(super) fn parse_object(text: &str, shape: Shape, column: usize) -> Result<Parsed<'_>, String> {
+    match shape {
+        Shape::Pinpoint => parse_record(text)
+            .map(|record| Parsed {
+                record,
+                touch: TouchInput::Pinpoint(Cow::Borrowed(text)),
+            })
+            .map_err(|e| reason::<Record<'_>>(text, &e, column)),
+        Shape::Amplify => serde_json::from_str::<AmplifyData<'_>>(text)
+            .map(|data| Parsed {
+                record: amplify_record(data, None, None),
+                touch: TouchInput::Amplify {
+                    data: Cow::Borrowed(text),
+                    user: None,
+                    time_ms: None,
+                },
+            })
+            .map_err(|e| reason::<AmplifyData<'_>>(text, &e, column)),
+        Shape::Kinesis => {
+            let r = serde_json::from_str::<KinesisRecord<'_>>(text)
+                .map_err(|e| reason::<KinesisRecord<'_>>(text, &e, column))?;
+            decoded("Data", &r.data, r.partition_key, r.arrival)
+        }
+        Shape::LambdaKinesis => {
+            let r = serde_json::from_str::<LambdaKinesisRecord<'_>>(text)
+                .map_err(|e| reason::<LambdaKinesisRecord<'_>>(text, &e, column))?;
+            let k = r.kinesis;
+            decoded("kinesis.data", &k.data, k.partition_key, k.arrival)
+        }
+        Shape::Unknown => Err(format!(
+            "not an event record: no `event_type` (Pinpoint), `name` (Amplify stream data), \
+             `Data` (Kinesis record) or `kinesis` (Lambda Kinesis record) in the record \
+             (column {})",
+            column + text.len() - text.trim_start().len() + 1
+        )),
+    }
+}
+
+/// The record in a Kinesis envelope's base64 `data` (the field is named `field`).
+fn decoded<'a>(
+    field: &str,
+    data: &str,
+    partition_key: Option<Cow<'a, str>>,
+    arrival: Option<ArrivalMs>,
+) -> Result<Parsed<'a>, String> {
+    let bytes = base64::decode(data).map_err(|e| format!("invalid base64 in {field}: {e}"))?;
+    let json = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{field} is not UTF-8 text once base64-decoded (invalid byte at offset {}): \
+             expected the JSON of an Amplify event",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    let in_field = |e: String| format!("in the base64-decoded {field}: {e}");
+    let time_ms = arrival.map(|a| a.0);
+    match serde_json::from_str::<Probe>(&json) {
+        Ok(Probe(Shape::Pinpoint)) => {
+            let record = parse_record(&json)
+                .map_err(|e| in_field(reason::<Record<'_>>(&json, &e, 0)))?
+                .into_owned();
+            Ok(Parsed {
+                record,
+                touch: TouchInput::Pinpoint(Cow::Owned(json)),
+            })
+        }
+        Ok(Probe(Shape::Amplify)) => {
+            let record = serde_json::from_str::<AmplifyData<'_>>(&json)
+                .map(|d| amplify_record(d, partition_key.clone(), time_ms).into_owned())
+                .map_err(|e| in_field(reason::<AmplifyData<'_>>(&json, &e, 0)))?;
+            Ok(Parsed {
+                record,
+                touch: TouchInput::Amplify {
+                    data: Cow::Owned(json),
+                    user: partition_key,
+                    time_ms,
+                },
+            })
+        }
+        Ok(_) => Err(in_field(
+            "not an event: no `name` (Amplify event) or `event_type` (Pinpoint event) in the record"
+                .to_owned(),
+        )),
+        Err(e) => Err(in_field(reason::<IgnoredAny>(&json, &e, 0))),
+    }
+}
