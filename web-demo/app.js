@@ -24,6 +24,40 @@ const fmtDuration = (ms) => {
   return h < 48 ? `${h.toFixed(1)} h` : `${(h / 24).toFixed(1)} days`;
 };
 
+// What each touch source calls the journey form's fields, and who sends / reads the payloads.
+const SOURCES = {
+  pinpoint: {
+    summary: 'Pinpoint custom-channel activity → <code>tagging</code>', from: 'Pinpoint', to: 'Pinpoint',
+    users: 'Endpoints (users who opened or clicked)', application: 'Pinpoint application',
+    journeyId: 'Journey id', label: "Campaign label (the activity's custom data)",
+  },
+  connect: {
+    summary: 'Amazon Connect outbound campaign, custom action → <code>connect-tagging</code>', from: 'Connect', to: 'Connect',
+    users: 'Customer profiles (CustomerData.attributes.username)', application: 'Application id (always connect)',
+    journeyId: 'Campaign id', label: 'Campaign name',
+  },
+  ses: {
+    summary: 'SES Open event of a configuration set, through SNS → <code>ses-tagging</code>', from: 'SES (SNS)', to: 'logs (SNS ignores it)',
+    users: 'Recipients who opened the email (username message tag)', application: 'SES configuration set',
+    journeyId: 'journey_id message tag', label: 'campaign message tag (characters other than A-Z a-z 0-9 _ - . @ become -)',
+  },
+};
+
+function applySource() {
+  const src = SOURCES[$('source').value];
+  $('source-summary').innerHTML = src.summary;
+  $('users-legend').textContent = src.users;
+  $('application-label').textContent = src.application;
+  $('journey-id-label').textContent = src.journeyId;
+  $('label-label').textContent = src.label;
+  // Connect's touches always carry the application id `connect`.
+  const app = $('application');
+  const connect = $('source').value === 'connect';
+  if (connect) app.value = 'connect';
+  else if (app.value === 'connect') app.value = 'demo-newsletter';
+  app.disabled = connect;
+}
+
 // A minimal Hub: the wrapper drops its cached token on auth events, as with Amplify's Hub.
 const listeners = new Set();
 const Hub = {
@@ -72,12 +106,15 @@ function renderState(s) {
 
 function renderStep(step) {
   if (step.invocation) {
+    const src = SOURCES[step.source] ?? SOURCES.pinpoint;
+    $('invocation-heading').textContent = `${src.from} → ${step.function}`;
+    $('response-heading').textContent = `${step.function} → ${src.to}`;
     $('invocation').textContent = JSON.stringify(step.invocation, null, 2);
     $('tagging-response').textContent = step.tagging_error ?? JSON.stringify(step.tagging_response, null, 2);
   }
   const rows = (step.stream_event?.Records ?? []).map((r) => {
     const img = r.dynamodb.NewImage ?? r.dynamodb.OldImage ?? {};
-    const by = r.userIdentity ? 'TTL' : 'tagging';
+    const by = r.userIdentity ? 'TTL' : (step.function ?? 'tagging');
     const label = img.label?.S ? ` (${img.label.S})` : '';
     return `<tr><td>${r.eventName}${label}</td><td>${r.dynamodb.Keys.username.S}</td><td>${by}</td></tr>`;
   });
@@ -193,13 +230,22 @@ function wire() {
   $('journey-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const usernames = [...document.querySelectorAll('#journey-users input:checked')].map((i) => i.value);
-    const resp = await api('journey', {
-      usernames, application_id: $('application').value, journey_id: $('journey-id').value.trim(), label: $('label').value,
-    });
+    $('journey-error').textContent = '';
+    let resp;
+    try {
+      resp = await api('journey', {
+        source: $('source').value, usernames, application_id: $('application').value,
+        journey_id: $('journey-id').value.trim(), label: $('label').value,
+      });
+    } catch (err) {
+      $('journey-error').textContent = err.message;
+      return;
+    }
     await refresh(resp);
     // In an app, the refreshed ID token carries the new claim; Hub tells the wrapper.
     Hub.dispatch('tokenRefresh');
   });
+  $('source').addEventListener('change', applySource);
   $('user').addEventListener('change', async () => { user = $('user').value; Hub.dispatch('signedIn'); await refresh(); });
   $('record-purchase').addEventListener('click', () => recordEvent({ name: 'purchase', attributes: { sku: 'SKU-1' }, metrics: { revenue: Number($('revenue').value) } }));
   $('record-signup').addEventListener('click', () => recordEvent({ name: 'sign_up', attributes: { plan: 'free' } }));
@@ -213,6 +259,7 @@ async function main() {
   state = await api('state');
   renderUsers();
   wire();
+  applySource();
   await refresh();
   $('status').textContent = 'ready';
   document.body.dataset.ready = 'true';

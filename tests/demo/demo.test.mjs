@@ -134,3 +134,83 @@ test('a dropped export of the recorded events gives the same report in the brows
   await page.waitForFunction(() => document.getElementById('report-table').dataset.source === 'error');
   assert.match(await text('#report-source'), /bad-costs\.jsonl: .*a cost must be a finite number >= 0/);
 });
+
+test('Amazon Connect and SES touches stamp the events the same way, and the report shows both', async () => {
+  // chen has no attribute yet: the page has switched once it says so.
+  const signInChen = async () => {
+    await page.selectOption('#user', 'chen');
+    await page.waitForFunction(() => document.getElementById('token-raw').textContent === '— (no attribute)');
+  };
+  const pickUsers = async (...names) => {
+    for (const box of await page.$$('#journey-users input')) {
+      const want = names.includes(await box.getAttribute('value'));
+      if ((await box.isChecked()) !== want) await box.click();
+    }
+  };
+  const sendAndWait = async (label) => {
+    await page.click('#send-journey');
+    await page.waitForFunction((l) => document.getElementById('token-label').textContent === l, label);
+  };
+
+  // Amazon Connect: the campaign's custom action runs connect-tagging; the application is `connect`.
+  assert.equal(await page.inputValue('#user'), 'alice');
+  await page.selectOption('#source', 'connect');
+  assert.equal(await page.inputValue('#application'), 'connect');
+  assert.ok(await page.isDisabled('#application'));
+  await pickUsers('alice');
+  await page.fill('#journey-id', 'campaign-welcome');
+  await page.fill('#label', 'Welcome call');
+  await sendAndWait('Welcome call');
+  assert.match(await text('#token-raw'), /^ja1\|connect\|campaign-welcome\|\d+\|\d+\|Welcome call$/);
+  assert.equal(await text('#invocation-heading'), 'Connect → connect-tagging');
+  const invocation = JSON.parse(await text('#invocation'));
+  assert.equal(invocation.InvocationMetadata.CampaignContext.CampaignName, 'Welcome call');
+  const profile = invocation.Items.CustomerProfiles[0];
+  assert.equal(JSON.parse(profile.CustomerData).attributes.username, 'alice');
+  const response = JSON.parse(await text('#tagging-response'));
+  assert.deepEqual(response.Items.CustomerProfiles[0].ResultData,
+    { attribution: 'tagged', reason: 'written', campaign: 'Welcome call' });
+  assert.match(await text('#stream'), /MODIFY \(Welcome call\)\s*alice\s*connect-tagging/);
+  assert.deepEqual(await recordPurchase(40), { status: 'stamped', campaign: 'Welcome call' });
+
+  // SES: chen opened the email; the label goes out as a message tag value (a space becomes -).
+  await page.selectOption('#source', 'ses');
+  assert.equal(await page.isDisabled('#application'), false);
+  await page.selectOption('#application', 'demo-newsletter');
+  await page.fill('#journey-id', 'journey-may');
+  await page.fill('#label', 'May newsletter');
+  // björn is no SES tag value: refused, with the rule named, before anything is sent.
+  await pickUsers('björn');
+  await page.click('#send-journey');
+  await page.waitForFunction(() => document.getElementById('journey-error').textContent.includes('björn'));
+  assert.match(await text('#journey-error'), /A-Z a-z 0-9 _ - \. @/);
+  await signInChen();
+  await pickUsers('chen');
+  await sendAndWait('May-newsletter');
+  assert.equal(await text('#journey-error'), '');
+  assert.match(await text('#token-raw'), /^ja1\|demo-newsletter\|journey-may\|\d+\|\d+\|May-newsletter$/);
+  assert.equal(await text('#invocation-heading'), 'SES (SNS) → ses-tagging');
+  const sns = JSON.parse(await text('#invocation'));
+  const open = JSON.parse(sns.Records[0].Sns.Message);
+  assert.equal(open.eventType, 'Open');
+  assert.deepEqual(open.mail.tags.username, ['chen']);
+  assert.deepEqual(open.mail.tags['ses:configuration-set'], ['demo-newsletter']);
+  const summary = JSON.parse(await text('#tagging-response'));
+  assert.equal(summary.events[0].reason, 'written');
+  assert.match(await text('#stream'), /INSERT \(May-newsletter\)\s*chen\s*ses-tagging/);
+  assert.deepEqual(await recordPurchase(25), { status: 'stamped', campaign: 'May-newsletter' });
+  await page.screenshot({ path: join(artifacts, 'demo-successors.png'), fullPage: true });
+
+  await page.fill('#costs', 'Welcome call=10, May-newsletter=5');
+  await page.click('#build-report');
+  await page.waitForFunction(() => document.getElementById('report-table').dataset.source?.endsWith('(server)')
+    && [...document.querySelectorAll('#report tr td:first-child')].some((td) => td.textContent === 'May-newsletter'));
+  const rows = await page.$$eval('#report tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  const byName = Object.fromEntries(rows.map((r) => [r[0], r]));
+  assert.deepEqual(byName['Welcome call'], ['Welcome call', 'campaign-welcome', '1', '1', '40.00', '10.00', '300 %']);
+  assert.deepEqual(byName['May-newsletter'], ['May-newsletter', 'journey-may', '1', '1', '25.00', '5.00', '400 %']);
+
+  // Back to the default source for whoever runs next.
+  await page.selectOption('#source', 'pinpoint');
+  assert.equal(await page.inputValue('#application'), 'demo-newsletter');
+});

@@ -65,14 +65,16 @@ async fn state(State(app): Shared) -> Json<Value> {
 }
 
 async fn journey(State(app): Shared, Json(req): Json<JourneyRequest>) -> Response {
-    if req.usernames.is_empty() {
-        return bad_request("usernames: pick at least one user");
-    }
     let body = app.with_world(async |world| {
-        let step = world.journey(&req).await;
-        json!({"step": step, "state": world.state()})
+        world
+            .journey(&req)
+            .await
+            .map(|step| json!({"step": step, "state": world.state()}))
     });
-    Json(body).into_response()
+    match body {
+        Ok(body) => Json(body).into_response(),
+        Err(e) => bad_request(&e),
+    }
 }
 
 #[derive(Debug, Deserialize)]

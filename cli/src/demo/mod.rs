@@ -1,5 +1,6 @@
 //! `journey-attribution demo`: the web demo and a local API on 127.0.0.1 that runs the real
-//! `tagging` and `sync` handlers over in-memory stores, with a clock the page advances.
+//! touch handlers (`tagging` for Pinpoint, `connect-tagging`, `ses-tagging`) and `sync` over
+//! in-memory stores, with a clock the page advances.
 
 mod api;
 mod world;
@@ -47,7 +48,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         let addr = listener.local_addr()?;
         println!("journey-attribution demo: http://{addr}/");
         println!(
-            "(in-memory table and user pool; the real tagging and sync handlers; Ctrl-C stops it)"
+            "(in-memory table and user pool; the real tagging, connect-tagging, ses-tagging and sync handlers; Ctrl-C stops it)"
         );
         let app = api::router(args.web_dir, args.npm_dir);
         axum::serve(listener, app)

@@ -1,12 +1,17 @@
-//! The demo's world: the real `tagging` and `sync` handlers over the in-memory table and
-//! user pool, a clock the page can advance, and the events the app recorded.
+//! The demo's world: the real touch handlers (`tagging` for Pinpoint, `connect-tagging`,
+//! `ses-tagging`) and `sync` over the in-memory table and user pool, a clock the page can
+//! advance, and the events the app recorded.
 
 use journey_attribution_core::LookbackWindows;
+use journey_attribution_core::connect::ConnectConfig;
 use journey_attribution_core::report::{Aggregator, Cost, Report, ReportError, ReportOptions};
 use journey_attribution_core::rfc3339;
-use journey_attribution_lambda::memory::{MemoryStore, MemoryUserPool};
+use journey_attribution_core::ses::SesConfig;
+use journey_attribution_lambda::connect::{self, ConnectTaggingConfig};
+use journey_attribution_lambda::memory::{MemoryLedger, MemoryStore, MemoryUserPool};
 use journey_attribution_lambda::metrics::Metrics;
 use journey_attribution_lambda::retry::Backoff;
+use journey_attribution_lambda::ses::{self, SesTaggingConfig};
 use journey_attribution_lambda::sync::{self, SyncConfig};
 use journey_attribution_lambda::tagging::{self, TaggingConfig};
 use serde::{Deserialize, Serialize};
@@ -16,7 +21,11 @@ pub const USERS: [&str; 3] = ["alice", "björn", "chen"];
 pub const CAMPAIGN_ATTRIBUTE: &str = "custom:campaign";
 /// The demo's `LOOKBACK_WINDOW` and `LOOKBACK_WINDOWS`, as an operator would set them.
 pub const LOOKBACK_WINDOW: &str = "30d";
-pub const LOOKBACK_WINDOWS: &str = "demo-newsletter=2d,demo-flash-sale=15m";
+/// `connect` is the application id of every Amazon Connect touch (`CONNECT_APPLICATION_ID`);
+/// an SES touch's is its configuration set, so the SES demo reuses the Pinpoint names.
+pub const LOOKBACK_WINDOWS: &str = "demo-newsletter=2d,demo-flash-sale=15m,connect=7d";
+/// The application id of the Amazon Connect touches (`connect-tagging`'s default).
+pub const CONNECT_APPLICATION_ID: &str = "connect";
 /// 2026-05-01T09:00:00Z: a fixed start so every run of the demo reads the same.
 const START_MS: i64 = 1_777_626_000_000;
 
@@ -26,23 +35,62 @@ pub struct World {
     store: MemoryStore,
     pool: MemoryUserPool,
     tagging: TaggingConfig,
+    connect: ConnectTaggingConfig,
+    ses: SesTaggingConfig,
+    /// `connect-tagging`'s touch ledger: pins a redelivered touch to its first time.
+    ledger: MemoryLedger,
     sync: SyncConfig,
     /// Recorded events, as Pinpoint's event stream (Firehose) writes them: one JSON a line.
     events: Vec<String>,
     invocations: u64,
 }
 
+/// Which service touched the users, so which of the touch handlers runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TouchSource {
+    /// A Pinpoint journey's custom-channel activity invokes `tagging`.
+    #[default]
+    Pinpoint,
+    /// An Amazon Connect outbound campaign's custom action invokes `connect-tagging`.
+    Connect,
+    /// SES publishes the email's Open event (here through SNS) to `ses-tagging`.
+    Ses,
+}
+
+impl TouchSource {
+    /// The Lambda function that handles this source's events.
+    pub fn function(self) -> &'static str {
+        match self {
+            Self::Pinpoint => "tagging",
+            Self::Connect => "connect-tagging",
+            Self::Ses => "ses-tagging",
+        }
+    }
+}
+
+/// One touch of some users. `application_id` is the lookback window's key: the Pinpoint
+/// application, the SES configuration set; ignored for Connect (always
+/// [`CONNECT_APPLICATION_ID`]). `journey_id` is the journey / Connect campaign id / SES
+/// `journey_id` tag, `label` the activity's custom data / `CampaignName` / `campaign` tag.
 #[derive(Debug, Deserialize)]
 pub struct JourneyRequest {
     pub usernames: Vec<String>,
     pub application_id: String,
     pub journey_id: String,
     pub label: String,
+    #[serde(default)]
+    pub source: TouchSource,
 }
 
 /// What one step did, shown by the page: the payloads in and out of each function.
+/// `tagging_response` is the response of whichever touch handler ran (`source`).
 #[derive(Debug, Serialize)]
 pub struct Step {
+    /// The touch source whose handler ran; `None` when only `sync` ran (TTL sweep).
+    pub source: Option<TouchSource>,
+    /// That handler's function name: `tagging`, `connect-tagging` or `ses-tagging`.
+    pub function: Option<&'static str>,
     pub invocation: Option<Value>,
     pub tagging_response: Option<Value>,
     pub tagging_error: Option<String>,
@@ -81,10 +129,26 @@ impl World {
             pool: MemoryUserPool::with_users(USERS),
             tagging: TaggingConfig {
                 username_attribute: "username".into(),
+                windows: windows.clone(),
+                concurrency: 10,
+                backoff: Backoff::immediate(3),
+            },
+            connect: ConnectTaggingConfig {
+                source: ConnectConfig {
+                    username_field: "attributes.username".into(),
+                    application_id: CONNECT_APPLICATION_ID.into(),
+                },
+                windows: windows.clone(),
+                concurrency: 10,
+                backoff: Backoff::immediate(3),
+            },
+            ses: SesTaggingConfig {
+                source: SesConfig::default(),
                 windows,
                 concurrency: 10,
                 backoff: Backoff::immediate(3),
             },
+            ledger: MemoryLedger::default(),
             sync: SyncConfig {
                 campaign_attribute: CAMPAIGN_ATTRIBUTE.into(),
                 backoff: Backoff::immediate(3),
@@ -94,19 +158,40 @@ impl World {
         }
     }
 
-    /// Pinpoint's custom-channel invocation for these users, as a journey would send it.
+    /// Why this request cannot be sent as its source would send it, if it cannot.
+    fn check(req: &JourneyRequest) -> Result<(), String> {
+        if req.usernames.is_empty() {
+            return Err("usernames: pick at least one user".into());
+        }
+        if req.source == TouchSource::Ses
+            && let Some(u) = req.usernames.iter().find(|u| !is_ses_tag_value(u))
+        {
+            return Err(format!(
+                "SES message tag values allow only A-Z a-z 0-9 _ - . @, so the username tag \
+                 cannot be {u:?}; pick another user (in AWS: tag a user id, or set \
+                 SES_USER_FROM_DESTINATION when usernames are the email addresses)"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The payload the chosen source sends for these users, as the service would send it.
     pub fn invocation(&mut self, req: &JourneyRequest) -> Value {
         self.invocations += 1;
+        match req.source {
+            TouchSource::Pinpoint => self.pinpoint_invocation(req),
+            TouchSource::Connect => self.connect_invocation(req),
+            TouchSource::Ses => self.ses_notification(req),
+        }
+    }
+
+    /// Pinpoint's custom-channel invocation for these users, as a journey would send it.
+    fn pinpoint_invocation(&self, req: &JourneyRequest) -> Value {
         let endpoints: serde_json::Map<String, Value> = req
             .usernames
             .iter()
             .map(|u| {
-                let id = format!(
-                    "ep-{}-email",
-                    u.chars()
-                        .filter(char::is_ascii_alphanumeric)
-                        .collect::<String>()
-                );
+                let id = format!("ep-{}-email", slug(u));
                 let endpoint = json!({
                     "ChannelType": "EMAIL",
                     "Address": format!("{u}@example.com"),
@@ -131,27 +216,120 @@ impl World {
         })
     }
 
-    /// A journey's custom-channel activity invokes `tagging`; the stream then runs `sync`.
-    pub async fn journey(&mut self, req: &JourneyRequest) -> Step {
-        let invocation = self.invocation(req);
-        self.run_tagging(invocation).await
+    /// An Amazon Connect outbound campaign's custom-action invocation: the campaign's id and
+    /// name, one customer profile per user (`CustomerData` is a JSON string). Each run has
+    /// its own idempotency tokens; a retried delivery would repeat them.
+    fn connect_invocation(&self, req: &JourneyRequest) -> Value {
+        let n = self.invocations;
+        let profiles: Vec<Value> = req
+            .usernames
+            .iter()
+            .map(|u| {
+                let customer = json!({
+                    "firstName": u,
+                    "email": format!("{u}@example.com"),
+                    "attributes": {"username": u},
+                });
+                json!({
+                    "ProfileId": format!("profile-{}", slug(u)),
+                    "CustomerData": customer.to_string(),
+                    "IdempotencyToken": format!("demo-token-{n}-{}", slug(u)),
+                })
+            })
+            .collect();
+        json!({
+            "InvocationMetadata": {"CampaignContext": {
+                "CampaignId": req.journey_id,
+                "RunId": format!("demo-run-{n}"),
+                "ActionId": "demo-custom-action",
+                "CampaignName": req.label,
+            }},
+            "Items": {"CustomerProfiles": profiles},
+        })
     }
 
-    pub async fn run_tagging(&mut self, invocation: Value) -> Step {
+    /// SES's Open events for these users, as an SNS destination delivers them: one record
+    /// per email, the SES event record a JSON string. The email's message tags carry the
+    /// journey, the label and the user (tag values limited to `A-Z a-z 0-9 _ - . @`); the
+    /// configuration set is the application id; the open happened now.
+    fn ses_notification(&self, req: &JourneyRequest) -> Value {
+        let n = self.invocations;
+        let now = rfc3339::format_ms(self.now_ms);
+        let sent = rfc3339::format_ms(self.now_ms.saturating_sub(5 * 60_000));
+        let topic = "arn:aws:sns:us-east-1:123456789012:demo-ses-events";
+        let records: Vec<Value> = req
+            .usernames
+            .iter()
+            .map(|u| {
+                let record = json!({
+                    "eventType": "Open",
+                    "mail": {
+                        "timestamp": sent,
+                        "messageId": format!("demo-mail-{n}-{}", slug(u)),
+                        "source": "news@example.com",
+                        "destination": [format!("{u}@example.com")],
+                        "tags": {
+                            "ses:configuration-set": [req.application_id],
+                            "journey_id": [ses_tag_value(&req.journey_id)],
+                            "campaign": [ses_tag_value(&req.label)],
+                            "username": [u],
+                        },
+                    },
+                    "open": {"timestamp": now, "ipAddress": "192.0.2.1", "userAgent": "Mozilla/5.0 (demo)"},
+                });
+                json!({
+                    "EventSource": "aws:sns",
+                    "EventVersion": "1.0",
+                    "EventSubscriptionArn": format!("{topic}:demo-subscription"),
+                    "Sns": {
+                        "Type": "Notification",
+                        "MessageId": format!("demo-sns-{n}-{}", slug(u)),
+                        "TopicArn": topic,
+                        "Subject": null,
+                        "Message": record.to_string(),
+                        "Timestamp": now,
+                    },
+                })
+            })
+            .collect();
+        json!({ "Records": records })
+    }
+
+    /// The chosen source touches the users: its handler runs; the stream then runs `sync`.
+    pub async fn journey(&mut self, req: &JourneyRequest) -> Result<Step, String> {
+        Self::check(req)?;
+        let invocation = self.invocation(req);
+        Ok(self.run(req.source, invocation).await)
+    }
+
+    /// Delivers `invocation` to the source's handler (again, for a retry), then runs `sync`.
+    pub async fn run(&mut self, source: TouchSource, invocation: Value) -> Step {
         let mut metrics = Metrics::default();
-        let result = tagging::handle(
-            invocation.clone(),
-            &self.store,
-            &self.tagging,
-            self.now_ms,
-            &mut metrics,
-        )
-        .await;
+        let event = invocation.clone();
+        let result = match source {
+            TouchSource::Pinpoint => {
+                tagging::handle(event, &self.store, &self.tagging, self.now_ms, &mut metrics).await
+            }
+            TouchSource::Connect => {
+                connect::handle(
+                    event,
+                    &self.store,
+                    &self.ledger,
+                    &self.connect,
+                    self.now_ms,
+                    &mut metrics,
+                )
+                .await
+            }
+            TouchSource::Ses => ses::handle(event, &self.store, &self.ses, &mut metrics).await,
+        };
         let (tagging_response, tagging_error) = match result {
             Ok(r) => (Some(r), None),
             Err(e) => (None, Some(e.to_string())),
         };
         let mut step = self.run_sync().await;
+        step.source = Some(source);
+        step.function = Some(source.function());
         step.invocation = Some(invocation);
         step.tagging_response = tagging_response;
         step.tagging_error = tagging_error;
@@ -173,6 +351,8 @@ impl World {
                 Err(e) => json!({"error": e.to_string()}),
             };
         Step {
+            source: None,
+            function: None,
             invocation: None,
             tagging_response: None,
             tagging_error: None,
@@ -242,6 +422,31 @@ impl World {
     }
 }
 
+/// A username as an id fragment (`ep-alice-email`, `profile-alice`).
+fn slug(username: &str) -> String {
+    username
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
+}
+
+fn is_ses_tag_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@')
+}
+
+/// Whether SES accepts `s` as a message tag value.
+fn is_ses_tag_value(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(is_ses_tag_char)
+}
+
+/// `s` as an SES message tag value: every other character becomes `-`.
+fn ses_tag_value(s: &str) -> String {
+    s.trim()
+        .chars()
+        .map(|c| if is_ses_tag_char(c) { c } else { '-' })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,7 +457,37 @@ mod tests {
             application_id: app.into(),
             journey_id: journey.into(),
             label: label.into(),
+            source: TouchSource::Pinpoint,
         }
+    }
+
+    fn from(source: TouchSource, users: &[&str], req: JourneyRequest) -> JourneyRequest {
+        JourneyRequest {
+            source,
+            usernames: users.iter().map(|&u| u.to_owned()).collect(),
+            ..req
+        }
+    }
+
+    /// The fields of a `custom:campaign` token: app, journey, touched ms, expires s, label.
+    fn token_fields(w: &World, user: &str) -> Vec<String> {
+        let token = w.campaign_attribute(user).expect("projected");
+        token.split('|').skip(1).map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn the_source_defaults_to_pinpoint_and_reads_snake_case() {
+        let base =
+            json!({"usernames": ["alice"], "application_id": "a", "journey_id": "j", "label": "l"});
+        let r: JourneyRequest = serde_json::from_value(base.clone()).expect("request");
+        assert_eq!(r.source, TouchSource::Pinpoint);
+        let mut ses = base;
+        ses["source"] = json!("ses");
+        let r: JourneyRequest = serde_json::from_value(ses).expect("request");
+        assert_eq!(
+            (r.source, r.source.function()),
+            (TouchSource::Ses, "ses-tagging")
+        );
     }
 
     #[tokio::test]
@@ -260,7 +495,12 @@ mod tests {
         let mut w = World::new();
         let step = w
             .journey(&req("j-spring", "Spring sale", "demo-newsletter"))
-            .await;
+            .await
+            .expect("sent");
+        assert_eq!(
+            (step.source, step.function),
+            (Some(TouchSource::Pinpoint), Some("tagging"))
+        );
         assert_eq!(
             step.tagging_response.as_ref().expect("tagged")["ep-alice-email"]["EventAttributes"]["attribution"],
             "tagged"
@@ -278,13 +518,155 @@ mod tests {
     #[tokio::test]
     async fn a_newer_journey_outlives_the_older_window() {
         let mut w = World::new();
-        w.journey(&req("j-flash", "Flash", "demo-flash-sale")).await;
+        w.journey(&req("j-flash", "Flash", "demo-flash-sale"))
+            .await
+            .expect("sent");
         w.advance(60_000);
-        w.journey(&req("j-news", "News", "demo-newsletter")).await;
+        w.journey(&req("j-news", "News", "demo-newsletter"))
+            .await
+            .expect("sent");
         w.advance(20 * 60_000);
         w.sweep_ttl().await;
         let token = w.campaign_attribute("alice").expect("still attributed");
         assert!(token.contains("|j-news|"), "{token}");
+    }
+
+    #[tokio::test]
+    async fn a_connect_campaign_tags_the_users_and_sync_projects_it() {
+        let mut w = World::new();
+        let r = from(
+            TouchSource::Connect,
+            &["alice", "björn"],
+            req("c-welcome", "Welcome call", "ignored"),
+        );
+        let step = w.journey(&r).await.expect("sent");
+        assert_eq!(
+            (step.source, step.function),
+            (Some(TouchSource::Connect), Some("connect-tagging"))
+        );
+        let invocation = step.invocation.as_ref().expect("invocation");
+        assert_eq!(
+            invocation["InvocationMetadata"]["CampaignContext"]["CampaignName"],
+            "Welcome call"
+        );
+        let profiles =
+            &step.tagging_response.as_ref().expect("response")["Items"]["CustomerProfiles"];
+        assert_eq!(profiles[1]["Id"], "profile-bjrn");
+        for p in profiles.as_array().expect("profiles") {
+            assert_eq!(p["ResultData"]["attribution"], "tagged", "{p}");
+            assert_eq!(p["ResultData"]["campaign"], "Welcome call");
+        }
+        assert_eq!(
+            step.stream_event["Records"].as_array().map(Vec::len),
+            Some(2)
+        );
+        for user in ["alice", "björn"] {
+            let f = token_fields(&w, user);
+            assert_eq!(
+                (f[0].as_str(), f[1].as_str(), f[4].as_str()),
+                ("connect", "c-welcome", "Welcome call")
+            );
+            // The `connect=7d` window of LOOKBACK_WINDOWS.
+            assert_eq!(
+                f[3].parse::<i64>().expect("expiry") * 1000,
+                START_MS + 7 * 86_400_000
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_replayed_connect_invocation_is_unchanged_and_keeps_the_first_time() {
+        let mut w = World::new();
+        let r = from(
+            TouchSource::Connect,
+            &["alice"],
+            req("c-1", "Call", "connect"),
+        );
+        let first = w.journey(&r).await.expect("sent");
+        let before = token_fields(&w, "alice");
+        assert_eq!(before[2], START_MS.to_string());
+        w.advance(3_600_000);
+        // Connect retries the same invocation (same IdempotencyToken) an hour later.
+        let replay = w
+            .run(TouchSource::Connect, first.invocation.expect("invocation"))
+            .await;
+        let result = &replay.tagging_response.expect("response")["Items"]["CustomerProfiles"][0]["ResultData"];
+        assert_eq!(
+            (&result["attribution"], &result["reason"]),
+            (&json!("tagged"), &json!("unchanged"))
+        );
+        assert_eq!(
+            replay.stream_event["Records"].as_array().map(Vec::len),
+            Some(0)
+        );
+        assert_eq!(
+            token_fields(&w, "alice"),
+            before,
+            "the first touch time stays"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_ses_open_tags_the_user_with_the_configuration_sets_window() {
+        let mut w = World::new();
+        let r = from(
+            TouchSource::Ses,
+            &["alice", "chen"],
+            req("journey-may", "May newsletter", "demo-newsletter"),
+        );
+        let step = w.journey(&r).await.expect("sent");
+        assert_eq!(
+            (step.source, step.function),
+            (Some(TouchSource::Ses), Some("ses-tagging"))
+        );
+        let records = step.invocation.as_ref().expect("invocation")["Records"]
+            .as_array()
+            .expect("an SNS batch")
+            .clone();
+        assert_eq!(records.len(), 2);
+        let message: Value = serde_json::from_str(
+            records[1]["Sns"]["Message"]
+                .as_str()
+                .expect("a JSON string"),
+        )
+        .expect("SES record");
+        assert_eq!(
+            message["mail"]["tags"]["campaign"],
+            json!(["May-newsletter"])
+        );
+        assert_eq!(message["open"]["timestamp"], rfc3339::format_ms(START_MS));
+        let events = &step.tagging_response.as_ref().expect("response")["events"];
+        assert_eq!(events[1]["reason"], "written", "{events}");
+        assert_eq!(events[1]["user"], "chen");
+        for user in ["alice", "chen"] {
+            let f = token_fields(&w, user);
+            assert_eq!(
+                (f[0].as_str(), f[1].as_str(), f[4].as_str()),
+                ("demo-newsletter", "journey-may", "May-newsletter")
+            );
+            assert_eq!(f[2], START_MS.to_string(), "touched when opened");
+            assert_eq!(
+                f[3].parse::<i64>().expect("expiry") * 1000,
+                START_MS + 2 * 86_400_000
+            );
+        }
+        w.advance(2 * 86_400_000);
+        w.sweep_ttl().await;
+        assert_eq!(w.campaign_attribute("chen"), None, "TTL expiry clears it");
+    }
+
+    #[tokio::test]
+    async fn an_ses_username_that_is_no_tag_value_is_refused_before_sending() {
+        let mut w = World::new();
+        let r = from(
+            TouchSource::Ses,
+            &["alice", "björn"],
+            req("j", "l", "demo-newsletter"),
+        );
+        let err = w.journey(&r).await.expect_err("refused");
+        assert!(err.contains("\"björn\""), "{err}");
+        assert_eq!(w.campaign_attribute("alice"), None, "nothing was sent");
+        assert_eq!(ses_tag_value(" Spring sale: 20% "), "Spring-sale--20-");
     }
 
     #[tokio::test]
