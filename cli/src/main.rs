@@ -28,7 +28,7 @@ enum Command {
     /// Walk through touch -> stamp -> expiry on in-memory stores, in the terminal.
     Walkthrough,
     /// Per-campaign attributed events, conversions, revenue, cost and ROI from Pinpoint
-    /// event-stream exports.
+    /// event-stream exports and Amplify Kinesis/Firehose records.
     Report(report::Args),
 }
 

@@ -1,5 +1,6 @@
 //! The ROI report for the npm package's subpath `journey-attribution/report`: the core's
-//! [`Aggregator`] over a whole Pinpoint event-stream export, in a WebAssembly module of its
+//! [`Aggregator`] over a whole Pinpoint event-stream export (or Amplify Kinesis/Firehose
+//! records), in a WebAssembly module of its
 //! own so that the stamping module apps import does not grow.
 //!
 //! The boundary is one JSON string each way (plus the export's text): every rule stays in
