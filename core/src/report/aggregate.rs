@@ -4,10 +4,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hash;
 
 use super::record::Record;
-use super::shapes::{self, Shape};
+use super::shapes::{self, Object, Shape};
 use super::touches::{TouchAggregator, TouchOptions};
 use super::{CampaignReport, Cost, Report, ReportError, ReportOptions, SkippedLine};
 use crate::event::is_reserved_event_type;
+use crate::ses::SesConfig;
 
 /// Partial report over the lines pushed so far. Build one per thread and [`merge`] them:
 /// the result does not depend on how the input was split.
@@ -114,6 +115,14 @@ impl Aggregator {
         }
     }
 
+    /// Reads SES event records for touch reconstruction with `ses` instead of
+    /// [`SesConfig::default()`] (see [`TouchAggregator::with_ses`]); no effect without touch
+    /// reconstruction, whose absence leaves SES event records unread.
+    pub fn with_ses(mut self, ses: SesConfig) -> Self {
+        self.touches = self.touches.map(|t| t.with_ses(ses));
+        self
+    }
+
     pub fn touch_options(&self) -> Option<&TouchOptions> {
         self.touches.as_ref().map(TouchAggregator::options)
     }
@@ -126,7 +135,8 @@ impl Aggregator {
     /// record, or several written back to back (`{...}{...}`, as Firehose does without a
     /// delimiter), each of any shape the report reads (see the module docs); either all of
     /// them count or, when any is malformed or of no known shape, none does and the line is
-    /// counted in `skipped_lines`.
+    /// counted in `skipped_lines`. SES event records are never events (see the module
+    /// docs): touch reconstruction reads them, and without it they are accepted unread.
     pub fn push_line(&mut self, line: &str) -> Result<(), SkippedLine> {
         let line = line.trim_end_matches(['\n', '\r']);
         if line.trim_start().is_empty() {
@@ -184,24 +194,35 @@ impl Aggregator {
     }
 
     /// `line` as objects of any shape; `None` when it is not a sequence of JSON objects or
-    /// holds Pinpoint records only (then the Pinpoint parse says what is wrong).
+    /// holds Pinpoint records only (then the Pinpoint parse says what is wrong). SES event
+    /// records are read only with touch reconstruction on, with its SES configuration.
     fn push_shapes(&mut self, line: &str) -> Option<Result<(), String>> {
         let spans = shapes::split(line)?;
         if spans.iter().all(|s| s.shape == Shape::Pinpoint) {
             return None;
         }
+        let ses = self.touches.as_ref().map(TouchAggregator::ses);
         let mut parsed = Vec::with_capacity(spans.len());
         for s in spans {
-            match shapes::parse_object(&line[s.start..s.end], s.shape, s.start) {
+            match shapes::parse_object(&line[s.start..s.end], s.shape, s.start, ses) {
                 Ok(p) => parsed.push(p),
                 Err(reason) => return Some(Err(reason)),
             }
         }
         for p in parsed {
-            if let Some(touches) = &mut self.touches {
-                touches.push_input(&p.touch);
+            match p {
+                Object::Event(p) => {
+                    if let Some(touches) = &mut self.touches {
+                        touches.push_input(&p.touch);
+                    }
+                    self.apply(p.record);
+                }
+                Object::SesTouch(touch) => {
+                    if let (Some(touches), Some(touch)) = (&mut self.touches, touch) {
+                        touches.push_ses(touch);
+                    }
+                }
             }
-            self.apply(p.record);
         }
         Some(Ok(()))
     }

@@ -36,6 +36,8 @@
 //! | `name` | Amplify stream data: the `data` of Amplify's Kinesis / Firehose `record()`, as Firehose writes it to S3 | `name` | `attributes.user_id` | `timestamp` |
 //! | `Data` | Kinesis record as `aws kinesis get-records` prints it: `{"SequenceNumber", "ApproximateArrivalTimestamp", "Data", "PartitionKey"}` | of the decoded `Data` | `attributes.user_id`, else `PartitionKey` | `timestamp`, else `ApproximateArrivalTimestamp` |
 //! | `kinesis` | a record of Lambda's Kinesis event: `{"kinesis": {"data", "partitionKey", "approximateArrivalTimestamp", ...}, ...}` | as `Data` | as `Data` | as `Data` |
+//! | `eventType` (or `notificationType`) with `mail` | SES event record, as a configuration set's Firehose destination writes it | not an event | — (touches: the user tag, `mail.tags.username` by default) | `open` / `click` `.timestamp`, else `mail.timestamp` |
+//! | `Type` with `Message` | SNS notification whose `Message` is an SES event record (JSON string) | as SES | as SES | as SES |
 //!
 //! Amplify stream data is `{"name", "attributes", "metrics", "timestamp"?}`, where the
 //! `campaign`, `campaign_id` and `user_id` attributes are strings (other attributes are not
@@ -50,6 +52,13 @@
 //! milliseconds) or an RFC 3339 string. Names starting with `_` are not custom events, as
 //! for Pinpoint. An object of none of these shapes, or with a field of the wrong type, makes
 //! its line a skipped line whose reason names the field.
+//!
+//! SES event records (journeys sending email through SES) are never events: the report
+//! reads them only for touch reconstruction, as journey touches (an Open or a Click whose
+//! email carries the journey tag; see [`TouchAggregator`]), through [`crate::ses::plan`].
+//! Without touch reconstruction they are accepted unread; with it, one that is not a touch
+//! (Delivery, Send, no journey tag...) is ignored and a malformed one makes its line a
+//! skipped line whose reason names the field.
 //!
 //! The user ids of different shapes are different keys (a Pinpoint endpoint id, the app's
 //! `user_id`, a partition key): a user seen through two of them counts twice in

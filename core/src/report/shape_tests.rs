@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::shapes::{self, Shape, TouchInput};
 use super::*;
+use crate::ses::SesConfig;
 
 const STREAM: &str = include_str!("../../tests/fixtures/report/stream.jsonl");
 const AMPLIFY: &str = include_str!("../../tests/fixtures/report/amplify-firehose.jsonl");
@@ -97,7 +98,10 @@ fn lambda_envelope(data: &Value, partition_key: &str, arrival: f64) -> String {
 fn parse(text: &str) -> Result<shapes::Parsed<'_>, String> {
     let spans = shapes::split(text).expect("one JSON object");
     assert_eq!(spans.len(), 1);
-    shapes::parse_object(text, spans[0].shape, 0)
+    match shapes::parse_object(text, spans[0].shape, 0, None)? {
+        shapes::Object::Event(p) => Ok(p),
+        other => panic!("not an event: {other:?}"),
+    }
 }
 
 fn user<'a>(p: &'a shapes::Parsed<'_>) -> Option<&'a str> {
@@ -325,7 +329,8 @@ fn an_object_of_no_known_shape_is_named_so() {
     assert_eq!(
         skipped[1].1,
         "not an event record: no `event_type` (Pinpoint), `name` (Amplify stream data), \
-         `Data` (Kinesis record) or `kinesis` (Lambda Kinesis record) in the record (column 3)"
+         `Data` (Kinesis record), `kinesis` (Lambda Kinesis record), or `eventType` and \
+         `mail` (SES event record) in the record (column 3)"
     );
     // Type errors name the field, shape by shape; the column is the line's.
     let (_, skipped) = aggregate(concat!(
@@ -719,4 +724,467 @@ fn touch_input_of_a_mixed_line_feeds_each_object() {
             .collect::<Vec<_>>(),
         [Shape::Amplify, Shape::Pinpoint]
     );
+}
+
+// ------------------------------------------------------------------ SES event records
+
+const SES: &str = include_str!("../../tests/fixtures/report/ses-firehose.jsonl");
+const SES_AMPLIFY: &str = include_str!("../../tests/fixtures/report/ses-amplify-firehose.jsonl");
+const SES_OPEN_SNS: &str = include_str!("../../tests/fixtures/ses-open-sns.json");
+
+/// An SES event record as a configuration set's Firehose destination writes it (the
+/// documented fields; `open` / `click` / `delivery` by type).
+fn ses(event_type: &str, day: i64, journey: Option<&str>, user: &str) -> Value {
+    let at = crate::rfc3339::format_ms(T0 + day * DAY);
+    let sent = crate::rfc3339::format_ms(T0 + day * DAY - 60_000);
+    let mut tags = json!({"ses:configuration-set": ["journeys"], "username": [user]});
+    if let Some(j) = journey {
+        tags["journey_id"] = json!([j]);
+        tags["campaign"] = json!([format!("label of {j}")]);
+    }
+    let mut r = json!({
+        "eventType": event_type,
+        "mail": {
+            "timestamp": sent,
+            "source": "news@example.com",
+            "sendingAccountId": "123456789012",
+            "messageId": format!("msg-{user}-{day}"),
+            "destination": [format!("{user}@example.com")],
+            "headersTruncated": false,
+            "tags": tags,
+        },
+    });
+    match event_type {
+        "Open" => {
+            r["open"] =
+                json!({"ipAddress": "198.51.100.7", "timestamp": at, "userAgent": "Mozilla/5.0"})
+        }
+        "Click" => {
+            r["click"] = json!({"ipAddress": "198.51.100.7", "link": "https://shop.example.com/", "linkTags": {}, "timestamp": at, "userAgent": "Mozilla/5.0"})
+        }
+        "Delivery" => {
+            r["delivery"] = json!({"timestamp": at, "processingTimeMillis": 120, "recipients": [format!("{user}@example.com")], "smtpResponse": "250 2.0.0 OK", "reportingMTA": "a8-12.smtp-out.amazonses.com"})
+        }
+        _ => {}
+    }
+    r
+}
+
+/// The SNS notification carrying `record`, as an SNS subscription delivers it.
+fn sns_notification(record: &Value) -> Value {
+    json!({
+        "Type": "Notification",
+        "MessageId": "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:ses-events",
+        "Message": record.to_string(),
+        "Timestamp": "2024-05-01T00:00:01.000Z",
+        "SignatureVersion": "1",
+        "Signature": "EXAMPLE",
+        "SigningCertURL": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-EXAMPLE.pem",
+        "UnsubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
+    })
+}
+
+/// A purchase as Amplify data, in a Kinesis record envelope whose partition key is not the
+/// user (the data's `user_id`, the Cognito username, is).
+fn kinesis_purchase(day: i64, user: &str, revenue: f64) -> String {
+    let data = json!({"name": "purchase", "attributes": {"user_id": user}, "metrics": {"revenue": revenue}});
+    envelope(
+        &data,
+        "us-east-1:identity-x",
+        json!((T0 + day * DAY) as f64 / 1000.0),
+    )
+}
+
+fn credits(t: &TouchAttribution) -> Vec<(&str, f64, Option<f64>)> {
+    t.campaigns
+        .iter()
+        .map(|c| (c.campaign_id.as_str(), c.conversions, c.revenue))
+        .collect()
+}
+
+fn with_touches(text: &str, touch: TouchOptions) -> (Report, Vec<(u64, String)>) {
+    let mut agg = Aggregator::with_touches(opts(), touch);
+    let mut skipped = Vec::new();
+    agg.push_text(text, |n, e| skipped.push((n, e.reason)));
+    (agg.finish(&[]).unwrap(), skipped)
+}
+
+#[test]
+fn ses_records_and_sns_notifications_are_told_by_their_keys() {
+    let open = ses("Open", 1, Some("j-a"), "alice");
+    let mut legacy = open.clone();
+    let t = legacy.as_object_mut().unwrap().remove("eventType").unwrap();
+    legacy["notificationType"] = t;
+    let shape = |v: &Value| shapes::split(&v.to_string()).unwrap()[0].shape;
+    assert_eq!(shape(&open), Shape::Ses);
+    assert_eq!(shape(&legacy), Shape::Ses);
+    assert_eq!(shape(&sns_notification(&open)), Shape::SnsNotification);
+    assert_eq!(shape(&json!({"eventType": "Open"})), Shape::Unknown);
+    assert_eq!(shape(&json!({"mail": {}})), Shape::Unknown);
+    assert_eq!(shape(&json!({"Type": "Notification"})), Shape::Unknown);
+    // Pinpoint's own key wins, whatever else the object holds.
+    assert_eq!(
+        shape(&json!({"eventType": "Open", "mail": {}, "event_type": "x"})),
+        Shape::Pinpoint
+    );
+    // SES lines skip the Pinpoint attempt (SES and SNS write `eventType` / `Type` first);
+    // Pinpoint lines still take it.
+    let sns = format!(
+        r#"{{"Type":"Notification","MessageId":"m-1","Message":{}}}"#,
+        Value::String(open.to_string())
+    );
+    assert_eq!(
+        shape(&serde_json::from_str(&sns).unwrap()),
+        Shape::SnsNotification
+    );
+    for line in [open.to_string(), legacy.to_string(), sns] {
+        assert!(!shapes::may_be_pinpoint(&line), "{line}");
+    }
+    assert!(shapes::may_be_pinpoint(r#"{"event_type":"_email.open"}"#));
+}
+
+#[test]
+fn an_ses_open_then_a_kinesis_purchase_credits_the_journey() {
+    let lines = vec![
+        ses("Open", 1, Some("j-a"), "alice").to_string(),
+        ses("Click", 3, Some("j-b"), "alice").to_string(),
+        // Another user's touch never credits alice's purchase.
+        ses("Open", 2, Some("j-c"), "bob").to_string(),
+        kinesis_purchase(5, "alice", 30.0),
+    ];
+    let first = touch_report(&lines, TouchOptions::new(TouchModel::First));
+    assert_eq!(credits(&first), [("j-a", 1.0, Some(30.0))]);
+    assert_eq!(
+        (
+            first.conversions,
+            first.joined_conversions,
+            first.touches,
+            first.touches_without_user
+        ),
+        (1, 1, 3, 0)
+    );
+    assert_eq!(
+        first.note,
+        "1 of 1 conversions could be joined to a journey touch (_email.open/_email.click or \
+         SES Open/Click with a journey_id, same user id, within 30d before)"
+    );
+    let last = touch_report(&lines, TouchOptions::new(TouchModel::Last));
+    assert_eq!(credits(&last), [("j-b", 1.0, Some(30.0))]);
+    let linear = touch_report(&lines, TouchOptions::new(TouchModel::Linear));
+    assert_eq!(
+        credits(&linear),
+        [("j-a", 0.5, Some(15.0)), ("j-b", 0.5, Some(15.0))]
+    );
+    // Outside the window: nothing.
+    let short = touch_report(
+        &lines,
+        TouchOptions {
+            lookback: "1d".parse().unwrap(),
+            ..TouchOptions::new(TouchModel::Linear)
+        },
+    );
+    assert_eq!((short.joined_conversions, short.touches), (0, 3));
+}
+
+#[test]
+fn ses_records_are_never_events_and_are_read_only_with_touches() {
+    let lines = [
+        ses("Open", 1, Some("j-a"), "alice").to_string(),
+        ses("Delivery", 1, Some("j-a"), "alice").to_string(),
+        sns_notification(&ses("Click", 2, Some("j-a"), "alice")).to_string(),
+        // Malformed, and a notification of another topic: unread without touches.
+        r#"{"eventType":"Open","mail":{"tags":7}}"#.to_owned(),
+        r#"{"Type":"Notification","Message":"hello"}"#.to_owned(),
+    ]
+    .join("\n");
+    let (r, skipped) = aggregate(&lines);
+    assert_eq!(skipped, []);
+    assert_eq!(
+        (r.lines, r.skipped_lines, r.events, r.custom_events),
+        (5, 0, 0, 0)
+    );
+    assert!(r.campaigns.is_empty());
+    let (r, skipped) = with_touches(&lines, TouchOptions::new(TouchModel::Last));
+    assert_eq!(
+        skipped,
+        [
+            (
+                4,
+                "malformed SES event record: mail.tags: invalid type: integer `7`, expected a \
+                 map (column 1)"
+                    .to_owned()
+            ),
+            (
+                5,
+                "malformed SES event record in an SNS notification: Message: not JSON: \
+                 expected value at line 1 column 1 (column 1)"
+                    .to_owned()
+            ),
+        ]
+    );
+    assert_eq!(
+        (r.lines, r.skipped_lines, r.events, r.custom_events),
+        (5, 2, 0, 0)
+    );
+    let t = r.touch_attribution.unwrap();
+    assert_eq!((t.touches, t.conversions), (2, 0));
+}
+
+#[test]
+fn ses_records_that_are_not_touches_are_ignored_and_malformed_ones_name_the_field() {
+    let mut untagged = ses("Open", 1, None, "alice");
+    untagged["mail"]["tags"]["journey_id"] = json!([""]);
+    let mut no_user = ses("Click", 1, Some("j-a"), "alice");
+    no_user["mail"]["tags"]
+        .as_object_mut()
+        .unwrap()
+        .remove("username");
+    let ignored = [
+        ses("Delivery", 1, Some("j-a"), "alice"),
+        ses("Send", 1, Some("j-a"), "alice"),
+        ses("Bounce", 1, Some("j-a"), "alice"),
+        ses("Open", 1, None, "alice"),
+        untagged,
+        no_user,
+        // Not an engagement: its shape is not looked at.
+        json!({"eventType": "Delivery", "mail": 1}),
+    ];
+    for record in &ignored {
+        for line in [record.to_string(), sns_notification(record).to_string()] {
+            let (r, skipped) = with_touches(&line, TouchOptions::new(TouchModel::Last));
+            assert_eq!(skipped, [], "{line}");
+            let t = r.touch_attribution.unwrap();
+            assert_eq!((r.skipped_lines, t.touches), (0, 0), "{line}");
+        }
+    }
+
+    let mut no_id = ses("Open", 1, Some("j-a"), "alice");
+    no_id["mail"].as_object_mut().unwrap().remove("messageId");
+    let mut bad_time = ses("Click", 1, Some("j-a"), "alice");
+    bad_time["click"]["timestamp"] = json!("soon");
+    bad_time["mail"]["timestamp"] = json!(null);
+    let mut bad_type = ses("Open", 1, Some("j-a"), "alice");
+    bad_type["eventType"] = json!(["Open"]);
+    let mut bad_destination = ses("Open", 1, Some("j-a"), "alice");
+    bad_destination["mail"]["destination"] = json!("alice@example.com");
+    let cases = [
+        (no_id, "mail: missing field `messageId`"),
+        (
+            bad_time,
+            "click.timestamp: missing or not RFC 3339 (and so is mail.timestamp)",
+        ),
+        (bad_type, "eventType: not a string"),
+        (
+            bad_destination,
+            "mail.destination: invalid type: string \"alice@example.com\", expected a sequence",
+        ),
+    ];
+    for (record, want) in cases {
+        let (_, skipped) = with_touches(&record.to_string(), TouchOptions::new(TouchModel::Last));
+        assert_eq!(
+            skipped,
+            [(1, format!("malformed SES event record: {want} (column 1)"))]
+        );
+        let (_, skipped) = with_touches(
+            &format!("  {}", sns_notification(&record)),
+            TouchOptions::new(TouchModel::Last),
+        );
+        assert_eq!(
+            skipped,
+            [(
+                1,
+                format!(
+                    "malformed SES event record in an SNS notification: Message.{want} (column 3)"
+                )
+            )]
+        );
+    }
+    // An SNS message that is not a notification.
+    let mut confirmation = sns_notification(&json!({}));
+    confirmation["Type"] = json!("SubscriptionConfirmation");
+    let (_, skipped) = with_touches(
+        &confirmation.to_string(),
+        TouchOptions::new(TouchModel::Last),
+    );
+    assert_eq!(
+        skipped,
+        [(
+            1,
+            "SNS message of Type \"SubscriptionConfirmation\": not a Notification, so no SES \
+             event record (column 1)"
+                .to_owned()
+        )]
+    );
+    // After an event on the same line, the column is the SES record's.
+    let line = format!(
+        r#"{{"name":"page_view"}}{}"#,
+        json!({"eventType": "Open", "mail": "x"})
+    );
+    let (r, skipped) = with_touches(&line, TouchOptions::new(TouchModel::Last));
+    assert_eq!(
+        skipped,
+        [(
+            1,
+            "malformed SES event record: mail: invalid type: string \"x\", expected struct Mail \
+             (column 21)"
+                .to_owned()
+        )]
+    );
+    assert_eq!(r.events, 0, "a skipped line counts no event");
+}
+
+#[test]
+fn an_sns_notification_is_read_like_the_record_it_carries() {
+    // The Sns object of the SNS Lambda event fixture is the notification SNS delivers.
+    let event: Value = serde_json::from_str(SES_OPEN_SNS).unwrap();
+    let notification = event["Records"][0]["Sns"].to_string();
+    let record = event["Records"][0]["Sns"]["Message"].as_str().unwrap();
+    let purchase = json!({"name": "purchase", "attributes": {"user_id": "alice"},
+        "metrics": {"revenue": 12}, "timestamp": "2017-08-10T09:00:00Z"})
+    .to_string();
+    let via_sns = touch_report(
+        &[notification, purchase.clone()],
+        TouchOptions::new(TouchModel::Last),
+    );
+    let bare = touch_report(
+        &[record.to_owned(), purchase],
+        TouchOptions::new(TouchModel::Last),
+    );
+    assert_eq!(via_sns, bare);
+    assert_eq!(
+        credits(&bare),
+        [("f4a4c5b1d9e84c4e8a0e1b9c6example", 1.0, Some(12.0))]
+    );
+}
+
+#[test]
+fn the_ses_configuration_names_the_tags_and_the_user() {
+    let mut record = ses("Open", 1, Some("j-a"), "alice");
+    let tags = record["mail"]["tags"].as_object_mut().unwrap();
+    let journey = tags.remove("journey_id").unwrap();
+    tags.remove("username");
+    tags.insert("jid".into(), journey);
+    let lines = [
+        record.to_string(),
+        json!({"name": "purchase", "attributes": {"user_id": "alice@example.com"},
+            "metrics": {"revenue": 3}, "timestamp": T0 + 2 * DAY})
+        .to_string(),
+    ];
+    let run = |ses: SesConfig| {
+        let mut agg =
+            Aggregator::with_touches(opts(), TouchOptions::new(TouchModel::Last)).with_ses(ses);
+        for l in &lines {
+            agg.push_line(l).unwrap();
+        }
+        agg.finish(&[]).unwrap().touch_attribution.unwrap()
+    };
+    // The defaults: no journey_id tag, not a journey's email.
+    assert_eq!(run(SesConfig::default()).touches, 0);
+    let t = run(SesConfig {
+        journey_tag: "jid".into(),
+        user_from_destination: true,
+        ..SesConfig::default()
+    });
+    assert_eq!(credits(&t), [("j-a", 1.0, Some(3.0))]);
+    // Clicks only turns SES opens off whatever the configuration says.
+    let mut agg = Aggregator::with_touches(
+        opts(),
+        TouchOptions {
+            clicks_only: true,
+            ..TouchOptions::new(TouchModel::Last)
+        },
+    )
+    .with_ses(SesConfig {
+        journey_tag: "jid".into(),
+        user_from_destination: true,
+        opens: true,
+        ..SesConfig::default()
+    });
+    for l in &lines {
+        agg.push_line(l).unwrap();
+    }
+    let t = agg.finish(&[]).unwrap().touch_attribution.unwrap();
+    assert_eq!((t.touches, t.joined_conversions), (0, 0));
+    // Without touch reconstruction there is nothing to configure.
+    let plain = Aggregator::new(opts()).with_ses(SesConfig::default());
+    assert!(plain.touch_options().is_none());
+}
+
+#[test]
+fn known_answer_on_the_ses_and_amplify_firehose_fixtures() {
+    let text = format!("{SES}{SES_AMPLIFY}");
+    let (r, skipped) = aggregate(&text);
+    assert_eq!(skipped, [], "SES records are unread without touches");
+    assert_eq!((r.lines, r.skipped_lines, r.events), (15, 0, 6));
+    assert_eq!(
+        rows(&r),
+        [
+            ("Summer Preview", Some("j-summer"), 1, 1, Some(30.0)),
+            ("Spring Sale", Some("j-spring"), 1, 1, Some(10.0)),
+        ]
+    );
+
+    let (r, skipped) = with_touches(&text, TouchOptions::new(TouchModel::First));
+    assert_eq!(
+        skipped,
+        [(
+            7,
+            "malformed SES event record: mail.tags.journey_id: invalid type: string \
+             \"j-summer\", expected a sequence (column 1)"
+                .to_owned()
+        )]
+    );
+    assert_eq!((r.lines, r.skipped_lines, r.events), (15, 1, 6));
+    let t = r.touch_attribution.unwrap();
+    assert_eq!(
+        (
+            t.conversions,
+            t.joined_conversions,
+            t.unjoined_conversions,
+            t.conversions_without_user,
+            t.touches,
+            t.touches_without_user
+        ),
+        (5, 2, 3, 1, 5, 0)
+    );
+    assert_eq!(credits(&t), [("j-spring", 2.0, Some(40.0))]);
+    let last = with_touches(&text, TouchOptions::new(TouchModel::Last)).0;
+    assert_eq!(
+        credits(last.touch_attribution.as_ref().unwrap()),
+        [("j-summer", 1.0, Some(30.0)), ("j-spring", 1.0, Some(10.0))]
+    );
+    let linear = with_touches(&text, TouchOptions::new(TouchModel::Linear)).0;
+    let linear = linear.touch_attribution.unwrap();
+    assert_eq!(
+        credits(&linear),
+        [("j-spring", 1.5, Some(25.0)), ("j-summer", 0.5, Some(15.0))]
+    );
+    let clicks = with_touches(
+        &text,
+        TouchOptions {
+            clicks_only: true,
+            ..TouchOptions::new(TouchModel::Linear)
+        },
+    )
+    .0
+    .touch_attribution
+    .unwrap();
+    assert_eq!((clicks.touches, clicks.joined_conversions), (3, 1));
+    assert_eq!(credits(&clicks), [("j-summer", 1.0, Some(30.0))]);
+
+    // Split anywhere and merged: the same answer.
+    let lines: Vec<&str> = text.lines().collect();
+    for split in 0..=lines.len() {
+        let mut a = Aggregator::with_touches(opts(), TouchOptions::new(TouchModel::Linear));
+        let mut b = Aggregator::with_touches(opts(), TouchOptions::new(TouchModel::Linear));
+        a.push_text(&lines[..split].join("\n"), |_, _| {});
+        b.push_text(&lines[split..].join("\n"), |_, _| {});
+        b.merge(a);
+        assert_eq!(
+            b.finish(&[]).unwrap().touch_attribution.unwrap(),
+            linear,
+            "split at {split}"
+        );
+    }
 }

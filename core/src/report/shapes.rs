@@ -10,16 +10,23 @@
 //!   `{"SequenceNumber", "ApproximateArrivalTimestamp", "Data": "<base64>", "PartitionKey"}`,
 //!   or as Lambda's Kinesis event has it: `{"kinesis": {"data", "partitionKey",
 //!   "approximateArrivalTimestamp", ...}, "eventSource", ...}`. The decoded `Data` is Amplify
-//!   stream data, or a Pinpoint record (Pinpoint streaming to a Kinesis data stream).
+//!   stream data, or a Pinpoint record (Pinpoint streaming to a Kinesis data stream);
+//! * **SES event record**, as a configuration set's Firehose destination writes it to S3:
+//!   `{"eventType", "mail", "open" | "click" | "delivery" | ...}`, or as an SNS notification
+//!   carries it: `{"Type": "Notification", "Message": "<the record as a JSON string>", ...}`.
+//!   Not an event: only touch reconstruction reads it, through [`crate::ses::plan`].
 //!
 //! An object is classified by its top-level keys, first match wins: `event_type` (Pinpoint),
-//! `name` (Amplify data), `Data` (Kinesis record), `kinesis` (Lambda's Kinesis record).
+//! `name` (Amplify data), `Data` (Kinesis record), `kinesis` (Lambda's Kinesis record),
+//! `eventType` or `notificationType` with `mail` (SES event record), `Type` with `Message`
+//! (SNS notification).
 
 use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, Unexpected, Visitor};
+use serde_json::Value;
 
 use super::base64;
 use super::record::{
@@ -27,6 +34,8 @@ use super::record::{
     read_attributes,
 };
 use crate::rfc3339;
+use crate::ses::{self, SesConfig};
+use crate::touch::Touch;
 
 /// What an object of a line is, from its top-level keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +44,10 @@ pub(super) enum Shape {
     Amplify,
     Kinesis,
     LambdaKinesis,
+    /// An SES event record (`eventType` or `notificationType`, with `mail`).
+    Ses,
+    /// An SNS notification (`Type`, `Message`), whose message should be an SES event record.
+    SnsNotification,
     Unknown,
 }
 
@@ -50,29 +63,46 @@ impl<'de> Deserialize<'de> for Probe {
                 f.write_str("an event record (a JSON object)")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Probe, A::Error> {
-                let mut seen = [false; 4];
+                const EVENT_TYPE: u8 = 1;
+                const NAME: u8 = 1 << 1;
+                const DATA: u8 = 1 << 2;
+                const KINESIS: u8 = 1 << 3;
+                const SES_TYPE: u8 = 1 << 4;
+                const MAIL: u8 = 1 << 5;
+                const SNS_TYPE: u8 = 1 << 6;
+                const MESSAGE: u8 = 1 << 7;
+                let mut seen = 0u8;
                 while let Some(key) = map.next_key::<BorrowedStr<'de>>()? {
-                    match key.0.as_ref() {
-                        "event_type" => seen[0] = true,
-                        "name" => seen[1] = true,
-                        "Data" => seen[2] = true,
-                        "kinesis" => seen[3] = true,
-                        _ => {}
-                    }
+                    seen |= match key.0.as_ref() {
+                        "event_type" => EVENT_TYPE,
+                        "name" => NAME,
+                        "Data" => DATA,
+                        "kinesis" => KINESIS,
+                        "eventType" | "notificationType" => SES_TYPE,
+                        "mail" => MAIL,
+                        "Type" => SNS_TYPE,
+                        "Message" => MESSAGE,
+                        _ => 0,
+                    };
                     map.next_value::<IgnoredAny>()?;
                 }
-                let shapes = [
-                    Shape::Pinpoint,
-                    Shape::Amplify,
-                    Shape::Kinesis,
-                    Shape::LambdaKinesis,
-                ];
-                Ok(Probe(
-                    seen.iter()
-                        .zip(shapes)
-                        .find_map(|(&seen, shape)| seen.then_some(shape))
-                        .unwrap_or(Shape::Unknown),
-                ))
+                let has = |keys: u8| seen & keys == keys;
+                let shape = if has(EVENT_TYPE) {
+                    Shape::Pinpoint
+                } else if has(NAME) {
+                    Shape::Amplify
+                } else if has(DATA) {
+                    Shape::Kinesis
+                } else if has(KINESIS) {
+                    Shape::LambdaKinesis
+                } else if has(SES_TYPE | MAIL) {
+                    Shape::Ses
+                } else if has(SNS_TYPE | MESSAGE) {
+                    Shape::SnsNotification
+                } else {
+                    Shape::Unknown
+                };
+                Ok(Probe(shape))
             }
         }
         d.deserialize_map(V)
@@ -107,6 +137,10 @@ pub(super) fn may_be_pinpoint(line: &str) -> bool {
                 | "PartitionKey"
                 | "ApproximateArrivalTimestamp"
                 | "EncryptionType"
+                | "eventType"
+                | "notificationType"
+                | "mail"
+                | "Type"
         )
     )
 }
@@ -137,7 +171,18 @@ pub(super) fn split(line: &str) -> Option<Vec<Span>> {
     Some(spans)
 }
 
-/// An object reduced to the report's record, with what touch reconstruction reads.
+/// One object of a line, parsed.
+#[derive(Debug)]
+pub(super) enum Object<'a> {
+    /// An event record: counted by the report, and read by touch reconstruction.
+    Event(Parsed<'a>),
+    /// An SES event record (bare or in an SNS notification): never an event, only a journey
+    /// touch; `None` when it is not one (Delivery, no journey tag, opens off...) or when
+    /// touch reconstruction is off (it is then not even read).
+    SesTouch(Option<Touch>),
+}
+
+/// An event record reduced to the report's record, with what touch reconstruction reads.
 #[derive(Debug)]
 pub(super) struct Parsed<'a> {
     pub record: Record<'a>,
@@ -376,8 +421,25 @@ fn amplify_record<'a>(
 }
 
 /// Parses one object of a line (`text`, starting at byte `column` of it) as `shape`;
-/// `Err` is the skip reason, naming the field.
-pub(super) fn parse_object(text: &str, shape: Shape, column: usize) -> Result<Parsed<'_>, String> {
+/// `Err` is the skip reason, naming the field. `ses` is the configuration SES event records
+/// are read with, `None` when touch reconstruction is off (they are then accepted unread).
+pub(super) fn parse_object<'a>(
+    text: &'a str,
+    shape: Shape,
+    column: usize,
+    ses: Option<&SesConfig>,
+) -> Result<Object<'a>, String> {
+    match shape {
+        Shape::Ses | Shape::SnsNotification => match ses {
+            Some(config) => ses_touch(text, shape, column, config).map(Object::SesTouch),
+            None => Ok(Object::SesTouch(None)),
+        },
+        _ => parse_event(text, shape, column).map(Object::Event),
+    }
+}
+
+/// An event record of `shape` (not an SES one).
+fn parse_event(text: &str, shape: Shape, column: usize) -> Result<Parsed<'_>, String> {
     match shape {
         Shape::Pinpoint => parse_record(text)
             .map(|record| Parsed {
@@ -406,12 +468,65 @@ pub(super) fn parse_object(text: &str, shape: Shape, column: usize) -> Result<Pa
             let k = r.kinesis;
             decoded("kinesis.data", &k.data, k.partition_key, k.arrival)
         }
-        Shape::Unknown => Err(format!(
+        Shape::Ses | Shape::SnsNotification | Shape::Unknown => Err(format!(
             "not an event record: no `event_type` (Pinpoint), `name` (Amplify stream data), \
-             `Data` (Kinesis record) or `kinesis` (Lambda Kinesis record) in the record \
-             (column {})",
-            column + text.len() - text.trim_start().len() + 1
+             `Data` (Kinesis record), `kinesis` (Lambda Kinesis record), or `eventType` and \
+             `mail` (SES event record) in the record (column {})",
+            start_column(text, column)
         )),
+    }
+}
+
+/// The 1-based column of the `{` of `text`, which starts at byte `column` of its line.
+fn start_column(text: &str, column: usize) -> usize {
+    column + text.len() - text.trim_start().len() + 1
+}
+
+/// The SNS Lambda event path `ses::plan` names the fields of a wrapped notification with.
+const SNS_RECORD: &str = "Records[0].Sns.";
+
+/// An SES event record (`Shape::Ses`), or an SNS notification whose `Message` is one
+/// (`Shape::SnsNotification`), to its touch through [`ses::plan`] with `config` (so the tag
+/// names, the open/click choice, the time and the user are the `ses-tagging` Lambda's).
+/// `Ok(None)`: a record that is not a touch (Delivery, Send, no journey tag, opens off...);
+/// `Err`: a malformed record, the reason naming the field.
+fn ses_touch(
+    text: &str,
+    shape: Shape,
+    column: usize,
+    config: &SesConfig,
+) -> Result<Option<Touch>, String> {
+    let at = start_column(text, column);
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| reason::<IgnoredAny>(text, &e, column))?;
+    let (what, event) = if shape == Shape::SnsNotification {
+        match value.get("Type") {
+            Some(Value::String(t)) if t == "Notification" => {}
+            other => {
+                let t = other.map_or_else(|| "null".to_owned(), Value::to_string);
+                return Err(format!(
+                    "SNS message of Type {t}: not a Notification, so no SES event record \
+                     (column {at})"
+                ));
+            }
+        }
+        // The notification is the `Sns` object of an SNS Lambda event.
+        let event = serde_json::json!({ "Records": [{ "Sns": value }] });
+        ("SES event record in an SNS notification", event)
+    } else {
+        ("SES event record", value)
+    };
+    let malformed = |e: crate::pinpoint::InvocationError| {
+        let field = e.field.strip_prefix(SNS_RECORD).unwrap_or(&e.field);
+        format!("malformed {what}: {field}: {} (column {at})", e.reason)
+    };
+    let mut plan = ses::plan(event, config).map_err(malformed)?;
+    match plan.items.pop() {
+        Some((_, Ok(index))) if index < plan.touches.len() => {
+            Ok(Some(plan.touches.swap_remove(index)))
+        }
+        Some((_, Err(ses::SesSkip::Malformed(e)))) => Err(malformed(e)),
+        _ => Ok(None),
     }
 }
 

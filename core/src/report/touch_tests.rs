@@ -273,3 +273,135 @@ fn malformed_lines_do_not_count_as_touches() {
     assert_eq!(t.conversions, 0);
     assert_eq!(t.note, "no conversions (goal events) in the input");
 }
+
+/// A bare SES event record (as Firehose writes it) of a journey email to `user` (the
+/// `username` tag, the Cognito username).
+fn ses(event_type: &str, day: i64, journey: &str, user: &str) -> String {
+    let at = crate::rfc3339::format_ms(T0 + day * DAY);
+    let field = event_type.to_ascii_lowercase();
+    serde_json::json!({
+        "eventType": event_type,
+        "mail": {
+            "timestamp": crate::rfc3339::format_ms(T0 + day * DAY - 60_000),
+            "source": "news@example.com",
+            "messageId": format!("msg-{journey}-{user}"),
+            "destination": [format!("{user}@example.com")],
+            "tags": {"ses:configuration-set": ["journeys"], "journey_id": [journey],
+                "campaign": ["Spring"], "username": [user]},
+        },
+        field: {"timestamp": at, "ipAddress": "198.51.100.7", "userAgent": "Mozilla/5.0"},
+    })
+    .to_string()
+}
+
+#[test]
+fn clicks_only_ignores_ses_opens() {
+    let lines = vec![
+        ses("Open", 1, "j-a", "u1"),
+        ses("Click", 2, "j-b", "u1"),
+        ses("Open", 3, "j-c", "u1"),
+        app("purchase", 4, Some("u1"), 8.0),
+    ];
+    let all = touch_report(&lines, TouchModel::First, &[]);
+    assert_eq!(all.touches, 3);
+    assert_eq!(credits(&all), [("j-a", 1.0, Some(8.0))]);
+    let mut agg = Aggregator::with_touches(
+        opts(),
+        TouchOptions {
+            clicks_only: true,
+            ..TouchOptions::new(TouchModel::Linear)
+        },
+    );
+    for l in &lines {
+        agg.push_line(l).unwrap();
+    }
+    let t = agg.finish(&[]).unwrap().touch_attribution.unwrap();
+    assert_eq!(t.touches, 1);
+    assert_eq!(credits(&t), [("j-b", 1.0, Some(8.0))]);
+
+    // Only opens: said plainly.
+    let mut agg = Aggregator::with_touches(
+        opts(),
+        TouchOptions {
+            clicks_only: true,
+            ..TouchOptions::new(TouchModel::Linear)
+        },
+    );
+    for l in [&lines[0], &lines[2], &lines[3]] {
+        agg.push_line(l).unwrap();
+    }
+    let t = agg.finish(&[]).unwrap().touch_attribution.unwrap();
+    assert_eq!(
+        t.note,
+        "0 of 1 conversions could be joined to a journey touch: the input holds no journey \
+         _email.click or SES Click events with a journey_id"
+    );
+}
+
+#[test]
+fn a_delivery_record_is_ignored() {
+    let lines = vec![
+        ses("Delivery", 1, "j-a", "u1"),
+        ses("Send", 1, "j-a", "u1"),
+        app("purchase", 2, Some("u1"), 8.0),
+    ];
+    let mut agg = Aggregator::with_touches(opts(), TouchOptions::new(TouchModel::Last));
+    for l in &lines {
+        agg.push_line(l).unwrap();
+    }
+    let r = agg.finish(&[]).unwrap();
+    assert_eq!((r.lines, r.skipped_lines, r.events), (3, 0, 1));
+    let t = r.touch_attribution.unwrap();
+    assert_eq!((t.touches, t.conversions, t.joined_conversions), (0, 1, 0));
+}
+
+#[test]
+fn a_malformed_ses_record_is_a_skipped_line_naming_the_field() {
+    let mut agg = Aggregator::with_touches(opts(), TouchOptions::new(TouchModel::Last));
+    let mut record: serde_json::Value =
+        serde_json::from_str(&ses("Click", 1, "j-a", "u1")).unwrap();
+    record["mail"]["tags"]["username"] = serde_json::json!("u1");
+    let err = agg.push_line(&record.to_string()).unwrap_err();
+    assert_eq!(
+        err.reason,
+        "malformed SES event record: mail.tags.username: invalid type: string \"u1\", \
+         expected a sequence (column 1)"
+    );
+    let r = agg.finish(&[]).unwrap();
+    assert_eq!((r.lines, r.skipped_lines), (1, 1));
+    assert_eq!(r.touch_attribution.unwrap().touches, 0);
+}
+
+#[test]
+fn pinpoint_and_ses_touches_mix() {
+    let lines = vec![
+        // Pinpoint's email: user u1 through the endpoint's User.UserId.
+        email("click", 1, "j-pinpoint", "email-1", Some("u1")),
+        // The same user's SES email (journeys moved to SES): the username tag.
+        ses("Open", 2, "j-ses", "u1"),
+        app("purchase", 3, Some("u1"), 30.0),
+        // Both kinds of records on one line, back to back, for u2.
+        format!(
+            "{}{}",
+            ses("Click", 1, "j-ses", "u2"),
+            email("open", 2, "j-pinpoint", "email-2", Some("u2"))
+        ),
+        app("purchase", 4, Some("u2"), 10.0),
+    ];
+    let first = touch_report(&lines, TouchModel::First, &[]);
+    assert_eq!(
+        credits(&first),
+        [("j-pinpoint", 1.0, Some(30.0)), ("j-ses", 1.0, Some(10.0))]
+    );
+    assert_eq!((first.touches, first.joined_conversions), (4, 2));
+    let last = touch_report(&lines, TouchModel::Last, &[]);
+    assert_eq!(
+        credits(&last),
+        [("j-ses", 1.0, Some(30.0)), ("j-pinpoint", 1.0, Some(10.0))]
+    );
+    let linear = touch_report(&lines, TouchModel::Linear, &[]);
+    assert_eq!(
+        credits(&linear),
+        [("j-pinpoint", 1.0, Some(20.0)), ("j-ses", 1.0, Some(20.0))]
+    );
+}

@@ -22,10 +22,20 @@
 //! arrival time. Without a user id or a time they are counted, as Pinpoint records are.
 //!
 //! Touches are `_email.click` (and `_email.open` unless clicks only) carrying
-//! `attributes.journey_id` and an `event_timestamp`. Conversions are goal events (the
+//! `attributes.journey_id` and an `event_timestamp`, and the SES event records of journey
+//! emails sent through SES (see below). Conversions are goal events (the
 //! report's `--goal` semantics). Each conversion of a joinable user gets its credit from
 //! that user's touches at or before it and within the lookback window: all to the
 //! earliest (first), all to the latest (last), or split equally (linear).
+//!
+//! SES event records (a configuration set's event publishing, as Firehose writes them to S3,
+//! or in SNS notifications) are read with [`crate::ses::plan`], as the `ses-tagging` Lambda
+//! reads them, with [`TouchAggregator::ses`] (the defaults unless
+//! [`TouchAggregator::with_ses`]): a Click (and an Open unless clicks only) whose email
+//! carries the journey tag is a touch of the journey, by the user in the user tag (the
+//! Cognito username: the app's `user_id` attribute holds the same username, so they join),
+//! at the engagement's time. They are never conversions nor events; one that is not a touch
+//! (Delivery, Send, no journey tag...) is ignored, a malformed one is a skipped line.
 //!
 //! Memory: unlike the live-stamp report, this keeps every touch and conversion per user
 //! until [`TouchAggregator::finish`] (touches can arrive after conversions, and parallel
@@ -39,6 +49,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::event::is_reserved_event_type;
+use crate::ses::SesConfig;
+use crate::touch::Touch;
 use crate::window::LookbackWindow;
 
 use super::ReportOptions;
@@ -82,7 +94,8 @@ pub struct TouchOptions {
     pub lookback: LookbackWindow,
     /// The custom-event attribute holding the user id the app records (e.g. `user_id`).
     pub user_attribute: String,
-    /// Only `_email.click` counts as a touch (not `_email.open`).
+    /// Only `_email.click` counts as a touch (not `_email.open`); for SES event records,
+    /// only Click (not Open).
     pub clicks_only: bool,
 }
 
@@ -154,6 +167,8 @@ impl Trail {
 #[derive(Debug, Clone)]
 pub struct TouchAggregator {
     options: TouchOptions,
+    /// How SES event records are read; opens off under [`TouchOptions::clicks_only`].
+    ses: SesConfig,
     goals: Vec<String>,
     revenue_metric: Option<String>,
     /// Records with a user id.
@@ -218,9 +233,18 @@ fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
+/// `ses`, with opens off when only clicks are touches.
+fn ses_config(options: &TouchOptions, ses: SesConfig) -> SesConfig {
+    SesConfig {
+        opens: ses.opens && !options.clicks_only,
+        ..ses
+    }
+}
+
 impl TouchAggregator {
     pub fn new(report: &ReportOptions, options: TouchOptions) -> Self {
         TouchAggregator {
+            ses: ses_config(&options, SesConfig::default()),
             options,
             goals: report.goals.clone(),
             revenue_metric: report.revenue_metric.clone(),
@@ -235,6 +259,34 @@ impl TouchAggregator {
 
     pub fn options(&self) -> &TouchOptions {
         &self.options
+    }
+
+    /// Reads SES event records with `ses` (its tag names, its user from the destination,
+    /// its opens / clicks) instead of [`SesConfig::default()`]; opens stay off under
+    /// [`TouchOptions::clicks_only`].
+    pub fn with_ses(mut self, ses: SesConfig) -> Self {
+        self.ses = ses_config(&self.options, ses);
+        self
+    }
+
+    /// The configuration SES event records are read with.
+    pub fn ses(&self) -> &SesConfig {
+        &self.ses
+    }
+
+    /// A journey touch from an SES event record (see the module docs), as
+    /// [`crate::ses::plan`] made it.
+    pub(super) fn push_ses(&mut self, touch: Touch) {
+        self.touches += 1;
+        if touch.username.is_empty() {
+            self.lost_touches += 1;
+            return;
+        }
+        self.by_user
+            .entry(touch.username)
+            .or_default()
+            .touches
+            .push((touch.touched_at_ms, touch.journey_id));
     }
 
     /// Adds one line (one or more records written back to back). A line that is not all
@@ -381,6 +433,7 @@ impl TouchAggregator {
             self.options, other.options,
             "merging different touch options"
         );
+        debug_assert_eq!(self.ses, other.ses, "merging different SES configurations");
         for (k, t) in other.by_user {
             self.by_user.entry(k).or_default().merge(t);
         }
@@ -495,11 +548,18 @@ impl TouchAggregator {
     ) -> String {
         let n = self.conversions;
         let attr = &self.options.user_attribute;
-        let touch_kind = if self.options.clicks_only {
+        let pinpoint = if self.options.clicks_only {
             "_email.click"
         } else {
             "_email.open/_email.click"
         };
+        let ses = match (self.ses.opens, self.ses.clicks) {
+            (true, true) => " or SES Open/Click",
+            (false, true) => " or SES Click",
+            (true, false) => " or SES Open",
+            (false, false) => "",
+        };
+        let touch_kind = format!("{pinpoint}{ses}");
         if n == 0 {
             return "no conversions (goal events) in the input".to_owned();
         }
