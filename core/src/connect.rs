@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::pinpoint::InvocationError;
-use crate::touch::{MAX_ATTRIBUTE_VALUE_CHARS, Touch, TouchSource};
+use crate::touch::{MAX_ATTRIBUTE_VALUE_CHARS, Skip, Touch, TouchOutcome, TouchSource};
 
 /// Where the Cognito username is and which application id the touches carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -267,11 +267,16 @@ fn idempotency_key(context: &CampaignContext, profile: &CustomerProfile) -> Opti
 }
 
 /// What happened to one profile, for Connect's response.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ProfileResult {
-    Tagged(crate::attribution::WriteDecision),
-    Skipped(ProfileSkip),
-    Failed(String),
+pub type ProfileResult = TouchOutcome<ProfileSkip>;
+
+impl Skip for ProfileSkip {
+    fn code(&self) -> &'static str {
+        ProfileSkip::code(self)
+    }
+
+    fn is_error(&self) -> bool {
+        matches!(self, Self::Malformed(_))
+    }
 }
 
 /// Connect's response: one entry per requested profile, `Id` = its `ProfileId`.

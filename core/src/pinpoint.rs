@@ -6,8 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::attribution::WriteDecision;
-use crate::touch::{MAX_ATTRIBUTE_VALUE_CHARS, Touch, TouchSource};
+use crate::touch::{MAX_ATTRIBUTE_VALUE_CHARS, Skip, Touch, TouchOutcome, TouchSource};
 
 /// The payload Pinpoint sends to a custom-channel Lambda (up to 50 endpoints).
 /// Endpoints stay raw JSON here so one malformed endpoint cannot sink its siblings.
@@ -232,11 +231,16 @@ fn username_of(id: &str, raw: &Value, attribute: &str) -> Result<String, SkipRea
 }
 
 /// What happened to one endpoint, for Pinpoint's response.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EndpointResult {
-    Tagged(WriteDecision),
-    Skipped(SkipReason),
-    Failed(String),
+pub type EndpointResult = TouchOutcome<SkipReason>;
+
+impl Skip for SkipReason {
+    fn code(&self) -> &'static str {
+        SkipReason::code(self)
+    }
+
+    fn is_error(&self) -> bool {
+        matches!(self, Self::Malformed(_))
+    }
 }
 
 /// Pinpoint's custom-channel response: `{ "<endpoint id>": { "EventAttributes": {...} } }`.
@@ -273,6 +277,7 @@ fn truncate(s: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attribution::WriteDecision;
     use serde_json::json;
 
     fn endpoint(username: Option<&str>) -> Value {

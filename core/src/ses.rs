@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::pinpoint::InvocationError;
-use crate::touch::{MAX_ATTRIBUTE_VALUE_CHARS, Touch, TouchSource};
+use crate::touch::{MAX_ATTRIBUTE_VALUE_CHARS, Skip, Touch, TouchSource};
 
 /// The tag SES adds to every event published through a configuration set.
 const CONFIGURATION_SET_TAG: &str = "ses:configuration-set";
@@ -79,6 +79,16 @@ impl SesSkip {
     /// (a configuration set publishes all of its emails' events, not only journeys' opens).
     pub fn is_error(&self) -> bool {
         matches!(self, Self::Malformed(_))
+    }
+}
+
+impl Skip for SesSkip {
+    fn code(&self) -> &'static str {
+        SesSkip::code(self)
+    }
+
+    fn is_error(&self) -> bool {
+        SesSkip::is_error(self)
     }
 }
 

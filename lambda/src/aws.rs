@@ -149,6 +149,31 @@ pub fn from_sdk(item: &HashMap<String, AttributeValue>) -> Item {
         .collect()
 }
 
+type PutResult = Result<
+    dynamodb::operation::put_item::PutItemOutput,
+    SdkError<
+        dynamodb::operation::put_item::PutItemError,
+        aws_sdk_dynamodb::config::http::HttpResponse,
+    >,
+>;
+
+/// A conditional `PutItem`'s result: `None` when written; `Some(old)` when the condition
+/// failed, with the item it failed on if the service returned it (`ALL_OLD`).
+fn refusal(
+    result: PutResult,
+) -> Result<Option<Option<HashMap<String, AttributeValue>>>, StoreError> {
+    let err = match result {
+        Ok(_) => return Ok(None),
+        Err(err) => err,
+    };
+    match err.as_service_error() {
+        Some(dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(
+            failed,
+        )) => Ok(Some(failed.item().cloned())),
+        _ => Err(store_error(&err)),
+    }
+}
+
 /// The touch ledger on DynamoDB: partition key `key` (S), `touched_at` (N, epoch ms),
 /// `expires_at` (N, epoch s, the table's TTL attribute). No stream: nothing projects it.
 #[derive(Debug, Clone)]
@@ -208,18 +233,10 @@ impl TouchLedger for DynamoLedger {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        let err = match result {
-            Ok(_) => return Ok(touched_at_ms),
-            Err(err) => err,
-        };
-        let Some(dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(
-            failed,
-        )) = err.as_service_error()
-        else {
-            return Err(store_error(&err));
-        };
-        if let Some(old) = failed.item() {
-            return ledger_time(old);
+        match refusal(result)? {
+            None => return Ok(touched_at_ms),
+            Some(Some(old)) => return ledger_time(&old),
+            Some(None) => {}
         }
         // Without ALL_OLD support, read it back.
         let out = self
@@ -270,24 +287,15 @@ impl AttributionStore for DynamoStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        let err = match result {
-            Ok(_) => return Ok(WriteDecision::Write),
-            Err(err) => err,
-        };
-        let Some(dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(
-            failed,
-        )) = err.as_service_error()
-        else {
-            return Err(store_error(&err));
-        };
         // The stored attribution won: say whether it is the same one (a replay) or newer.
-        let stored = match failed.item() {
-            Some(old) => Some(
-                item::from_item(&from_sdk(old))
+        let stored = match refusal(result)? {
+            None => return Ok(WriteDecision::Write),
+            Some(Some(old)) => Some(
+                item::from_item(&from_sdk(&old))
                     .map_err(|e| StoreError::Permanent(format!("stored item: {e}")))?,
             ),
             // Without ALL_OLD support, read it back.
-            None => self.read(&a.username).await?,
+            Some(None) => self.read(&a.username).await?,
         };
         match a.decide(stored.as_ref()) {
             WriteDecision::Write => Err(StoreError::Transient(format!(

@@ -2,7 +2,7 @@
 //! conditional write per user, Connect's per-profile response out.
 
 use futures::StreamExt;
-use journey_attribution_core::connect::{self, ConnectConfig, ProfileResult};
+use journey_attribution_core::connect::{self, ConnectConfig};
 use journey_attribution_core::{Attribution, LookbackWindows};
 use serde_json::Value;
 use tracing::{info, warn};
@@ -10,7 +10,7 @@ use tracing::{info, warn};
 use crate::metrics::Metrics;
 use crate::ports::{AttributionStore, StoreError, TouchLedger};
 use crate::retry::Backoff;
-use crate::tagging::{TaggingError, write_all};
+use crate::tagging::{TaggingError, Writes, outcomes, write_all};
 
 #[derive(Debug, Clone)]
 pub struct ConnectTaggingConfig {
@@ -100,44 +100,21 @@ where
         metrics,
     )
     .await;
-    let mut outcomes: Vec<Result<_, StoreError>> = pinned
+    // Per touch: its write's result, or its ledger failure.
+    let mut writes: Vec<Result<_, StoreError>> = pinned
         .into_iter()
         .map(|p| p.map(|()| journey_attribution_core::WriteDecision::Unchanged))
         .collect();
     for (&i, result) in ready.iter().zip(written.results) {
-        outcomes[i] = result;
+        writes[i] = result;
     }
 
-    let results: Vec<(String, ProfileResult)> = plan
-        .profiles
-        .into_iter()
-        .map(|(id, outcome)| {
-            let result = match outcome {
-                Ok(i) => match &outcomes[i] {
-                    Ok(d) => ProfileResult::Tagged(*d),
-                    Err(e) => ProfileResult::Failed(e.to_string()),
-                },
-                Err(reason) => {
-                    info!(profile = %id, reason = reason.code(), detail = %reason, "profile skipped");
-                    ProfileResult::Skipped(reason)
-                }
-            };
-            match &result {
-                ProfileResult::Tagged(_) => metrics.incr("tagged"),
-                ProfileResult::Skipped(r) => {
-                    metrics.incr("skipped");
-                    metrics.incr(format!("skipped.{}", r.code()));
-                }
-                ProfileResult::Failed(_) => {}
-            }
-            (id, result)
-        })
-        .collect();
+    let results = outcomes(plan.profiles, &writes, metrics);
     let response = connect::response(
         results.iter().map(|(id, r)| (id.as_str(), r)),
         Some(invocation.label()),
     );
-    crate::tagging::Writes { results: outcomes }.into_result(response)
+    Writes { results: writes }.into_result(response)
 }
 
 #[cfg(test)]

@@ -1,15 +1,15 @@
 //! `ses-tagging`: SES Open / Click events (EventBridge or SNS) in, one conditional write per
 //! touch. The touch time is the open / click time, so a redelivered event is a replay.
 
+use journey_attribution_core::LookbackWindows;
 use journey_attribution_core::ses::{self, SesConfig};
-use journey_attribution_core::{Attribution, LookbackWindows};
+use journey_attribution_core::touch::TouchOutcome;
 use serde_json::{Value, json};
-use tracing::{info, warn};
 
 use crate::metrics::Metrics;
 use crate::ports::AttributionStore;
 use crate::retry::Backoff;
-use crate::tagging::{TaggingError, write_all};
+use crate::tagging::{TaggingError, attributions, outcomes, write_all};
 
 #[derive(Debug, Clone)]
 pub struct SesTaggingConfig {
@@ -29,11 +29,7 @@ pub async fn handle<S: AttributionStore + Sync>(
     metrics: &mut Metrics,
 ) -> Result<Value, TaggingError> {
     let plan = ses::plan(event, &config.source)?;
-    let attributions: Vec<Attribution> = plan
-        .touches
-        .iter()
-        .map(|t| Attribution::from_touch(t, config.windows.for_application(&t.application_id)))
-        .collect();
+    let attributions = attributions(&plan.touches, &config.windows);
     let writes = write_all(
         &attributions,
         store,
@@ -42,32 +38,28 @@ pub async fn handle<S: AttributionStore + Sync>(
         metrics,
     )
     .await;
-
-    let mut events = Vec::with_capacity(plan.items.len());
-    for (id, outcome) in &plan.items {
-        let entry = match outcome {
-            Ok(i) => match &writes.results[*i] {
-                Ok(d) => {
-                    metrics.incr("tagged");
-                    json!({"id": id, "attribution": "tagged", "reason": d.as_str(),
-                        "user": attributions[*i].username})
-                }
-                Err(e) => json!({"id": id, "attribution": "failed", "reason": e.to_string()}),
-            },
-            Err(skip) => {
-                metrics.incr("skipped");
-                metrics.incr(format!("skipped.{}", skip.code()));
-                if skip.is_error() {
-                    warn!(event = %id, reason = skip.code(), detail = %skip, "event rejected");
-                } else {
-                    info!(event = %id, reason = skip.code(), detail = %skip, "event skipped");
-                }
-                json!({"id": id, "attribution": "skipped", "reason": skip.code(),
-                    "detail": skip.to_string()})
+    // The user of each tagged event, for the summary.
+    let users: Vec<Option<String>> = plan
+        .items
+        .iter()
+        .map(|(_, item)| {
+            item.as_ref()
+                .ok()
+                .map(|&i| plan.touches[i].username.clone())
+        })
+        .collect();
+    let events: Vec<Value> = outcomes(plan.items, &writes.results, metrics)
+        .into_iter()
+        .zip(users)
+        .map(|((id, outcome), user)| match outcome {
+            TouchOutcome::Tagged(d) => {
+                json!({"id": id, "attribution": "tagged", "reason": d.as_str(), "user": user})
             }
-        };
-        events.push(entry);
-    }
+            TouchOutcome::Failed(e) => json!({"id": id, "attribution": "failed", "reason": e}),
+            TouchOutcome::Skipped(skip) => json!({"id": id, "attribution": "skipped",
+                "reason": skip.code(), "detail": skip.to_string()}),
+        })
+        .collect();
     writes.into_result(json!({ "events": events }))
 }
 

@@ -2,7 +2,8 @@
 //! user, Pinpoint's per-endpoint response out.
 
 use futures::StreamExt;
-use journey_attribution_core::pinpoint::{self, EndpointResult, InvocationError};
+use journey_attribution_core::pinpoint::{self, InvocationError};
+use journey_attribution_core::touch::{Skip, TouchOutcome};
 use journey_attribution_core::{Attribution, LookbackWindows, WriteDecision};
 use serde_json::Value;
 use tracing::{info, warn};
@@ -73,34 +74,55 @@ pub async fn handle<S: AttributionStore + Sync>(
     )
     .await;
 
-    let results: Vec<(String, EndpointResult)> = plan
-        .endpoints
-        .into_iter()
-        .map(|(id, outcome)| {
-            let result = match outcome {
-                Ok(i) => match &writes.results[i] {
-                    Ok(d) => EndpointResult::Tagged(*d),
-                    Err(e) => EndpointResult::Failed(e.to_string()),
-                },
-                Err(reason) => {
-                    info!(endpoint = %id, reason = reason.code(), detail = %reason, "endpoint skipped");
-                    EndpointResult::Skipped(reason)
-                }
-            };
-            match &result {
-                EndpointResult::Tagged(_) => metrics.incr("tagged"),
-                EndpointResult::Skipped(r) => {
-                    metrics.incr("skipped");
-                    metrics.incr(format!("skipped.{}", r.code()));
-                }
-                EndpointResult::Failed(_) => {}
-            }
-            (id, result)
-        })
-        .collect();
+    let results = outcomes(plan.endpoints, &writes.results, metrics);
     let label = plan.touches.first().map(|t| t.label.as_str());
     let response = pinpoint::response(results.iter().map(|(id, r)| (id.as_str(), r)), label);
     writes.into_result(response)
+}
+
+/// Each item of a batch (in order: its id and its touch's index into `writes`, or why it
+/// has none) to its outcome; skips are logged (malformed ones as warnings) and counted.
+pub fn outcomes<S: Skip>(
+    items: Vec<(String, Result<usize, S>)>,
+    writes: &[Result<WriteDecision, StoreError>],
+    metrics: &mut Metrics,
+) -> Vec<(String, TouchOutcome<S>)> {
+    items
+        .into_iter()
+        .map(|(id, item)| {
+            let outcome = match item {
+                Ok(i) => match &writes[i] {
+                    Ok(d) => {
+                        metrics.incr("tagged");
+                        TouchOutcome::Tagged(*d)
+                    }
+                    Err(e) => TouchOutcome::Failed(e.to_string()),
+                },
+                Err(reason) => {
+                    if reason.is_error() {
+                        warn!(item = %id, reason = reason.code(), detail = %reason, "item rejected");
+                    } else {
+                        info!(item = %id, reason = reason.code(), detail = %reason, "item skipped");
+                    }
+                    metrics.incr("skipped");
+                    metrics.incr(format!("skipped.{}", reason.code()));
+                    TouchOutcome::Skipped(reason)
+                }
+            };
+            (id, outcome)
+        })
+        .collect()
+}
+
+/// Attributions for these touches, each with its application's lookback window.
+pub fn attributions(
+    touches: &[journey_attribution_core::Touch],
+    windows: &LookbackWindows,
+) -> Vec<Attribution> {
+    touches
+        .iter()
+        .map(|t| Attribution::from_touch(t, windows.for_application(&t.application_id)))
+        .collect()
 }
 
 /// The outcome of writing a batch of attributions, one result per attribution.
