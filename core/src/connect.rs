@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::pinpoint::InvocationError;
+use crate::pinpoint::{InvocationError, deserialize_at};
 use crate::touch::{MAX_ATTRIBUTE_VALUE_CHARS, Skip, Touch, TouchOutcome, TouchSource};
 
 /// Where the Cognito username is and which application id the touches carry.
@@ -126,13 +126,7 @@ pub struct ConnectPlan {
 
 /// Parses an invocation; errors name the JSON path of the offending field.
 pub fn parse_invocation(value: Value) -> Result<ConnectInvocation, InvocationError> {
-    serde_path_to_error::deserialize(value).map_err(|e| InvocationError {
-        field: match e.path().to_string() {
-            p if p == "." => "(event)".into(),
-            p => p,
-        },
-        reason: e.inner().to_string(),
-    })
+    deserialize_at(value, "")
 }
 
 impl ConnectInvocation {
@@ -202,13 +196,7 @@ impl ConnectInvocation {
 }
 
 fn profile_of(i: usize, raw: &Value) -> Result<CustomerProfile, InvocationError> {
-    let profile: CustomerProfile =
-        serde_path_to_error::deserialize(raw).map_err(|e| InvocationError {
-            field: format!("Items.CustomerProfiles[{i}].{}", e.path())
-                .trim_end_matches('.')
-                .to_owned(),
-            reason: e.inner().to_string(),
-        })?;
+    let profile: CustomerProfile = deserialize_at(raw, &format!("Items.CustomerProfiles[{i}]"))?;
     if profile.profile_id.trim().is_empty() {
         return Err(InvocationError {
             field: format!("Items.CustomerProfiles[{i}].ProfileId"),

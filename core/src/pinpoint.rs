@@ -112,14 +112,31 @@ pub struct Plan {
 
 /// Parses an invocation; errors name the JSON path of the offending field.
 pub fn parse_invocation(value: Value) -> Result<CustomChannelEvent, InvocationError> {
+    deserialize_at(value, "")
+}
+
+/// Deserializes a part of an event found at `prefix` (`""`: the event itself); an error
+/// names the offending field's full path. Every source's parser goes through here.
+pub(crate) fn deserialize_at<'de, D, T>(value: D, prefix: &str) -> Result<T, InvocationError>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
     serde_path_to_error::deserialize(value).map_err(|e| InvocationError {
-        field: path_or_root(e.path().to_string()),
+        field: join_path(prefix, &e.path().to_string()),
         reason: e.inner().to_string(),
     })
 }
 
-fn path_or_root(path: String) -> String {
-    if path == "." { "(event)".into() } else { path }
+/// `prefix.field`, where either may be the root (`""`, or serde_path_to_error's `"."`).
+pub(crate) fn join_path(prefix: &str, field: &str) -> String {
+    let field = field.trim_matches('.');
+    match (prefix.is_empty(), field.is_empty()) {
+        (true, true) => "(event)".into(),
+        (true, false) => field.into(),
+        (false, true) => prefix.into(),
+        (false, false) => format!("{prefix}.{field}"),
+    }
 }
 
 /// The campaign label: `Data` as a plain string, or JSON with a `campaign` string field;
@@ -210,14 +227,8 @@ impl CustomChannelEvent {
 }
 
 fn username_of(id: &str, raw: &Value, attribute: &str) -> Result<String, SkipReason> {
-    let endpoint: Endpoint = serde_path_to_error::deserialize(raw).map_err(|e| {
-        SkipReason::Malformed(InvocationError {
-            field: format!("Endpoints.{id}.{}", e.path())
-                .trim_end_matches('.')
-                .to_owned(),
-            reason: e.inner().to_string(),
-        })
-    })?;
+    let endpoint: Endpoint =
+        deserialize_at(raw, &format!("Endpoints.{id}")).map_err(SkipReason::Malformed)?;
     let user = endpoint.user.ok_or(SkipReason::NoUser)?;
     let values = user
         .user_attributes

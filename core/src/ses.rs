@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::pinpoint::InvocationError;
+use crate::pinpoint::{InvocationError, deserialize_at, join_path};
 use crate::touch::{MAX_ATTRIBUTE_VALUE_CHARS, Skip, Touch, TouchSource};
 
 /// The tag SES adds to every event published through a configuration set.
@@ -305,12 +305,7 @@ fn touch_of(record: Map<String, Value>, at: &str, config: &SesConfig) -> Result<
     if !enabled {
         return Err(SesSkip::Disabled(event_type));
     }
-    let record: Record = serde_path_to_error::deserialize(Value::Object(record)).map_err(|e| {
-        SesSkip::Malformed(error(
-            &join(at, &e.path().to_string()),
-            &e.inner().to_string(),
-        ))
-    })?;
+    let record: Record = deserialize_at(Value::Object(record), at).map_err(SesSkip::Malformed)?;
     let tags = &record.mail.tags;
     let journey_id = first_tag(tags, &config.journey_tag)
         .ok_or_else(|| SesSkip::NoJourneyTag(config.journey_tag.clone()))?;
@@ -344,7 +339,7 @@ fn touch_of(record: Map<String, Value>, at: &str, config: &SesConfig) -> Result<
     .find_map(crate::rfc3339::parse_ms)
     .ok_or_else(|| {
         SesSkip::Malformed(error(
-            &join(at, &format!("{}.timestamp", kind.field())),
+            &join_path(at, &format!("{}.timestamp", kind.field())),
             "missing or not RFC 3339 (and so is mail.timestamp)",
         ))
     })?;
@@ -368,12 +363,15 @@ fn event_type_of(record: &Map<String, Value>, at: &str) -> Result<String, SesSki
             Some(Value::String(s)) if s.trim().is_empty() => continue,
             Some(Value::String(s)) => return Ok(s.trim().to_owned()),
             Some(_) => {
-                return Err(SesSkip::Malformed(error(&join(at, field), "not a string")));
+                return Err(SesSkip::Malformed(error(
+                    &join_path(at, field),
+                    "not a string",
+                )));
             }
         }
     }
     Err(SesSkip::Malformed(error(
-        &join(at, "eventType"),
+        &join_path(at, "eventType"),
         "missing (neither eventType nor notificationType is set)",
     )))
 }
@@ -384,17 +382,6 @@ fn first_tag<'a>(tags: &'a HashMap<String, Vec<String>>, name: &str) -> Option<&
         .first()
         .map(|v| v.trim())
         .filter(|v| !v.is_empty())
-}
-
-/// `prefix.field`, where either may be the root ("" or serde_path_to_error's ".").
-fn join(prefix: &str, field: &str) -> String {
-    let field = field.trim_matches('.');
-    match (prefix.is_empty(), field.is_empty()) {
-        (true, true) => "(event)".into(),
-        (true, false) => field.into(),
-        (false, true) => prefix.into(),
-        (false, false) => format!("{prefix}.{field}"),
-    }
 }
 
 fn error(field: &str, reason: &str) -> InvocationError {
