@@ -3,7 +3,7 @@
 
 use futures::StreamExt;
 use journey_attribution_core::connect::{self, ConnectConfig};
-use journey_attribution_core::{Attribution, LookbackWindows};
+use journey_attribution_core::{Attribution, LookbackWindows, WriteDecision};
 use serde_json::Value;
 use tracing::{info, warn};
 
@@ -40,14 +40,16 @@ where
         .windows
         .for_application(&config.source.application_id);
 
-    // Pin each touch to its first delivery (several in flight, as the writes); a touch
-    // whose ledger entry cannot be read is not written (its time is unknown) and fails
-    // like a failed write.
-    let mut pins: Vec<(usize, Option<Result<i64, StoreError>>)> =
+    // Pin each touch to its first delivery (several in flight, as the writes): the time to
+    // write it with. A touch whose ledger entry cannot be read is not written (its time is
+    // unknown) and fails like a failed write.
+    let mut pins: Vec<(usize, Result<i64, StoreError>)> =
         futures::stream::iter(plan.touches.iter().zip(&plan.idempotency_keys).enumerate())
             .map(|(i, (touch, key))| async move {
-                let Some(key) = key else { return (i, None) };
-                let expires_at_s = Attribution::from_touch(touch, window).campaign.expires_at_s;
+                let Some(key) = key else {
+                    return (i, Ok(touch.touched_at_ms));
+                };
+                let expires_at_s = window.expires_at_s(touch.touched_at_ms);
                 let (first, attempts) = config
                     .backoff
                     .run(StoreError::is_transient, || {
@@ -61,37 +63,34 @@ where
                         key = %key, first_seen_ms = first_ms, attempts, "redelivered touch keeps its first time"),
                     Ok(_) => {}
                 }
-                (i, Some(first))
+                (i, first)
             })
             .buffer_unordered(config.concurrency.max(1))
             .collect()
             .await;
     pins.sort_by_key(|(i, _)| *i);
-    let mut pinned: Vec<Result<(), StoreError>> = Vec::with_capacity(pins.len());
-    for ((_, pin), touch) in pins.into_iter().zip(plan.touches.iter_mut()) {
-        pinned.push(match pin {
-            None => Ok(()),
-            Some(Ok(first_ms)) => {
+
+    // Per touch: its ledger failure, or (filled in below) its write's result.
+    let mut writes: Vec<Result<WriteDecision, StoreError>> = Vec::with_capacity(pins.len());
+    let mut pinned: Vec<usize> = Vec::new();
+    let mut attributions: Vec<Attribution> = Vec::new();
+    for ((i, pin), touch) in pins.into_iter().zip(plan.touches.iter_mut()) {
+        match pin {
+            Ok(first_ms) => {
                 if first_ms != touch.touched_at_ms {
                     metrics.incr("redelivered");
                     touch.touched_at_ms = first_ms;
                 }
-                Ok(())
+                pinned.push(i);
+                attributions.push(Attribution::from_touch(touch, window));
+                writes.push(Ok(WriteDecision::Unchanged));
             }
-            Some(Err(e)) => {
+            Err(e) => {
                 metrics.incr("failures");
-                Err(e)
+                writes.push(Err(e));
             }
-        });
+        }
     }
-
-    let ready: Vec<usize> = (0..plan.touches.len())
-        .filter(|&i| pinned[i].is_ok())
-        .collect();
-    let attributions: Vec<Attribution> = ready
-        .iter()
-        .map(|&i| Attribution::from_touch(&plan.touches[i], window))
-        .collect();
     let written = write_all(
         &attributions,
         store,
@@ -100,15 +99,9 @@ where
         metrics,
     )
     .await;
-    // Per touch: its write's result, or its ledger failure.
-    let mut writes: Vec<Result<_, StoreError>> = pinned
-        .into_iter()
-        .map(|p| p.map(|()| journey_attribution_core::WriteDecision::Unchanged))
-        .collect();
-    for (&i, result) in ready.iter().zip(written.results) {
+    for (i, result) in pinned.into_iter().zip(written.results) {
         writes[i] = result;
     }
-
     let results = outcomes(plan.profiles, &writes, metrics);
     let response = connect::response(
         results.iter().map(|(id, r)| (id.as_str(), r)),
