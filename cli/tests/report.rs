@@ -1,32 +1,14 @@
 //! `journey-attribution report`, run as a user runs it, on temporary files.
 
+use serde_json::{Value, json};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use serde_json::{Value, json};
-
-const BIN: &str = env!("CARGO_BIN_EXE_journey-attribution");
+mod common;
+use common::{run, success as stdout};
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/fixtures/report/stream.jsonl")
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("report")
-        .args(args)
-        .output()
-        .expect("run journey-attribution")
-}
-
-fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
+    common::fixture("stream.jsonl")
 }
 
 fn json_report(args: &[&str]) -> Value {

@@ -1,28 +1,13 @@
 //! `journey-attribution report` on Amplify Kinesis / Firehose analytics records mixed with a
 //! Pinpoint event-stream export, as a user runs it, with known answers.
 
+use serde_json::{Value, json};
 use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use serde_json::{Value, json};
-
-const BIN: &str = env!("CARGO_BIN_EXE_journey-attribution");
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../core/tests/fixtures/report")
-        .join(name)
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("report")
-        .args(args)
-        .output()
-        .expect("run journey-attribution")
-}
+mod common;
+use common::{fixture, run};
 
 /// A directory as an export bucket might look after the move off Pinpoint: the old Pinpoint
 /// stream, Amplify data Firehose wrote (gzip), and Kinesis records dumped by a consumer.

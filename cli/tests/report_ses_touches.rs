@@ -5,33 +5,15 @@
 use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_journey-attribution");
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../core/tests/fixtures/report")
-        .join(name)
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("report")
-        .args(args)
-        .output()
-        .expect("run journey-attribution")
-}
+mod common;
+use common::{fixture, run, success};
 
 fn ok(out: &Output) -> (Value, String) {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let report = serde_json::from_str(&success(out)).expect("JSON report");
     (report, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 

@@ -1,31 +1,14 @@
 //! `journey-attribution report --touch-model`: credit from journey email events in the
 //! same stream, joined by user id, with known answers.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
 use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
 
-const BIN: &str = env!("CARGO_BIN_EXE_journey-attribution");
+mod common;
+use common::{run, success as ok};
+
 const DAY: i64 = 86_400_000;
 const T0: i64 = 1_714_521_600_000;
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("report")
-        .args(args)
-        .output()
-        .expect("run journey-attribution")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
-}
 
 /// A journey email event; its endpoint (a JSON string, as Pinpoint embeds it) carries the
 /// user id when given.

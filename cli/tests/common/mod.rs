@@ -1,0 +1,33 @@
+//! What the report's CLI tests share: the binary, run as a user runs it, and the fixtures.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_journey-attribution");
+
+/// A report fixture of the core crate (`core/tests/fixtures/report/<name>`).
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../core/tests/fixtures/report")
+        .join(name)
+}
+
+/// `journey-attribution report <args>`.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("report")
+        .args(args)
+        .output()
+        .expect("run journey-attribution")
+}
+
+/// The standard output of a run that must have succeeded (else its stderr in the panic).
+pub fn success(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
+}
