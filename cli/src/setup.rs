@@ -2,13 +2,17 @@
 //!
 //! Adds the custom attribute `campaign` (String, mutable, up to 2048) when missing, and lets
 //! the app client *read* `custom:campaign` but never *write* it (a user must not set their
-//! own campaign). Idempotent: a second run changes nothing and says so.
+//! own campaign). With `--projection token|both` it attaches `claims` as the pool's
+//! pre-token-generation trigger; `--projection attribute` detaches it. Idempotent: a second
+//! run changes nothing and says so.
 
 use std::error::Error;
 
 use aws_sdk_cognitoidentityprovider as cognito;
 use cognito::types::{
-    AttributeDataType, SchemaAttributeType, StringAttributeConstraintsType, UserPoolClientType,
+    AttributeDataType, LambdaConfigType, PreTokenGenerationLambdaVersionType,
+    PreTokenGenerationVersionConfigType, SchemaAttributeType, StringAttributeConstraintsType,
+    UserPoolClientType, UserPoolType,
 };
 
 pub const ATTRIBUTE: &str = "campaign";
@@ -22,6 +26,41 @@ pub struct Args {
     /// The app client the web app signs in with.
     #[arg(long)]
     pub app_client_id: String,
+    /// How the attribution reaches the browser (the SAM parameter `Projection`): `token` and
+    /// `both` attach `claims` as the pool's pre-token-generation trigger, `attribute`
+    /// detaches it. Without it, the trigger is left as it is.
+    #[arg(long, value_enum, requires = "claims_function_arn")]
+    pub projection: Option<Projection>,
+    /// The `claims` function (the stack's output `ClaimsFunctionArn`).
+    #[arg(long)]
+    pub claims_function_arn: Option<String>,
+    /// The trigger's event version: V1_0 (every feature plan) or V2_0 (Essentials, Plus).
+    #[arg(long, value_enum, default_value = "V1_0")]
+    pub event_version: EventVersion,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Projection {
+    Attribute,
+    Token,
+    Both,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EventVersion {
+    #[value(name = "V1_0")]
+    V1,
+    #[value(name = "V2_0")]
+    V2,
+}
+
+impl EventVersion {
+    fn sdk(self) -> PreTokenGenerationLambdaVersionType {
+        match self {
+            Self::V1 => PreTokenGenerationLambdaVersionType::V10,
+            Self::V2 => PreTokenGenerationLambdaVersionType::V20,
+        }
+    }
 }
 
 pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
@@ -32,6 +71,17 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         let config = journey_attribution_lambda::runtime::sdk_config().await;
         let client = cognito::Client::new(&config);
         for line in setup(&client, &args.user_pool_id, &args.app_client_id).await? {
+            println!("{line}");
+        }
+        if let (Some(projection), Some(arn)) = (args.projection, &args.claims_function_arn) {
+            let line = trigger(
+                &client,
+                &args.user_pool_id,
+                projection,
+                arn,
+                args.event_version,
+            )
+            .await?;
             println!("{line}");
         }
         Ok(())
@@ -118,13 +168,11 @@ pub async fn setup(
     let app = described.user_pool_client().ok_or_else(|| {
         format!("DescribeUserPoolClient {app_client_id}: no client in the response")
     })?;
-    let standard: Vec<String> = schema
+    let attributes: Vec<(String, bool)> = schema
         .iter()
-        .filter_map(|a| a.name())
-        .filter(|n| !n.starts_with("custom:") && !n.starts_with("dev:"))
-        .map(str::to_owned)
+        .filter_map(|a| Some((a.name()?.to_owned(), a.mutable().unwrap_or(true))))
         .collect();
-    let (read, write) = access_lists(app.read_attributes(), app.write_attributes(), &standard);
+    let (read, write) = access_lists(app.read_attributes(), app.write_attributes(), &attributes);
     if read.as_slice() == app.read_attributes() && write.as_slice() == app.write_attributes() {
         done.push(format!(
             "app client {app_client_id}: already reads {CUSTOM_ATTRIBUTE} and cannot write it"
@@ -137,7 +185,14 @@ pub async fn setup(
             "app client {app_client_id}: may now read {CUSTOM_ATTRIBUTE}"
         ));
     }
-    if app.write_attributes().iter().any(|a| a == CUSTOM_ATTRIBUTE) {
+    if app.write_attributes().is_empty() {
+        done.push(format!(
+            "app client {app_client_id}: its empty write list let users write every attribute, \
+             {CUSTOM_ATTRIBUTE} included; now an explicit list of {} without it: {}",
+            write.len(),
+            write.join(", ")
+        ));
+    } else if app.write_attributes().iter().any(|a| a == CUSTOM_ATTRIBUTE) {
         done.push(format!(
             "app client {app_client_id}: may no longer write {CUSTOM_ATTRIBUTE}"
         ));
@@ -145,28 +200,185 @@ pub async fn setup(
     Ok(done)
 }
 
-/// The app client's read and write lists after setup.
+/// Attaches (`token`, `both`) or detaches (`attribute`) `claims` as the pool's
+/// pre-token-generation trigger. Never replaces another function's trigger.
+pub async fn trigger(
+    client: &cognito::Client,
+    pool_id: &str,
+    projection: Projection,
+    arn: &str,
+    version: EventVersion,
+) -> Result<String, Box<dyn Error>> {
+    // Re-read right before writing: UpdateUserPool replaces the whole pool's settings.
+    let described = client
+        .describe_user_pool()
+        .user_pool_id(pool_id)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "DescribeUserPool {pool_id}: {}",
+                cognito::error::DisplayErrorContext(&e)
+            )
+        })?;
+    let pool = described
+        .user_pool()
+        .ok_or_else(|| format!("DescribeUserPool {pool_id}: no pool in the response"))?;
+    let mut lambda = pool
+        .lambda_config()
+        .cloned()
+        .unwrap_or_else(|| LambdaConfigType::builder().build());
+    let current = lambda
+        .pre_token_generation_config()
+        .map(|c| (c.lambda_arn().to_owned(), Some(c.lambda_version().clone())))
+        .or_else(|| lambda.pre_token_generation().map(|a| (a.to_owned(), None)));
+    let wanted = version.sdk();
+    let line = match (projection, current) {
+        (Projection::Attribute, None) => {
+            return Ok(format!(
+                "user pool {pool_id}: no pre-token-generation trigger to detach"
+            ));
+        }
+        (Projection::Attribute, Some((other, _))) if other != arn => {
+            return Ok(format!(
+                "user pool {pool_id}: the pre-token-generation trigger is {other}, not {arn}: left attached"
+            ));
+        }
+        (Projection::Attribute, Some(_)) => {
+            lambda.pre_token_generation = None;
+            lambda.pre_token_generation_config = None;
+            format!("user pool {pool_id}: detached the pre-token-generation trigger {arn}")
+        }
+        (_, Some((other, _))) if other != arn => {
+            return Err(format!(
+                "user pool {pool_id} already has a pre-token-generation trigger, {other}; Cognito \
+                 allows one: detach it or call claims from it, then run setup again"
+            )
+            .into());
+        }
+        (_, Some((_, Some(v)))) if v == wanted => {
+            return Ok(format!(
+                "user pool {pool_id}: {arn} already attached as the pre-token-generation trigger ({})",
+                wanted.as_str()
+            ));
+        }
+        (_, _) => {
+            lambda.pre_token_generation = Some(arn.to_owned());
+            lambda.pre_token_generation_config = Some(
+                PreTokenGenerationVersionConfigType::builder()
+                    .lambda_arn(arn)
+                    .lambda_version(wanted.clone())
+                    .build()?,
+            );
+            format!(
+                "user pool {pool_id}: attached {arn} as the pre-token-generation trigger ({})",
+                wanted.as_str()
+            )
+        }
+    };
+    update_pool(client, pool, lambda).await?;
+    Ok(line)
+}
+
+/// UpdateUserPool resets every setting it is not given (a lost password policy, MFA or
+/// trigger), so every setting DescribeUserPool returned is sent back, with `lambda`.
+async fn update_pool(
+    client: &cognito::Client,
+    pool: &UserPoolType,
+    lambda: LambdaConfigType,
+) -> Result<(), Box<dyn Error>> {
+    let mut admin_create_user = pool.admin_create_user_config().cloned();
+    // The deprecated UnusedAccountValidityDays is described alongside the password
+    // policy's TemporaryPasswordValidityDays; AWS refuses an update with both.
+    // (0 is "unset", which the SDK does not send.)
+    let temporary_days = pool
+        .policies()
+        .and_then(|p| p.password_policy())
+        .map_or(0, |p| p.temporary_password_validity_days());
+    if let Some(config) = admin_create_user.as_mut().filter(|_| temporary_days > 0) {
+        config.unused_account_validity_days = 0;
+    }
+    client
+        .update_user_pool()
+        .set_user_pool_id(pool.id().map(str::to_owned))
+        .set_pool_name(pool.name().map(str::to_owned))
+        .set_policies(pool.policies().cloned())
+        .set_deletion_protection(pool.deletion_protection().cloned())
+        .set_lambda_config(Some(lambda))
+        .set_auto_verified_attributes(
+            Some(pool.auto_verified_attributes().to_vec()).filter(|v| !v.is_empty()),
+        )
+        .set_sms_verification_message(pool.sms_verification_message().map(str::to_owned))
+        .set_email_verification_message(pool.email_verification_message().map(str::to_owned))
+        .set_email_verification_subject(pool.email_verification_subject().map(str::to_owned))
+        .set_verification_message_template(pool.verification_message_template().cloned())
+        .set_sms_authentication_message(pool.sms_authentication_message().map(str::to_owned))
+        .set_user_attribute_update_settings(pool.user_attribute_update_settings().cloned())
+        .set_mfa_configuration(pool.mfa_configuration().cloned())
+        .set_device_configuration(pool.device_configuration().cloned())
+        .set_email_configuration(pool.email_configuration().cloned())
+        .set_sms_configuration(pool.sms_configuration().cloned())
+        .set_user_pool_tags(pool.user_pool_tags().cloned())
+        .set_admin_create_user_config(admin_create_user)
+        .set_user_pool_add_ons(pool.user_pool_add_ons().cloned())
+        .set_account_recovery_setting(pool.account_recovery_setting().cloned())
+        .set_user_pool_tier(pool.user_pool_tier().cloned())
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "UpdateUserPool: {}",
+                cognito::error::DisplayErrorContext(&e)
+            )
+        })?;
+    Ok(())
+}
+
+/// Attributes no app client may write: the pool's own, and the verification flags only an
+/// administrator sets (Cognito refuses them in a write list).
+const NEVER_WRITABLE: &[&str] = &["sub", "email_verified", "phone_number_verified"];
+
+/// The app client's read and write lists after setup, from the pool's schema attributes
+/// (name, mutable).
 ///
 /// An empty read list means "the standard attributes" to Cognito, not custom ones, so it
-/// becomes the standard attributes plus ours; an empty write list already excludes custom
-/// attributes and stays empty.
+/// becomes the standard attributes plus ours. An empty write list does **not** keep users
+/// away from custom attributes (Cognito's documentation says "standard attributes"; in
+/// practice a client without a write list may write every attribute, and the CDK and
+/// Terraform providers document the same): it becomes the explicit list of every mutable
+/// attribute the client could write until now, ours excepted.
 pub fn access_lists(
     read: &[String],
     write: &[String],
-    standard: &[String],
+    schema: &[(String, bool)],
 ) -> (Vec<String>, Vec<String>) {
     let mut new_read: Vec<String> = if read.is_empty() {
-        standard.to_vec()
+        schema
+            .iter()
+            .map(|(name, _)| name)
+            .filter(|n| !n.starts_with("custom:") && !n.starts_with("dev:"))
+            .cloned()
+            .collect()
     } else {
         read.to_vec()
     };
     if !new_read.iter().any(|a| a == CUSTOM_ATTRIBUTE) {
         new_read.push(CUSTOM_ATTRIBUTE.to_owned());
     }
-    let new_write: Vec<String> = write
-        .iter()
-        .filter(|a| *a != CUSTOM_ATTRIBUTE)
-        .cloned()
+    let new_write: Vec<String> = if write.is_empty() {
+        schema
+            .iter()
+            .filter(|(name, mutable)| {
+                *mutable && !name.starts_with("dev:") && !NEVER_WRITABLE.contains(&name.as_str())
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
+    } else {
+        write.to_vec()
+    };
+    let new_write = new_write
+        .into_iter()
+        .filter(|a| a != CUSTOM_ATTRIBUTE)
         .collect();
     (new_read, new_write)
 }
@@ -178,6 +390,25 @@ async fn update_client(
     read: Vec<String>,
     write: Vec<String>,
 ) -> Result<(), Box<dyn Error>> {
+    update_client_request(client, app, read, write)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "UpdateUserPoolClient: {}",
+                cognito::error::DisplayErrorContext(&e)
+            )
+        })?;
+    Ok(())
+}
+
+/// The UpdateUserPoolClient request: every setting of `app`, with the new lists.
+fn update_client_request(
+    client: &cognito::Client,
+    app: &UserPoolClientType,
+    read: Vec<String>,
+    write: Vec<String>,
+) -> cognito::operation::update_user_pool_client::builders::UpdateUserPoolClientFluentBuilder {
     client
         .update_user_pool_client()
         .set_user_pool_id(app.user_pool_id().map(str::to_owned))
@@ -210,30 +441,49 @@ async fn update_client(
             app.enable_propagate_additional_user_context_data(),
         )
         .set_auth_session_validity(app.auth_session_validity())
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "UpdateUserPoolClient: {}",
-                cognito::error::DisplayErrorContext(&e)
-            )
-        })?;
-    Ok(())
+        .set_refresh_token_rotation(app.refresh_token_rotation().cloned())
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn v(xs: &[&str]) -> Vec<String> {
         xs.iter().map(|s| s.to_string()).collect()
     }
 
+    fn schema() -> Vec<(String, bool)> {
+        [
+            ("sub", false),
+            ("email", true),
+            ("email_verified", true),
+            ("name", true),
+            ("custom:campaign", true),
+            ("custom:plan", true),
+            ("custom:tenant", false),
+        ]
+        .iter()
+        .map(|(n, m)| ((*n).to_owned(), *m))
+        .collect()
+    }
+
     #[test]
     fn empty_read_list_becomes_standard_plus_campaign() {
-        let (read, write) = access_lists(&[], &[], &v(&["email", "email_verified"]));
-        assert_eq!(read, v(&["email", "email_verified", "custom:campaign"]));
-        assert!(write.is_empty());
+        let (read, _) = access_lists(&[], &[], &schema());
+        assert_eq!(
+            read,
+            v(&["sub", "email", "email_verified", "name", "custom:campaign"])
+        );
+    }
+
+    #[test]
+    fn an_empty_write_list_becomes_explicit_without_campaign() {
+        // Empty lets users write every attribute, custom ones included: the explicit list
+        // keeps what they could write (custom:plan) and leaves out ours, the immutable ones
+        // and what only an administrator may set.
+        let (_, write) = access_lists(&[], &[], &schema());
+        assert_eq!(write, v(&["email", "name", "custom:plan"]));
     }
 
     #[test]
@@ -245,5 +495,73 @@ mod tests {
         );
         assert_eq!(read, v(&["email", "custom:campaign"]));
         assert_eq!(write, v(&["email"]));
+    }
+
+    /// A client with every setting set: the update must carry every one of them back
+    /// (moto does not reset omitted settings, so this is checked on the request itself).
+    #[test]
+    fn the_client_update_sends_every_setting_back() {
+        use cognito::types::*;
+        let app = UserPoolClientType::builder()
+            .user_pool_id("us-east-1_pool")
+            .client_name("web")
+            .client_id("client")
+            .client_secret("secret")
+            .refresh_token_validity(30)
+            .access_token_validity(60)
+            .id_token_validity(60)
+            .token_validity_units(
+                TokenValidityUnitsType::builder()
+                    .access_token(TimeUnitsType::Minutes)
+                    .id_token(TimeUnitsType::Minutes)
+                    .refresh_token(TimeUnitsType::Days)
+                    .build(),
+            )
+            .read_attributes("email")
+            .write_attributes("email")
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+            .supported_identity_providers("COGNITO")
+            .callback_urls("https://shop.example.com/callback")
+            .logout_urls("https://shop.example.com/")
+            .default_redirect_uri("https://shop.example.com/callback")
+            .allowed_o_auth_flows(OAuthFlowType::Code)
+            .allowed_o_auth_scopes("openid")
+            .allowed_o_auth_flows_user_pool_client(true)
+            .analytics_configuration(
+                AnalyticsConfigurationType::builder()
+                    .application_id("app")
+                    .application_arn("arn:aws:mobiletargeting:us-east-1:1:apps/app")
+                    .role_arn("arn:aws:iam::1:role/r")
+                    .external_id("x")
+                    .user_data_shared(true)
+                    .build(),
+            )
+            .prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)
+            .enable_token_revocation(true)
+            .enable_propagate_additional_user_context_data(true)
+            .auth_session_validity(5)
+            .refresh_token_rotation(
+                RefreshTokenRotationType::builder()
+                    .feature(FeatureType::Enabled)
+                    .retry_grace_period_seconds(10)
+                    .build()
+                    .unwrap(),
+            )
+            .build();
+        let conf = cognito::Config::builder()
+            .behavior_version(cognito::config::BehaviorVersion::latest())
+            .region(cognito::config::Region::new("us-east-1"))
+            .build();
+        let client = cognito::Client::from_conf(conf);
+        let request = update_client_request(&client, &app, v(&["email"]), v(&["email"]));
+        let input = format!("{:?}", request.as_input());
+        assert!(
+            !input.contains("None"),
+            "a setting is not sent back: {input}"
+        );
+        assert!(
+            input.contains("retry_grace_period_seconds: Some(10)"),
+            "{input}"
+        );
     }
 }

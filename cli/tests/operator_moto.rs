@@ -146,6 +146,56 @@ async fn setup_adds_the_attribute_and_makes_it_read_only_idempotently() {
         "{out}"
     );
 
+    // A client with no write list lets its users write every attribute: setup makes the
+    // list explicit, without custom:campaign, and says so.
+    let open = c
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("open-app")
+        .send()
+        .await
+        .unwrap();
+    let open_id = open
+        .user_pool_client()
+        .unwrap()
+        .client_id()
+        .unwrap()
+        .to_owned();
+    let (ok, out, err) = cli(&[
+        "setup",
+        "--user-pool-id",
+        &pool_id,
+        "--app-client-id",
+        &open_id,
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(
+            "its empty write list let users write every attribute, custom:campaign included"
+        ),
+        "{out}"
+    );
+    let open = c
+        .describe_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_id(&open_id)
+        .send()
+        .await
+        .unwrap();
+    let write = open.user_pool_client().unwrap().write_attributes();
+    assert!(
+        write.iter().any(|a| a == "email") && write.iter().any(|a| a == "name"),
+        "{write:?}"
+    );
+    for never in [
+        "custom:campaign",
+        "sub",
+        "email_verified",
+        "phone_number_verified",
+    ] {
+        assert!(!write.iter().any(|a| a == never), "{never} in {write:?}");
+    }
+
     let (ok, _, err) = cli(&[
         "setup",
         "--user-pool-id",
@@ -155,6 +205,220 @@ async fn setup_adds_the_attribute_and_makes_it_read_only_idempotently() {
     ]);
     assert!(!ok);
     assert!(err.contains("DescribeUserPool us-east-1_missing"), "{err}");
+}
+
+/// A pool with settings an UpdateUserPool without them would reset.
+async fn configured_pool(c: &cognito::Client) -> String {
+    use cognito::types::*;
+    let pool = c
+        .create_user_pool()
+        .pool_name(unique("pool"))
+        .policies(
+            UserPoolPolicyType::builder()
+                .password_policy(
+                    PasswordPolicyType::builder()
+                        .minimum_length(12)
+                        .require_symbols(true)
+                        .temporary_password_validity_days(3)
+                        .build(),
+                )
+                .build(),
+        )
+        .auto_verified_attributes(VerifiedAttributeType::Email)
+        // Not UsernameAttributes: it is fixed at creation and UpdateUserPool does not take
+        // it (moto drops it on any update, AWS keeps it).
+        .email_verification_subject("Verify your shop account")
+        .mfa_configuration(UserPoolMfaType::Off)
+        .lambda_config(
+            LambdaConfigType::builder()
+                .pre_sign_up("arn:aws:lambda:us-east-1:123456789012:function:shop-pre-sign-up")
+                .build(),
+        )
+        .user_pool_tags("team", "growth")
+        .account_recovery_setting(
+            AccountRecoverySettingType::builder()
+                .recovery_mechanisms(
+                    RecoveryOptionType::builder()
+                        .name(RecoveryOptionNameType::VerifiedEmail)
+                        .priority(1)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .admin_create_user_config(
+            AdminCreateUserConfigType::builder()
+                .allow_admin_create_user_only(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    pool.user_pool().unwrap().id().unwrap().to_owned()
+}
+
+async fn describe(c: &cognito::Client, pool: &str) -> cognito::types::UserPoolType {
+    c.describe_user_pool()
+        .user_pool_id(pool)
+        .send()
+        .await
+        .unwrap()
+        .user_pool()
+        .unwrap()
+        .clone()
+}
+
+/// The whole description but the trigger and the modification time.
+fn without_lambda(mut p: cognito::types::UserPoolType) -> cognito::types::UserPoolType {
+    p.lambda_config = None;
+    p.last_modified_date = None;
+    p
+}
+
+#[tokio::test]
+#[ignore = "needs moto: run scripts/test.d/35-cli-moto.sh"]
+async fn setup_projection_attaches_and_detaches_claims_and_changes_nothing_else() {
+    let c = cognito::Client::new(&sdk().await);
+    let pool_id = configured_pool(&c).await;
+    let client_id = c
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("web-app")
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client()
+        .unwrap()
+        .client_id()
+        .unwrap()
+        .to_owned();
+    let claims = "arn:aws:lambda:us-east-1:123456789012:function:shop-claims";
+    let base = [
+        "setup",
+        "--user-pool-id",
+        &pool_id,
+        "--app-client-id",
+        &client_id,
+    ];
+    let run = |extra: &[&str]| {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        cli(&args)
+    };
+    // The attribute and app-client part first, so what follows changes only the trigger.
+    let (ok, _, err) = run(&[]);
+    assert!(ok, "{err}");
+    let before = describe(&c, &pool_id).await;
+    assert_eq!(
+        before.lambda_config().unwrap().pre_sign_up(),
+        Some("arn:aws:lambda:us-east-1:123456789012:function:shop-pre-sign-up")
+    );
+
+    let (ok, out, err) = run(&["--projection", "token", "--claims-function-arn", claims]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!(
+            "attached {claims} as the pre-token-generation trigger (V1_0)"
+        )),
+        "{out}"
+    );
+    let after = describe(&c, &pool_id).await;
+    let lambda = after.lambda_config().unwrap();
+    let config = lambda.pre_token_generation_config().expect("the trigger");
+    assert_eq!(
+        (config.lambda_arn(), config.lambda_version().as_str()),
+        (claims, "V1_0")
+    );
+    assert_eq!(lambda.pre_token_generation(), Some(claims));
+    assert_eq!(
+        lambda.pre_sign_up(),
+        before.lambda_config().unwrap().pre_sign_up(),
+        "other triggers stay"
+    );
+    assert_eq!(
+        without_lambda(after.clone()),
+        without_lambda(before.clone()),
+        "nothing else changes"
+    );
+
+    let (ok, out, err) = run(&["--projection", "both", "--claims-function-arn", claims]);
+    assert!(ok, "{err}");
+    assert!(out.contains("already attached"), "{out}");
+
+    let (ok, out, err) = run(&[
+        "--projection",
+        "token",
+        "--claims-function-arn",
+        claims,
+        "--event-version",
+        "V2_0",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("(V2_0)"), "{out}");
+    let v2 = describe(&c, &pool_id).await;
+    assert_eq!(
+        v2.lambda_config()
+            .unwrap()
+            .pre_token_generation_config()
+            .unwrap()
+            .lambda_version()
+            .as_str(),
+        "V2_0"
+    );
+
+    // Another function's trigger is never replaced, nor detached.
+    let other = "arn:aws:lambda:us-east-1:123456789012:function:someone-elses";
+    let (ok, _, err) = run(&["--projection", "token", "--claims-function-arn", other]);
+    assert!(!ok);
+    assert!(
+        err.contains(&format!(
+            "already has a pre-token-generation trigger, {claims}"
+        )),
+        "{err}"
+    );
+    let (ok, out, _) = run(&["--projection", "attribute", "--claims-function-arn", other]);
+    assert!(ok && out.contains("left attached"), "{out}");
+    assert_eq!(
+        without_lambda(describe(&c, &pool_id).await),
+        without_lambda(before.clone())
+    );
+
+    let (ok, out, err) = run(&["--projection", "attribute", "--claims-function-arn", claims]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!(
+            "detached the pre-token-generation trigger {claims}"
+        )),
+        "{out}"
+    );
+    let detached = describe(&c, &pool_id).await;
+    assert!(
+        detached
+            .lambda_config()
+            .unwrap()
+            .pre_token_generation_config()
+            .is_none()
+    );
+    assert!(
+        detached
+            .lambda_config()
+            .unwrap()
+            .pre_token_generation()
+            .is_none()
+    );
+    assert_eq!(
+        detached.lambda_config().unwrap().pre_sign_up(),
+        before.lambda_config().unwrap().pre_sign_up()
+    );
+    assert_eq!(without_lambda(detached), without_lambda(before));
+    let (ok, out, _) = run(&["--projection", "attribute", "--claims-function-arn", claims]);
+    assert!(
+        ok && out.contains("no pre-token-generation trigger to detach"),
+        "{out}"
+    );
+
+    // --projection needs the function.
+    let (ok, _, err) = run(&["--projection", "token"]);
+    assert!(!ok && err.contains("--claims-function-arn"), "{err}");
 }
 
 fn attribution(

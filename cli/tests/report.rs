@@ -270,3 +270,65 @@ fn bad_inputs_are_clear_errors() {
     let out = run(&[fixture, "--format", "xml"]);
     assert!(!out.status.success());
 }
+
+/// Peak resident memory of a child while it runs (VmHWM, polled; Linux).
+fn peak_rss_kb(child: &mut std::process::Child) -> u64 {
+    let mut peak = 0;
+    while child.try_wait().expect("wait").is_none() {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()));
+        if let Some(kb) = status.ok().and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        }) {
+            peak = peak.max(kb);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    peak
+}
+
+/// A 48 MiB line of zeros in 50 KB of gzip (a small "gzip bomb"), between two events: the
+/// report skips it with its reason, keeps the events, and its memory stays far below the
+/// line's size (before the limit it held the whole line, copied quadratically).
+#[test]
+fn a_gzip_bomb_line_is_skipped_in_bounded_memory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stream = std::fs::read_to_string(fixture()).expect("fixture");
+    let event = stream.lines().nth(1).expect("an event line");
+    let path = dir.path().join("bomb.jsonl.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&path).expect("create"),
+        flate2::Compression::best(),
+    );
+    writeln!(gz, "{event}").expect("write");
+    let zeros = vec![b'0'; 1 << 20];
+    for _ in 0..48 {
+        gz.write_all(&zeros).expect("write");
+    }
+    writeln!(gz, "\n{event}").expect("write");
+    gz.finish().expect("finish");
+    assert!(std::fs::metadata(&path).expect("meta").len() < 200_000);
+
+    let mut child = std::process::Command::new(common::BIN)
+        .args(["report", "--format", "json", "--threads", "1"])
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    let peak = peak_rss_kb(&mut child);
+    let out = child.wait_with_output().expect("output");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(":2: line of 50331648 bytes, longer than --max-line-bytes (1048576)"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(
+        (report["skipped_lines"].as_u64(), report["events"].as_u64()),
+        (Some(1), Some(2))
+    );
+    println!("gzip bomb: peak RSS {} KiB for a 48 MiB line", peak);
+    assert!(peak < 40 * 1024, "peak RSS {peak} KiB");
+}

@@ -8,6 +8,7 @@
 //! TTL unit). The caller passes "now"; nothing here reads a clock.
 
 pub mod attribution;
+pub mod claims;
 pub mod connect;
 pub mod event;
 pub mod item;

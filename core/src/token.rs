@@ -12,6 +12,10 @@ use std::fmt::Write as _;
 
 use crate::attribution::Campaign;
 
+/// The Cognito attribute (`sync`) and ID-token claim (`claims`) that carry the token
+/// unless `CAMPAIGN_ATTRIBUTE` names another.
+pub const DEFAULT_TOKEN_ATTRIBUTE: &str = "custom:campaign";
+
 /// Cognito's maximum length of a custom string attribute.
 pub const MAX_TOKEN_BYTES: usize = 2048;
 const PREFIX: &str = "ja1|";

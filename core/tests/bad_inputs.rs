@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use journey_attribution_core::claims::{self, ClaimDecision, EventVersion};
 use journey_attribution_core::connect::{self, ConnectConfig};
 use journey_attribution_core::pinpoint::{self, SkipReason};
 use journey_attribution_core::report::{Aggregator, ReportOptions};
@@ -568,6 +569,55 @@ fn stream_records() {
         }
     }
     tally.print("stream::decode_record + sync::decide");
+}
+
+// ---------------------------------------------------------------- pre-token generation
+
+/// `parse_request` then `respond`, as `claims` answers: the claim must land where Cognito
+/// reads it for the version the event was read as, with the rest of the event kept.
+fn claims_run(event: &Value) -> Result<(), String> {
+    let request = claims::parse_request(event).map_err(|e| e.to_string())?;
+    let mut answered = event.clone();
+    let decision = ClaimDecision::Set("ja1|t".into());
+    claims::respond(&mut answered, request.version, "custom:campaign", &decision);
+    let id_token = match request.version {
+        EventVersion::V1 => &answered["response"]["claimsOverrideDetails"],
+        EventVersion::V2 => {
+            &answered["response"]["claimsAndScopeOverrideDetails"]["idTokenGeneration"]
+        }
+    };
+    assert_eq!(
+        id_token["claimsToAddOrOverride"]["custom:campaign"], "ja1|t",
+        "{event}"
+    );
+    assert_eq!(answered["request"], event["request"]);
+    Ok(())
+}
+
+#[test]
+fn pre_token_generation_events() {
+    let mut tally = Tally::default();
+    for name in [
+        "cognito-pre-token-generation-v1.json",
+        "cognito-pre-token-generation-v2.json",
+    ] {
+        let valid: Value = serde_json::from_str(&fixture(name)).unwrap();
+        claims_run(&valid).unwrap();
+        for path in paths(&valid) {
+            for (kind, bad) in bad_values() {
+                let input = format!("{name}: {kind} at {}", dotted(&path));
+                match claims_run(&with(&valid, &path, bad)) {
+                    Ok(()) => tally.count(kind, "accepted"),
+                    Err(message) => {
+                        assert_names_field(&message, &path, "(event)", &input);
+                        tally.count(kind, "error");
+                    }
+                }
+            }
+        }
+    }
+    assert!(tally.tried >= 1000, "{} inputs", tally.tried);
+    tally.print("claims::parse_request + respond");
 }
 
 // ---------------------------------------------------------------- token

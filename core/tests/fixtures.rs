@@ -144,3 +144,57 @@ fn connect_custom_action_round_trips_and_plans_a_touch_per_profile_user() {
         )
     );
 }
+
+#[test]
+fn pre_token_generation_events_of_both_versions_get_the_claim_where_cognito_reads_it() {
+    use journey_attribution_core::Campaign;
+    use journey_attribution_core::claims::{self, ClaimDecision, EventVersion};
+    let live = Campaign {
+        application_id: "app".into(),
+        journey_id: "j-1".into(),
+        label: "Spring sale".into(),
+        touched_at_ms: 1_000,
+        expires_at_s: 2_000,
+    };
+    for (name, version, trigger) in [
+        (
+            "cognito-pre-token-generation-v1.json",
+            EventVersion::V1,
+            "TokenGeneration_Authentication",
+        ),
+        (
+            "cognito-pre-token-generation-v2.json",
+            EventVersion::V2,
+            "TokenGeneration_RefreshTokens",
+        ),
+    ] {
+        let event = fixture(name);
+        let request = claims::parse_request(&event).expect(name);
+        assert_eq!(
+            (
+                request.username.as_str(),
+                request.version,
+                request.trigger_source.as_str()
+            ),
+            ("JaneDoe", version, trigger)
+        );
+        let decision = claims::decide(Some(&live), 1_999_999).expect(name);
+        let ClaimDecision::Set(token) = &decision else {
+            panic!("{name}: {decision:?}")
+        };
+        let mut answered = event.clone();
+        claims::respond(&mut answered, version, "custom:campaign", &decision);
+        let id_token = match version {
+            EventVersion::V1 => &answered["response"]["claimsOverrideDetails"],
+            EventVersion::V2 => {
+                &answered["response"]["claimsAndScopeOverrideDetails"]["idTokenGeneration"]
+            }
+        };
+        assert_eq!(
+            id_token["claimsToAddOrOverride"]["custom:campaign"],
+            **token
+        );
+        assert_eq!(answered["request"], event["request"], "{name}");
+        assert_eq!(answered["userName"], event["userName"], "{name}");
+    }
+}

@@ -10,7 +10,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailur
 use journey_attribution_core::item::{self, Item, ItemValue};
 use journey_attribution_core::{Attribution, WriteDecision};
 
-use crate::ports::{AttributionStore, StoreError, TouchLedger, UserAttributes, UserError};
+use crate::ports::{
+    AttributionReader, AttributionStore, StoreError, TouchLedger, UserAttributes, UserError,
+};
 
 /// Error codes AWS uses for throttling and transient server trouble.
 const TRANSIENT_CODES: &[&str] = &[
@@ -72,8 +74,11 @@ pub struct DynamoStore {
 /// The conditional write expresses `Campaign::precedence` exactly: the new attribution is
 /// written iff there is none, or it is strictly greater in (touched_at, journey_id,
 /// expires_at, label, application_id). DynamoDB compares N numerically and S byte-wise
-/// (UTF-8), as core does.
-pub const PUT_IF_NEWER_CONDITION: &str = "attribute_not_exists(#u) OR #t < :t OR (#t = :t AND \
+/// (UTF-8), as core does. A stored item whose `touched_at` is missing or not a number (an
+/// older or foreign format) counts as older: every comparison with it is false, so without
+/// the type check it would refuse every write for its user, forever.
+pub const PUT_IF_NEWER_CONDITION: &str = "attribute_not_exists(#u) OR attribute_not_exists(#t) \
+    OR NOT attribute_type(#t, :number) OR #t < :t OR (#t = :t AND \
     (#j < :j OR (#j = :j AND (#e < :e OR (#e = :e AND (#l < :l OR (#l = :l AND #a < :a)))))))";
 
 impl DynamoStore {
@@ -96,9 +101,17 @@ impl DynamoStore {
             .map_err(|e| store_error(&e))?;
         out.item()
             .map(|i| {
-                item::from_item(&from_sdk(i)).map_err(|e| StoreError::Permanent(e.to_string()))
+                item::from_item(&from_sdk(i))
+                    .map_err(|e| StoreError::Permanent(format!("stored item: {e}")))
             })
             .transpose()
+    }
+}
+
+impl AttributionReader for DynamoStore {
+    /// A consistent read: a touch written a moment before a sign-in is in its token.
+    async fn get(&self, username: &str) -> Result<Option<Attribution>, StoreError> {
+        self.read(username).await
     }
 }
 
@@ -282,7 +295,8 @@ impl AttributionStore for DynamoStore {
                     (":a", item::APPLICATION_ID),
                 ]
                 .into_iter()
-                .filter_map(|(placeholder, name)| Some((placeholder.to_owned(), value(name)?))),
+                .filter_map(|(placeholder, name)| Some((placeholder.to_owned(), value(name)?)))
+                .chain([(":number".to_owned(), AttributeValue::S("N".into()))]),
             )))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()

@@ -1,6 +1,8 @@
-//! The `tagging` and `sync` Lambda functions of journey-attribution.
+//! The Lambda functions of journey-attribution: the touch sources ([`tagging`] for
+//! Pinpoint, [`connect`], [`ses`]), the attribute projection ([`sync`]) and the token
+//! projection ([`claims`]).
 //!
-//! Layout (hexagonal): the handlers ([`tagging`], [`sync`]) take the event and the ports
+//! Layout (hexagonal): the handlers take the event and the ports
 //! ([`ports`]); [`aws`] holds the DynamoDB and Cognito adapters, [`memory`] the in-memory
 //! ones (unit tests, the local demo). Every rule comes from `journey_attribution_core`.
 //! The binaries in `src/bin/` only wire these together ([`runtime`]).
@@ -8,6 +10,7 @@
 pub use journey_attribution_core as core;
 
 pub mod aws;
+pub mod claims;
 pub mod connect;
 pub mod memory;
 pub mod metrics;

@@ -9,7 +9,9 @@ use journey_attribution_core::sync::{ChangeKind, StreamChange, TTL_PRINCIPAL};
 use journey_attribution_core::{Attribution, WriteDecision};
 use serde_json::{Value, json};
 
-use crate::ports::{AttributionStore, StoreError, TouchLedger, UserAttributes, UserError};
+use crate::ports::{
+    AttributionReader, AttributionStore, StoreError, TouchLedger, UserAttributes, UserError,
+};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -105,6 +107,12 @@ impl AttributionStore for MemoryStore {
             });
         }
         Ok(decision)
+    }
+}
+
+impl AttributionReader for MemoryStore {
+    async fn get(&self, username: &str) -> Result<Option<Attribution>, StoreError> {
+        Ok(MemoryStore::get(self, username))
     }
 }
 

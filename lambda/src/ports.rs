@@ -32,6 +32,16 @@ pub trait AttributionStore {
     ) -> impl Future<Output = Result<WriteDecision, StoreError>> + Send;
 }
 
+/// One user's stored attribution, read on its own (the token projection, `claims`).
+pub trait AttributionReader {
+    /// The user's item; `None` when there is none. An item that does not decode is a
+    /// [`StoreError::Permanent`] naming the attribute.
+    fn get(
+        &self,
+        username: &str,
+    ) -> impl Future<Output = Result<Option<Attribution>, StoreError>> + Send;
+}
+
 /// Errors of the user directory, classified: throttling and transient errors are retried,
 /// an unknown user is permanent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

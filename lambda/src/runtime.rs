@@ -8,14 +8,16 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use journey_attribution_core::connect::ConnectConfig;
 use journey_attribution_core::ses::SesConfig;
+use journey_attribution_core::token::DEFAULT_TOKEN_ATTRIBUTE;
 use journey_attribution_core::{LookbackWindows, WindowError};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use tracing::error;
 
+use crate::claims::{self, ClaimsConfig};
 use crate::connect::{self, ConnectTaggingConfig};
 use crate::metrics::Metrics;
-use crate::ports::{AttributionStore, TouchLedger, UserAttributes};
+use crate::ports::{AttributionReader, AttributionStore, TouchLedger, UserAttributes};
 use crate::retry::Backoff;
 use crate::ses::{self, SesTaggingConfig};
 use crate::sync::{self, SyncConfig};
@@ -205,11 +207,47 @@ impl SyncSettings {
             user_pool_id: env.required("USER_POOL_ID")?,
             table: env.optional("ATTRIBUTION_TABLE"),
             handler: SyncConfig {
-                campaign_attribute: env
-                    .optional("CAMPAIGN_ATTRIBUTE")
-                    .unwrap_or_else(|| "custom:campaign".into()),
+                campaign_attribute: campaign_attribute(env),
                 // Cognito: 25 attribute updates per second per account.
                 backoff: Backoff::new(5, Duration::from_millis(200), Duration::from_secs(3)),
+            },
+        })
+    }
+}
+
+/// `CAMPAIGN_ATTRIBUTE`: the Cognito attribute (`sync`) or ID-token claim (`claims`).
+fn campaign_attribute<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> String {
+    env.optional("CAMPAIGN_ATTRIBUTE")
+        .unwrap_or_else(|| DEFAULT_TOKEN_ATTRIBUTE.into())
+}
+
+/// `claims`' configuration.
+#[derive(Debug, Clone)]
+pub struct ClaimsSettings {
+    pub table: String,
+    pub handler: ClaimsConfig,
+}
+
+/// The whole of `claims`' read: a tenth of Cognito's 5-second trigger limit, so a slow
+/// table costs a user half a second of sign-in at worst.
+pub const CLAIMS_BUDGET: Duration = Duration::from_millis(500);
+
+/// SDK limits for `claims`, inside [`CLAIMS_BUDGET`]: two attempts of 200 ms, so the
+/// SDK's own error (named in the warning) usually comes before the budget's timeout.
+pub const CLAIMS_SDK_LIMITS: SdkLimits = SdkLimits {
+    max_attempts: 2,
+    connect: Duration::from_millis(150),
+    attempt: Duration::from_millis(200),
+    operation: Duration::from_millis(450),
+};
+
+impl ClaimsSettings {
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table: env.required("ATTRIBUTION_TABLE")?,
+            handler: ClaimsConfig {
+                claim: campaign_attribute(env),
+                budget: CLAIMS_BUDGET,
             },
         })
     }
@@ -237,9 +275,31 @@ pub fn exit_on_config_error(err: &ConfigError) -> ! {
     std::process::exit(2)
 }
 
+/// Attempts and timeouts of every SDK call a function makes.
+#[derive(Debug, Clone, Copy)]
+pub struct SdkLimits {
+    pub max_attempts: u32,
+    pub connect: Duration,
+    pub attempt: Duration,
+    pub operation: Duration,
+}
+
+/// The touch sources' and `sync`'s limits: their callers allow seconds.
+pub const DEFAULT_SDK_LIMITS: SdkLimits = SdkLimits {
+    max_attempts: 2,
+    connect: Duration::from_secs(1),
+    attempt: Duration::from_millis(1500),
+    operation: Duration::from_secs(3),
+};
+
 /// SDK configuration from the standard environment (region, credentials,
 /// `AWS_ENDPOINT_URL`), with rustls+ring TLS, bounded attempts and timeouts.
 pub async fn sdk_config() -> SdkConfig {
+    sdk_config_with(DEFAULT_SDK_LIMITS).await
+}
+
+/// [`sdk_config`] with other limits.
+pub async fn sdk_config_with(limits: SdkLimits) -> SdkConfig {
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
             aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
@@ -247,12 +307,12 @@ pub async fn sdk_config() -> SdkConfig {
         .build_https();
     aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
-        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .retry_config(RetryConfig::standard().with_max_attempts(limits.max_attempts))
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(1))
-                .operation_attempt_timeout(Duration::from_millis(1500))
-                .operation_timeout(Duration::from_secs(3))
+                .connect_timeout(limits.connect)
+                .operation_attempt_timeout(limits.attempt)
+                .operation_timeout(limits.operation)
                 .build(),
         )
         .load()
@@ -320,6 +380,19 @@ pub async fn ses_handler<S: AttributionStore + Sync>(
     let result = ses::handle(event.payload, store, config, &mut metrics).await;
     metrics.emit("ses-tagging", now_ms());
     result.map_err(tagging_failure)
+}
+
+/// `claims`' Lambda handler: never an error (a sign-in must not fail because of us).
+pub async fn claims_handler<S: AttributionReader + Sync>(
+    event: LambdaEvent<Value>,
+    store: &S,
+    config: &ClaimsConfig,
+) -> Result<Value, Diagnostic> {
+    let now = now_ms();
+    let mut metrics = Metrics::default();
+    let response = claims::handle(event.payload, store, config, now, &mut metrics).await;
+    metrics.emit("claims", now);
+    Ok(response)
 }
 
 /// `sync`'s Lambda handler: returns the partial batch response.
@@ -428,6 +501,27 @@ mod tests {
             err.to_string(),
             "environment variable SES_EVENTS: unknown event \"bounce\": expected a comma-separated list of open, click"
         );
+    }
+
+    #[test]
+    fn claims_settings_need_the_table_and_read_the_claim() {
+        let err = ClaimsSettings::from_env(&env(&[])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable ATTRIBUTION_TABLE is required"
+        );
+        let s = ClaimsSettings::from_env(&env(&[("ATTRIBUTION_TABLE", "t")])).unwrap();
+        assert_eq!(
+            (s.table.as_str(), s.handler.claim.as_str()),
+            ("t", "custom:campaign")
+        );
+        let s = ClaimsSettings::from_env(&env(&[
+            ("ATTRIBUTION_TABLE", "t"),
+            ("CAMPAIGN_ATTRIBUTE", "custom:journey"),
+        ]))
+        .unwrap();
+        assert_eq!(s.handler.claim, "custom:journey");
+        assert!(CLAIMS_SDK_LIMITS.operation < CLAIMS_BUDGET);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Benchmark (not a timed test): start-up to first Runtime API poll, peak RSS, and
-//! milliseconds per 50-endpoint batch against moto. Run by `scripts/bench-lambda.sh`,
-//! which starts moto and points TAGGING_BIN / SYNC_BIN at the release binaries.
+//! milliseconds per unit of work against moto (a 50-endpoint batch, a stream record, a
+//! sign-in event). Run by `scripts/bench-lambda.sh`, which starts moto and points
+//! TAGGING_BIN / SYNC_BIN / CLAIMS_BIN ... at the release binaries.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -56,6 +57,11 @@ async fn bench_lambda() {
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);
     let table = common::create_table(&ddb).await;
     let ledger = common::create_ledger_table(&ddb).await;
+    // The users the first tagging batch writes, for `sync` to project onto Cognito.
+    let users: Vec<String> = (0..50).map(|i| format!("user-{i:02}")).collect();
+    let user_refs: Vec<&str> = users.iter().map(String::as_str).collect();
+    let idp = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
+    let pool = common::create_pool(&idp, &user_refs).await;
     let rounds: usize = std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -83,7 +89,12 @@ async fn bench_lambda() {
         (
             "sync",
             bin("SYNC_BIN", env!("CARGO_BIN_EXE_sync")),
-            vec![("USER_POOL_ID", "us-east-1_bench")],
+            vec![("USER_POOL_ID", pool.as_str())],
+        ),
+        (
+            "claims",
+            bin("CLAIMS_BIN", env!("CARGO_BIN_EXE_claims")),
+            vec![("ATTRIBUTION_TABLE", table.as_str())],
         ),
     ] {
         let f = Function::start(&path, &env).await;
@@ -133,9 +144,66 @@ async fn bench_lambda() {
                 start.elapsed().as_secs_f64() * 1e3 / (rounds * 5) as f64,
                 rounds * 5
             );
-        } else {
-            let r = f.invoke(&json!({"Records": []})).await.response();
+        } else if name == "sync" {
+            // One INSERT per user: one AdminUpdateUserAttributes each (the attribute
+            // projection's Cognito cost, against the account's 25 requests per second).
+            let records = common::insert_records(&ddb, &table, &user_refs).await;
+            let start = Instant::now();
+            let r = f.invoke(&records).await.response();
             assert_eq!(r["batchItemFailures"], json!([]));
+            println!(
+                "sync: {:.1} ms per INSERT record (50 records, one AdminUpdateUserAttributes each, moto)",
+                start.elapsed().as_secs_f64() * 1e3 / 50.0
+            );
+        } else {
+            // Live attributions (the tagging rounds' touches of March have expired).
+            use journey_attribution_lambda::ports::AttributionStore;
+            let store = journey_attribution_lambda::aws::DynamoStore::new(ddb.clone(), &table);
+            let now_ms = journey_attribution_lambda::runtime::now_ms();
+            for user in &users {
+                let a = journey_attribution_lambda::core::Attribution {
+                    username: format!("claims-{user}"),
+                    campaign: journey_attribution_lambda::core::Campaign {
+                        application_id: "app".into(),
+                        journey_id: "j-live".into(),
+                        label: "Live".into(),
+                        touched_at_ms: now_ms,
+                        expires_at_s: now_ms / 1000 + 86_400,
+                    },
+                };
+                store.put_if_newer(&a).await.unwrap();
+            }
+            let sign_in = |user: &str| {
+                json!({"version": "1", "triggerSource": "TokenGeneration_Authentication",
+                    "region": "us-east-1", "userPoolId": "us-east-1_bench", "userName": user,
+                    "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "c"},
+                    "request": {"userAttributes": {}, "groupConfiguration": {}},
+                    "response": {"claimsOverrideDetails": null}})
+            };
+            let first = Instant::now();
+            f.invoke(&sign_in("claims-user-00")).await.response();
+            println!(
+                "claims: first sign-in event (cold connection) = {:.1} ms",
+                first.elapsed().as_secs_f64() * 1e3
+            );
+            let n = rounds * 10;
+            let start = Instant::now();
+            for i in 0..n {
+                let r = f
+                    .invoke(&sign_in(&format!("claims-{}", users[i % 50])))
+                    .await
+                    .response();
+                assert!(
+                    r["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"]
+                        ["custom:campaign"]
+                        .is_string(),
+                    "{r}"
+                );
+            }
+            println!(
+                "claims: {:.2} ms per sign-in event (mean of {n}, one GetItem each, moto)",
+                start.elapsed().as_secs_f64() * 1e3 / n as f64
+            );
         }
         println!(
             "{name}: peak RSS = {:.1} MB",

@@ -933,3 +933,157 @@ async fn connect_retries_under_faults_keep_each_touch_at_its_first_delivery() {
         assert!(c.faults() > 0, "faults were injected");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The token projection: no Cognito call anywhere.
+
+const CLAIMS: &str = env!("CARGO_BIN_EXE_claims");
+
+/// With the token projection (`Projection=token`: `claims`, no `sync`), a burst of touches
+/// through `tagging` and the sign-ins right after make no Cognito call at all: everything
+/// goes through the proxy, which counts the calls by service. `CLAIMS_BURST_TOUCHES`
+/// (default 10000) scales it.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs moto: run scripts/test.d/32-lambda-faults.sh"]
+async fn the_token_projection_makes_no_cognito_call() {
+    let touches: usize = env_or("CLAIMS_BURST_TOUCHES", 10_000);
+    let moto = common::endpoint();
+    let sdk = common::sdk().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = common::create_table(&ddb).await;
+    let proxy = Proxy::start(&moto, 0.0, 0.0, 1).await;
+    let env = [
+        ("AWS_ENDPOINT_URL", proxy.url.as_str()),
+        ("ATTRIBUTION_TABLE", &table),
+    ];
+    let started = Instant::now();
+
+    // Lambda scales a burst out: four concurrent `tagging` processes, 50 users each call.
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let calls = touches.div_ceil(ENDPOINTS_PER_INVOCATION);
+    let workers = 4;
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let env = env.map(|(k, v)| (k, v.to_owned()));
+        tasks.push(tokio::spawn(async move {
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let tagging = Function::start(TAGGING, &env).await;
+            for call in (w..calls).step_by(workers) {
+                let endpoints: serde_json::Map<String, Value> = (0..ENDPOINTS_PER_INVOCATION)
+                    .map(|i| call * ENDPOINTS_PER_INVOCATION + i)
+                    .filter(|n| *n < touches)
+                    .map(|n| (format!("ep-{n}"), endpoint(&format!("burst-{n:05}"))))
+                    .collect();
+                let ev = json!({"Message": {}, "Data": "Burst sale", "ApplicationId": "app-1",
+                    "JourneyId": format!("j-burst-{}", call % 7), "ActivityId": "a",
+                    "ScheduledTime": format_ms(now_ms - 60_000), "Endpoints": endpoints});
+                let r = tagging.invoke(&ev).await.response();
+                for (id, entry) in r.as_object().unwrap() {
+                    assert_eq!(
+                        entry["EventAttributes"]["reason"], "written",
+                        "{id}: {entry}"
+                    );
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let tagged_in = started.elapsed();
+
+    // Sign-ins right after, for users across the burst: each token carries the claim.
+    let claims = Function::start(CLAIMS, &env).await;
+    let fixture = format!(
+        "{}/../core/tests/fixtures/cognito-pre-token-generation-v1.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let sign_in: Value = serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    let sample: Vec<usize> = (0..touches).step_by((touches / 100).max(1)).collect();
+    for &n in &sample {
+        let user = format!("burst-{n:05}");
+        let mut ev = sign_in.clone();
+        ev["userName"] = json!(user);
+        let r = claims.invoke(&ev).await.response();
+        let claim =
+            r["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"]["custom:campaign"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{user}: no claim in {r}"));
+        let Some(Token::V1(c)) = Token::decode(claim).unwrap() else {
+            panic!("{user}: {claim}")
+        };
+        let n_call = n / ENDPOINTS_PER_INVOCATION;
+        assert_eq!(
+            (c.journey_id, c.label),
+            (format!("j-burst-{}", n_call % 7), "Burst sale".to_owned()),
+            "{user}"
+        );
+    }
+    let c = &proxy.state.counters;
+    let g = Counters::get;
+    println!(
+        "token projection: {touches} touches in {calls} invocations ({:.1} s), {} sign-ins: \
+         {} DynamoDB calls, {} Cognito calls",
+        tagged_in.as_secs_f64(),
+        sample.len(),
+        g(&c.dynamo_calls),
+        g(&c.cognito_calls)
+    );
+    assert_eq!(g(&c.cognito_calls), 0, "no Cognito call in token mode");
+    assert!(
+        g(&c.dynamo_calls) >= (touches + sample.len()) as u64,
+        "every write and read went through the proxy"
+    );
+
+    // Under faults (half the reads throttled, failed or stalled past the budget) every
+    // sign-in still gets an answer: the right claim, or the event unchanged.
+    let faulty = Proxy::start(&moto, 0.5, 0.2, 20_261_201).await;
+    let claims = Function::start(
+        CLAIMS,
+        &[
+            ("AWS_ENDPOINT_URL", faulty.url.as_str()),
+            ("ATTRIBUTION_TABLE", &table),
+        ],
+    )
+    .await;
+    let (mut set, mut unchanged, mut slowest) = (0, 0, Duration::ZERO);
+    for &n in &sample {
+        let mut ev = sign_in.clone();
+        ev["userName"] = json!(format!("burst-{n:05}"));
+        let started = Instant::now();
+        let Outcome::Response(r) = claims.invoke(&ev).await else {
+            panic!("a sign-in failed")
+        };
+        slowest = slowest.max(started.elapsed());
+        if r == ev {
+            unchanged += 1;
+        } else {
+            let claim =
+                &r["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"]["custom:campaign"];
+            assert!(
+                claim
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("ja1|app-1|j-burst-")),
+                "{r}"
+            );
+            set += 1;
+        }
+    }
+    let fc = &faulty.state.counters;
+    println!(
+        "claims under faults: {} sign-ins, {set} claims set, {unchanged} answered unchanged, \
+         slowest {} ms; proxy: {} faults ({} stalls)",
+        sample.len(),
+        slowest.as_millis(),
+        fc.faults(),
+        Counters::get(&fc.stalls)
+    );
+    assert!(
+        unchanged > 0 && set > 0,
+        "the faults reached some reads, not all"
+    );
+    assert!(slowest < Duration::from_millis(1500), "{slowest:?}");
+}

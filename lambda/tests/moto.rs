@@ -478,3 +478,51 @@ async fn the_conditional_write_applies_cores_precedence_on_every_field() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs moto: run scripts/test.d/30-lambda-moto.sh"]
+async fn an_item_without_a_numeric_touched_at_counts_as_older() {
+    use aws_sdk_dynamodb::types::AttributeValue as V;
+    let sdk = common::sdk().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = common::create_table(&ddb).await;
+    // An older or foreign format: no touched_at, or a date string in it.
+    for (user, touched) in [
+        ("legacy-a", None),
+        ("legacy-b", Some(V::S("2026-01-01".into()))),
+    ] {
+        let mut put = ddb
+            .put_item()
+            .table_name(&table)
+            .item("username", V::S(user.into()))
+            .item("journey_id", V::S("seed-journey".into()))
+            .item("expires_at", V::N("9999999999".into()));
+        if let Some(t) = touched {
+            put = put.item("touched_at", t);
+        }
+        put.send().await.unwrap();
+    }
+    let f = tagging(&table).await;
+    let ev = invocation(
+        "journey-new",
+        "2026-03-01T10:00:00Z",
+        json!({"a": endpoint("legacy-a"), "b": endpoint("legacy-b")}),
+    );
+    let r = f.invoke(&ev).await.response();
+    assert_eq!(attr(&r, "a", "reason"), "written", "{r}");
+    assert_eq!(attr(&r, "b", "reason"), "written", "{r}");
+    for user in ["legacy-a", "legacy-b"] {
+        let item = common::get_item(&ddb, &table, user).await.unwrap();
+        assert_eq!(item.campaign.journey_id, "journey-new");
+    }
+    // And the new item is then protected as any other: an older touch is kept out.
+    let older = invocation(
+        "journey-old",
+        "2026-02-01T10:00:00Z",
+        json!({"a": endpoint("legacy-a")}),
+    );
+    assert_eq!(
+        attr(&f.invoke(&older).await.response(), "a", "reason"),
+        "kept_newer"
+    );
+}

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The Lambda binaries (tagging, sync) driven through a Runtime API emulator against a moto
+# The Lambda binaries (the touch sources, sync, claims) driven through a Runtime API emulator against a moto
 # server: starts moto on a free port, runs the moto-gated tests, stops moto (trap).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 # shellcheck source=../moto-start.sh
 source scripts/moto-start.sh
-cargo test -p journey-attribution-lambda --locked --test moto --test successors -- --include-ignored
+cargo test -p journey-attribution-lambda --locked --test moto --test successors --test claims -- --include-ignored

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fault injection on the wire: the real tagging, connect-tagging and sync binaries talk to moto through a
+# Fault injection on the wire: the real tagging, connect-tagging, sync (and claims) binaries talk to moto through a
 # proxy in the test that injects throttling, HTTP 500s and stalls (lambda/tests/faults.rs).
 # Starts moto on a free port, runs the test, stops moto (trap). Scale with FAULT_TOUCHES,
 # FAULT_RATE, FAULT_STALL_SHARE, FAULT_SEED (see FUZZING.md, "Fault injection").

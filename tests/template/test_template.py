@@ -75,6 +75,39 @@ def iam_violations(template):
     return found
 
 
+def condition(template, name, params):
+    """Evaluates a named condition for these parameter values (defaults for the rest)."""
+    values = {k: p.get("Default") for k, p in template["Parameters"].items()} | params
+
+    def ev(expr):
+        if isinstance(expr, str):
+            return expr
+        (fn, arg), = expr.items()
+        if fn == "Ref":
+            return values[arg]
+        if fn == "Equals":
+            return ev(arg[0]) == ev(arg[1])
+        if fn == "Not":
+            return not ev(arg[0])
+        if fn == "And":
+            return all(ev(a) for a in arg)
+        if fn == "Or":
+            return any(ev(a) for a in arg)
+        if fn == "Condition":
+            return ev(template["Conditions"][arg])
+        raise ValueError(f"condition function {fn}")
+
+    return ev(template["Conditions"][name])
+
+
+def deployed(template, **params):
+    """The resources a stack with these parameters creates."""
+    return {
+        n: r for n, r in template["Resources"].items()
+        if "Condition" not in r or condition(template, r["Condition"], params)
+    }
+
+
 def granted(template, role):
     actions = set()
     for policy in template["Resources"][role]["Properties"]["Policies"]:
@@ -112,6 +145,8 @@ class IamTest(unittest.TestCase):
 
     def test_each_function_gets_exactly_the_calls_its_code_makes(self):
         t = load()
+        self.assertEqual(granted(t, "ClaimsRole") - {"logs:CreateLogStream", "logs:PutLogEvents"}, {"dynamodb:GetItem"})
+        self.assertIn("dynamodb:GetItem", sdk_calls("dynamodb"))
         for role in ("TaggingRole", "ConnectTaggingRole", "SesTaggingRole"):
             tagging = {a for a in granted(t, role) if a.startswith("dynamodb:")}
             self.assertEqual(tagging, sdk_calls("dynamodb"), role)
@@ -141,7 +176,8 @@ class DesignTest(unittest.TestCase):
         self.assertEqual(
             {n: functions[n]["Metadata"]["BuildProperties"]["Binary"] for n in functions},
             {"TaggingFunction": "tagging", "SyncFunction": "sync",
-             "ConnectTaggingFunction": "connect-tagging", "SesTaggingFunction": "ses-tagging"},
+             "ConnectTaggingFunction": "connect-tagging", "SesTaggingFunction": "ses-tagging",
+             "ClaimsFunction": "claims"},
         )
         self.assertLess(self.r["TaggingFunction"]["Properties"]["Timeout"], 15, "Pinpoint's 15 s budget")
 
@@ -175,19 +211,33 @@ class DesignTest(unittest.TestCase):
             parsed,
         )
 
-    def test_pinpoint_may_invoke_tagging_only_from_the_applications_journeys(self):
+    def test_pinpoint_may_invoke_tagging_from_its_application_and_no_other(self):
         p = self.r["PinpointInvokeTagging"]["Properties"]
         self.assertEqual(p["Action"], "lambda:InvokeFunction")
+        arn = p["SourceArn"]["Sub"]
         self.assertEqual(
-            p["SourceArn"],
-            {"Sub": "arn:${AWS::Partition}:mobiletargeting:${AWS::Region}:${AWS::AccountId}:apps/${PinpointApplicationId}/journeys/*"},
+            arn, "arn:${AWS::Partition}:mobiletargeting:${AWS::Region}:${AWS::AccountId}:apps/${PinpointApplicationId}*"
         )
         self.assertEqual(p["SourceAccount"], {"Ref": "AWS::AccountId"})
+        # The ARN pattern as IAM reads it (`*` any run of characters), for a 32-hex id.
+        app = "3a9b1f4e6c764ba7b031e7183e0a1b2c"
+        pattern = re.escape(arn.replace("${PinpointApplicationId}", app)).replace(r"\*", ".*")
+        pattern = pattern.replace(re.escape("${AWS::Partition}"), "aws").replace(
+            re.escape("${AWS::Region}"), "us-east-1").replace(re.escape("${AWS::AccountId}"), "123456789012")
+        base = "arn:aws:mobiletargeting:us-east-1:123456789012:apps/"
+        for allowed in (app, f"{app}/journeys/j1", f"{app}/campaigns/c1", f"{app}/*"):
+            self.assertRegex(base + allowed, f"^{pattern}$")
+        for other in ("0" * 32, "0" * 32 + "/journeys/j1"):
+            self.assertNotRegex(base + other, f"^{pattern}$")
+        id_pattern = self.t["Parameters"]["PinpointApplicationId"]["AllowedPattern"]
+        self.assertRegex(app, id_pattern)
+        self.assertNotRegex(app + "0", id_pattern, "a longer id could extend another's prefix")
+        self.assertNotRegex(app[:31], id_pattern)
 
     def test_outputs_and_alarms(self):
         self.assertLessEqual({"TaggingFunctionArn", "AttributionTableName", "SyncFailureQueueUrl"}, set(self.t["Outputs"]))
         alarms = [n for n, r in self.r.items() if r["Type"] == "AWS::CloudWatch::Alarm"]
-        self.assertEqual(len(alarms), 5)
+        self.assertEqual(len(alarms), 6)
 
 
 class OptionalSourcesTest(unittest.TestCase):
@@ -202,6 +252,8 @@ class OptionalSourcesTest(unittest.TestCase):
             ("Tagging", "PinpointInvoke"): {"PinpointEnabled"},
             ("Connect", "TouchLedger"): {"ConnectEnabled", "ConnectInstanceGiven"},
             ("Ses", "EventBridgeInvokeSes", "SnsInvokeSes"): {"SesEnabled", "SesViaSns", "SesViaEventBridge"},
+            ("Sync",): {"AttributeProjection"},
+            ("Claims", "CognitoInvokeClaims"): {"TokenProjection"},
         }
         for name, res in self.r.items():
             for group, conditions in prefixes.items():
@@ -210,7 +262,7 @@ class OptionalSourcesTest(unittest.TestCase):
         shared = [n for n, r in self.r.items() if "Condition" not in r]
         self.assertEqual(
             sorted(shared),
-            ["AttributionTable", "SyncErrorsAlarm", "SyncFailureQueue", "SyncFailureQueueDepthAlarm", "SyncFunction", "SyncLogGroup", "SyncRole"],
+            ["AttributionTable"],
         )
         defaults = {k: p.get("Default") for k, p in self.t["Parameters"].items()}
         self.assertEqual((defaults["EnablePinpoint"], defaults["EnableConnect"], defaults["EnableSes"]), ("true", "false", "false"))
@@ -239,6 +291,65 @@ class OptionalSourcesTest(unittest.TestCase):
         self.assertLessEqual({"SES_EVENTS", "SES_JOURNEY_TAG", "SES_LABEL_TAG", "SES_USER_TAG", "SES_USER_FROM_DESTINATION"}, set(env))
         on_failure = self.r["SesTaggingFunction"]["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
         self.assertEqual(on_failure["Destination"], {"GetAtt": "SesTaggingFailureQueue.Arn"})
+
+
+class ProjectionTest(unittest.TestCase):
+    """Projection=attribute (sync), token (claims, no Cognito permission), both."""
+
+    def setUp(self):
+        self.t = load()
+
+    def cognito_actions(self, resources):
+        actions = set()
+        for res in resources.values():
+            if res["Type"] == "AWS::IAM::Role":
+                for policy in res["Properties"]["Policies"]:
+                    for st in as_list(policy["PolicyDocument"]["Statement"]):
+                        actions |= {a for a in as_list(st["Action"]) if a.startswith("cognito-idp:")}
+        return actions
+
+    def test_each_projection_deploys_its_functions_only(self):
+        fns = lambda r: {n for n, x in r.items() if x["Type"] == "AWS::Serverless::Function"}
+        self.assertEqual(self.t["Parameters"]["Projection"]["Default"], "attribute")
+        self.assertEqual(self.t["Parameters"]["Projection"]["AllowedValues"], ["attribute", "token", "both"])
+        attribute = deployed(self.t, Projection="attribute")
+        token = deployed(self.t, Projection="token")
+        both = deployed(self.t, Projection="both")
+        self.assertEqual(fns(attribute), {"TaggingFunction", "SyncFunction"})
+        self.assertEqual(fns(token), {"TaggingFunction", "ClaimsFunction"})
+        self.assertEqual(fns(both), {"TaggingFunction", "SyncFunction", "ClaimsFunction"})
+        every = dict(EnableConnect="true", EnableSes="true", SesSnsTopicArn="",
+                     ConnectInstanceArn="arn:aws:connect:us-east-1:123456789012:instance/x")
+        self.assertEqual(fns(deployed(self.t, Projection="token", **every)),
+                         {"TaggingFunction", "ConnectTaggingFunction", "SesTaggingFunction", "ClaimsFunction"})
+
+    def test_token_mode_has_no_cognito_permission_anywhere(self):
+        every = dict(EnableConnect="true", EnableSes="true")
+        self.assertEqual(self.cognito_actions(deployed(self.t, Projection="token", **every)), set())
+        self.assertEqual(
+            self.cognito_actions(deployed(self.t, Projection="attribute")),
+            {"cognito-idp:AdminGetUser", "cognito-idp:AdminUpdateUserAttributes"},
+        )
+        # The check can fail: put a Cognito action into the claims role.
+        bad = load()
+        bad["Resources"]["ClaimsRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"] = [
+            "dynamodb:GetItem", "cognito-idp:AdminGetUser"]
+        self.assertEqual(self.cognito_actions(deployed(bad, Projection="token")), {"cognito-idp:AdminGetUser"})
+
+    def test_claims_reads_one_table_and_only_the_pool_may_invoke_it(self):
+        r = self.t["Resources"]
+        st = r["ClaimsRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        self.assertEqual([(x["Action"], x["Resource"]) for x in st if x["Sid"] == "ReadTheUsersAttribution"],
+                         [("dynamodb:GetItem", {"GetAtt": "AttributionTable.Arn"})])
+        p = r["CognitoInvokeClaims"]["Properties"]
+        self.assertEqual((p["Principal"], p["Action"]), ("cognito-idp.amazonaws.com", "lambda:InvokeFunction"))
+        self.assertEqual(p["SourceArn"], {"Sub": "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/${UserPoolId}"})
+        self.assertEqual(p["SourceAccount"], {"Ref": "AWS::AccountId"})
+        f = r["ClaimsFunction"]["Properties"]
+        self.assertEqual(set(f["Environment"]["Variables"]), {"ATTRIBUTION_TABLE", "CAMPAIGN_ATTRIBUTE", "RUST_LOG"})
+        self.assertLess(f["Timeout"], 5, "Cognito waits 5 s for a trigger")
+        self.assertEqual(self.t["Outputs"]["ClaimsFunctionArn"]["Condition"], "TokenProjection")
+        self.assertEqual(self.t["Outputs"]["SyncFailureQueueUrl"]["Condition"], "AttributeProjection")
 
 
 if __name__ == "__main__":

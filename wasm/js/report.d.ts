@@ -46,6 +46,8 @@ export interface Report {
   attributed_events: number;
   goals: string[];
   revenue_metric: string | null;
+  /** Cost rows whose `campaign` matched no journey id or label exactly (absent when none). */
+  unmatched_costs?: string[];
 }
 
 /** Resolves once the report's WebAssembly module is loaded (already resolved in Node). */

@@ -6,7 +6,9 @@ use std::path::Path;
 use journey_attribution_core::report::Cost;
 
 /// Reads `path`. Columns are found by header name (case and surrounding spaces ignored);
-/// other columns are ignored; fields use standard CSV quoting.
+/// other columns are ignored; fields use standard CSV quoting. The `campaign` field is kept
+/// exactly as written, spaces included: it must equal the journey id or label the events
+/// carry (a label may end in a space). Spaces around the `cost` are ignored.
 pub fn read(path: &Path) -> Result<Vec<Cost>, Box<dyn Error>> {
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     parse(file).map_err(|e| format!("{}: {e}", path.display()).into())
@@ -14,7 +16,7 @@ pub fn read(path: &Path) -> Result<Vec<Cost>, Box<dyn Error>> {
 
 pub fn parse(input: impl std::io::Read) -> Result<Vec<Cost>, String> {
     let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
+        .trim(csv::Trim::Headers)
         .flexible(true)
         .from_reader(input);
     let headers = reader.headers().map_err(|e| e.to_string())?.clone();
@@ -30,11 +32,11 @@ pub fn parse(input: impl std::io::Read) -> Result<Vec<Cost>, String> {
         let record = record.map_err(|e| e.to_string())?;
         let line = record.position().map_or(0, |p| p.line());
         let campaign = record.get(campaign_col).unwrap_or("");
-        let cost = record.get(cost_col).unwrap_or("");
-        if campaign.is_empty() && cost.is_empty() {
+        let cost = record.get(cost_col).unwrap_or("").trim();
+        if campaign.trim().is_empty() && cost.is_empty() {
             continue;
         }
-        if campaign.is_empty() {
+        if campaign.trim().is_empty() {
             return Err(format!("line {line}: empty campaign"));
         }
         let value: f64 = cost
@@ -75,6 +77,17 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn campaign_names_are_kept_exactly() {
+        let text = "campaign,cost\n\"Spring sale \",1\n Summer ,2\n";
+        let names: Vec<String> = parse(text.as_bytes())
+            .unwrap()
+            .into_iter()
+            .map(|c| c.campaign)
+            .collect();
+        assert_eq!(names, ["Spring sale ", " Summer "]);
     }
 
     #[test]

@@ -16,6 +16,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use journey_attribution_core::report::{Aggregator, ReportOptions, TouchOptions};
 
 const CHUNK_BYTES: usize = 4 << 20;
+/// `--max-line-bytes`' default: a Firehose record is at most 1,000 KiB, a Pinpoint event far
+/// less, so a longer line is not an event.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// The files under `paths`: files as given, directories recursively (sorted, hidden entries
 /// skipped).
@@ -81,6 +84,9 @@ struct Chunk {
     /// Position of the chunk in its file.
     seq: u64,
     data: Vec<u8>,
+    /// Lines longer than the limit, cut out of `data` (each left as an empty line, so the
+    /// line numbers hold): (1-based line in the chunk, its length in bytes).
+    oversized: Vec<(u64, u64)>,
 }
 
 const KEPT_SKIPS: usize = 16;
@@ -101,18 +107,25 @@ pub fn aggregate(
     threads: usize,
     strict: bool,
 ) -> Result<Outcome, Box<dyn Error>> {
-    aggregate_with(files, options, None, threads, strict)
+    aggregate_with(files, options, None, threads, strict, MAX_LINE_BYTES)
 }
 
-/// Aggregates `files`, with touch reconstruction when `touch` is given.
+/// Aggregates `files`, with touch reconstruction when `touch` is given. A line longer than
+/// `max_line_bytes` is skipped (counted, with its reason) without being held in memory, so
+/// memory stays bounded by the chunk size whatever the input, a gzip bomb included.
 pub fn aggregate_with(
     files: &[PathBuf],
     options: ReportOptions,
     touch: Option<TouchOptions>,
     threads: usize,
     strict: bool,
+    max_line_bytes: usize,
 ) -> Result<Outcome, Box<dyn Error>> {
-    aggregate_chunks_with(files, options, touch, threads, strict, CHUNK_BYTES)
+    let limits = Limits {
+        chunk_bytes: CHUNK_BYTES,
+        max_line_bytes,
+    };
+    aggregate_chunks_with(files, options, touch, threads, strict, limits)
 }
 
 #[cfg(test)]
@@ -123,7 +136,17 @@ fn aggregate_in_chunks(
     strict: bool,
     chunk_bytes: usize,
 ) -> Result<Outcome, Box<dyn Error>> {
-    aggregate_chunks_with(files, options, None, threads, strict, chunk_bytes)
+    let limits = Limits {
+        chunk_bytes,
+        max_line_bytes: MAX_LINE_BYTES,
+    };
+    aggregate_chunks_with(files, options, None, threads, strict, limits)
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    chunk_bytes: usize,
+    max_line_bytes: usize,
 }
 
 fn aggregate_chunks_with(
@@ -132,7 +155,7 @@ fn aggregate_chunks_with(
     touch: Option<TouchOptions>,
     threads: usize,
     strict: bool,
-    chunk_bytes: usize,
+    limits: Limits,
 ) -> Result<Outcome, Box<dyn Error>> {
     let new_aggregator = |options: ReportOptions| match &touch {
         Some(t) => Aggregator::with_touches(options, t.clone()),
@@ -177,7 +200,7 @@ fn aggregate_chunks_with(
                     let Some(path) = files.get(i) else {
                         return Ok(());
                     };
-                    read_file(i, path, chunk_bytes, &work_tx, free_rx, progress, stop)
+                    read_file(i, path, limits, &work_tx, free_rx, progress, stop)
                         .map_err(|e| format!("{}: {e}", path.display()))?;
                 }
             }));
@@ -197,7 +220,13 @@ fn aggregate_chunks_with(
                     let Ok(Ok(chunk)) = next else { break };
                     if !stop.load(Ordering::Relaxed) {
                         let before = skips.len();
-                        let lines = process(&mut agg, &chunk, &names[chunk.file_index], &mut skips);
+                        let lines = process(
+                            &mut agg,
+                            &chunk,
+                            &names[chunk.file_index],
+                            limits.max_line_bytes,
+                            &mut skips,
+                        );
                         line_counts.push(((chunk.file_index, chunk.seq), lines));
                         if strict && skips.len() > before {
                             stop.store(true, Ordering::Relaxed);
@@ -262,12 +291,16 @@ fn is_gzip(path: &Path) -> bool {
 fn read_file(
     file_index: usize,
     path: &Path,
-    chunk_bytes: usize,
+    limits: Limits,
     work: &mpsc::SyncSender<Chunk>,
     free: &Mutex<mpsc::Receiver<Vec<u8>>>,
     progress: &ProgressBar,
     stop: &AtomicBool,
 ) -> io::Result<()> {
+    let Limits {
+        chunk_bytes,
+        max_line_bytes,
+    } = limits;
     let file = progress.wrap_read(File::open(path)?);
     let mut reader: Box<dyn Read> = if is_gzip(path) {
         Box::new(MultiGzDecoder::new(io::BufReader::with_capacity(
@@ -279,6 +312,8 @@ fn read_file(
     };
     let mut seq = 0u64;
     let mut carry: Vec<u8> = Vec::new();
+    // The bytes so far of an over-long line being skipped: none of it is kept.
+    let mut skipping: Option<u64> = None;
     loop {
         if stop.load(Ordering::Relaxed) {
             return Ok(());
@@ -292,13 +327,36 @@ fn read_file(
         buf.reserve(chunk_bytes + carry.len());
         buf.append(&mut carry);
         let eof = fill(&mut reader, &mut buf, chunk_bytes)?;
-        if buf.is_empty() {
+        let mut oversized = Vec::new();
+        if let Some(so_far) = skipping {
+            match buf.iter().position(|&b| b == b'\n') {
+                None if !eof => {
+                    skipping = Some(so_far + buf.len() as u64);
+                    continue;
+                }
+                // The long line ends here: it becomes line 1, empty, of this chunk.
+                None => {
+                    oversized.push((1, so_far + buf.len() as u64));
+                    buf.clear();
+                }
+                Some(newline) => {
+                    oversized.push((1, so_far + newline as u64));
+                    buf.drain(..newline);
+                }
+            }
+            skipping = None;
+        }
+        if buf.is_empty() && oversized.is_empty() {
             return Ok(());
         }
         if !eof {
             match buf.iter().rposition(|&b| b == b'\n') {
                 Some(end) => carry.extend_from_slice(&buf[end + 1..]),
-                // One line longer than a chunk: keep reading it.
+                // One line longer than a chunk: keep reading it, up to the limit.
+                None if buf.len() > max_line_bytes => {
+                    skipping = Some(buf.len() as u64);
+                    continue;
+                }
                 None => {
                     carry = buf;
                     continue;
@@ -306,11 +364,17 @@ fn read_file(
             }
             let end = buf.len() - carry.len();
             buf.truncate(end);
+            if carry.len() > max_line_bytes {
+                skipping = Some(carry.len() as u64);
+                carry.clear();
+            }
         }
+        cut_long_lines(&mut buf, max_line_bytes, &mut oversized);
         let chunk = Chunk {
             file_index,
             seq,
             data: buf,
+            oversized,
         };
         seq += 1;
         if work.send(chunk).is_err() {
@@ -322,6 +386,31 @@ fn read_file(
     }
 }
 
+/// Empties the lines of `buf` longer than `max` bytes (their newline stays, so line numbers
+/// hold), noting each in `oversized`. A rare path: nothing is copied when none is.
+fn cut_long_lines(buf: &mut Vec<u8>, max: usize, oversized: &mut Vec<(u64, u64)>) {
+    let too_long = |line: &&[u8]| line.len() > max;
+    if !buf.split(|&b| b == b'\n').any(|l| too_long(&l)) {
+        return;
+    }
+    let mut kept = Vec::with_capacity(buf.len());
+    let lines = buf.split(|&b| b == b'\n').collect::<Vec<_>>();
+    let last = lines.len() - 1;
+    for (i, line) in lines.into_iter().enumerate() {
+        if too_long(&line) {
+            oversized.push((i as u64 + 1, line.len() as u64));
+        } else {
+            kept.extend_from_slice(line);
+        }
+        if i < last {
+            kept.push(b'\n');
+        }
+    }
+    oversized.sort_unstable();
+    oversized.dedup();
+    *buf = kept;
+}
+
 /// Reads until `buf` grew by `want` bytes or the input ended; `true` at the end.
 fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
     let read = reader.take(want as u64).read_to_end(buf)?;
@@ -329,7 +418,13 @@ fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<boo
 }
 
 /// Aggregates `chunk`; returns its number of lines.
-fn process(agg: &mut Aggregator, chunk: &Chunk, file: &str, skips: &mut Vec<Skip>) -> u64 {
+fn process(
+    agg: &mut Aggregator,
+    chunk: &Chunk,
+    file: &str,
+    max_line_bytes: usize,
+    skips: &mut Vec<Skip>,
+) -> u64 {
     let mut skip = |n: u64, reason: String| {
         keep_skip(
             skips,
@@ -342,6 +437,15 @@ fn process(agg: &mut Aggregator, chunk: &Chunk, file: &str, skips: &mut Vec<Skip
             },
         )
     };
+    for &(n, bytes) in &chunk.oversized {
+        agg.skip_line();
+        skip(
+            n,
+            format!(
+                "line of {bytes} bytes, longer than --max-line-bytes ({max_line_bytes}): skipped to the next newline"
+            ),
+        );
+    }
     match std::str::from_utf8(&chunk.data) {
         Ok(text) => agg.push_text(text, |n, e| skip(n, e.reason)),
         Err(_) => {
@@ -383,6 +487,68 @@ mod tests {
 
     fn report(outcome: Outcome) -> Report {
         outcome.aggregator.finish(&[]).unwrap()
+    }
+
+    /// Over-long lines, whether inside a chunk, across chunks or at the end of the file,
+    /// are skipped with their reason and line number; the others count as if they were
+    /// not there, whatever the chunk size, plain or gzip.
+    #[test]
+    fn lines_longer_than_the_limit_are_skipped_with_their_reason() {
+        let lines: Vec<&str> = STREAM.lines().collect();
+        let (a, b) = (lines[1], lines[2]);
+        let long = "x".repeat(5_000);
+        let text = format!("{a}\n{long}\n{b}\n{long}{{\"tail\":1}}\n{a}\n{long}");
+        let expected_text = format!("{a}\n{b}\n{a}\n");
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("long.jsonl");
+        std::fs::write(&plain, &text).unwrap();
+        let gz = dir.path().join("long.jsonl.gz");
+        let mut enc =
+            flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+        enc.write_all(text.as_bytes()).unwrap();
+        enc.finish().unwrap();
+        let clean = dir.path().join("clean.jsonl");
+        std::fs::write(&clean, expected_text).unwrap();
+        let options = ReportOptions::default();
+        let expected = report(aggregate(&[clean], options.clone(), 1, false).unwrap());
+        for chunk_bytes in [64, 1000, 4096, 1 << 20] {
+            for file in [&plain, &gz] {
+                let limits = Limits {
+                    chunk_bytes,
+                    max_line_bytes: 2_000,
+                };
+                let out = aggregate_chunks_with(
+                    std::slice::from_ref(file),
+                    options.clone(),
+                    None,
+                    2,
+                    false,
+                    limits,
+                )
+                .unwrap();
+                let found: Vec<(u64, &str)> = out
+                    .skips
+                    .iter()
+                    .map(|s| (s.line, s.reason.as_str()))
+                    .collect();
+                assert_eq!(
+                    found.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+                    [2, 4, 6],
+                    "chunk {chunk_bytes} {file:?}: {found:?}"
+                );
+                assert!(
+                    found[1]
+                        .1
+                        .starts_with("line of 5010 bytes, longer than --max-line-bytes (2000)"),
+                    "{found:?}"
+                );
+                let got = report(out);
+                assert_eq!(got.skipped_lines, 3);
+                assert_eq!(got.lines, expected.lines + 3);
+                assert_eq!(got.campaigns, expected.campaigns, "chunk {chunk_bytes}");
+                assert_eq!(got.events, expected.events);
+            }
+        }
     }
 
     /// Tiny chunks (smaller than a line), several threads and gzip give the same report

@@ -112,6 +112,10 @@ pub struct Args {
     /// joins records that carry no user id by their endpoint id (`client.client_id`).
     #[arg(long, value_name = "FILE", requires = "touch_model")]
     pub endpoints: Option<PathBuf>,
+    /// Lines longer than this are skipped (counted in `skipped_lines`, with their reason)
+    /// without being held in memory.
+    #[arg(long, value_name = "BYTES", default_value_t = input::MAX_LINE_BYTES)]
+    pub max_line_bytes: usize,
     /// Worker threads (default: every core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -144,7 +148,14 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         None => Default::default(),
     };
     let files = input::discover(&args.paths)?;
-    let outcome = input::aggregate_with(&files, options, touch, threads, args.strict)?;
+    let outcome = input::aggregate_with(
+        &files,
+        options,
+        touch,
+        threads,
+        args.strict,
+        args.max_line_bytes.max(1),
+    )?;
 
     if let Some(first) = outcome.skips.first() {
         if args.strict {
@@ -161,6 +172,11 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         if t.joined_conversions == 0 {
             eprintln!("warning: {}", t.note);
         }
+    }
+    for name in &report.unmatched_costs {
+        eprintln!(
+            "warning: cost row {name:?} matches no campaign of the events (compared exactly: journey id, else label)"
+        );
     }
     let hidden = report.skipped_lines.saturating_sub(SHOWN_SKIPS as u64);
     if hidden > 0 {

@@ -303,7 +303,9 @@ impl Aggregator {
 
     /// The report, with `costs` matched to campaigns: by journey id first, else by label.
     /// Several rows for one campaign add up; a row matching no campaign becomes a campaign
-    /// with no events (its money was spent all the same).
+    /// with no events (its money was spent all the same), and is listed in
+    /// `unmatched_costs`: a cost row's name is compared exactly, byte for byte, with what
+    /// the events carry, so a typo or a stray space shows up there.
     pub fn finish(self, costs: &[Cost]) -> Result<Report, ReportError> {
         self.finish_with_endpoints(costs, &HashMap::new())
     }
@@ -337,6 +339,7 @@ impl Aggregator {
         // Deterministic order before matching costs, so "no match" rows land predictably.
         campaigns.sort_by(|a, b| (&a.campaign, &a.campaign_id).cmp(&(&b.campaign, &b.campaign_id)));
 
+        let mut unmatched_costs = Vec::new();
         for cost in costs {
             if !cost.cost.is_finite() || cost.cost < 0.0 {
                 return Err(ReportError::InvalidCost {
@@ -359,6 +362,7 @@ impl Aggregator {
                     match by_label.as_slice() {
                         [i] => *i,
                         [] => {
+                            unmatched_costs.push(cost.campaign.clone());
                             campaigns.push(CampaignReport {
                                 campaign: cost.campaign.clone(),
                                 campaign_id: None,
@@ -412,6 +416,7 @@ impl Aggregator {
             goals: self.options.goals,
             revenue_metric: self.options.revenue_metric,
             touch_attribution,
+            unmatched_costs,
         })
     }
 }

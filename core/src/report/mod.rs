@@ -118,6 +118,9 @@ pub struct Report {
     /// ([`Aggregator::with_touches`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub touch_attribution: Option<TouchAttribution>,
+    /// Cost rows whose `campaign` matched no journey id and no label of the events.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmatched_costs: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

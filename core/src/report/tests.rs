@@ -322,3 +322,24 @@ proptest! {
         prop_assert_eq!(merged.finish(&[]).unwrap(), whole.finish(&[]).unwrap());
     }
 }
+
+#[test]
+fn a_cost_row_matching_no_campaign_is_reported() {
+    let (agg, _) = aggregate(STREAM, &options(&[], Some("revenue")));
+    let r = agg
+        .finish(&[cost("j-spring-2", 5.0), cost("Spring Sale ", 7.0)])
+        .unwrap();
+    assert_eq!(
+        r.unmatched_costs,
+        ["Spring Sale "],
+        "compared exactly, spaces included"
+    );
+    let row = r
+        .campaigns
+        .iter()
+        .find(|c| c.campaign == "Spring Sale ")
+        .unwrap();
+    assert_eq!((row.cost, row.attributed_events), (Some(7.0), 0));
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["unmatched_costs"], serde_json::json!(["Spring Sale "]));
+}

@@ -1,0 +1,231 @@
+//! `claims`: Cognito's pre-token-generation trigger (the token projection).
+//!
+//! One `GetItem` per sign-in or refresh, no Cognito call at all. A sign-in never fails
+//! because of attribution: whatever goes wrong (an unreadable event, a store error, the
+//! time budget spent, a malformed item), the event goes back unchanged, with a warning that
+//! names the user and the reason, and a counter.
+
+use std::time::Duration;
+
+use journey_attribution_core::claims::{self, ClaimDecision};
+use serde_json::Value;
+use tracing::{info, warn};
+
+use crate::metrics::Metrics;
+use crate::ports::{AttributionReader, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct ClaimsConfig {
+    /// The ID-token claim (`CAMPAIGN_ATTRIBUTE`, default `custom:campaign`).
+    pub claim: String,
+    /// The whole read, SDK retries included: Cognito gives a trigger 5 seconds, and the
+    /// user is waiting for the sign-in.
+    pub budget: Duration,
+}
+
+/// Why the event went back unchanged (metric `unchanged.<reason>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unchanged {
+    MalformedEvent,
+    Timeout,
+    StoreTransient,
+    StorePermanent,
+    UnencodableItem,
+}
+
+impl Unchanged {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::MalformedEvent => "malformed_event",
+            Self::Timeout => "timeout",
+            Self::StoreTransient => "store_transient",
+            Self::StorePermanent => "store_permanent",
+            Self::UnencodableItem => "unencodable_item",
+        }
+    }
+}
+
+/// Answers one pre-token-generation event. Infallible by design.
+pub async fn handle<S: AttributionReader + Sync>(
+    mut event: Value,
+    store: &S,
+    config: &ClaimsConfig,
+    now_ms: i64,
+    metrics: &mut Metrics,
+) -> Value {
+    let request = match claims::parse_request(&event) {
+        Ok(r) => r,
+        Err(e) => {
+            warn!(error = %e, reason = Unchanged::MalformedEvent.as_str(), "pre-token-generation event answered unchanged");
+            count_unchanged(metrics, Unchanged::MalformedEvent);
+            return event;
+        }
+    };
+    let user = request.username.as_str();
+    let stored = match tokio::time::timeout(config.budget, store.get(user)).await {
+        Ok(Ok(stored)) => stored,
+        Ok(Err(e)) => {
+            let reason = match e {
+                StoreError::Transient(_) => Unchanged::StoreTransient,
+                StoreError::Permanent(_) => Unchanged::StorePermanent,
+            };
+            warn!(user, error = %e, reason = reason.as_str(), "claim left unchanged");
+            count_unchanged(metrics, reason);
+            return event;
+        }
+        Err(_) => {
+            warn!(
+                user,
+                budget_ms = config.budget.as_millis() as u64,
+                reason = Unchanged::Timeout.as_str(),
+                "claim left unchanged"
+            );
+            count_unchanged(metrics, Unchanged::Timeout);
+            return event;
+        }
+    };
+    let decision = match claims::decide(stored.as_ref().map(|a| &a.campaign), now_ms) {
+        Ok(d) => d,
+        Err(e) => {
+            warn!(user, error = %e, reason = Unchanged::UnencodableItem.as_str(), "claim left unchanged");
+            count_unchanged(metrics, Unchanged::UnencodableItem);
+            return event;
+        }
+    };
+    match &decision {
+        ClaimDecision::Set(_) => {
+            metrics.incr("claim_set");
+            info!(user, trigger = %request.trigger_source, "claim set");
+        }
+        ClaimDecision::Suppress(reason) => {
+            metrics.incr(format!("claim_suppressed.{}", reason.as_str()));
+            info!(user, trigger = %request.trigger_source, reason = reason.as_str(), "claim suppressed");
+        }
+    }
+    claims::respond(&mut event, request.version, &config.claim, &decision);
+    event
+}
+
+fn count_unchanged(metrics: &mut Metrics, reason: Unchanged) {
+    metrics.incr("unchanged");
+    metrics.incr(format!("unchanged.{}", reason.as_str()));
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::memory::MemoryStore;
+    use crate::ports::AttributionStore;
+    use journey_attribution_core::token::Token;
+    use journey_attribution_core::{Attribution, Campaign};
+    use serde_json::json;
+
+    const DAY_MS: i64 = 86_400_000;
+
+    fn config() -> ClaimsConfig {
+        ClaimsConfig {
+            claim: "custom:campaign".into(),
+            budget: Duration::from_millis(500),
+        }
+    }
+
+    fn attribution(user: &str, expires_at_s: i64) -> Attribution {
+        Attribution {
+            username: user.into(),
+            campaign: Campaign {
+                application_id: "app".into(),
+                journey_id: "j-1".into(),
+                label: "Spring sale".into(),
+                touched_at_ms: 1_000,
+                expires_at_s,
+            },
+        }
+    }
+
+    fn v1(user: &str) -> Value {
+        json!({"version": "1", "triggerSource": "TokenGeneration_Authentication",
+            "userName": user, "response": {"claimsOverrideDetails": null}})
+    }
+
+    /// A store that never answers, or always fails.
+    struct Broken(Option<StoreError>);
+
+    impl AttributionReader for Broken {
+        async fn get(&self, _: &str) -> Result<Option<Attribution>, StoreError> {
+            match &self.0 {
+                Some(e) => Err(e.clone()),
+                None => std::future::pending().await,
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn live_expired_and_missing() {
+        let store = MemoryStore::default();
+        let a = attribution("alice", 10 * DAY_MS / 1000);
+        store.put_if_newer(&a).await.unwrap();
+        let mut m = Metrics::default();
+        let out = handle(v1("alice"), &store, &config(), DAY_MS, &mut m).await;
+        assert_eq!(
+            out["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"]["custom:campaign"],
+            Token::V1(a.campaign.clone()).encode().unwrap()
+        );
+        let out = handle(v1("alice"), &store, &config(), 10 * DAY_MS, &mut m).await;
+        assert_eq!(
+            out["response"]["claimsOverrideDetails"]["claimsToSuppress"],
+            json!(["custom:campaign"])
+        );
+        let out = handle(v1("bob"), &store, &config(), 0, &mut m).await;
+        assert_eq!(
+            out["response"]["claimsOverrideDetails"]["claimsToSuppress"],
+            json!(["custom:campaign"])
+        );
+        assert_eq!(
+            (
+                m.get("claim_set"),
+                m.get("claim_suppressed.expired"),
+                m.get("claim_suppressed.no_attribution")
+            ),
+            (1, 1, 1)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn failures_answer_the_event_unchanged() {
+        let mut m = Metrics::default();
+        let cases = [
+            (Broken(None), "unchanged.timeout"),
+            (
+                Broken(Some(StoreError::Transient("throttled".into()))),
+                "unchanged.store_transient",
+            ),
+            (
+                Broken(Some(StoreError::Permanent("stored item: bad".into()))),
+                "unchanged.store_permanent",
+            ),
+        ];
+        for (store, metric) in cases {
+            let out = handle(v1("alice"), &store, &config(), 0, &mut m).await;
+            assert_eq!(out, v1("alice"), "{metric}");
+            assert_eq!(m.get(metric), 1, "{metric}");
+        }
+        let bad = json!({"triggerSource": "TokenGeneration_Authentication"});
+        let out = handle(bad.clone(), &MemoryStore::default(), &config(), 0, &mut m).await;
+        assert_eq!(out, bad);
+        assert_eq!(m.get("unchanged.malformed_event"), 1);
+        assert_eq!(m.get("unchanged"), 4);
+    }
+
+    #[tokio::test]
+    async fn an_unencodable_item_leaves_the_claim_alone() {
+        let store = MemoryStore::default();
+        let mut a = attribution("alice", i64::MAX / 1000);
+        a.campaign.label = "x".repeat(3000);
+        store.put_if_newer(&a).await.unwrap();
+        let mut m = Metrics::default();
+        let out = handle(v1("alice"), &store, &config(), 0, &mut m).await;
+        assert_eq!(out, v1("alice"));
+        assert_eq!(m.get("unchanged.unencodable_item"), 1);
+    }
+}
