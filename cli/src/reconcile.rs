@@ -3,8 +3,13 @@
 //!
 //! Pass 1 scans the table: a live attribution is set where Cognito differs, an expired one
 //! cleared where Cognito still holds it. Pass 2 lists the pool's users: a value that no live
-//! item backs is cleared. Every Cognito call goes through one rate limiter, below the
+//! item backs is cleared (or, with `--migrate-legacy`, a legacy value becomes an
+//! attribution with an end). Every Cognito call goes through one rate limiter, below the
 //! account-wide default of 25 attribute updates per second.
+//!
+//! `sync` keeps running meanwhile, so the scan and the listing are only where to look:
+//! right before each write the item is read again (consistent `GetItem`) with the user's
+//! current value, and the write is decided on those, by core's rules.
 
 use std::collections::HashMap;
 use std::error::Error;
@@ -12,11 +17,13 @@ use std::time::Duration;
 
 use aws_sdk_cognitoidentityprovider as cognito;
 use aws_sdk_dynamodb as dynamodb;
-use journey_attribution_core::Attribution;
 use journey_attribution_core::item::from_item;
-use journey_attribution_core::sync::{ReconcileAction, reconcile_action};
-use journey_attribution_lambda::aws::{CognitoUserPool, from_sdk};
-use journey_attribution_lambda::ports::{UserAttributes, UserError};
+use journey_attribution_core::sync::{ReconcileAction, legacy_migration, reconcile_action};
+use journey_attribution_core::{Attribution, LookbackWindow};
+use journey_attribution_lambda::aws::{CognitoUserPool, DynamoStore, from_sdk};
+use journey_attribution_lambda::ports::{
+    AttributionReader, AttributionStore, UserAttributes, UserError,
+};
 use journey_attribution_lambda::retry::Backoff;
 
 #[derive(Debug, clap::Args)]
@@ -35,6 +42,14 @@ pub struct Args {
     /// Print what would change without changing it.
     #[arg(long)]
     pub dry_run: bool,
+    /// Turn each legacy value (the original solution's bare journey name, which stamps
+    /// for ever) into an attribution that ends `--legacy-max-age` from now, instead of
+    /// clearing it: an item in the table, its token in Cognito.
+    #[arg(long)]
+    pub migrate_legacy: bool,
+    /// How long a migrated legacy value stays attributed (`<N>m`, `<N>h`, `<N>d`).
+    #[arg(long, env = "LEGACY_MAX_AGE", default_value = "30d")]
+    pub legacy_max_age: LookbackWindow,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -47,6 +62,9 @@ pub struct Summary {
     pub unknown_users: u64,
     pub unreadable_items: u64,
     pub failed: u64,
+    /// Planned writes that the re-read showed unneeded (`sync` got there first).
+    pub changed_meanwhile: u64,
+    pub migrated: u64,
 }
 
 pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
@@ -73,7 +91,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         .await
     })?;
     println!(
-        "reconciled: {} items, {} users; set {}, cleared {}, unchanged {}, unknown users {}, unreadable items {}, failed {}",
+        "reconciled: {} items, {} users; set {}, cleared {}, unchanged {}, unknown users {}, unreadable items {}, failed {}; changed meanwhile {}, legacy migrated {}",
         summary.items,
         summary.users,
         summary.set,
@@ -81,7 +99,9 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         summary.unchanged,
         summary.unknown_users,
         summary.unreadable_items,
-        summary.failed
+        summary.failed,
+        summary.changed_meanwhile,
+        summary.migrated
     );
     if summary.failed > 0 {
         return Err(format!(
@@ -119,6 +139,7 @@ pub async fn reconcile(
     let items = scan(dynamo, &args.table).await?;
     let mut r = Reconciler {
         pool: CognitoUserPool::new(cognito_client.clone(), &args.user_pool_id),
+        store: DynamoStore::new(dynamo.clone(), &args.table),
         limiter: Limiter::new(args.rate),
         summary: Summary::default(),
         args,
@@ -188,6 +209,7 @@ pub async fn reconcile(
 /// One reconcile run's state: every Cognito call goes through its limiter.
 struct Reconciler<'a> {
     pool: CognitoUserPool,
+    store: DynamoStore,
     limiter: Limiter,
     summary: Summary,
     args: &'a Args,
@@ -195,9 +217,28 @@ struct Reconciler<'a> {
 }
 
 impl Reconciler<'_> {
-    /// Makes the user's attribute match the table (core's `reconcile_action`).
+    /// What the user's attribute must become, by core's rules; a legacy value with no
+    /// item becomes an attribution of its own with `--migrate-legacy`.
+    fn decide(
+        &self,
+        username: &str,
+        item: Option<&Attribution>,
+        current: Option<&str>,
+    ) -> Result<(ReconcileAction, Option<Attribution>), String> {
+        let migrated = if self.args.migrate_legacy && item.is_none() {
+            legacy_migration(username, current, self.now_ms, self.args.legacy_max_age)
+        } else {
+            None
+        };
+        let item = migrated.as_ref().or(item);
+        let action = reconcile_action(item, current, self.now_ms).map_err(|e| e.to_string())?;
+        Ok((action, migrated))
+    }
+
+    /// Makes the user's attribute match the table (core's `reconcile_action`). `item` and
+    /// `current` come from the scan or the listing; before a write both are read again.
     async fn apply(&mut self, username: &str, item: Option<&Attribution>, current: Option<&str>) {
-        let action = match reconcile_action(item, current, self.now_ms) {
+        let (action, _) = match self.decide(username, item, current) {
             Ok(a) => a,
             Err(e) => {
                 self.summary.failed += 1;
@@ -205,29 +246,83 @@ impl Reconciler<'_> {
                 return;
             }
         };
-        let attribute = &self.args.attribute;
-        let result = match &action {
-            ReconcileAction::Keep => {
-                self.summary.unchanged += 1;
+        if action == ReconcileAction::Keep {
+            self.summary.unchanged += 1;
+            return;
+        }
+        if self.args.dry_run {
+            println!("{username}: would {}", describe(&action));
+            self.count(&action);
+            return;
+        }
+        // `sync` may have written since the snapshot: decide again on fresh reads, taken
+        // right before the write (both Cognito calls' turns are waited for first, so no
+        // wait falls between the reads and the write).
+        self.limiter.wait().await;
+        self.limiter.wait().await;
+        let fresh_item = match self.store.get(username).await {
+            Ok(i) => i,
+            Err(e) => {
+                self.summary.failed += 1;
+                eprintln!("{username}: re-reading the item: {e}");
                 return;
             }
-            _ if self.args.dry_run => {
-                println!("{username}: would {}", describe(&action));
-                Ok(())
+        };
+        let attribute = &self.args.attribute;
+        let fresh_current = match retry(|| self.pool.get_attribute(username, attribute)).await {
+            Ok(c) => c,
+            Err(e) => return self.summary.count_error(username, &e),
+        };
+        let (action, migrated) =
+            match self.decide(username, fresh_item.as_ref(), fresh_current.as_deref()) {
+                Ok(a) => a,
+                Err(e) => {
+                    self.summary.failed += 1;
+                    eprintln!("{username}: {e}");
+                    return;
+                }
+            };
+        if action == ReconcileAction::Keep {
+            self.summary.changed_meanwhile += 1;
+            return;
+        }
+        if let Some(m) = &migrated {
+            // The table first: it is the truth `sync`, `claims` and the TTL act on.
+            match self.store.put_if_newer(m).await {
+                Ok(_) => {
+                    self.summary.migrated += 1;
+                    println!(
+                        "{username}: legacy value {:?} migrated, attributed until {}",
+                        m.campaign.label, m.campaign.expires_at_s
+                    );
+                }
+                Err(e) => {
+                    self.summary.failed += 1;
+                    eprintln!("{username}: writing the migrated item: {e}");
+                    return;
+                }
             }
+        }
+        let result = match &action {
+            ReconcileAction::Keep => Ok(()),
             ReconcileAction::Set(token) => {
-                self.limiter.wait().await;
                 retry(|| self.pool.set_attribute(username, attribute, token)).await
             }
             ReconcileAction::Clear => {
-                self.limiter.wait().await;
                 retry(|| self.pool.clear_attribute(username, attribute)).await
             }
         };
-        match (result, action) {
-            (Ok(()), ReconcileAction::Set(_)) => self.summary.set += 1,
-            (Ok(()), _) => self.summary.cleared += 1,
-            (Err(e), _) => self.summary.count_error(username, &e),
+        match result {
+            Ok(()) => self.count(&action),
+            Err(e) => self.summary.count_error(username, &e),
+        }
+    }
+
+    fn count(&mut self, action: &ReconcileAction) {
+        match action {
+            ReconcileAction::Set(_) => self.summary.set += 1,
+            ReconcileAction::Clear => self.summary.cleared += 1,
+            ReconcileAction::Keep => self.summary.unchanged += 1,
         }
     }
 }

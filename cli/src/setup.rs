@@ -14,6 +14,7 @@ use cognito::types::{
     PreTokenGenerationVersionConfigType, SchemaAttributeType, StringAttributeConstraintsType,
     UserPoolClientType, UserPoolType,
 };
+use journey_attribution_core::token::MAX_TOKEN_BYTES;
 
 pub const ATTRIBUTE: &str = "campaign";
 pub const CUSTOM_ATTRIBUTE: &str = "custom:campaign";
@@ -121,6 +122,20 @@ pub async fn setup(
                 )
                 .into());
             }
+            // Cognito refuses a longer value for good (InvalidParameterException), and
+            // cannot change an attribute's MaxLength.
+            let max_length = existing
+                .string_attribute_constraints()
+                .and_then(|c| c.max_length())
+                .and_then(|m| m.parse::<usize>().ok());
+            if let Some(max) = max_length.filter(|m| *m < MAX_TOKEN_BYTES) {
+                return Err(format!(
+                    "{CUSTOM_ATTRIBUTE} holds at most {max} characters; a token may need \
+                     {MAX_TOKEN_BYTES} (sync would park every longer one): Cognito cannot \
+                     change that: use another name with CAMPAIGN_ATTRIBUTE / --attribute"
+                )
+                .into());
+            }
             done.push(format!(
                 "user pool {pool_id}: {CUSTOM_ATTRIBUTE} already present"
             ));
@@ -133,7 +148,7 @@ pub async fn setup(
                 .string_attribute_constraints(
                     StringAttributeConstraintsType::builder()
                         .min_length("0")
-                        .max_length("2048")
+                        .max_length(MAX_TOKEN_BYTES.to_string())
                         .build(),
                 )
                 .build();

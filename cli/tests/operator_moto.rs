@@ -196,6 +196,39 @@ async fn setup_adds_the_attribute_and_makes_it_read_only_idempotently() {
         assert!(!write.iter().any(|a| a == never), "{never} in {write:?}");
     }
 
+    // An existing attribute too short for a token is refused, not used.
+    let short = c
+        .create_user_pool()
+        .pool_name(unique("pool"))
+        .schema(
+            cognito::types::SchemaAttributeType::builder()
+                .name("campaign")
+                .attribute_data_type(cognito::types::AttributeDataType::String)
+                .mutable(true)
+                .string_attribute_constraints(
+                    cognito::types::StringAttributeConstraintsType::builder()
+                        .max_length("256")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let short_id = short.user_pool().unwrap().id().unwrap().to_owned();
+    let (ok, _, err) = cli(&[
+        "setup",
+        "--user-pool-id",
+        &short_id,
+        "--app-client-id",
+        &client_id,
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("custom:campaign holds at most 256 characters; a token may need 2048"),
+        "{err}"
+    );
+
     let (ok, _, err) = cli(&[
         "setup",
         "--user-pool-id",
@@ -573,4 +606,245 @@ async fn reconcile_rebuilds_cognito_from_the_table() {
         out.contains("set 0, cleared 0"),
         "a second run changes nothing: {out}"
     );
+}
+
+async fn attribution_table(d: &dynamodb::Client) -> String {
+    let table = unique("attribution");
+    d.create_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("username")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("username")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    table
+}
+
+async fn user_value(c: &cognito::Client, pool: &str, name: &str) -> Option<String> {
+    c.admin_get_user()
+        .user_pool_id(pool)
+        .username(name)
+        .send()
+        .await
+        .unwrap()
+        .user_attributes()
+        .iter()
+        .find(|a| a.name() == "custom:campaign")
+        .and_then(|a| a.value())
+        .map(str::to_owned)
+        .filter(|v| !v.is_empty())
+}
+
+async fn set_value(c: &cognito::Client, pool: &str, name: &str, value: &str) {
+    c.admin_update_user_attributes()
+        .user_pool_id(pool)
+        .username(name)
+        .user_attributes(
+            AttributeType::builder()
+                .name("custom:campaign")
+                .value(value)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// `sync` writes while `reconcile` runs (slowed to one call every 2 s): what the scan and
+/// the listing showed is stale by the time of each write. Reconcile must neither set the
+/// older attribution back (pass 1) nor clear a value a newer item now backs (pass 2).
+#[tokio::test]
+#[ignore = "needs moto: run scripts/test.d/35-cli-moto.sh"]
+async fn reconcile_rereads_before_each_write_while_sync_runs() {
+    let sdk = sdk().await;
+    let c = cognito::Client::new(&sdk);
+    let d = dynamodb::Client::new(&sdk);
+    let pool_id = c
+        .create_user_pool()
+        .pool_name(unique("pool"))
+        .send()
+        .await
+        .unwrap()
+        .user_pool()
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_owned();
+    let table = attribution_table(&d).await;
+    let now_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let put = |a: Attribution| {
+        let (d, table) = (d.clone(), table.clone());
+        async move {
+            d.put_item()
+                .table_name(&table)
+                .set_item(Some(to_sdk(&to_item(&a))))
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    // alice: the table has an attribution Cognito lacks (pass 1 plans a Set).
+    let alice_old = attribution("alice", "j-old", now_s * 1000 - 9_000, now_s + 3_600);
+    put(alice_old.clone()).await;
+    // bob: Cognito holds a value no item backs (pass 2 plans a Clear).
+    let bob_stale = attribution("bob", "j-lost", now_s * 1000 - 9_000, now_s + 3_600);
+    for name in ["alice", "bob"] {
+        c.admin_create_user()
+            .user_pool_id(&pool_id)
+            .username(name)
+            .send()
+            .await
+            .unwrap();
+    }
+    set_value(&c, &pool_id, "bob", &token(&bob_stale)).await;
+
+    let child = Command::new(BIN)
+        .args([
+            "reconcile",
+            "--table",
+            &table,
+            "--user-pool-id",
+            &pool_id,
+            "--rate",
+            "0.5",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Inside reconcile's first 2-second wait: newer touches for both, projected by "sync".
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let alice_new = attribution("alice", "j-new", now_s * 1000, now_s + 86_400);
+    let bob_new = attribution("bob", "j-new", now_s * 1000, now_s + 86_400);
+    for a in [&alice_new, &bob_new] {
+        put(a.clone()).await;
+        set_value(&c, &pool_id, &a.username, &token(a)).await;
+    }
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert_eq!(
+        user_value(&c, &pool_id, "alice").await,
+        Some(token(&alice_new)),
+        "{stdout}"
+    );
+    assert_eq!(
+        user_value(&c, &pool_id, "bob").await,
+        Some(token(&bob_new)),
+        "{stdout}"
+    );
+    assert!(stdout.contains("changed meanwhile 2"), "{stdout}");
+}
+
+/// `--migrate-legacy`: the original solution's bare journey names get an end.
+#[tokio::test]
+#[ignore = "needs moto: run scripts/test.d/35-cli-moto.sh"]
+async fn reconcile_migrates_legacy_values_to_attributions_that_end() {
+    let sdk = sdk().await;
+    let c = cognito::Client::new(&sdk);
+    let d = dynamodb::Client::new(&sdk);
+    let pool_id = c
+        .create_user_pool()
+        .pool_name(unique("pool"))
+        .send()
+        .await
+        .unwrap()
+        .user_pool()
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_owned();
+    let table = attribution_table(&d).await;
+    c.admin_create_user()
+        .user_pool_id(&pool_id)
+        .username("seed-user")
+        .send()
+        .await
+        .unwrap();
+    set_value(&c, &pool_id, "seed-user", "Spring Journey").await;
+    let (ok, out, err) = cli(&[
+        "reconcile",
+        "--table",
+        &table,
+        "--user-pool-id",
+        &pool_id,
+        "--rate",
+        "50",
+        "--migrate-legacy",
+        "--legacy-max-age",
+        "7d",
+    ]);
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("legacy migrated 1"), "{out}");
+    let now_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let item = d
+        .get_item()
+        .table_name(&table)
+        .key(
+            "username",
+            dynamodb::types::AttributeValue::S("seed-user".into()),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    let item = journey_attribution_core::item::from_item(
+        &journey_attribution_lambda::aws::from_sdk(item.item().unwrap()),
+    )
+    .unwrap();
+    assert_eq!(item.campaign.label, "Spring Journey");
+    assert!(
+        (item.campaign.expires_at_s - (now_s + 7 * 86_400)).abs() < 60,
+        "{item:?}"
+    );
+    let value = user_value(&c, &pool_id, "seed-user").await.unwrap();
+    assert_eq!(
+        Token::decode(&value).unwrap(),
+        Some(Token::V1(item.campaign.clone())),
+        "Cognito now holds a token that expires"
+    );
+    // Without --migrate-legacy, a legacy value no item backs is cleared, as before.
+    c.admin_create_user()
+        .user_pool_id(&pool_id)
+        .username("seed-user-2")
+        .send()
+        .await
+        .unwrap();
+    set_value(&c, &pool_id, "seed-user-2", "Old Journey").await;
+    let (ok, out, _) = cli(&[
+        "reconcile",
+        "--table",
+        &table,
+        "--user-pool-id",
+        &pool_id,
+        "--rate",
+        "50",
+    ]);
+    assert!(ok && out.contains("cleared 1"), "{out}");
+    assert_eq!(user_value(&c, &pool_id, "seed-user-2").await, None);
 }

@@ -153,7 +153,7 @@ impl ConnectInvocation {
             });
         }
         let label = self.label().to_owned();
-        let label_chars = label.chars().count();
+        let label_chars = crate::touch::pinpoint_len(&label);
         let mut plan = ConnectPlan {
             touches: Vec::new(),
             idempotency_keys: Vec::new(),

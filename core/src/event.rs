@@ -46,7 +46,7 @@ pub struct Violation {
 pub fn validate_event(event: &AnalyticsEvent) -> Vec<Violation> {
     let mut out = Vec::new();
     let mut push = |field: String, reason: String| out.push(Violation { field, reason });
-    let name_chars = event.name.chars().count();
+    let name_chars = crate::touch::pinpoint_len(&event.name);
     if event.name.trim().is_empty() {
         push("name".into(), "is empty".into());
     } else if name_chars > MAX_EVENT_TYPE_CHARS {
@@ -70,7 +70,7 @@ pub fn validate_event(event: &AnalyticsEvent) -> Vec<Violation> {
         .map(|k| ("attributes", k))
         .chain(event.metrics.keys().map(|k| ("metrics", k)));
     for (kind, key) in keys {
-        let n = key.chars().count();
+        let n = crate::touch::pinpoint_len(key);
         if key.is_empty() {
             push(format!("{kind}.{key}"), "empty key".into());
         } else if n > MAX_KEY_CHARS {
@@ -81,7 +81,7 @@ pub fn validate_event(event: &AnalyticsEvent) -> Vec<Violation> {
         }
     }
     for (key, value) in &event.attributes {
-        let n = value.chars().count();
+        let n = crate::touch::pinpoint_len(value);
         if n > MAX_VALUE_CHARS {
             push(
                 format!("attributes.{key}"),
@@ -144,5 +144,23 @@ mod tests {
             ..Default::default()
         };
         assert!(validate_event(&e).is_empty());
+    }
+
+    #[test]
+    fn limits_count_utf16_code_units_as_pinpoint_does() {
+        let e = AnalyticsEvent {
+            name: "e".into(),
+            attributes: [("🎉".repeat(26), "🎉".repeat(150))].into(),
+            ..Default::default()
+        };
+        let v = validate_event(&e);
+        let reasons: Vec<&str> = v.iter().map(|v| v.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "key of 52 characters, over the limit of 50",
+                "value of 300 characters, over the limit of 200"
+            ]
+        );
     }
 }

@@ -193,7 +193,7 @@ impl CustomChannelEvent {
         }
         let journey_id = self.journey_id()?;
         let label = label_of(self.data.as_deref(), journey_id);
-        let label_chars = label.chars().count();
+        let label_chars = crate::touch::pinpoint_len(&label);
         let touched_at_ms = self.touched_at_ms(received_at_ms);
         let mut plan = Plan {
             touches: Vec::new(),
@@ -381,6 +381,10 @@ mod tests {
         let e = event(json!({"e1": endpoint(Some("a"))}), Some(&"x".repeat(201)));
         let plan = e.plan("username", 0).unwrap();
         assert_eq!(plan.endpoints[0].1, Err(SkipReason::LabelTooLong(201)));
+        // Pinpoint counts UTF-16 code units: 150 emoji are 300, over the 200.
+        let e = event(json!({"e1": endpoint(Some("a"))}), Some(&"🎉".repeat(150)));
+        let plan = e.plan("username", 0).unwrap();
+        assert_eq!(plan.endpoints[0].1, Err(SkipReason::LabelTooLong(300)));
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub enum SesSkip {
     /// The user tag (its name carried) is absent or empty, and no destination stands in.
     NoUser(String),
     LabelTooLong(usize),
+    /// The journey tag's value (the tag's name, the length) is longer than an event
+    /// attribute may be.
+    JourneyIdTooLong(String, usize),
 }
 
 impl SesSkip {
@@ -72,6 +75,7 @@ impl SesSkip {
             Self::NoJourneyTag(_) => "no_journey_tag",
             Self::NoUser(_) => "no_user",
             Self::LabelTooLong(_) => "label_too_long",
+            Self::JourneyIdTooLong(..) => "journey_id_too_long",
         }
     }
 
@@ -112,6 +116,10 @@ impl std::fmt::Display for SesSkip {
             Self::LabelTooLong(n) => write!(
                 f,
                 "campaign label of {n} characters, over the {MAX_ATTRIBUTE_VALUE_CHARS} Pinpoint allows in an event attribute"
+            ),
+            Self::JourneyIdTooLong(tag, n) => write!(
+                f,
+                "mail.tags.{tag}: journey id of {n} characters, over the {MAX_ATTRIBUTE_VALUE_CHARS} Pinpoint allows in an event attribute (campaign_id)"
             ),
         }
     }
@@ -320,7 +328,15 @@ fn touch_of(record: Map<String, Value>, at: &str, config: &SesConfig) -> Result<
         })
         .ok_or_else(|| SesSkip::NoUser(config.user_tag.clone()))?;
     let label = first_tag(tags, &config.label_tag).unwrap_or(journey_id);
-    let label_chars = label.chars().count();
+    // The journey id is stamped as `campaign_id`: an SES tag holds up to 256 characters.
+    let journey_len = crate::touch::pinpoint_len(journey_id);
+    if journey_len > MAX_ATTRIBUTE_VALUE_CHARS {
+        return Err(SesSkip::JourneyIdTooLong(
+            config.journey_tag.clone(),
+            journey_len,
+        ));
+    }
+    let label_chars = crate::touch::pinpoint_len(label);
     if label_chars > MAX_ATTRIBUTE_VALUE_CHARS {
         return Err(SesSkip::LabelTooLong(label_chars));
     }
@@ -724,10 +740,31 @@ mod tests {
         let skip = skip_of(record("Open", tags.clone()), &SesConfig::default());
         assert_eq!(skip, SesSkip::LabelTooLong(201));
         assert_eq!(skip.code(), "label_too_long");
+        tags["campaign"] = json!(["🎉".repeat(150)]);
+        let skip = skip_of(record("Open", tags.clone()), &SesConfig::default());
+        assert_eq!(
+            skip,
+            SesSkip::LabelTooLong(300),
+            "UTF-16 code units, as Pinpoint counts"
+        );
         tags["campaign"] = json!(["é".repeat(200)]);
         assert_eq!(
             only(&plan(record("Open", tags), &SesConfig::default()).unwrap()),
             &Ok(0)
+        );
+    }
+
+    #[test]
+    fn a_journey_id_too_long_for_campaign_id_skips_at_tagging_time() {
+        let mut tags = journey_tags();
+        tags["journey_id"] = json!(["j".repeat(256)]);
+        let skip = skip_of(record("Open", tags), &SesConfig::default());
+        assert_eq!(skip, SesSkip::JourneyIdTooLong("journey_id".into(), 256));
+        assert_eq!(skip.code(), "journey_id_too_long");
+        assert!(
+            skip.to_string()
+                .starts_with("mail.tags.journey_id: journey id of 256 characters"),
+            "{skip}"
         );
     }
 

@@ -151,7 +151,7 @@ pub fn stamp_decision(
     if key_count.saturating_add(added) > MAX_KEYS {
         return StampStatus::TooManyKeys;
     }
-    let too_long = |s: &str| s.chars().count() > MAX_VALUE_CHARS;
+    let too_long = |s: &str| crate::touch::pinpoint_len(s) > MAX_VALUE_CHARS;
     if too_long(token.label()) || token.journey_id().is_some_and(too_long) {
         return StampStatus::ValueTooLong;
     }
@@ -249,6 +249,21 @@ mod tests {
         assert_eq!(
             stamp_event(&event("purchase"), Some(&long), 0).status,
             StampStatus::ValueTooLong
+        );
+        // 150 emoji: 150 code points, 300 UTF-16 code units, which is what Pinpoint counts.
+        let emoji = Token::Legacy {
+            label: "🎉".repeat(150),
+        };
+        assert_eq!(
+            stamp_event(&event("purchase"), Some(&emoji), 0).status,
+            StampStatus::ValueTooLong
+        );
+        let bmp = Token::Legacy {
+            label: "é".repeat(200),
+        };
+        assert_eq!(
+            stamp_event(&event("purchase"), Some(&bmp), 0).status,
+            StampStatus::Stamped
         );
     }
 

@@ -143,6 +143,35 @@ pub fn reconcile_action(
     })
 }
 
+/// The application id of an attribution migrated from a legacy value.
+pub const LEGACY_APPLICATION_ID: &str = "legacy";
+
+/// A legacy value (the original solution's bare journey name, which has no expiry and so
+/// would stamp for ever) as an attribution that ends `max_age` after `now_ms`: the journey
+/// id is the name, as the original solution stored nothing else. `None` for anything else.
+pub fn legacy_migration(
+    username: &str,
+    current: Option<&str>,
+    now_ms: i64,
+    max_age: crate::window::LookbackWindow,
+) -> Option<Attribution> {
+    let Ok(Some(Token::Legacy { label })) =
+        current.map(Token::decode).transpose().map(Option::flatten)
+    else {
+        return None;
+    };
+    Some(Attribution {
+        username: username.to_owned(),
+        campaign: Campaign {
+            application_id: LEGACY_APPLICATION_ID.into(),
+            journey_id: label.clone(),
+            label,
+            touched_at_ms: now_ms,
+            expires_at_s: max_age.expires_at_s(now_ms),
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +201,34 @@ mod tests {
             ttl_delete: ttl,
             old_image: old.map(to_item),
             new_image: new.map(to_item),
+        }
+    }
+
+    #[test]
+    fn a_legacy_value_migrates_to_an_attribution_with_an_end() {
+        let window: crate::window::LookbackWindow = "7d".parse().unwrap();
+        let a = legacy_migration("alice", Some("Spring sale"), 1_000_000, window).unwrap();
+        assert_eq!(
+            (a.campaign.journey_id.as_str(), a.campaign.label.as_str()),
+            ("Spring sale", "Spring sale")
+        );
+        assert_eq!(a.campaign.expires_at_s, 1_000 + 7 * 86_400);
+        // Its token replaces the legacy value, and reconcile then clears it at its end.
+        let ReconcileAction::Set(token) =
+            reconcile_action(Some(&a), Some("Spring sale"), 1_000_000).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            Token::decode(&token).unwrap(),
+            Some(Token::V1(a.campaign.clone()))
+        );
+        for not_legacy in [None, Some(""), Some("ja1|a|j|1|2|L"), Some("ja9|x")] {
+            assert_eq!(
+                legacy_migration("alice", not_legacy, 0, window),
+                None,
+                "{not_legacy:?}"
+            );
         }
     }
 

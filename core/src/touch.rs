@@ -15,6 +15,14 @@ pub enum TouchSource {
 /// `campaign` / `campaign_id` values on the app's events, so they must fit it.
 pub const MAX_ATTRIBUTE_VALUE_CHARS: usize = 200;
 
+/// A length as Pinpoint counts it against its limits: UTF-16 code units (a JavaScript
+/// string's `length`), never fewer than the code points. An emoji outside the Basic
+/// Multilingual Plane counts 2, so 150 of them (300) break a 200 limit that a count of code
+/// points would pass, and Pinpoint then drops the whole event.
+pub fn pinpoint_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Touch {
     pub source: TouchSource,

@@ -11,7 +11,8 @@ use journey_attribution_core::item::{self, Item, ItemValue};
 use journey_attribution_core::{Attribution, WriteDecision};
 
 use crate::ports::{
-    AttributionReader, AttributionStore, StoreError, TouchLedger, UserAttributes, UserError,
+    AttributionReader, AttributionStore, FailureQueue, QueueError, StoreError, TouchLedger,
+    UserAttributes, UserError,
 };
 
 /// Error codes AWS uses for throttling and transient server trouble.
@@ -397,6 +398,35 @@ impl UserAttributes for CognitoUserPool {
     /// AdminDeleteUserAttributes).
     async fn clear_attribute(&self, username: &str, attribute: &str) -> Result<(), UserError> {
         self.set_attribute(username, attribute, "").await
+    }
+}
+
+/// The failure queue on SQS (the stream's on-failure destination, `FAILURE_QUEUE_URL`).
+#[derive(Debug, Clone)]
+pub struct SqsFailureQueue {
+    client: aws_sdk_sqs::Client,
+    url: String,
+}
+
+impl SqsFailureQueue {
+    pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>) -> Self {
+        Self {
+            client,
+            url: url.into(),
+        }
+    }
+}
+
+impl FailureQueue for SqsFailureQueue {
+    async fn park(&self, message: &serde_json::Value) -> Result<(), QueueError> {
+        self.client
+            .send_message()
+            .queue_url(&self.url)
+            .message_body(message.to_string())
+            .send()
+            .await
+            .map_err(|e| QueueError(describe(&e)))?;
+        Ok(())
     }
 }
 

@@ -10,7 +10,8 @@ use journey_attribution_core::{Attribution, WriteDecision};
 use serde_json::{Value, json};
 
 use crate::ports::{
-    AttributionReader, AttributionStore, StoreError, TouchLedger, UserAttributes, UserError,
+    AttributionReader, AttributionStore, FailureQueue, QueueError, StoreError, TouchLedger,
+    UserAttributes, UserError,
 };
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -180,6 +181,35 @@ struct PoolState {
     throttle: usize,
     throttled_users: std::collections::BTreeSet<String>,
     calls: usize,
+    max_length: Option<usize>,
+}
+
+/// The failure queue in memory: keeps what it is sent; `refuse` makes it fail.
+#[derive(Debug, Default)]
+pub struct MemoryQueue {
+    messages: Mutex<Vec<Value>>,
+    refuse: std::sync::atomic::AtomicBool,
+}
+
+impl MemoryQueue {
+    pub fn messages(&self) -> Vec<Value> {
+        lock(&self.messages).clone()
+    }
+
+    pub fn refuse(&self, refuse: bool) {
+        self.refuse
+            .store(refuse, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl FailureQueue for MemoryQueue {
+    async fn park(&self, message: &Value) -> Result<(), QueueError> {
+        if self.refuse.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(QueueError("injected: queue unavailable".into()));
+        }
+        lock(&self.messages).push(message.clone());
+        Ok(())
+    }
 }
 
 /// A user pool in memory. Like AWS, a blank value deletes the attribute.
@@ -221,6 +251,12 @@ impl MemoryUserPool {
         lock(&self.state)
             .throttled_users
             .insert(username.to_owned());
+    }
+
+    /// Values longer than `n` characters are refused, as AWS refuses a value over the
+    /// attribute's `MaxLength` (`InvalidParameterException`, permanent).
+    pub fn set_max_length(&self, n: usize) {
+        lock(&self.state).max_length = Some(n);
     }
 
     /// Calls made so far (throttled ones included).
@@ -265,6 +301,16 @@ impl UserAttributes for MemoryUserPool {
         attribute: &str,
         value: &str,
     ) -> Result<(), UserError> {
+        let mut state = lock(&self.state);
+        if let Some(max) = state.max_length {
+            if value.chars().count() > max {
+                state.calls += 1;
+                return Err(UserError::Permanent(format!(
+                    "InvalidParameterException: {attribute}: value must be at most {max} characters"
+                )));
+            }
+        }
+        drop(state);
         self.with_user(username, |a| {
             if value.is_empty() {
                 a.remove(attribute);

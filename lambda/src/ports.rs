@@ -98,3 +98,17 @@ pub trait TouchLedger {
         expires_at_s: i64,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
 }
+
+/// The queue a record goes to when it can never be applied (a malformed record, a value
+/// the attribute cannot hold): kept for an operator, not retried.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("failure queue: {0}")]
+pub struct QueueError(pub String);
+
+pub trait FailureQueue {
+    /// Sends one message (a JSON document) to the queue.
+    fn park(
+        &self,
+        message: &serde_json::Value,
+    ) -> impl Future<Output = Result<(), QueueError>> + Send;
+}

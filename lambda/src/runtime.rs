@@ -17,7 +17,9 @@ use tracing::error;
 use crate::claims::{self, ClaimsConfig};
 use crate::connect::{self, ConnectTaggingConfig};
 use crate::metrics::Metrics;
-use crate::ports::{AttributionReader, AttributionStore, TouchLedger, UserAttributes};
+use crate::ports::{
+    AttributionReader, AttributionStore, FailureQueue, TouchLedger, UserAttributes,
+};
 use crate::retry::Backoff;
 use crate::ses::{self, SesTaggingConfig};
 use crate::sync::{self, SyncConfig};
@@ -197,7 +199,8 @@ impl SesSettings {
 #[derive(Debug, Clone)]
 pub struct SyncSettings {
     pub user_pool_id: String,
-    pub table: Option<String>,
+    /// Where records that can never be applied go (the stream's on-failure queue).
+    pub failure_queue_url: String,
     pub handler: SyncConfig,
 }
 
@@ -205,7 +208,7 @@ impl SyncSettings {
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         Ok(Self {
             user_pool_id: env.required("USER_POOL_ID")?,
-            table: env.optional("ATTRIBUTION_TABLE"),
+            failure_queue_url: env.required("FAILURE_QUEUE_URL")?,
             handler: SyncConfig {
                 campaign_attribute: campaign_attribute(env),
                 // Cognito: 25 attribute updates per second per account.
@@ -395,14 +398,18 @@ pub async fn claims_handler<S: AttributionReader + Sync>(
     Ok(response)
 }
 
-/// `sync`'s Lambda handler: returns the partial batch response.
-pub async fn sync_handler<U: UserAttributes + Sync>(
+/// `sync`'s Lambda handler: returns the partial batch response before the invocation's
+/// deadline.
+pub async fn sync_handler<U: UserAttributes + Sync, Q: FailureQueue + Sync>(
     event: LambdaEvent<Value>,
     users: &U,
+    queue: &Q,
     config: &SyncConfig,
 ) -> Result<Value, Diagnostic> {
     let mut metrics = Metrics::default();
-    let result = sync::handle(event.payload, users, config, &mut metrics).await;
+    let left = u64::try_from(now_ms()).map_or(0, |now| event.context.deadline.saturating_sub(now));
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(left);
+    let result = sync::handle(event.payload, users, queue, config, deadline, &mut metrics).await;
     metrics.emit("sync", now_ms());
     match result {
         Ok(response) => serde_json::to_value(response)
@@ -531,7 +538,13 @@ mod tests {
             err.to_string(),
             "environment variable USER_POOL_ID is required"
         );
-        let s = SyncSettings::from_env(&env(&[("USER_POOL_ID", "p")])).unwrap();
+        let err = SyncSettings::from_env(&env(&[("USER_POOL_ID", "p")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable FAILURE_QUEUE_URL is required"
+        );
+        let s = SyncSettings::from_env(&env(&[("USER_POOL_ID", "p"), ("FAILURE_QUEUE_URL", "q")]))
+            .unwrap();
         assert_eq!(s.handler.campaign_attribute, "custom:campaign");
     }
 }

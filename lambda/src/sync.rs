@@ -2,16 +2,25 @@
 //! in step, a partial batch response out.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use journey_attribution_core::stream::{self, RecordError};
 use journey_attribution_core::sync::{self as rules, SyncAction, SyncError};
-use serde_json::Value;
+use serde_json::{Value, json};
+use tokio::time::Instant;
 use tracing::{error, info, warn};
 
 use crate::metrics::Metrics;
-use crate::ports::{UserAttributes, UserError};
+use crate::ports::{FailureQueue, UserAttributes, UserError};
 use crate::retry::Backoff;
+
+/// What is kept back from the invocation's deadline to answer: a response Lambda never
+/// receives fails the whole batch, which is then bisected and replayed.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
+
+/// SQS's message limit is 256 KiB; a record with two 400 KB images may not fit whole.
+const MAX_PARKED_BYTES: usize = 250 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
@@ -50,15 +59,51 @@ enum RecordFailure {
     User(#[from] UserError),
     #[error("an earlier record of this user failed in this batch")]
     Blocked,
+    #[error("not applied before the invocation's deadline")]
+    Deadline,
 }
 
-/// Applies the records in order. A failed record is reported by its sequence number, and
-/// the same user's later records are not applied (and reported too), so that Lambda's
-/// retry, from the lowest failed sequence number, replays them in order.
-pub async fn handle<U: UserAttributes + Sync>(
+impl RecordFailure {
+    /// A retry cannot change the outcome: the record itself cannot be applied.
+    fn is_permanent(&self) -> bool {
+        match self {
+            Self::Malformed(_) | Self::Rule(_) => true,
+            Self::User(e) => !e.is_retryable(),
+            Self::Blocked | Self::Deadline => false,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Malformed(_)
+            | Self::Rule(SyncError::MissingImage { .. } | SyncError::Item { .. }) => {
+                "malformed_record"
+            }
+            Self::Rule(SyncError::Token { .. }) => "token_too_long",
+            Self::User(_) => "cognito_rejected",
+            Self::Blocked => "blocked",
+            Self::Deadline => "deadline",
+        }
+    }
+}
+
+/// Applies the records in order, before `deadline`.
+///
+/// A record that fails transiently (Cognito still throttling after the retries) is
+/// reported by its sequence number, and the same user's later records are not applied (and
+/// reported too), so that Lambda's retry, from the lowest failed sequence number, replays
+/// them in order. A record that can never be applied (malformed, a token the attribute
+/// cannot hold, a value Cognito refuses) is logged at error, counted (`parked`) and sent
+/// to the failure queue with its reason: retrying it would only replay it, and every later
+/// record of the batch, up to Lambda's retry limit against Cognito's quota. Only if the
+/// queue refuses it is it reported instead. The records not yet applied when the deadline
+/// comes near are reported, so the response always reaches Lambda.
+pub async fn handle<U: UserAttributes + Sync, Q: FailureQueue + Sync>(
     event: Value,
     users: &U,
+    queue: &Q,
     config: &SyncConfig,
+    deadline: Instant,
     metrics: &mut Metrics,
 ) -> Result<DynamoDbEventResponse, SyncBatchError> {
     let records = match event.get("Records") {
@@ -79,23 +124,74 @@ pub async fn handle<U: UserAttributes + Sync>(
             return Err(SyncBatchError::Unreportable { index, source });
         };
         let user = stream::record_username(record);
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .saturating_sub(DEADLINE_MARGIN);
         let outcome = if user.is_some_and(|u| failed_users.contains(u)) {
             Err(RecordFailure::Blocked)
+        } else if left.is_zero() {
+            Err(RecordFailure::Deadline)
         } else {
-            apply(record, users, config, metrics).await
+            tokio::time::timeout(left, apply(record, users, config, metrics))
+                .await
+                .unwrap_or(Err(RecordFailure::Deadline))
         };
-        if let Err(failure) = outcome {
-            metrics.incr("failures");
-            error!(sequence, user = user.unwrap_or(""), error = %failure, "record failed");
-            if let Some(u) = user {
-                failed_users.insert(u.to_owned());
+        let Err(failure) = outcome else { continue };
+        let user_name = user.unwrap_or("");
+        if failure.is_permanent() {
+            match queue.park(&parked(record, sequence, &failure)).await {
+                Ok(()) => {
+                    metrics.incr("parked");
+                    metrics.incr(format!("parked.{}", failure.kind()));
+                    error!(sequence, user = user_name, error = %failure,
+                        "record cannot be applied: sent to the failure queue");
+                    continue;
+                }
+                Err(e) => {
+                    error!(sequence, user = user_name, error = %failure, queue_error = %e,
+                        "record cannot be applied, and the failure queue refused it");
+                }
             }
-            let mut item = DynamoDbBatchItemFailure::default();
-            item.item_identifier = Some(sequence.to_owned());
-            response.batch_item_failures.push(item);
         }
+        metrics.incr("failures");
+        if matches!(failure, RecordFailure::Deadline) {
+            metrics.incr("deadline");
+            warn!(
+                sequence,
+                user = user_name,
+                "deadline near: record left for Lambda's retry"
+            );
+        } else {
+            error!(sequence, user = user_name, error = %failure, "record failed");
+        }
+        if let Some(u) = user {
+            failed_users.insert(u.to_owned());
+        }
+        let mut item = DynamoDbBatchItemFailure::default();
+        item.item_identifier = Some(sequence.to_owned());
+        response.batch_item_failures.push(item);
     }
     Ok(response)
+}
+
+/// The failure-queue message: why, which record, and the record itself (its keys only
+/// when the whole would not fit SQS's message size).
+fn parked(record: &Value, sequence: &str, failure: &RecordFailure) -> Value {
+    let mut message = json!({
+        "source": "journey-attribution sync",
+        "reason": failure.kind(),
+        "error": failure.to_string(),
+        "sequenceNumber": sequence,
+        "eventID": record.get("eventID"),
+        "eventSourceARN": record.get("eventSourceARN"),
+        "keys": record.pointer("/dynamodb/Keys"),
+        "record": record,
+    });
+    if message.to_string().len() > MAX_PARKED_BYTES {
+        message["record"] = json!(null);
+        message["truncated"] = json!("the record was too large for SQS: keys only");
+    }
+    message
 }
 
 async fn apply<U: UserAttributes + Sync>(
@@ -178,7 +274,7 @@ async fn apply<U: UserAttributes + Sync>(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::memory::{MemoryStore, MemoryUserPool};
+    use crate::memory::{MemoryQueue, MemoryStore, MemoryUserPool};
     use crate::ports::AttributionStore;
     use journey_attribution_core::token::Token;
     use journey_attribution_core::{Attribution, Campaign};
@@ -217,6 +313,17 @@ mod tests {
         })
     }
 
+    /// `handle` with a failure queue that keeps its messages and no deadline in sight.
+    async fn run(
+        event: Value,
+        pool: &MemoryUserPool,
+        config: &SyncConfig,
+        m: &mut Metrics,
+    ) -> Result<DynamoDbEventResponse, SyncBatchError> {
+        let far = Instant::now() + Duration::from_secs(3600);
+        handle(event, pool, &MemoryQueue::default(), config, far, m).await
+    }
+
     fn failures(r: &DynamoDbEventResponse) -> Vec<String> {
         r.batch_item_failures
             .iter()
@@ -241,14 +348,14 @@ mod tests {
             .put_if_newer(&attribution("alice", "j2", 2_000))
             .await
             .unwrap();
-        let r = handle(store.take_stream_event(), &pool, &config(), &mut m)
+        let r = run(store.take_stream_event(), &pool, &config(), &mut m)
             .await
             .unwrap();
         assert!(failures(&r).is_empty());
         assert_eq!(held(&pool, "alice").as_deref(), Some("j2"));
         assert_eq!(m.get("set"), 3);
         store.expire(i64::MAX);
-        handle(store.take_stream_event(), &pool, &config(), &mut m)
+        run(store.take_stream_event(), &pool, &config(), &mut m)
             .await
             .unwrap();
         assert_eq!(pool.attribute("alice", ATTR), None);
@@ -264,7 +371,7 @@ mod tests {
         let old = attribution("alice", "j1", 1_000);
         let store = MemoryStore::default();
         store.put_if_newer(&newer).await.unwrap();
-        handle(store.take_stream_event(), &pool, &config(), &mut m)
+        run(store.take_stream_event(), &pool, &config(), &mut m)
             .await
             .unwrap();
         // The older item's TTL deletion arrives late.
@@ -277,7 +384,7 @@ mod tests {
             },
             "9",
         );
-        let r = handle(json!({"Records": [ttl]}), &pool, &config(), &mut m)
+        let r = run(json!({"Records": [ttl]}), &pool, &config(), &mut m)
             .await
             .unwrap();
         assert!(failures(&r).is_empty());
@@ -318,12 +425,18 @@ mod tests {
             .unwrap()
             .push(json!({"eventName": "INSERT", "dynamodb": {"SequenceNumber": "99"}}));
         pool.throttle_user("alice");
-        let r = handle(event, &pool, &config(), &mut m).await.unwrap();
+        let queue = MemoryQueue::default();
+        let far = Instant::now() + Duration::from_secs(3600);
+        let r = handle(event, &pool, &queue, &config(), far, &mut m)
+            .await
+            .unwrap();
         assert_eq!(
             failures(&r),
-            vec![seqs[1].clone(), seqs[3].clone(), "99".to_string()],
-            "alice's records and the malformed one; ghost and bob are not failures"
+            vec![seqs[1].clone(), seqs[3].clone()],
+            "alice's records; ghost and bob are not failures, the malformed one is parked"
         );
+        assert_eq!(queue.messages().len(), 1);
+        assert_eq!(queue.messages()[0]["sequenceNumber"], "99");
         assert_eq!(pool.attribute("alice", ATTR), None);
         assert_eq!(held(&pool, "bob").as_deref(), Some("j1"));
         assert_eq!(m.get("user_not_found"), 1);
@@ -342,7 +455,7 @@ mod tests {
             .await
             .unwrap();
         pool.throttle_next(2);
-        let r = handle(store.take_stream_event(), &pool, &config(), &mut m)
+        let r = run(store.take_stream_event(), &pool, &config(), &mut m)
             .await
             .unwrap();
         assert!(failures(&r).is_empty());
@@ -359,16 +472,146 @@ mod tests {
             },
             "5",
         );
-        handle(json!({"Records": [manual]}), &pool, &config(), &mut m)
+        run(json!({"Records": [manual]}), &pool, &config(), &mut m)
             .await
             .unwrap();
         assert_eq!(held(&pool, "alice").as_deref(), Some("j1"));
         assert_eq!(m.get("ignored.not_ttl_remove"), 1);
     }
 
+    /// A record that can never be applied is parked, with its reason, and neither reported
+    /// (Lambda would replay it and the whole rest of the batch up to 10 times) nor allowed
+    /// to hold back the same user's later records.
+    #[tokio::test]
+    async fn permanent_errors_go_to_the_failure_queue_not_to_the_retries() {
+        let store = MemoryStore::default();
+        let pool = MemoryUserPool::with_users(["alice", "bob"]);
+        let mut m = Metrics::default();
+        let mut long = attribution("bob", "j1", 1_000);
+        long.campaign.label = "L".repeat(300);
+        store.put_if_newer(&long).await.unwrap();
+        store
+            .put_if_newer(&attribution("alice", "j1", 1_000))
+            .await
+            .unwrap();
+        let mut event = store.take_stream_event();
+        let records = event["Records"].as_array_mut().unwrap();
+        let bob_seq = records[0]["dynamodb"]["SequenceNumber"].clone();
+        // A malformed image, then a later record of the same user that is fine.
+        let mut malformed = records[1].clone();
+        malformed["dynamodb"]["SequenceNumber"] = json!("150");
+        malformed["dynamodb"]["NewImage"]["expires_at"] = json!({"S": "soon"});
+        records.insert(1, malformed);
+        pool.set_max_length(256);
+        let queue = MemoryQueue::default();
+        let far = Instant::now() + Duration::from_secs(3600);
+        let r = handle(event, &pool, &queue, &config(), far, &mut m)
+            .await
+            .unwrap();
+        assert!(failures(&r).is_empty(), "{:?}", failures(&r));
+        assert_eq!(held(&pool, "alice").as_deref(), Some("j1"), "not blocked");
+        let parked = queue.messages();
+        let reasons: Vec<(&str, &str)> = parked
+            .iter()
+            .map(|p| {
+                (
+                    p["reason"].as_str().unwrap(),
+                    p["sequenceNumber"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                ("cognito_rejected", bob_seq.as_str().unwrap()),
+                ("malformed_record", "150")
+            ]
+        );
+        assert!(
+            parked[1]["error"].as_str().unwrap().contains("expires_at"),
+            "{}",
+            parked[1]
+        );
+        assert_eq!(parked[1]["record"]["dynamodb"]["SequenceNumber"], "150");
+        assert_eq!((m.get("parked"), m.get("failures")), (2, 0));
+        // Bob's over-long token was tried once: a permanent error is not retried.
+        assert_eq!(pool.calls(), 2);
+
+        // If the queue refuses, the record is reported instead: never lost.
+        queue.refuse(true);
+        let bad =
+            json!({"Records": [{"eventName": "INSERT", "dynamodb": {"SequenceNumber": "7"}}]});
+        let r = handle(bad, &pool, &queue, &config(), far, &mut m)
+            .await
+            .unwrap();
+        assert_eq!(failures(&r), ["7"]);
+    }
+
+    /// A user pool whose every call takes `delay` (Cognito under throttling and backoff).
+    struct Slow(MemoryUserPool, Duration);
+
+    impl UserAttributes for Slow {
+        async fn get_attribute(&self, u: &str, a: &str) -> Result<Option<String>, UserError> {
+            tokio::time::sleep(self.1).await;
+            self.0.get_attribute(u, a).await
+        }
+        async fn set_attribute(&self, u: &str, a: &str, v: &str) -> Result<(), UserError> {
+            tokio::time::sleep(self.1).await;
+            self.0.set_attribute(u, a, v).await
+        }
+        async fn clear_attribute(&self, u: &str, a: &str) -> Result<(), UserError> {
+            tokio::time::sleep(self.1).await;
+            self.0.clear_attribute(u, a).await
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn records_not_applied_before_the_deadline_are_reported_in_time() {
+        let store = MemoryStore::default();
+        let users = ["u1", "u2", "u3", "u4"];
+        for u in users {
+            store
+                .put_if_newer(&attribution(u, "j1", 1_000))
+                .await
+                .unwrap();
+        }
+        let event = store.take_stream_event();
+        let seqs: Vec<String> = event["Records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["dynamodb"]["SequenceNumber"].as_str().unwrap().to_owned())
+            .collect();
+        let pool = Slow(
+            MemoryUserPool::with_users(users),
+            Duration::from_millis(400),
+        );
+        let start = Instant::now();
+        let deadline = start + DEADLINE_MARGIN + Duration::from_millis(700);
+        let mut m = Metrics::default();
+        let r = handle(
+            event,
+            &pool,
+            &MemoryQueue::default(),
+            &config(),
+            deadline,
+            &mut m,
+        )
+        .await
+        .unwrap();
+        assert!(Instant::now() < deadline, "answered before the deadline");
+        assert_eq!(
+            failures(&r),
+            seqs[1..].to_vec(),
+            "u1 applied, the rest left"
+        );
+        assert_eq!(held(&pool.0, "u1").as_deref(), Some("j1"));
+        assert_eq!(m.get("deadline"), 3);
+    }
+
     #[tokio::test]
     async fn a_record_without_sequence_number_fails_the_batch() {
-        let err = handle(
+        let err = run(
             json!({"Records": [{"eventName": "INSERT"}]}),
             &MemoryUserPool::default(),
             &config(),

@@ -13,7 +13,7 @@ use journey_attribution_lambda::core::token::Token;
 use journey_attribution_lambda::core::{
     Attribution, Campaign, ChangeKind, LookbackWindows, StreamChange,
 };
-use journey_attribution_lambda::memory::{MemoryStore, MemoryUserPool, stream_record};
+use journey_attribution_lambda::memory::{MemoryQueue, MemoryStore, MemoryUserPool, stream_record};
 use journey_attribution_lambda::metrics::Metrics;
 use journey_attribution_lambda::retry::Backoff;
 use journey_attribution_lambda::sync::{self, SyncConfig};
@@ -301,7 +301,7 @@ fn insert(user: &str, sequence: &str) -> Value {
 }
 
 #[tokio::test]
-async fn sync_applies_every_valid_record_and_reports_exactly_the_malformed_one() {
+async fn sync_applies_every_valid_record_and_parks_exactly_the_malformed_one() {
     let config = SyncConfig {
         campaign_attribute: "custom:campaign".into(),
         backoff: Backoff::immediate(3),
@@ -344,7 +344,9 @@ async fn sync_applies_every_valid_record_and_reports_exactly_the_malformed_one()
             let event =
                 json!({"Records": [insert("sib-1", "1"), record.clone(), insert("sib-2", "3")]});
             let mut metrics = Metrics::default();
-            match sync::handle(event, &pool, &config, &mut metrics).await {
+            let queue = MemoryQueue::default();
+            let far = tokio::time::Instant::now() + std::time::Duration::from_secs(3600);
+            match sync::handle(event, &pool, &queue, &config, far, &mut metrics).await {
                 Err(e) => {
                     // Only a record without a usable sequence number fails the batch.
                     let message = e.to_string();
@@ -379,9 +381,27 @@ async fn sync_applies_every_valid_record_and_reports_exactly_the_malformed_one()
                         .unwrap()
                         .to_owned();
                     assert!(
-                        failures.is_empty() || failures == [sequence],
+                        failures.is_empty() || failures == [sequence.clone()],
                         "{input}: failures {failures:?}"
                     );
+                    // A record that can never be applied is parked, with a reason that
+                    // names the field; never both parked and reported.
+                    let parked = queue.messages();
+                    assert!(parked.len() <= 1, "{input}: {parked:?}");
+                    if let Some(p) = parked.first() {
+                        assert!(failures.is_empty(), "{input}: parked and reported");
+                        assert_eq!(p["sequenceNumber"], json!(sequence), "{input}");
+                        let error = p["error"].as_str().unwrap_or("");
+                        let keys: Vec<&String> = path
+                            .iter()
+                            .filter(|k| k.parse::<usize>().is_err())
+                            .collect();
+                        assert!(
+                            keys.is_empty() || keys.iter().any(|k| error.contains(k.as_str())),
+                            "{input}: parked without naming the field: {}",
+                            clip(error)
+                        );
+                    }
                     for s in ["sib-1", "sib-2"] {
                         assert_eq!(
                             held(&pool, s).as_deref(),
@@ -391,7 +411,9 @@ async fn sync_applies_every_valid_record_and_reports_exactly_the_malformed_one()
                     }
                     tally.count(
                         kind,
-                        if failures.is_empty() {
+                        if !queue.messages().is_empty() {
+                            "parked"
+                        } else if failures.is_empty() {
                             "accepted"
                         } else {
                             "batch_item_failure"

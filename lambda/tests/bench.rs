@@ -62,6 +62,7 @@ async fn bench_lambda() {
     let user_refs: Vec<&str> = users.iter().map(String::as_str).collect();
     let idp = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
     let pool = common::create_pool(&idp, &user_refs).await;
+    let queue = common::create_queue(&sdk).await;
     let rounds: usize = std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -89,7 +90,10 @@ async fn bench_lambda() {
         (
             "sync",
             bin("SYNC_BIN", env!("CARGO_BIN_EXE_sync")),
-            vec![("USER_POOL_ID", pool.as_str())],
+            vec![
+                ("USER_POOL_ID", pool.as_str()),
+                ("FAILURE_QUEUE_URL", queue.as_str()),
+            ],
         ),
         (
             "claims",

@@ -46,3 +46,16 @@ fn sync_requires_the_user_pool() {
         "{stderr}"
     );
 }
+
+#[test]
+fn sync_requires_the_failure_queue() {
+    let (code, stderr) = run(
+        env!("CARGO_BIN_EXE_sync"),
+        &[("USER_POOL_ID", "us-east-1_x")],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("environment variable FAILURE_QUEUE_URL is required"),
+        "{stderr}"
+    );
+}

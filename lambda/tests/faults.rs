@@ -678,6 +678,7 @@ async fn nothing_is_lost_or_misattributed_under_injected_faults() {
 
     // Lambda: one `sync` per shard, concurrently.
     let sync_started = Instant::now();
+    let queue = common::create_queue(&sdk).await;
     let mut pollers = Vec::new();
     for records in shards {
         let sync = Function::start(
@@ -685,7 +686,7 @@ async fn nothing_is_lost_or_misattributed_under_injected_faults() {
             &[
                 ("AWS_ENDPOINT_URL", &proxy.url),
                 ("USER_POOL_ID", &pool),
-                ("ATTRIBUTION_TABLE", &table),
+                ("FAILURE_QUEUE_URL", &queue),
             ],
         )
         .await;

@@ -76,7 +76,12 @@ impl Stream {
         let records = &self.records[self.checkpoint..end];
         let event = json!({ "Records": records });
         let mut metrics = Metrics::default();
-        let response = handle(event, pool, config, &mut metrics).await.unwrap();
+        let queue = journey_attribution_lambda::memory::MemoryQueue::default();
+        let far = tokio::time::Instant::now() + std::time::Duration::from_secs(3600);
+        let response = handle(event, pool, &queue, config, far, &mut metrics)
+            .await
+            .unwrap();
+        assert!(queue.messages().is_empty(), "{:?}", queue.messages());
         let failed: Vec<String> = response
             .batch_item_failures
             .iter()

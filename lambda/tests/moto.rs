@@ -269,7 +269,12 @@ async fn sync_projects_stream_fixtures_onto_cognito() {
     let sdk = common::sdk().await;
     let idp = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
     let pool = common::create_pool(&idp, &["alice"]).await;
-    let f = Function::start(SYNC, &[("USER_POOL_ID", &pool), ("ATTRIBUTION_TABLE", "t")]).await;
+    let queue = common::create_queue(&sdk).await;
+    let f = Function::start(
+        SYNC,
+        &[("USER_POOL_ID", &pool), ("FAILURE_QUEUE_URL", &queue)],
+    )
+    .await;
     let get = || common::campaign_attribute(&idp, &pool, "alice");
 
     let insert = common::fixture("dynamodb-stream-insert.json");
@@ -332,9 +337,10 @@ async fn tagging_then_sync_end_to_end_with_an_unknown_user_mid_batch() {
     let table = common::create_table(&ddb).await;
     let pool = common::create_pool(&idp, &["alice", "Zoë"]).await;
     let tag = tagging(&table).await;
+    let queue = common::create_queue(&sdk).await;
     let sync = Function::start(
         SYNC,
-        &[("USER_POOL_ID", &pool), ("ATTRIBUTION_TABLE", &table)],
+        &[("USER_POOL_ID", &pool), ("FAILURE_QUEUE_URL", &queue)],
     )
     .await;
 
@@ -365,9 +371,25 @@ async fn tagging_then_sync_end_to_end_with_an_unknown_user_mid_batch() {
     let r = sync.invoke(&json!({"Records": records})).await.response();
     assert_eq!(
         failures(&r),
-        vec!["400".to_string()],
-        "the unknown user is dropped, not retried for ever"
+        Vec::<String>::new(),
+        "the unknown user is dropped, the malformed record parked: neither is retried"
     );
+    // The malformed record is on the failure queue (SQS on moto), with why and itself.
+    let parked = common::queue_messages(&sdk, &queue).await;
+    assert_eq!(parked.len(), 1, "{parked:?}");
+    assert_eq!(
+        (&parked[0]["sequenceNumber"], &parked[0]["reason"]),
+        (&json!("400"), &json!("malformed_record"))
+    );
+    assert!(
+        parked[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("NewImage: item attribute application_id: missing"),
+        "{}",
+        parked[0]
+    );
+    assert_eq!(parked[0]["record"]["dynamodb"]["SequenceNumber"], "400");
     assert_eq!(
         token_journey(common::campaign_attribute(&idp, &pool, "alice").await).as_deref(),
         Some("journey-1")

@@ -177,7 +177,10 @@ async fn ses_opens_and_clicks_from_eventbridge_and_sns_reach_cognito_newest_firs
     .await;
     let sync = Function::start(
         SYNC,
-        &[("USER_POOL_ID", &pool), ("ATTRIBUTION_TABLE", &table)],
+        &[
+            ("USER_POOL_ID", &pool),
+            ("FAILURE_QUEUE_URL", &common::create_queue(&sdk).await),
+        ],
     )
     .await;
     let now = now_ms();

@@ -184,7 +184,12 @@ class DesignTest(unittest.TestCase):
     def test_environment_follows_the_public_contract(self):
         env = lambda f: set(self.r[f]["Properties"]["Environment"]["Variables"])
         self.assertLessEqual({"ATTRIBUTION_TABLE", "LOOKBACK_WINDOW", "LOOKBACK_WINDOWS", "USERNAME_ATTRIBUTE"}, env("TaggingFunction"))
-        self.assertLessEqual({"USER_POOL_ID", "ATTRIBUTION_TABLE", "CAMPAIGN_ATTRIBUTE"}, env("SyncFunction"))
+        self.assertLessEqual({"USER_POOL_ID", "FAILURE_QUEUE_URL", "CAMPAIGN_ATTRIBUTE"}, env("SyncFunction"))
+        self.assertEqual(self.r["SyncFunction"]["Properties"]["Environment"]["Variables"]["FAILURE_QUEUE_URL"],
+                         {"Ref": "SyncFailureQueue"})
+        sqs = [st for pol in self.r["SyncRole"]["Properties"]["Policies"]
+               for st in as_list(pol["PolicyDocument"]["Statement"]) if st["Action"] == "sqs:SendMessage"]
+        self.assertEqual([st["Resource"] for st in sqs], [{"GetAtt": "SyncFailureQueue.Arn"}])
 
     def test_table(self):
         p = self.r["AttributionTable"]["Properties"]

@@ -66,7 +66,12 @@ export interface TokenSourceOptions {
   getToken?: () => Promise<string | null | undefined> | string | null | undefined;
   /** Amplify Hub: the cache is dropped on auth events (sign-in, sign-out, token refresh). */
   Hub?: HubLike;
-  /** How long a looked-up value is reused. Default 60 000 ms. */
+  /**
+   * How long a looked-up value is reused. Default 0 for the ID token (its claim is read for
+   * every event, locally, so a sign-in in another tab never mixes users), 60 000 ms for
+   * 'userAttributes' and `getToken` (keyed by the ID token's `sub` when `fetchAuthSession`
+   * or `Auth` is given).
+   */
   cacheTtlMs?: number;
   /** How long a failed lookup is remembered (capped by cacheTtlMs). Default 5 000 ms. */
   errorTtlMs?: number;

@@ -5,7 +5,13 @@
 import { isReady, ready, stampEventDetailed } from './core.js';
 
 const DEFAULT_ATTRIBUTE = 'custom:campaign';
+// The ID token is read from Amplify's local token store for every event (no cache: a
+// sign-out or sign-in in another tab must never stamp one user's campaign on another's
+// events); a looked-up attribute (GetUser, a network call) is cached this long.
 const DEFAULT_TTL_MS = 60_000;
+// Amplify keeps the tokens in localStorage under this prefix: a change there in another tab
+// (sign-in, sign-out, refresh) arrives as a `storage` event in this one.
+const TOKEN_STORAGE_PREFIX = 'CognitoIdentityServiceProvider.';
 const DEFAULT_ERROR_TTL_MS = 5_000;
 const DEFAULT_TIMEOUT_MS = 200;
 const RESOLVED = Promise.resolve();
@@ -51,14 +57,32 @@ function lookupFor(options) {
   throw new TypeError(`journey-attribution: unknown token source ${JSON.stringify(source)} (use "idToken" or "userAttributes")`);
 }
 
+/** Who is signed in, from the local token store (no network): the ID token's `sub`. */
+function identityFor(options) {
+  if (typeof options.fetchAuthSession === 'function') {
+    return async () => (await options.fetchAuthSession())?.tokens?.idToken?.payload?.sub;
+  }
+  if (typeof options.Auth?.currentSession === 'function') {
+    return async () => (await options.Auth.currentSession())?.getIdToken?.()?.payload?.sub;
+  }
+  return undefined;
+}
+
 /**
- * Where the wrappers get the raw `custom:campaign` value: cached for `cacheTtlMs`, a failed
- * lookup for `errorTtlMs` (Cognito allows 120 GetUser calls per second per account), and
- * forgotten on Amplify Hub auth events (sign-in, sign-out, token refresh).
+ * Where the wrappers get the raw `custom:campaign` value. The ID token's claim is read for
+ * every event (a local read; `cacheTtlMs` defaults to 0 for it). A looked-up attribute
+ * (`userAttributes`, `getToken`) is cached for `cacheTtlMs`, a failed lookup for
+ * `errorTtlMs` (Cognito allows 120 GetUser calls per second per account), and the cache is
+ * keyed by who is signed in: with `fetchAuthSession` (or v5 `Auth`) the ID token's `sub` is
+ * checked before each use. It is also forgotten on Amplify Hub auth events and when another
+ * tab changes Amplify's stored tokens.
  */
 export function createTokenSource(options = {}) {
   const lookup = lookupFor(options);
-  const ttl = options.cacheTtlMs ?? DEFAULT_TTL_MS;
+  const source = options.source ?? 'idToken';
+  const byIdToken = typeof options.getToken !== 'function' && source === 'idToken';
+  const identity = byIdToken ? undefined : identityFor(options);
+  const ttl = options.cacheTtlMs ?? (byIdToken ? 0 : DEFAULT_TTL_MS);
   const errorTtl = Math.min(options.errorTtlMs ?? DEFAULT_ERROR_TTL_MS, ttl);
   const now = options.clock ?? Date.now;
   let cached; // { value } | { error }, with `at`
@@ -77,7 +101,24 @@ export function createTokenSource(options = {}) {
     return age < ('error' in cached ? errorTtl : ttl) ? cached : undefined;
   }
 
+  // The identity the cache belongs to; `undefined` when it cannot be told.
+  let owner;
+
   function get() {
+    if (!identity || ttl <= 0) return lookUpCached();
+    return Promise.resolve()
+      .then(identity)
+      .catch(() => undefined)
+      .then((who) => {
+        if (who !== owner) {
+          invalidate();
+          owner = who;
+        }
+        return lookUpCached();
+      });
+  }
+
+  function lookUpCached() {
     const hit = fresh();
     if (hit) return 'error' in hit ? Promise.reject(hit.error) : Promise.resolve(hit.value);
     if (inflight) return inflight;
@@ -110,13 +151,25 @@ export function createTokenSource(options = {}) {
     });
     unsubscribe = typeof stop === 'function' ? stop : undefined;
   }
+  // Hub events reach only the tab they happen in; storage events reach the others.
+  const onStorage = (event) => {
+    if (event?.key == null || String(event.key).startsWith(TOKEN_STORAGE_PREFIX)) invalidate();
+  };
+  const target = typeof globalThis.addEventListener === 'function' ? globalThis : undefined;
+  target?.addEventListener('storage', onStorage);
 
   return {
     get,
-    /** The cached entry ({ value } or { error }) when fresh and no lookup is pending. */
-    peek: () => (inflight ? undefined : fresh()),
+    /**
+     * The cached entry ({ value } or { error }) when fresh, no lookup is pending and it
+     * needs no identity check; otherwise `get()` must be awaited.
+     */
+    peek: () => (inflight || identity ? undefined : fresh()),
     invalidate,
-    dispose: () => unsubscribe?.(),
+    dispose: () => {
+      unsubscribe?.();
+      target?.removeEventListener('storage', onStorage);
+    },
   };
 }
 

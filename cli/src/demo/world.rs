@@ -8,7 +8,7 @@ use journey_attribution_core::report::{Aggregator, Cost, Report, ReportError, Re
 use journey_attribution_core::rfc3339;
 use journey_attribution_core::ses::SesConfig;
 use journey_attribution_lambda::connect::{self, ConnectTaggingConfig};
-use journey_attribution_lambda::memory::{MemoryLedger, MemoryStore, MemoryUserPool};
+use journey_attribution_lambda::memory::{MemoryLedger, MemoryQueue, MemoryStore, MemoryUserPool};
 use journey_attribution_lambda::metrics::Metrics;
 use journey_attribution_lambda::retry::Backoff;
 use journey_attribution_lambda::ses::{self, SesTaggingConfig};
@@ -40,6 +40,8 @@ pub struct World {
     /// `connect-tagging`'s touch ledger: pins a redelivered touch to its first time.
     ledger: MemoryLedger,
     sync: SyncConfig,
+    /// `sync`'s failure queue: records that can never be applied.
+    parked: MemoryQueue,
     /// Recorded events, as Pinpoint's event stream (Firehose) writes them: one JSON a line.
     events: Vec<String>,
     invocations: u64,
@@ -149,6 +151,7 @@ impl World {
                 backoff: Backoff::immediate(3),
             },
             ledger: MemoryLedger::default(),
+            parked: MemoryQueue::default(),
             sync: SyncConfig {
                 campaign_attribute: CAMPAIGN_ATTRIBUTE.into(),
                 backoff: Backoff::immediate(3),
@@ -345,11 +348,21 @@ impl World {
     async fn run_sync(&mut self) -> Step {
         let stream_event = self.store.take_stream_event();
         let mut metrics = Metrics::default();
-        let sync_response =
-            match sync::handle(stream_event.clone(), &self.pool, &self.sync, &mut metrics).await {
-                Ok(r) => serde_json::to_value(r).unwrap_or(Value::Null),
-                Err(e) => json!({"error": e.to_string()}),
-            };
+        // The demo's clock is its own: no invocation deadline in sight.
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        let handled = sync::handle(
+            stream_event.clone(),
+            &self.pool,
+            &self.parked,
+            &self.sync,
+            deadline,
+            &mut metrics,
+        )
+        .await;
+        let sync_response = match handled {
+            Ok(r) => serde_json::to_value(r).unwrap_or(Value::Null),
+            Err(e) => json!({"error": e.to_string()}),
+        };
         Step {
             source: None,
             function: None,

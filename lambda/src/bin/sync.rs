@@ -1,7 +1,5 @@
 //! The `sync` Lambda: wiring only.
-use std::sync::Arc;
-
-use journey_attribution_lambda::aws::CognitoUserPool;
+use journey_attribution_lambda::aws::{CognitoUserPool, SqsFailureQueue};
 use journey_attribution_lambda::runtime::{self, SyncSettings};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
@@ -16,10 +14,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         aws_sdk_cognitoidentityprovider::Client::new(&sdk),
         settings.user_pool_id,
     );
-    let state = Arc::new((users, settings.handler));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        let state = Arc::clone(&state);
-        async move { runtime::sync_handler(event, &state.0, &state.1).await }
+    let queue = SqsFailureQueue::new(aws_sdk_sqs::Client::new(&sdk), settings.failure_queue_url);
+    let (users, queue, config) = (&users, &queue, &settings.handler);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        runtime::sync_handler(event, users, queue, config).await
     }))
     .await
 }

@@ -503,3 +503,43 @@ pub async fn insert_records(
     }
     serde_json::json!({ "Records": records })
 }
+
+/// Creates the failure queue as the SAM template does; returns its URL.
+pub async fn create_queue(sdk: &aws_config::SdkConfig) -> String {
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let out = sqs
+        .create_queue()
+        .queue_name(unique("sync-failures"))
+        .send()
+        .await
+        .expect("create queue on moto");
+    out.queue_url().expect("queue url").to_owned()
+}
+
+/// Every message on the queue (moto delivers them at once), as JSON.
+pub async fn queue_messages(sdk: &aws_config::SdkConfig, url: &str) -> Vec<Value> {
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let mut all = Vec::new();
+    loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .expect("receive");
+        let messages = out.messages();
+        if messages.is_empty() {
+            return all;
+        }
+        for m in messages {
+            all.push(serde_json::from_str(m.body().unwrap_or("null")).expect("JSON body"));
+            sqs.delete_message()
+                .queue_url(url)
+                .set_receipt_handle(m.receipt_handle().map(str::to_owned))
+                .send()
+                .await
+                .expect("delete");
+        }
+    }
+}

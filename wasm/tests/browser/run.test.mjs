@@ -241,7 +241,7 @@ test('WebAssembly failing to load: the event is recorded unstamped, onError says
   assert.match(out.errors[0].message, /failed to load/);
 });
 
-test('benchmark: Amplify record plain vs wrapped (token cached, network stubbed)', async () => {
+test('benchmark: Amplify record plain vs wrapped (ID token read per event, network stubbed)', async () => {
   const out = await page.evaluate(() => window.bench(2000, 7));
   console.log(`record: plain ${out.plainNs.toFixed(0)} ns/call, wrapped ${out.wrappedNs.toFixed(0)} ns/call, ratio ${(out.wrappedNs / out.plainNs).toFixed(2)}`);
   if (BENCH_OUT) await writeFile(BENCH_OUT, JSON.stringify(out));

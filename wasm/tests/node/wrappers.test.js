@@ -56,15 +56,25 @@ test('v6: stamps from the ID token claim and keeps extra fields', async () => {
   assert.deepEqual(e.seen, []);
 });
 
-test('v6: the token is cached; a second event is recorded synchronously', async () => {
+test('v6: the ID token claim is read for every event, so a change of user shows at once', async () => {
   const { record, calls } = fakeRecord();
-  const s = session(liveToken());
-  const wrapped = wrapRecord(record, { fetchAuthSession: s.fetchAuthSession });
+  // Another tab signs out and in as someone else between two events of this tab: no Hub
+  // event reaches this one.
+  let token = liveToken('First', 'j-1');
+  let reads = 0;
+  const wrapped = wrapRecord(record, {
+    fetchAuthSession: async () => {
+      reads += 1;
+      return { tokens: { idToken: { payload: { sub: token ? 'u' : undefined, 'custom:campaign': token } } } };
+    },
+  });
   await wrapped({ name: 'a' });
-  wrapped({ name: 'b' });
-  assert.equal(calls.length, 2, 'recorded before any await');
-  assert.equal(calls[1][0].attributes.campaign, 'Spring sale');
-  assert.equal(s.count(), 1);
+  token = liveToken('Second', 'j-2');
+  await wrapped({ name: 'b' });
+  token = undefined;
+  await wrapped({ name: 'c' });
+  assert.deepEqual(calls.map(([ev]) => ev.attributes?.campaign), ['First', 'Second', undefined]);
+  assert.equal(reads, 3, 'a local read per event');
 });
 
 test('v6: concurrent events share one lookup and keep their order', async () => {
@@ -81,7 +91,8 @@ test('Hub auth events drop the cached token (sign-out, sign-in as someone else)'
   const hub = fakeHub();
   let token = liveToken('First');
   const wrapped = wrapRecord(record, {
-    fetchAuthSession: async () => ({ tokens: { idToken: { payload: { 'custom:campaign': token } } } }),
+    source: 'userAttributes',
+    fetchUserAttributes: async () => ({ 'custom:campaign': token }),
     Hub: hub,
   });
   await wrapped({ name: 'a' });
@@ -123,6 +134,56 @@ test('userAttributes source: GetUser is cached for cacheTtlMs', async () => {
   assert.equal(gets, 2);
   assert.equal(calls.length, 6);
   assert.ok(calls.every(([ev]) => ev.attributes.campaign === 'Spring sale'));
+});
+
+test('userAttributes source: the cache belongs to the signed-in user (the ID token sub)', async () => {
+  const { record, calls } = fakeRecord();
+  let user = 'alice';
+  let gets = 0;
+  const campaigns = { alice: liveToken('Alice sale', 'j-a'), bob: liveToken('Bob sale', 'j-b') };
+  const wrapped = wrapRecord(record, {
+    source: 'userAttributes',
+    fetchAuthSession: async () => ({ tokens: { idToken: { payload: { sub: `sub-${user}` } } } }),
+    fetchUserAttributes: async () => {
+      gets += 1;
+      return { sub: `sub-${user}`, 'custom:campaign': campaigns[user] };
+    },
+    cacheTtlMs: 60_000,
+  });
+  await wrapped({ name: 'a1' });
+  await wrapped({ name: 'a2' });
+  user = 'bob'; // signed in as Bob in another tab: no Hub event here
+  await wrapped({ name: 'b1' });
+  assert.deepEqual(calls.map(([ev]) => ev.attributes.campaign), ['Alice sale', 'Alice sale', 'Bob sale']);
+  assert.equal(gets, 2, 'cached for the same user, looked up again for another');
+});
+
+test('a change of Amplify\'s stored tokens in another tab drops the cache (storage event)', async () => {
+  // Node has no window: a stand-in for its `storage` events, as a browser delivers them.
+  const events = new EventTarget();
+  globalThis.addEventListener = events.addEventListener.bind(events);
+  globalThis.removeEventListener = events.removeEventListener.bind(events);
+  try {
+    const { record, calls } = fakeRecord();
+    let token = liveToken('First');
+    const wrapped = wrapRecord(record, {
+      source: 'userAttributes',
+      fetchUserAttributes: async () => ({ 'custom:campaign': token }),
+      cacheTtlMs: 60_000,
+    });
+    await wrapped({ name: 'a' });
+    token = liveToken('Second', 'j-2');
+    const storage = (key) => Object.assign(new Event('storage'), { key });
+    events.dispatchEvent(storage('unrelated-key'));
+    await wrapped({ name: 'b' });
+    events.dispatchEvent(storage('CognitoIdentityServiceProvider.client.LastAuthUser'));
+    await wrapped({ name: 'c' });
+    assert.deepEqual(calls.map(([ev]) => ev.attributes.campaign), ['First', 'First', 'Second']);
+    wrapped.dispose();
+  } finally {
+    delete globalThis.addEventListener;
+    delete globalThis.removeEventListener;
+  }
 });
 
 test('no session: recorded unstamped, no error (the user is simply not attributed)', async () => {

@@ -69,7 +69,10 @@ window.pureApi = async () => {
   return { before, after: isReady(), stamped: stampEvent({ name: 'p' }, token) };
 };
 
-/** Per-call cost of Amplify's record, plain vs wrapped (token cached), network stubbed. */
+/**
+ * Per-call cost of Amplify's record, plain vs wrapped, network stubbed: the synchronous part
+ * of each call (the wrapper reads the ID token per event; calls in one tick share the read).
+ */
 window.bench = async (n, rounds) => {
   idClaims = { 'custom:campaign': `ja1|${APP_ID}|j-1|1|${nowS() + 3600}|Bench` };
   const wrapped = wrapRecord(record, { fetchAuthSession });
