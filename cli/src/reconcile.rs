@@ -137,6 +137,12 @@ pub async fn reconcile(
     now_ms: i64,
 ) -> Result<Summary, Box<dyn Error>> {
     let items = scan(dynamo, &args.table).await?;
+    let pool = CognitoUserPool::new(cognito_client.clone(), &args.user_pool_id);
+    // Items are keyed by the canonical username; the listing gives Cognito's own.
+    let usernames = pool
+        .username_rule()
+        .await
+        .map_err(|e| format!("DescribeUserPool {}: {e}", args.user_pool_id))?;
     let mut r = Reconciler {
         pool: CognitoUserPool::new(cognito_client.clone(), &args.user_pool_id),
         store: DynamoStore::new(dynamo.clone(), &args.table),
@@ -188,7 +194,10 @@ pub async fn reconcile(
             let Some(username) = user.username() else {
                 continue;
             };
-            if live.contains_key(username) {
+            let key = usernames
+                .canonical(username)
+                .unwrap_or_else(|| username.to_owned());
+            if live.contains_key(&key) {
                 continue;
             }
             let current = user

@@ -111,6 +111,7 @@ pub async fn setup(
         .user_pool()
         .map(|p| p.schema_attributes())
         .unwrap_or_default();
+    done.extend(username_report(pool_id, pool.user_pool()));
     match schema.iter().find(|a| a.name() == Some(CUSTOM_ATTRIBUTE)) {
         Some(existing) => {
             if existing.attribute_data_type() != Some(&AttributeDataType::String)
@@ -213,6 +214,34 @@ pub async fn setup(
         ));
     }
     Ok(done)
+}
+
+/// What the functions must know of the pool's usernames (the canonical username rule).
+fn username_report(pool_id: &str, pool: Option<&UserPoolType>) -> Vec<String> {
+    let case_sensitive = pool
+        .and_then(|p| p.username_configuration())
+        .is_none_or(|c| c.case_sensitive());
+    let mut lines = vec![format!(
+        "user pool {pool_id}: usernames are case-{}: deploy with UsernameCaseSensitive={case_sensitive} \
+         (USERNAME_CASE_SENSITIVE={case_sensitive})",
+        if case_sensitive {
+            "sensitive"
+        } else {
+            "insensitive"
+        }
+    )];
+    let sign_in: Vec<&str> = pool
+        .map(|p| p.username_attributes().iter().map(|a| a.as_str()).collect())
+        .unwrap_or_default();
+    if !sign_in.is_empty() {
+        lines.push(format!(
+            "user pool {pool_id}: users sign in with {}: their usernames are generated ids, so \
+             every touch source must carry the username itself (SesUserFromDestination=true \
+             cannot work here)",
+            sign_in.join(" or ")
+        ));
+    }
+    lines
 }
 
 /// Attaches (`token`, `both`) or detaches (`attribute`) `claims` as the pool's

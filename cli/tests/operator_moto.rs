@@ -89,6 +89,10 @@ async fn setup_adds_the_attribute_and_makes_it_read_only_idempotently() {
         out.contains("added custom attribute custom:campaign"),
         "{out}"
     );
+    assert!(
+        out.contains("usernames are case-sensitive: deploy with UsernameCaseSensitive=true"),
+        "{out}"
+    );
     assert!(out.contains("may now read custom:campaign"), "{out}");
     assert!(out.contains("may no longer write custom:campaign"), "{out}");
 
@@ -195,6 +199,51 @@ async fn setup_adds_the_attribute_and_makes_it_read_only_idempotently() {
     ] {
         assert!(!write.iter().any(|a| a == never), "{never} in {write:?}");
     }
+
+    // A pool whose users sign in with their email: usernames are generated ids.
+    let by_email = c
+        .create_user_pool()
+        .pool_name(unique("pool"))
+        .username_attributes(cognito::types::UsernameAttributeType::Email)
+        .username_configuration(
+            cognito::types::UsernameConfigurationType::builder()
+                .case_sensitive(false)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let by_email_id = by_email.user_pool().unwrap().id().unwrap().to_owned();
+    let email_client = c
+        .create_user_pool_client()
+        .user_pool_id(&by_email_id)
+        .client_name("web")
+        .send()
+        .await
+        .unwrap();
+    let email_client_id = email_client
+        .user_pool_client()
+        .unwrap()
+        .client_id()
+        .unwrap()
+        .to_owned();
+    let (ok, out, err) = cli(&[
+        "setup",
+        "--user-pool-id",
+        &by_email_id,
+        "--app-client-id",
+        &email_client_id,
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("usernames are case-insensitive: deploy with UsernameCaseSensitive=false"),
+        "{out}"
+    );
+    assert!(
+        out.contains("users sign in with email: their usernames are generated ids"),
+        "{out}"
+    );
 
     // An existing attribute too short for a token is refused, not used.
     let short = c

@@ -25,6 +25,8 @@ pub struct ConnectConfig {
     pub username_field: String,
     /// Stands in for Pinpoint's application id (token, per-application lookback window).
     pub application_id: String,
+    /// How the pool compares usernames (the canonical form of each).
+    pub usernames: crate::username::UsernameRule,
 }
 
 impl Default for ConnectConfig {
@@ -32,6 +34,7 @@ impl Default for ConnectConfig {
         Self {
             username_field: "attributes.username".into(),
             application_id: "connect".into(),
+            usernames: crate::username::UsernameRule::default(),
         }
     }
 }
@@ -164,28 +167,27 @@ impl ConnectInvocation {
             let (id, outcome) = match profile_of(i, raw) {
                 Err(e) => (profile_id_hint(raw, i), Err(ProfileSkip::Malformed(e))),
                 Ok(profile) => {
-                    let outcome =
-                        username_of(&profile, &config.username_field, i).and_then(|username| {
-                            if label_chars > MAX_ATTRIBUTE_VALUE_CHARS {
-                                return Err(ProfileSkip::LabelTooLong(label_chars));
-                            }
-                            let next = plan.touches.len();
-                            let index = *by_user.entry(username.clone()).or_insert(next);
-                            if index == next {
-                                plan.idempotency_keys
-                                    .push(idempotency_key(context, &profile));
-                                plan.touches.push(Touch {
-                                    source: TouchSource::ConnectCustomAction,
-                                    username,
-                                    application_id: config.application_id.clone(),
-                                    journey_id: context.campaign_id.clone(),
-                                    activity_id: context.action_id.clone(),
-                                    label: label.clone(),
-                                    touched_at_ms: received_at_ms,
-                                });
-                            }
-                            Ok(index)
-                        });
+                    let outcome = username_of(&profile, config, i).and_then(|username| {
+                        if label_chars > MAX_ATTRIBUTE_VALUE_CHARS {
+                            return Err(ProfileSkip::LabelTooLong(label_chars));
+                        }
+                        let next = plan.touches.len();
+                        let index = *by_user.entry(username.clone()).or_insert(next);
+                        if index == next {
+                            plan.idempotency_keys
+                                .push(idempotency_key(context, &profile));
+                            plan.touches.push(Touch {
+                                source: TouchSource::ConnectCustomAction,
+                                username,
+                                application_id: config.application_id.clone(),
+                                journey_id: context.campaign_id.clone(),
+                                activity_id: context.action_id.clone(),
+                                label: label.clone(),
+                                touched_at_ms: received_at_ms,
+                            });
+                        }
+                        Ok(index)
+                    });
                     (profile.profile_id, outcome)
                 }
             };
@@ -214,7 +216,12 @@ fn profile_id_hint(raw: &Value, i: usize) -> String {
         .map_or_else(|| format!("#{i}"), str::to_owned)
 }
 
-fn username_of(profile: &CustomerProfile, path: &str, i: usize) -> Result<String, ProfileSkip> {
+fn username_of(
+    profile: &CustomerProfile,
+    config: &ConnectConfig,
+    i: usize,
+) -> Result<String, ProfileSkip> {
+    let path = config.username_field.as_str();
     let parsed;
     let data = match &profile.customer_data {
         None | Some(Value::Null) => return Err(ProfileSkip::NoUsername(path.to_owned())),
@@ -234,9 +241,10 @@ fn username_of(profile: &CustomerProfile, path: &str, i: usize) -> Result<String
         .try_fold(data, |v, key| v.get(key))
         .ok_or_else(|| ProfileSkip::NoUsername(path.to_owned()))?;
     match value {
-        Value::String(s) if !s.trim().is_empty() => Ok(s.clone()),
-        _ => Err(ProfileSkip::EmptyUsername(path.to_owned())),
+        Value::String(s) => config.usernames.canonical(s),
+        _ => None,
     }
+    .ok_or_else(|| ProfileSkip::EmptyUsername(path.to_owned()))
 }
 
 fn idempotency_key(context: &CampaignContext, profile: &CustomerProfile) -> Option<String> {
@@ -310,6 +318,24 @@ mod tests {
             "Items": {"CustomerProfiles": profiles}
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn usernames_are_canonical_for_the_pool() {
+        let inv = invocation(json!([
+            {"ProfileId": "p1", "CustomerData": data(" Alice "), "IdempotencyToken": "t1"},
+            {"ProfileId": "p2", "CustomerData": data("alice"), "IdempotencyToken": "t2"},
+        ]));
+        let config = ConnectConfig {
+            usernames: crate::username::UsernameRule::CASE_INSENSITIVE,
+            ..ConnectConfig::default()
+        };
+        let plan = inv.plan(&config, 42).unwrap();
+        let users: Vec<&str> = plan.touches.iter().map(|t| t.username.as_str()).collect();
+        assert_eq!(users, ["alice"]);
+        let plan = inv.plan(&ConnectConfig::default(), 42).unwrap();
+        let users: Vec<&str> = plan.touches.iter().map(|t| t.username.as_str()).collect();
+        assert_eq!(users, ["Alice", "alice"], "trimmed, as every source is");
     }
 
     #[test]

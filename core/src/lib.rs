@@ -21,6 +21,7 @@ pub mod stream;
 pub mod sync;
 pub mod token;
 pub mod touch;
+pub mod username;
 pub mod window;
 
 pub use attribution::{Attribution, Campaign, WriteDecision};
@@ -29,4 +30,5 @@ pub use stamp::{StampOutcome, StampStatus, stamp_event};
 pub use sync::{ChangeKind, StreamChange, SyncAction, should_clear};
 pub use token::{Token, TokenError};
 pub use touch::{Touch, TouchSource};
+pub use username::UsernameRule;
 pub use window::{LookbackWindow, LookbackWindows, WindowError};

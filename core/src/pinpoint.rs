@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::touch::{MAX_ATTRIBUTE_VALUE_CHARS, Skip, Touch, TouchOutcome, TouchSource};
+use crate::username::UsernameRule;
 
 /// The payload Pinpoint sends to a custom-channel Lambda (up to 50 endpoints).
 /// Endpoints stay raw JSON here so one malformed endpoint cannot sink its siblings.
@@ -179,11 +180,22 @@ impl CustomChannelEvent {
             .unwrap_or(received_at_ms)
     }
 
-    /// Every endpoint to a touch or a named skip; one touch per user.
+    /// Every endpoint to a touch or a named skip; one touch per user (case-sensitive
+    /// usernames: see [`plan_with`](Self::plan_with)).
     pub fn plan(
         &self,
         username_attribute: &str,
         received_at_ms: i64,
+    ) -> Result<Plan, InvocationError> {
+        self.plan_with(username_attribute, received_at_ms, UsernameRule::default())
+    }
+
+    /// [`plan`](Self::plan), with each username in its canonical form for the pool.
+    pub fn plan_with(
+        &self,
+        username_attribute: &str,
+        received_at_ms: i64,
+        usernames: UsernameRule,
     ) -> Result<Plan, InvocationError> {
         if self.application_id.trim().is_empty() {
             return Err(InvocationError {
@@ -201,32 +213,38 @@ impl CustomChannelEvent {
         };
         let mut by_user: HashMap<String, usize> = HashMap::new();
         for (id, raw) in &self.endpoints {
-            let outcome = username_of(id, raw, username_attribute).and_then(|username| {
-                if label_chars > MAX_ATTRIBUTE_VALUE_CHARS {
-                    return Err(SkipReason::LabelTooLong(label_chars));
-                }
-                let next = plan.touches.len();
-                let index = *by_user.entry(username.clone()).or_insert(next);
-                if index == next {
-                    plan.touches.push(Touch {
-                        source: TouchSource::PinpointCustomChannel,
-                        username,
-                        application_id: self.application_id.clone(),
-                        journey_id: journey_id.to_owned(),
-                        activity_id: self.activity_id.clone(),
-                        label: label.clone(),
-                        touched_at_ms,
-                    });
-                }
-                Ok(index)
-            });
+            let outcome =
+                username_of(id, raw, username_attribute, usernames).and_then(|username| {
+                    if label_chars > MAX_ATTRIBUTE_VALUE_CHARS {
+                        return Err(SkipReason::LabelTooLong(label_chars));
+                    }
+                    let next = plan.touches.len();
+                    let index = *by_user.entry(username.clone()).or_insert(next);
+                    if index == next {
+                        plan.touches.push(Touch {
+                            source: TouchSource::PinpointCustomChannel,
+                            username,
+                            application_id: self.application_id.clone(),
+                            journey_id: journey_id.to_owned(),
+                            activity_id: self.activity_id.clone(),
+                            label: label.clone(),
+                            touched_at_ms,
+                        });
+                    }
+                    Ok(index)
+                });
             plan.endpoints.push((id.clone(), outcome));
         }
         Ok(plan)
     }
 }
 
-fn username_of(id: &str, raw: &Value, attribute: &str) -> Result<String, SkipReason> {
+fn username_of(
+    id: &str,
+    raw: &Value,
+    attribute: &str,
+    usernames: UsernameRule,
+) -> Result<String, SkipReason> {
     let endpoint: Endpoint =
         deserialize_at(raw, &format!("Endpoints.{id}")).map_err(SkipReason::Malformed)?;
     let user = endpoint.user.ok_or(SkipReason::NoUser)?;
@@ -235,10 +253,10 @@ fn username_of(id: &str, raw: &Value, attribute: &str) -> Result<String, SkipRea
         .as_ref()
         .and_then(|a| a.get(attribute))
         .ok_or_else(|| SkipReason::NoUsernameAttribute(attribute.to_owned()))?;
-    match values.first() {
-        Some(v) if !v.trim().is_empty() => Ok(v.clone()),
-        _ => Err(SkipReason::EmptyUsername(attribute.to_owned())),
-    }
+    values
+        .first()
+        .and_then(|v| usernames.canonical(v))
+        .ok_or_else(|| SkipReason::EmptyUsername(attribute.to_owned()))
 }
 
 /// What happened to one endpoint, for Pinpoint's response.
@@ -374,6 +392,24 @@ mod tests {
         assert_eq!(e.plan("username", 42).unwrap().touches[0].touched_at_ms, 42);
         e.scheduled_time = None;
         assert_eq!(e.plan("username", 43).unwrap().touches[0].touched_at_ms, 43);
+    }
+
+    #[test]
+    fn usernames_are_canonical_so_spellings_of_one_user_are_one_touch() {
+        let e = event(
+            json!({"e1": endpoint(Some("Alice")), "e2": endpoint(Some(" alice\t")), "e3": endpoint(Some("ALICE"))}),
+            None,
+        );
+        let users =
+            |p: &Plan| -> Vec<String> { p.touches.iter().map(|t| t.username.clone()).collect() };
+        let insensitive = e
+            .plan_with("username", 0, UsernameRule::CASE_INSENSITIVE)
+            .unwrap();
+        assert_eq!(users(&insensitive), ["alice"]);
+        assert!(insensitive.endpoints.iter().all(|(_, o)| o == &Ok(0)));
+        // A case-sensitive pool: three users, but never one with surrounding spaces.
+        let sensitive = e.plan("username", 0).unwrap();
+        assert_eq!(users(&sensitive), ["Alice", "alice", "ALICE"]);
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub struct SesConfig {
     pub user_from_destination: bool,
     pub opens: bool,
     pub clicks: bool,
+    /// How the pool compares usernames (the canonical form of each).
+    pub usernames: crate::username::UsernameRule,
 }
 
 impl Default for SesConfig {
@@ -42,6 +44,7 @@ impl Default for SesConfig {
             user_from_destination: false,
             opens: true,
             clicks: true,
+            usernames: crate::username::UsernameRule::default(),
         }
     }
 }
@@ -362,7 +365,10 @@ fn touch_of(record: Map<String, Value>, at: &str, config: &SesConfig) -> Result<
     let application_id = first_tag(tags, CONFIGURATION_SET_TAG).unwrap_or(DEFAULT_APPLICATION_ID);
     Ok(Touch {
         source: TouchSource::SesEvent,
-        username: username.to_owned(),
+        username: config
+            .usernames
+            .canonical(username)
+            .unwrap_or_else(|| username.to_owned()),
         application_id: application_id.to_owned(),
         journey_id: journey_id.to_owned(),
         activity_id: Some(record.mail.message_id.clone()),
@@ -752,6 +758,20 @@ mod tests {
             only(&plan(record("Open", tags), &SesConfig::default()).unwrap()),
             &Ok(0)
         );
+    }
+
+    #[test]
+    fn the_username_tag_is_canonical_for_the_pool() {
+        let mut tags = journey_tags();
+        tags["username"] = json!(["  Alice "]);
+        let config = SesConfig {
+            usernames: crate::username::UsernameRule::CASE_INSENSITIVE,
+            ..SesConfig::default()
+        };
+        let p = plan(record("Open", tags.clone()), &config).unwrap();
+        assert_eq!(p.touches[0].username, "alice");
+        let p = plan(record("Open", tags), &SesConfig::default()).unwrap();
+        assert_eq!(p.touches[0].username, "Alice");
     }
 
     #[test]

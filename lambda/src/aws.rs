@@ -350,6 +350,27 @@ fn user_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
     }
 }
 
+impl CognitoUserPool {
+    /// How the pool compares usernames (`UsernameConfiguration.CaseSensitive`; a pool
+    /// without it, created before the setting existed, is case-sensitive).
+    pub async fn username_rule(&self) -> Result<journey_attribution_core::UsernameRule, UserError> {
+        let out = self
+            .client
+            .describe_user_pool()
+            .user_pool_id(&self.pool_id)
+            .send()
+            .await
+            .map_err(|e| user_error(&e))?;
+        let case_sensitive = out
+            .user_pool()
+            .and_then(|p| p.username_configuration())
+            .is_none_or(|c| c.case_sensitive());
+        Ok(journey_attribution_core::UsernameRule {
+            case_insensitive: !case_sensitive,
+        })
+    }
+}
+
 impl UserAttributes for CognitoUserPool {
     async fn get_attribute(
         &self,

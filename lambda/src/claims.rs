@@ -18,6 +18,8 @@ use crate::ports::{AttributionReader, StoreError};
 pub struct ClaimsConfig {
     /// The ID-token claim (`CAMPAIGN_ATTRIBUTE`, default `custom:campaign`).
     pub claim: String,
+    /// The event's `userName` in its canonical form is the table's key.
+    pub usernames: journey_attribution_core::UsernameRule,
     /// The whole read, SDK retries included: Cognito gives a trigger 5 seconds, and the
     /// user is waiting for the sign-in.
     pub budget: Duration,
@@ -61,7 +63,15 @@ pub async fn handle<S: AttributionReader + Sync>(
             return event;
         }
     };
-    let user = request.username.as_str();
+    let Some(key) = config.usernames.canonical(&request.username) else {
+        warn!(
+            reason = Unchanged::MalformedEvent.as_str(),
+            "userName is blank: answered unchanged"
+        );
+        count_unchanged(metrics, Unchanged::MalformedEvent);
+        return event;
+    };
+    let user = key.as_str();
     let stored = match tokio::time::timeout(config.budget, store.get(user)).await {
         Ok(Ok(stored)) => stored,
         Ok(Err(e)) => {
@@ -126,6 +136,7 @@ mod tests {
     fn config() -> ClaimsConfig {
         ClaimsConfig {
             claim: "custom:campaign".into(),
+            usernames: Default::default(),
             budget: Duration::from_millis(500),
         }
     }
@@ -188,6 +199,32 @@ mod tests {
                 m.get("claim_suppressed.no_attribution")
             ),
             (1, 1, 1)
+        );
+    }
+
+    #[tokio::test]
+    async fn the_user_name_is_looked_up_in_its_canonical_form() {
+        let store = MemoryStore::default();
+        store
+            .put_if_newer(&attribution("alice", 10 * DAY_MS / 1000))
+            .await
+            .unwrap();
+        let insensitive = ClaimsConfig {
+            usernames: journey_attribution_core::UsernameRule::CASE_INSENSITIVE,
+            ..config()
+        };
+        let mut m = Metrics::default();
+        let out = handle(v1("Alice"), &store, &insensitive, DAY_MS, &mut m).await;
+        assert!(
+            out["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"]["custom:campaign"]
+                .is_string(),
+            "{out}"
+        );
+        // A case-sensitive pool: "Alice" is another user, with no attribution.
+        let out = handle(v1("Alice"), &store, &config(), DAY_MS, &mut m).await;
+        assert_eq!(
+            out["response"]["claimsOverrideDetails"]["claimsToSuppress"],
+            json!(["custom:campaign"])
         );
     }
 

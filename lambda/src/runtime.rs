@@ -88,6 +88,7 @@ impl TaggingSettings {
                 username_attribute: env
                     .optional("USERNAME_ATTRIBUTE")
                     .unwrap_or_else(|| "username".into()),
+                usernames: usernames(env)?,
                 windows,
                 // Pinpoint gives 15 s for up to 50 endpoints.
                 concurrency: TAGGING_CONCURRENCY,
@@ -119,6 +120,7 @@ impl ConnectSettings {
                     application_id: env
                         .optional("CONNECT_APPLICATION_ID")
                         .unwrap_or(defaults.application_id),
+                    usernames: usernames(env)?,
                 },
                 windows: windows(env)?,
                 concurrency: TAGGING_CONCURRENCY,
@@ -133,6 +135,17 @@ impl ConnectSettings {
 pub struct SesSettings {
     pub table: String,
     pub handler: SesTaggingConfig,
+}
+
+/// `USERNAME_CASE_SENSITIVE`: how the user pool compares usernames, which decides their
+/// canonical form (`journey_attribution_core::username`). Default `true`, as for a pool
+/// created without `UsernameConfiguration`; the console's default is `false`.
+pub fn usernames<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+) -> Result<journey_attribution_core::UsernameRule, ConfigError> {
+    Ok(journey_attribution_core::UsernameRule {
+        case_insensitive: !flag(env, "USERNAME_CASE_SENSITIVE", true)?,
+    })
 }
 
 fn flag<F: Fn(&str) -> Option<String>>(
@@ -186,6 +199,7 @@ impl SesSettings {
                     )?,
                     opens,
                     clicks,
+                    usernames: usernames(env)?,
                 },
                 windows: windows(env)?,
                 concurrency: TAGGING_CONCURRENCY,
@@ -199,6 +213,8 @@ impl SesSettings {
 #[derive(Debug, Clone)]
 pub struct SyncSettings {
     pub user_pool_id: String,
+    /// Must match the pool: the table's keys are usernames in this canonical form.
+    pub usernames: journey_attribution_core::UsernameRule,
     /// Where records that can never be applied go (the stream's on-failure queue).
     pub failure_queue_url: String,
     pub handler: SyncConfig,
@@ -208,6 +224,7 @@ impl SyncSettings {
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         Ok(Self {
             user_pool_id: env.required("USER_POOL_ID")?,
+            usernames: usernames(env)?,
             failure_queue_url: env.required("FAILURE_QUEUE_URL")?,
             handler: SyncConfig {
                 campaign_attribute: campaign_attribute(env),
@@ -250,10 +267,36 @@ impl ClaimsSettings {
             table: env.required("ATTRIBUTION_TABLE")?,
             handler: ClaimsConfig {
                 claim: campaign_attribute(env),
+                usernames: usernames(env)?,
                 budget: CLAIMS_BUDGET,
             },
         })
     }
+}
+
+/// Refuses a `USERNAME_CASE_SENSITIVE` the pool contradicts: every key of the table would
+/// miss its Cognito user (a case-sensitive pool, lowercased keys) or split it in two
+/// ("Alice" and "alice" in a case-insensitive pool, newest-wins failing across them).
+pub fn check_username_rule(
+    configured: journey_attribution_core::UsernameRule,
+    pool: journey_attribution_core::UsernameRule,
+    pool_id: &str,
+) -> Result<(), ConfigError> {
+    if configured == pool {
+        return Ok(());
+    }
+    let is = |r: journey_attribution_core::UsernameRule| {
+        if r.case_insensitive { "false" } else { "true" }
+    };
+    Err(ConfigError::Invalid {
+        name: "USERNAME_CASE_SENSITIVE",
+        reason: format!(
+            "is {} but user pool {pool_id} has CaseSensitive={}: set USERNAME_CASE_SENSITIVE={} (UsernameCaseSensitive in the stack)",
+            is(configured),
+            is(pool),
+            is(pool)
+        ),
+    })
 }
 
 /// JSON logs, level from `RUST_LOG` or Lambda's `AWS_LAMBDA_LOG_LEVEL` (default `info`).

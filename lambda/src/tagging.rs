@@ -16,6 +16,8 @@ use crate::retry::Backoff;
 #[derive(Debug, Clone)]
 pub struct TaggingConfig {
     pub username_attribute: String,
+    /// How the pool compares usernames (`USERNAME_CASE_SENSITIVE`).
+    pub usernames: journey_attribution_core::UsernameRule,
     pub windows: LookbackWindows,
     /// Writes in flight at once.
     pub concurrency: usize,
@@ -58,7 +60,7 @@ pub async fn handle<S: AttributionStore + Sync>(
     metrics: &mut Metrics,
 ) -> Result<Value, TaggingError> {
     let event = pinpoint::parse_invocation(event)?;
-    let plan = event.plan(&config.username_attribute, now_ms)?;
+    let plan = event.plan_with(&config.username_attribute, now_ms, config.usernames)?;
     let window = config.windows.for_application(&event.application_id);
     let attributions: Vec<Attribution> = plan
         .touches
@@ -197,6 +199,7 @@ mod tests {
     fn config() -> TaggingConfig {
         TaggingConfig {
             username_attribute: "username".into(),
+            usernames: Default::default(),
             windows: LookbackWindows::parse(Some("1d"), Some("app2=1h")).unwrap(),
             concurrency: 4,
             backoff: Backoff::immediate(3),

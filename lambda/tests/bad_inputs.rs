@@ -161,6 +161,7 @@ fn clip(s: &str) -> String {
 fn tagging_config() -> TaggingConfig {
     TaggingConfig {
         username_attribute: "username".into(),
+        usernames: Default::default(),
         windows: LookbackWindows::parse(Some("1d"), None).unwrap(),
         concurrency: 4,
         backoff: Backoff::immediate(3),

@@ -548,3 +548,129 @@ async fn an_item_without_a_numeric_touched_at_counts_as_older() {
         "kept_newer"
     );
 }
+
+/// `USERNAME_CASE_SENSITIVE` must agree with the pool, or `sync` refuses to start: every
+/// projection would miss its user (or split one user in two).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs moto: run scripts/test.d/30-lambda-moto.sh"]
+async fn sync_refuses_a_username_case_rule_the_pool_contradicts() {
+    let sdk = common::sdk().await;
+    let idp = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
+    let pool = idp
+        .create_user_pool()
+        .pool_name(common::unique("pool"))
+        .username_configuration(
+            aws_sdk_cognitoidentityprovider::types::UsernameConfigurationType::builder()
+                .case_sensitive(false)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let pool = pool.user_pool().unwrap().id().unwrap().to_owned();
+    let queue = common::create_queue(&sdk).await;
+    let mut f = Function::start(
+        SYNC,
+        &[("USER_POOL_ID", &pool), ("FAILURE_QUEUE_URL", &queue)],
+    )
+    .await;
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), f.child.wait())
+        .await
+        .expect("sync exits")
+        .unwrap();
+    assert_eq!(status.code(), Some(2));
+    let f = Function::start(
+        SYNC,
+        &[
+            ("USER_POOL_ID", &pool),
+            ("FAILURE_QUEUE_URL", &queue),
+            ("USERNAME_CASE_SENSITIVE", "false"),
+        ],
+    )
+    .await;
+    f.api.wait_first_poll().await;
+    let r = f.invoke(&json!({"Records": []})).await.response();
+    assert_eq!(r["batchItemFailures"], json!([]));
+}
+
+/// In a case-insensitive pool, "Alice", " alice" and "ALICE" from Pinpoint and Connect are
+/// one user: one item, newest wins across the spellings, and `claims` finds it for the
+/// userName Cognito sends.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs moto: run scripts/test.d/30-lambda-moto.sh"]
+async fn spellings_of_one_username_are_one_attribution() {
+    let sdk = common::sdk().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = common::create_table(&ddb).await;
+    let ledger = common::create_ledger_table(&ddb).await;
+    let insensitive = ("USERNAME_CASE_SENSITIVE", "false");
+    let tag = Function::start(TAGGING, &[("ATTRIBUTION_TABLE", &table), insensitive]).await;
+    let connect = Function::start(
+        env!("CARGO_BIN_EXE_connect-tagging"),
+        &[
+            ("ATTRIBUTION_TABLE", &table),
+            ("TOUCH_LEDGER_TABLE", &ledger),
+            insensitive,
+        ],
+    )
+    .await;
+    let claims = Function::start(
+        env!("CARGO_BIN_EXE_claims"),
+        &[("ATTRIBUTION_TABLE", &table), insensitive],
+    )
+    .await;
+    let newer = invocation(
+        "journey-new",
+        "2026-03-02T10:00:00Z",
+        json!({"a": endpoint("Alice"), "b": endpoint(" alice ")}),
+    );
+    let older = invocation(
+        "journey-old",
+        "2026-03-01T10:00:00Z",
+        json!({"c": endpoint("ALICE")}),
+    );
+    let r = tag.invoke(&newer).await.response();
+    assert_eq!(
+        (attr(&r, "a", "reason"), attr(&r, "b", "reason")),
+        ("written".into(), "written".into())
+    );
+    assert_eq!(
+        attr(&tag.invoke(&older).await.response(), "c", "reason"),
+        "kept_newer"
+    );
+    // Connect's touch is received now, so it is the newest of all.
+    let profile = json!({"ProfileId": "p1", "IdempotencyToken": "t1",
+        "CustomerData": json!({"attributes": {"username": "ALICE"}}).to_string()});
+    let r = connect
+        .invoke(
+            &json!({"InvocationMetadata": {"CampaignContext": {"CampaignId": "campaign-9",
+            "RunId": "r", "ActionId": "a", "CampaignName": "Welcome"}},
+            "Items": {"CustomerProfiles": [profile]}}),
+        )
+        .await
+        .response();
+    assert_eq!(
+        r["Items"]["CustomerProfiles"][0]["ResultData"]["reason"], "written",
+        "{r}"
+    );
+    let scan = ddb.scan().table_name(&table).send().await.unwrap();
+    assert_eq!(
+        scan.count(),
+        1,
+        "one item for every spelling: {:?}",
+        scan.items()
+    );
+    let item = common::get_item(&ddb, &table, "alice").await.unwrap();
+    assert_eq!(item.campaign.journey_id, "campaign-9");
+    let sign_in = json!({"version": "1", "triggerSource": "TokenGeneration_Authentication",
+        "userName": "Alice", "response": {"claimsOverrideDetails": null}});
+    let r = claims.invoke(&sign_in).await.response();
+    let claim = r["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"]["custom:campaign"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(
+        Token::decode(claim).unwrap().unwrap().journey_id(),
+        Some("campaign-9")
+    );
+}

@@ -121,7 +121,8 @@ def sdk_calls(service):
     source = (ROOT / "lambda" / "src" / "aws.rs").read_text()
     ops = {
         "dynamodb": ["get_item", "put_item", "update_item", "delete_item", "query", "scan", "batch_write_item"],
-        "cognito-idp": ["admin_get_user", "admin_update_user_attributes", "admin_delete_user_attributes", "list_users"],
+        "cognito-idp": ["admin_get_user", "admin_update_user_attributes", "admin_delete_user_attributes", "list_users",
+                        "describe_user_pool"],
     }[service]
     camel = lambda s: "".join(p.capitalize() for p in s.split("_"))
     return {f"{service}:{camel(op)}" for op in ops if re.search(rf"\.{op}\(\)", source)}
@@ -190,6 +191,12 @@ class DesignTest(unittest.TestCase):
         sqs = [st for pol in self.r["SyncRole"]["Properties"]["Policies"]
                for st in as_list(pol["PolicyDocument"]["Statement"]) if st["Action"] == "sqs:SendMessage"]
         self.assertEqual([st["Resource"] for st in sqs], [{"GetAtt": "SyncFailureQueue.Arn"}])
+
+    def test_every_function_gets_the_pools_username_case_sensitivity(self):
+        for name, res in self.r.items():
+            if res["Type"] == "AWS::Serverless::Function":
+                env = res["Properties"]["Environment"]["Variables"]
+                self.assertEqual(env.get("USERNAME_CASE_SENSITIVE"), {"Ref": "UsernameCaseSensitive"}, name)
 
     def test_table(self):
         p = self.r["AttributionTable"]["Properties"]
@@ -333,7 +340,7 @@ class ProjectionTest(unittest.TestCase):
         self.assertEqual(self.cognito_actions(deployed(self.t, Projection="token", **every)), set())
         self.assertEqual(
             self.cognito_actions(deployed(self.t, Projection="attribute")),
-            {"cognito-idp:AdminGetUser", "cognito-idp:AdminUpdateUserAttributes"},
+            {"cognito-idp:AdminGetUser", "cognito-idp:AdminUpdateUserAttributes", "cognito-idp:DescribeUserPool"},
         )
         # The check can fail: put a Cognito action into the claims role.
         bad = load()
@@ -351,7 +358,8 @@ class ProjectionTest(unittest.TestCase):
         self.assertEqual(p["SourceArn"], {"Sub": "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/${UserPoolId}"})
         self.assertEqual(p["SourceAccount"], {"Ref": "AWS::AccountId"})
         f = r["ClaimsFunction"]["Properties"]
-        self.assertEqual(set(f["Environment"]["Variables"]), {"ATTRIBUTION_TABLE", "CAMPAIGN_ATTRIBUTE", "RUST_LOG"})
+        self.assertEqual(set(f["Environment"]["Variables"]),
+                         {"ATTRIBUTION_TABLE", "CAMPAIGN_ATTRIBUTE", "USERNAME_CASE_SENSITIVE", "RUST_LOG"})
         self.assertLess(f["Timeout"], 5, "Cognito waits 5 s for a trigger")
         self.assertEqual(self.t["Outputs"]["ClaimsFunctionArn"]["Condition"], "TokenProjection")
         self.assertEqual(self.t["Outputs"]["SyncFailureQueueUrl"]["Condition"], "AttributeProjection")

@@ -131,6 +131,7 @@ impl World {
             pool: MemoryUserPool::with_users(USERS),
             tagging: TaggingConfig {
                 username_attribute: "username".into(),
+                usernames: Default::default(),
                 windows: windows.clone(),
                 concurrency: 10,
                 backoff: Backoff::immediate(3),
@@ -139,6 +140,7 @@ impl World {
                 source: ConnectConfig {
                     username_field: "attributes.username".into(),
                     application_id: CONNECT_APPLICATION_ID.into(),
+                    ..ConnectConfig::default()
                 },
                 windows: windows.clone(),
                 concurrency: 10,
