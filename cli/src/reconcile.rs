@@ -249,11 +249,7 @@ impl Reconciler<'_> {
     async fn apply(&mut self, username: &str, item: Option<&Attribution>, current: Option<&str>) {
         let (action, _) = match self.decide(username, item, current) {
             Ok(a) => a,
-            Err(e) => {
-                self.summary.failed += 1;
-                eprintln!("{username}: {e}");
-                return;
-            }
+            Err(e) => return self.fail(username, e),
         };
         if action == ReconcileAction::Keep {
             self.summary.unchanged += 1;
@@ -271,11 +267,7 @@ impl Reconciler<'_> {
         self.limiter.wait().await;
         let fresh_item = match self.store.get(username).await {
             Ok(i) => i,
-            Err(e) => {
-                self.summary.failed += 1;
-                eprintln!("{username}: re-reading the item: {e}");
-                return;
-            }
+            Err(e) => return self.fail(username, format!("re-reading the item: {e}")),
         };
         let attribute = &self.args.attribute;
         let fresh_current = match retry(|| self.pool.get_attribute(username, attribute)).await {
@@ -285,11 +277,7 @@ impl Reconciler<'_> {
         let (action, migrated) =
             match self.decide(username, fresh_item.as_ref(), fresh_current.as_deref()) {
                 Ok(a) => a,
-                Err(e) => {
-                    self.summary.failed += 1;
-                    eprintln!("{username}: {e}");
-                    return;
-                }
+                Err(e) => return self.fail(username, e),
             };
         if action == ReconcileAction::Keep {
             self.summary.changed_meanwhile += 1;
@@ -305,11 +293,7 @@ impl Reconciler<'_> {
                         m.campaign.label, m.campaign.expires_at_s
                     );
                 }
-                Err(e) => {
-                    self.summary.failed += 1;
-                    eprintln!("{username}: writing the migrated item: {e}");
-                    return;
-                }
+                Err(e) => return self.fail(username, format!("writing the migrated item: {e}")),
             }
         }
         let result = match &action {
@@ -325,6 +309,11 @@ impl Reconciler<'_> {
             Ok(()) => self.count(&action),
             Err(e) => self.summary.count_error(username, &e),
         }
+    }
+
+    fn fail(&mut self, username: &str, why: impl std::fmt::Display) {
+        self.summary.failed += 1;
+        eprintln!("{username}: {why}");
     }
 
     fn count(&mut self, action: &ReconcileAction) {

@@ -96,22 +96,9 @@ pub async fn setup(
     app_client_id: &str,
 ) -> Result<Vec<String>, Box<dyn Error>> {
     let mut done = Vec::new();
-    let pool = client
-        .describe_user_pool()
-        .user_pool_id(pool_id)
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "DescribeUserPool {pool_id}: {}",
-                cognito::error::DisplayErrorContext(&e)
-            )
-        })?;
-    let schema = pool
-        .user_pool()
-        .map(|p| p.schema_attributes())
-        .unwrap_or_default();
-    done.extend(username_report(pool_id, pool.user_pool()));
+    let pool = describe_pool(client, pool_id).await?;
+    let schema = pool.schema_attributes();
+    done.extend(username_report(pool_id, Some(&pool)));
     match schema.iter().find(|a| a.name() == Some(CUSTOM_ATTRIBUTE)) {
         Some(existing) => {
             if existing.attribute_data_type() != Some(&AttributeDataType::String)
@@ -216,6 +203,27 @@ pub async fn setup(
     Ok(done)
 }
 
+async fn describe_pool(
+    client: &cognito::Client,
+    pool_id: &str,
+) -> Result<UserPoolType, Box<dyn Error>> {
+    let described = client
+        .describe_user_pool()
+        .user_pool_id(pool_id)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "DescribeUserPool {pool_id}: {}",
+                cognito::error::DisplayErrorContext(&e)
+            )
+        })?;
+    described
+        .user_pool()
+        .cloned()
+        .ok_or_else(|| format!("DescribeUserPool {pool_id}: no pool in the response").into())
+}
+
 /// What the functions must know of the pool's usernames (the canonical username rule).
 fn username_report(pool_id: &str, pool: Option<&UserPoolType>) -> Vec<String> {
     let case_sensitive = pool
@@ -254,20 +262,7 @@ pub async fn trigger(
     version: EventVersion,
 ) -> Result<String, Box<dyn Error>> {
     // Re-read right before writing: UpdateUserPool replaces the whole pool's settings.
-    let described = client
-        .describe_user_pool()
-        .user_pool_id(pool_id)
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "DescribeUserPool {pool_id}: {}",
-                cognito::error::DisplayErrorContext(&e)
-            )
-        })?;
-    let pool = described
-        .user_pool()
-        .ok_or_else(|| format!("DescribeUserPool {pool_id}: no pool in the response"))?;
+    let pool = &describe_pool(client, pool_id).await?;
     let mut lambda = pool
         .lambda_config()
         .cloned()

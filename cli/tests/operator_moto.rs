@@ -77,6 +77,16 @@ async fn setup_adds_the_attribute_and_makes_it_read_only_idempotently() {
         .unwrap()
         .to_owned();
 
+    let client_before = c
+        .describe_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_id(&client_id)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client()
+        .unwrap()
+        .clone();
     let (ok, out, err) = cli(&[
         "setup",
         "--user-pool-id",
@@ -85,6 +95,22 @@ async fn setup_adds_the_attribute_and_makes_it_read_only_idempotently() {
         &client_id,
     ]);
     assert!(ok, "{err}");
+    // The whole client description is unchanged but for the attribute lists (moto does not
+    // reset omitted settings, so the unit test also checks the request carries them all).
+    let mut client_after = c
+        .describe_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_id(&client_id)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client()
+        .unwrap()
+        .clone();
+    client_after.read_attributes = client_before.read_attributes.clone();
+    client_after.write_attributes = client_before.write_attributes.clone();
+    client_after.last_modified_date = client_before.last_modified_date;
+    assert_eq!(client_after, client_before);
     assert!(
         out.contains("added custom attribute custom:campaign"),
         "{out}"
@@ -531,42 +557,9 @@ async fn reconcile_rebuilds_cognito_from_the_table() {
     let sdk = sdk().await;
     let c = cognito::Client::new(&sdk);
     let d = dynamodb::Client::new(&sdk);
-    let pool_id = c
-        .create_user_pool()
-        .pool_name(unique("pool"))
-        .send()
-        .await
-        .unwrap()
-        .user_pool()
-        .unwrap()
-        .id()
-        .unwrap()
-        .to_owned();
-    let table = unique("attribution");
-    d.create_table()
-        .table_name(&table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("username")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("username")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let now_s = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let pool_id = empty_pool(&c).await;
+    let table = attribution_table(&d).await;
+    let now_s = now_s();
     let live = attribution("alice", "j-new", now_s * 1000 - 5_000, now_s + 86_400);
     let expired = attribution("bob", "j-old", (now_s - 90_000) * 1000, now_s - 3_600);
     let newer = attribution("dave", "j-new", now_s * 1000 - 1_000, now_s + 86_400);
@@ -722,22 +715,9 @@ async fn reconcile_rereads_before_each_write_while_sync_runs() {
     let sdk = sdk().await;
     let c = cognito::Client::new(&sdk);
     let d = dynamodb::Client::new(&sdk);
-    let pool_id = c
-        .create_user_pool()
-        .pool_name(unique("pool"))
-        .send()
-        .await
-        .unwrap()
-        .user_pool()
-        .unwrap()
-        .id()
-        .unwrap()
-        .to_owned();
+    let pool_id = empty_pool(&c).await;
     let table = attribution_table(&d).await;
-    let now_s = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now_s = now_s();
     let put = |a: Attribution| {
         let (d, table) = (d.clone(), table.clone());
         async move {
@@ -814,17 +794,7 @@ async fn reconcile_migrates_legacy_values_to_attributions_that_end() {
     let sdk = sdk().await;
     let c = cognito::Client::new(&sdk);
     let d = dynamodb::Client::new(&sdk);
-    let pool_id = c
-        .create_user_pool()
-        .pool_name(unique("pool"))
-        .send()
-        .await
-        .unwrap()
-        .user_pool()
-        .unwrap()
-        .id()
-        .unwrap()
-        .to_owned();
+    let pool_id = empty_pool(&c).await;
     let table = attribution_table(&d).await;
     c.admin_create_user()
         .user_pool_id(&pool_id)
@@ -847,10 +817,7 @@ async fn reconcile_migrates_legacy_values_to_attributions_that_end() {
     ]);
     assert!(ok, "{out}\n{err}");
     assert!(out.contains("legacy migrated 1"), "{out}");
-    let now_s = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now_s = now_s();
     let item = d
         .get_item()
         .table_name(&table)
@@ -896,4 +863,24 @@ async fn reconcile_migrates_legacy_values_to_attributions_that_end() {
     ]);
     assert!(ok && out.contains("cleared 1"), "{out}");
     assert_eq!(user_value(&c, &pool_id, "seed-user-2").await, None);
+}
+
+async fn empty_pool(c: &cognito::Client) -> String {
+    c.create_user_pool()
+        .pool_name(unique("pool"))
+        .send()
+        .await
+        .unwrap()
+        .user_pool()
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_owned()
+}
+
+fn now_s() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
