@@ -299,6 +299,31 @@ pub fn check_username_rule(
     })
 }
 
+/// At start-up: the pool's username rule must be the configured one, else exit (Lambda
+/// reports an init failure). A throttled or failed read is retried first: it must not cost
+/// the function its start.
+pub async fn require_username_rule(
+    users: &crate::aws::CognitoUserPool,
+    configured: journey_attribution_core::UsernameRule,
+    pool_id: &str,
+) {
+    let backoff = Backoff::new(5, Duration::from_millis(200), Duration::from_secs(2));
+    let (rule, _) = backoff
+        .run(crate::ports::UserError::is_retryable, || {
+            users.username_rule()
+        })
+        .await;
+    match rule {
+        Ok(pool) => check_username_rule(configured, pool, pool_id)
+            .unwrap_or_else(|e| exit_on_config_error(&e)),
+        Err(e) => {
+            error!(error = %e, "DescribeUserPool failed at start-up");
+            eprintln!("start-up: DescribeUserPool {pool_id}: {e}");
+            std::process::exit(2)
+        }
+    }
+}
+
 /// JSON logs, level from `RUST_LOG` or Lambda's `AWS_LAMBDA_LOG_LEVEL` (default `info`).
 pub fn init_tracing() {
     let level = std::env::var("RUST_LOG")

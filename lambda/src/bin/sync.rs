@@ -14,16 +14,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         aws_sdk_cognitoidentityprovider::Client::new(&sdk),
         settings.user_pool_id.clone(),
     );
-    // A mismatch would make every projection miss or split users: refuse to start.
-    match users.username_rule().await {
-        Ok(pool) => runtime::check_username_rule(settings.usernames, pool, &settings.user_pool_id)
-            .unwrap_or_else(|e| runtime::exit_on_config_error(&e)),
-        Err(e) => {
-            tracing::error!(error = %e, "DescribeUserPool failed at start-up");
-            eprintln!("start-up: DescribeUserPool {}: {e}", settings.user_pool_id);
-            std::process::exit(2)
-        }
-    }
+    runtime::require_username_rule(&users, settings.usernames, &settings.user_pool_id).await;
     let queue = SqsFailureQueue::new(aws_sdk_sqs::Client::new(&sdk), settings.failure_queue_url);
     let (users, queue, config) = (&users, &queue, &settings.handler);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
