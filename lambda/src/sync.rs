@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use tracing::{error, info, warn};
 
 use crate::metrics::Metrics;
-use crate::ports::{FailureQueue, UserAttributes, UserError};
+use crate::ports::{FailureQueue, QueueError, UserAttributes, UserError};
 use crate::retry::Backoff;
 
 /// What is kept back from the invocation's deadline to answer: a response Lambda never
@@ -139,7 +139,16 @@ pub async fn handle<U: UserAttributes + Sync, Q: FailureQueue + Sync>(
         let Err(failure) = outcome else { continue };
         let user_name = user.unwrap_or("");
         if failure.is_permanent() {
-            match queue.park(&parked(record, sequence, &failure)).await {
+            // Parking is bounded by the deadline too; a park that cannot finish in time
+            // leaves the record to Lambda's retry, like any unfinished record.
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .saturating_sub(DEADLINE_MARGIN);
+            let message = parked(record, sequence, &failure);
+            let sent = tokio::time::timeout(left, queue.park(&message))
+                .await
+                .unwrap_or_else(|_| Err(QueueError("not sent before the deadline".into())));
+            match sent {
                 Ok(()) => {
                     metrics.incr("parked");
                     metrics.incr(format!("parked.{}", failure.kind()));
