@@ -178,19 +178,7 @@ async fn setup_adds_the_attribute_and_makes_it_read_only_idempotently() {
 
     // A client with no write list lets its users write every attribute: setup makes the
     // list explicit, without custom:campaign, and says so.
-    let open = c
-        .create_user_pool_client()
-        .user_pool_id(&pool_id)
-        .client_name("open-app")
-        .send()
-        .await
-        .unwrap();
-    let open_id = open
-        .user_pool_client()
-        .unwrap()
-        .client_id()
-        .unwrap()
-        .to_owned();
+    let open_id = app_client(&c, &pool_id, "open-app").await;
     let (ok, out, err) = cli(&[
         "setup",
         "--user-pool-id",
@@ -241,19 +229,7 @@ async fn setup_adds_the_attribute_and_makes_it_read_only_idempotently() {
         .await
         .unwrap();
     let by_email_id = by_email.user_pool().unwrap().id().unwrap().to_owned();
-    let email_client = c
-        .create_user_pool_client()
-        .user_pool_id(&by_email_id)
-        .client_name("web")
-        .send()
-        .await
-        .unwrap();
-    let email_client_id = email_client
-        .user_pool_client()
-        .unwrap()
-        .client_id()
-        .unwrap()
-        .to_owned();
+    let email_client_id = app_client(&c, &by_email_id, "web").await;
     let (ok, out, err) = cli(&[
         "setup",
         "--user-pool-id",
@@ -388,18 +364,7 @@ fn without_lambda(mut p: cognito::types::UserPoolType) -> cognito::types::UserPo
 async fn setup_projection_attaches_and_detaches_claims_and_changes_nothing_else() {
     let c = cognito::Client::new(&sdk().await);
     let pool_id = configured_pool(&c).await;
-    let client_id = c
-        .create_user_pool_client()
-        .user_pool_id(&pool_id)
-        .client_name("web-app")
-        .send()
-        .await
-        .unwrap()
-        .user_pool_client()
-        .unwrap()
-        .client_id()
-        .unwrap()
-        .to_owned();
+    let client_id = app_client(&c, &pool_id, "web-app").await;
     let claims = "arn:aws:lambda:us-east-1:123456789012:function:shop-claims";
     let base = [
         "setup",
@@ -883,4 +848,18 @@ fn now_s() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
+}
+
+async fn app_client(c: &cognito::Client, pool_id: &str, name: &str) -> String {
+    c.create_user_pool_client()
+        .user_pool_id(pool_id)
+        .client_name(name)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client()
+        .unwrap()
+        .client_id()
+        .unwrap()
+        .to_owned()
 }
