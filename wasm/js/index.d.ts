@@ -41,6 +41,8 @@ export type FailureReason =
   | 'wasm_unavailable'
   | 'invalid_token'
   | 'invalid_event'
+  /** The stream record's `data` is bytes (a `Uint8Array`): recorded untouched. */
+  | 'binary_data'
   | 'record_failed';
 
 /** The subset of Amplify's Hub the wrappers use (`Hub` from 'aws-amplify/utils' or v5). */
@@ -109,7 +111,31 @@ export type Wrapped<F extends (...args: any[]) => unknown> = ((...args: Paramete
 export declare function wrapRecord<F extends (event: AnalyticsEvent, ...rest: any[]) => unknown>(record: F, options?: WrapOptions): Wrapped<F>;
 /** Amplify v5 `Analytics.record(event, provider?)`; bind it to `Analytics` first. */
 export declare function wrapRecordV5<F extends (event: any, ...rest: any[]) => unknown>(record: F, options?: WrapOptions): Wrapped<F>;
-/** Amplify's Kinesis `record({ streamName, partitionKey?, data })`; stamps inside `data`. */
-export declare function wrapKinesisRecord<F extends (input: { streamName: string; partitionKey?: string; data: any }) => unknown>(record: F, options?: WrapOptions): Wrapped<F>;
+/** What Amplify's Kinesis and Firehose providers record: an object, or bytes (never stamped). */
+export type StreamData = Record<string, unknown> | Uint8Array;
+
+/** The input of Amplify's Kinesis `record` ('aws-amplify/analytics/kinesis'): `partitionKey` is required. */
+export interface KinesisRecordInput {
+  streamName: string;
+  partitionKey: string;
+  data: StreamData;
+}
+
+/** The input of Amplify's Kinesis Firehose `record` ('aws-amplify/analytics/kinesis-firehose'). */
+export interface FirehoseRecordInput {
+  streamName: string;
+  data: StreamData;
+}
+
+/**
+ * Amplify's Kinesis `record({ streamName, partitionKey, data })`; stamps inside `data`
+ * (bytes are recorded as they are, with `binary_data`). Accepts Amplify's overloaded
+ * `record` as it is typed (its `(input)` signature).
+ */
+export declare function wrapKinesisRecord<
+  F extends ((input: KinesisRecordInput) => unknown) | ((input: { streamName: string; partitionKey?: string; data: Record<string, unknown> }) => unknown),
+>(record: F, options?: WrapOptions): Wrapped<F>;
 /** Amplify's Kinesis Firehose `record({ streamName, data })`; stamps inside `data`. */
-export declare function wrapFirehoseRecord<F extends (input: { streamName: string; data: any }) => unknown>(record: F, options?: WrapOptions): Wrapped<F>;
+export declare function wrapFirehoseRecord<
+  F extends ((input: FirehoseRecordInput) => unknown) | ((input: { streamName: string; data: Record<string, unknown> }) => unknown),
+>(record: F, options?: WrapOptions): Wrapped<F>;

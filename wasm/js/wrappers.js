@@ -212,6 +212,11 @@ function wrap(record, options, extract, inject) {
 
   const stamped = (input, token) => {
     const event = extract(input);
+    if (isBinary(event)) {
+      // Amplify's Kinesis / Firehose `data` may be bytes: nothing to stamp in them.
+      report('binary_data', message('binary data', 'data is a Uint8Array; recorded as it is, unstamped'));
+      return input;
+    }
     if (event === undefined) {
       report('invalid_event', message('invalid event', 'nothing to stamp in this input'));
       return input;
@@ -280,6 +285,7 @@ function wrap(record, options, extract, inject) {
 }
 
 const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isBinary = (value) => value instanceof ArrayBuffer || ArrayBuffer.isView(value);
 
 const asIs = (input) => input;
 const replace = (_input, event) => event;

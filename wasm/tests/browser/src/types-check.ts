@@ -7,11 +7,14 @@ import {
   validateEvent,
   wrapRecord,
   wrapKinesisRecord,
+  wrapFirehoseRecord,
   type AnalyticsEvent,
   type FailureReason,
   type StampStatus,
 } from 'journey-attribution';
 import { record } from 'aws-amplify/analytics';
+import { record as kinesisRecord } from 'aws-amplify/analytics/kinesis';
+import { record as firehoseRecord } from 'aws-amplify/analytics/kinesis-firehose';
 import { fetchAuthSession, fetchUserAttributes } from 'aws-amplify/auth';
 import { Hub } from 'aws-amplify/utils';
 
@@ -43,6 +46,16 @@ wrapped.dispose();
 const kinesis = wrapKinesisRecord((input: { streamName: string; data: Record<string, unknown> }) => void input, { fetchAuthSession });
 void kinesis({ streamName: 's', data: { name: 'x' } });
 
+// Amplify's real Kinesis and Firehose `record` (overloaded; Kinesis' partitionKey required).
+const kinesisAttributed = wrapKinesisRecord(kinesisRecord, { fetchAuthSession, Hub });
+void kinesisAttributed({ streamName: 'events', partitionKey: 'user-1', data: { name: 'purchase', attributes: { sku: 'a' } } });
+void kinesisAttributed({ streamName: 'events', partitionKey: 'user-1', data: new Uint8Array([1, 2]) });
+// @ts-expect-error: Amplify's Kinesis record needs a partitionKey
+void kinesisAttributed({ streamName: 'events', data: { name: 'x' } });
+const firehoseAttributed = wrapFirehoseRecord(firehoseRecord, { fetchAuthSession, Hub });
+void firehoseAttributed({ streamName: 'delivery', data: { name: 'purchase' } });
+const binaryReason: FailureReason = 'binary_data';
+
 // @ts-expect-error: the event needs a name
 stampEvent({ attributes: {} }, null);
 // @ts-expect-error: attributes are strings
@@ -52,4 +65,4 @@ wrapRecord(record, { source: 'cookie' });
 // @ts-expect-error: unknown failure reason
 const bad: FailureReason = 'oops';
 
-export const used: unknown[] = [stamped, status, token, problems, bad, {} as AnalyticsEvent];
+export const used: unknown[] = [stamped, status, token, problems, bad, binaryReason, {} as AnalyticsEvent];
