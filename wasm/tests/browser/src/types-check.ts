@@ -12,7 +12,7 @@ import {
   type FailureReason,
   type StampStatus,
 } from 'journey-attribution';
-import { record } from 'aws-amplify/analytics';
+import { identifyUser, record } from 'aws-amplify/analytics';
 import { record as kinesisRecord } from 'aws-amplify/analytics/kinesis';
 import { record as firehoseRecord } from 'aws-amplify/analytics/kinesis-firehose';
 import { fetchAuthSession, fetchUserAttributes } from 'aws-amplify/auth';
@@ -45,6 +45,12 @@ void wrapped({ name: 'purchase', metrics: { revenue: 1 } });
 wrapped.dispose();
 const kinesis = wrapKinesisRecord((input: { streamName: string; data: Record<string, unknown> }) => void input, { fetchAuthSession });
 void kinesis({ streamName: 's', data: { name: 'x' } });
+
+// The README's identifyUser call (the endpoint carries the Cognito username for tagging).
+const username = 'alice';
+void identifyUser({ userId: username, userProfile: {}, options: { userAttributes: { username: [username] } } });
+// @ts-expect-error: Amplify's types require userProfile (the README's example before issue 18)
+void identifyUser({ userId: username, options: { userAttributes: { username: [username] } } });
 
 // Amplify's real Kinesis and Firehose `record` (overloaded; Kinesis' partitionKey required).
 const kinesisAttributed = wrapKinesisRecord(kinesisRecord, { fetchAuthSession, Hub });
