@@ -144,7 +144,7 @@ pub async fn reconcile(
         .await
         .map_err(|e| format!("DescribeUserPool {}: {e}", args.user_pool_id))?;
     let mut r = Reconciler {
-        pool: CognitoUserPool::new(cognito_client.clone(), &args.user_pool_id),
+        pool,
         store: DynamoStore::new(dynamo.clone(), &args.table),
         limiter: Limiter::new(args.rate),
         summary: Summary::default(),

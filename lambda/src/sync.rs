@@ -124,9 +124,7 @@ pub async fn handle<U: UserAttributes + Sync, Q: FailureQueue + Sync>(
             return Err(SyncBatchError::Unreportable { index, source });
         };
         let user = stream::record_username(record);
-        let left = deadline
-            .saturating_duration_since(Instant::now())
-            .saturating_sub(DEADLINE_MARGIN);
+        let left = time_left(deadline);
         let outcome = if user.is_some_and(|u| failed_users.contains(u)) {
             Err(RecordFailure::Blocked)
         } else if left.is_zero() {
@@ -141,9 +139,7 @@ pub async fn handle<U: UserAttributes + Sync, Q: FailureQueue + Sync>(
         if failure.is_permanent() {
             // Parking is bounded by the deadline too; a park that cannot finish in time
             // leaves the record to Lambda's retry, like any unfinished record.
-            let left = deadline
-                .saturating_duration_since(Instant::now())
-                .saturating_sub(DEADLINE_MARGIN);
+            let left = time_left(deadline);
             let message = parked(record, sequence, &failure);
             let sent = tokio::time::timeout(left, queue.park(&message))
                 .await
@@ -181,6 +177,13 @@ pub async fn handle<U: UserAttributes + Sync, Q: FailureQueue + Sync>(
         response.batch_item_failures.push(item);
     }
     Ok(response)
+}
+
+/// What is left for work before `deadline`, its margin kept back.
+fn time_left(deadline: Instant) -> Duration {
+    deadline
+        .saturating_duration_since(Instant::now())
+        .saturating_sub(DEADLINE_MARGIN)
 }
 
 /// The failure-queue message: why, which record, and the record itself (its keys only
@@ -333,6 +336,16 @@ mod tests {
         handle(event, pool, &MemoryQueue::default(), config, far, m).await
     }
 
+    /// The records' sequence numbers, in order.
+    fn sequences(event: &Value) -> Vec<String> {
+        event["Records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["dynamodb"]["SequenceNumber"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     fn failures(r: &DynamoDbEventResponse) -> Vec<String> {
         r.batch_item_failures
             .iter()
@@ -423,12 +436,7 @@ mod tests {
             .await
             .unwrap();
         let mut event = store.take_stream_event();
-        let seqs: Vec<String> = event["Records"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["dynamodb"]["SequenceNumber"].as_str().unwrap().to_owned())
-            .collect();
+        let seqs = sequences(&event);
         event["Records"]
             .as_array_mut()
             .unwrap()
@@ -585,12 +593,7 @@ mod tests {
                 .unwrap();
         }
         let event = store.take_stream_event();
-        let seqs: Vec<String> = event["Records"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["dynamodb"]["SequenceNumber"].as_str().unwrap().to_owned())
-            .collect();
+        let seqs = sequences(&event);
         let pool = Slow(
             MemoryUserPool::with_users(users),
             Duration::from_millis(400),

@@ -29,19 +29,28 @@ const AUTH_EVENTS = new Set([
   'updateUserAttributes',
 ]);
 
+/**
+ * The ID token's claims from Amplify's local token store (no Cognito call unless Amplify
+ * refreshes tokens): v6 `fetchAuthSession`, else v5 `Auth.currentSession`; `undefined`
+ * when neither is given.
+ */
+function idTokenPayloadFor(options) {
+  if (typeof options.fetchAuthSession === 'function') {
+    return async () => (await options.fetchAuthSession())?.tokens?.idToken?.payload;
+  }
+  if (typeof options.Auth?.currentSession === 'function') {
+    return async () => (await options.Auth.currentSession())?.getIdToken?.()?.payload;
+  }
+  return undefined;
+}
+
 function lookupFor(options) {
   const attribute = options.attribute ?? DEFAULT_ATTRIBUTE;
   const source = options.source ?? 'idToken';
   if (typeof options.getToken === 'function') return () => options.getToken();
   if (source === 'idToken') {
-    if (typeof options.fetchAuthSession === 'function') {
-      // Amplify v6: the ID token's claim; no Cognito call unless Amplify refreshes tokens.
-      return async () => (await options.fetchAuthSession())?.tokens?.idToken?.payload?.[attribute];
-    }
-    if (typeof options.Auth?.currentSession === 'function') {
-      // Amplify v5: Auth.currentSession() -> CognitoUserSession.
-      return async () => (await options.Auth.currentSession())?.getIdToken?.()?.payload?.[attribute];
-    }
+    const payload = idTokenPayloadFor(options);
+    if (payload) return async () => (await payload())?.[attribute];
     throw new TypeError('journey-attribution: source "idToken" needs `fetchAuthSession` (Amplify v6) or `Auth` (v5), or pass `getToken`');
   }
   if (source === 'userAttributes') {
@@ -59,13 +68,8 @@ function lookupFor(options) {
 
 /** Who is signed in, from the local token store (no network): the ID token's `sub`. */
 function identityFor(options) {
-  if (typeof options.fetchAuthSession === 'function') {
-    return async () => (await options.fetchAuthSession())?.tokens?.idToken?.payload?.sub;
-  }
-  if (typeof options.Auth?.currentSession === 'function') {
-    return async () => (await options.Auth.currentSession())?.getIdToken?.()?.payload?.sub;
-  }
-  return undefined;
+  const payload = idTokenPayloadFor(options);
+  return payload && (async () => (await payload())?.sub);
 }
 
 /**
