@@ -35,6 +35,35 @@ pub fn is_reserved_event_type(name: &str) -> bool {
     name.starts_with('_')
 }
 
+/// How the `data` of an Amplify Kinesis / Firehose record holds an event's fields. Amplify's
+/// Pinpoint migration guide records flat data (`{ name: 'albumVisit', genre: 'jazz',
+/// minutesListened: 30 }`); the Pinpoint shape nests them (`{ name, attributes, metrics }`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataShape {
+    /// `{ name, attributes?, metrics? }`: stamping adds to `attributes`.
+    Nested,
+    /// `{ name, <field>: <string | number | anything>, ... }`: string fields are the
+    /// attributes, number fields the metrics (`name` and `timestamp` are neither); stamping
+    /// adds `campaign` / `campaign_id` at the top level.
+    Flat,
+}
+
+/// The fields of flat data that are not attributes or metrics.
+pub const FLAT_RESERVED_FIELDS: [&str; 2] = ["name", "timestamp"];
+
+impl DataShape {
+    /// The shape of one record's data, detected from its top-level keys: nested when it has
+    /// an `attributes` or a `metrics` key, or no field but `name` / `timestamp` (so a bare
+    /// `{ name }` keeps today's nested stamping); flat otherwise.
+    pub fn detect(has_attributes_or_metrics: bool, has_other_fields: bool) -> Self {
+        if has_attributes_or_metrics || !has_other_fields {
+            Self::Nested
+        } else {
+            Self::Flat
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Violation {
     /// `name`, `attributes.<key>`, `metrics.<key>`, or `attributes+metrics`.
@@ -99,6 +128,16 @@ pub fn validate_event(event: &AnalyticsEvent) -> Vec<Violation> {
 
 #[cfg(test)]
 mod tests {
+    use super::DataShape;
+
+    #[test]
+    fn data_shape_is_nested_with_maps_or_nothing_else_flat_otherwise() {
+        assert_eq!(DataShape::detect(true, true), DataShape::Nested);
+        assert_eq!(DataShape::detect(true, false), DataShape::Nested);
+        assert_eq!(DataShape::detect(false, false), DataShape::Nested);
+        assert_eq!(DataShape::detect(false, true), DataShape::Flat);
+    }
+
     use super::*;
 
     #[test]

@@ -53,12 +53,20 @@ function check() {
 let statuses;
 let campaignKey;
 let campaignIdKey;
+let flatReserved;
 let sentToken;
 let valuesToken;
 let lastValues;
 
 function invalidEvent(detail) {
   return new Error(`journey-attribution: invalid event: ${detail}`);
+}
+
+function init() {
+  if (statuses !== undefined) return;
+  statuses = wasm.stampStatuses();
+  [campaignKey, campaignIdKey] = wasm.stampAttributes();
+  flatReserved = new Set(wasm.flatReservedFields());
 }
 
 /** Checks one of the event's maps; returns its key count (0 when absent). */
@@ -73,21 +81,19 @@ function countKeys(map, field, type, onKey) {
   return keys.length;
 }
 
-function stamp(event, token, nowMs) {
-  check();
-  if (statuses === undefined) {
-    statuses = wasm.stampStatuses();
-    [campaignKey, campaignIdKey] = wasm.stampAttributes();
-  }
+function checkedName(event) {
   if (typeof event !== 'object' || event === null) throw invalidEvent('expected an object { name, attributes?, metrics? }');
   const name = event.name;
   if (typeof name !== 'string') throw invalidEvent('name must be a string');
-  const attributes = event.attributes;
-  let appAttributed = false;
-  const keyCount =
-    countKeys(attributes, 'attributes', 'string', (key) => {
-      if (key === campaignKey || key === campaignIdKey) appAttributed = true;
-    }) + countKeys(event.metrics, 'metrics', 'number');
+  return name;
+}
+
+/**
+ * The core's decision for an event with `name`, `keyCount` attributes + metrics, and
+ * `appAttributed` when it has `campaign` or `campaign_id`; with the values to add when it
+ * is `stamped` (`[label]` or `[label, journeyId]`).
+ */
+function plan(name, keyCount, appAttributed, token, nowMs) {
   // 0: no value, 1: not a string, 2: a string, sent only when it differs from the last one
   // sent (wasm keeps it, decoded; copying it in costs more than the decision).
   let kind = 0;
@@ -100,14 +106,36 @@ function stamp(event, token, nowMs) {
   }
   const status = statuses[wasm.stampPlan(name, keyCount, appAttributed, kind, sent, nowMs ?? Date.now())];
   if (kind === 2) sentToken = token;
+  if (status === 'stamped' && token !== valuesToken) {
+    lastValues = wasm.stampValues();
+    valuesToken = token;
+  }
+  return status;
+}
+
+/** Adds the stamped values to `target` (a fresh object). */
+function addValues(target) {
+  target[campaignKey] = lastValues[0];
+  if (lastValues.length > 1) target[campaignIdKey] = lastValues[1];
+  return target;
+}
+
+function stamp(event, token, nowMs) {
+  check();
+  init();
+  const name = checkedName(event);
+  const attributes = event.attributes;
+  let appAttributed = false;
+  const keyCount =
+    countKeys(attributes, 'attributes', 'string', (key) => {
+      if (key === campaignKey || key === campaignIdKey) appAttributed = true;
+    }) + countKeys(event.metrics, 'metrics', 'number');
+  const status = plan(name, keyCount, appAttributed, token, nowMs);
   // A shallow copy keeps every field the core does not know (e.g. `immediate`); the
   // attributes are always a fresh object, so the caller's event stays untouched.
   const copy = { ...event };
   if (status === 'stamped') {
-    if (token !== valuesToken) {
-      lastValues = wasm.stampValues();
-      valuesToken = token;
-    }
+    // One literal: V8 builds it with the final shape (setting keys after the spread is slower).
     copy.attributes =
       lastValues.length > 1
         ? { ...attributes, [campaignKey]: lastValues[0], [campaignIdKey]: lastValues[1] }
@@ -116,6 +144,57 @@ function stamp(event, token, nowMs) {
     copy.attributes = { ...attributes };
   }
   return { event: copy, status };
+}
+
+const SHAPES = ['auto', 'nested', 'flat'];
+
+/** @internal Throws a TypeError unless `shape` is a `DataShape` option. */
+export function checkDataShape(shape) {
+  if (!SHAPES.includes(shape)) {
+    throw new TypeError(`journey-attribution: dataShape must be "auto", "nested" or "flat", not ${JSON.stringify(shape)}`);
+  }
+}
+
+/** The shape of Kinesis / Firehose `data`: `shape`, or the core's detection for "auto". */
+function shapeOf(data, shape) {
+  if (shape !== 'auto') return shape;
+  let hasMaps = false;
+  let hasFields = false;
+  for (const key of Object.keys(data)) {
+    if (key === 'attributes' || key === 'metrics') hasMaps = true;
+    else if (!flatReserved.has(key)) hasFields = true;
+  }
+  return wasm.dataShape(hasMaps, hasFields) === 1 ? 'flat' : 'nested';
+}
+
+function stampFlat(data, token, nowMs) {
+  const name = checkedName(data);
+  let keyCount = 0;
+  let appAttributed = false;
+  for (const key of Object.keys(data)) {
+    if (key === campaignKey || key === campaignIdKey) appAttributed = true;
+    if (flatReserved.has(key)) continue;
+    const type = typeof data[key];
+    if (type === 'string' || type === 'number') keyCount += 1;
+  }
+  const status = plan(name, keyCount, appAttributed, token, nowMs);
+  const copy = { ...data };
+  return { event: status === 'stamped' ? addValues(copy) : copy, status };
+}
+
+/**
+ * Stamps the `data` of an Amplify Kinesis / Firehose record: nested (`{ name, attributes,
+ * metrics }`, stamped in `attributes`) or flat (`{ name, genre: 'jazz', minutes: 30 }`,
+ * stamped at the top level); `shape` "auto" detects it per record.
+ */
+export function stampDataDetailed(data, token, nowMs, shape = 'auto') {
+  check();
+  init();
+  checkDataShape(shape);
+  checkedName(data);
+  const detected = shapeOf(data, shape);
+  const out = detected === 'flat' ? stampFlat(data, token, nowMs) : stamp(data, token, nowMs);
+  return { ...out, shape: detected };
 }
 
 export function stampEvent(event, token, nowMs) {

@@ -32,6 +32,11 @@ export declare function decodeToken(token: string | null | undefined): DecodedTo
 export declare function encodeToken(input: TokenInput): string;
 /** The ways `event` breaks Pinpoint's limits; empty when it is fine. */
 export declare function validateEvent(event: AnalyticsEvent): Violation[];
+/**
+ * Stamps the `data` of a Kinesis / Firehose record, nested or flat (`shape`, default
+ * "auto": detected per record); `shape` in the result is the one used.
+ */
+export declare function stampDataDetailed<E extends StreamEvent>(data: E, token: string | null | undefined, nowMs?: number, shape?: DataShape): { event: E; status: StampStatus; shape: 'nested' | 'flat' };
 
 /** Why a wrapper recorded an event unstamped (the event is always recorded). */
 export type FailureReason =
@@ -99,6 +104,23 @@ export interface WrapOptions extends TokenSourceOptions {
   onError?: (reason: FailureReason, error: unknown) => void;
   /** Told every outcome, stamped or not. */
   onStamp?: (status: StampStatus, event: AnalyticsEvent) => void;
+  /**
+   * Kinesis / Firehose wrappers (and `wrapRecordV5`'s stream inputs): how `data` holds the
+   * event. "nested": `{ name, attributes, metrics }`, stamped in `attributes`; "flat":
+   * `{ name, genre: 'jazz', minutes: 30 }` (Amplify's migration guide), stamped at the top
+   * level; "auto" (the default): nested when `data` has `attributes` or `metrics` or
+   * nothing but `name` / `timestamp`, flat otherwise.
+   */
+  dataShape?: DataShape;
+}
+
+/** How Kinesis / Firehose `data` holds the event (see `WrapOptions.dataShape`). */
+export type DataShape = 'auto' | 'nested' | 'flat';
+
+/** Stream data with a `name`, nested or flat. */
+export interface StreamEvent {
+  name: string;
+  [field: string]: unknown;
 }
 
 export type Wrapped<F extends (...args: any[]) => unknown> = ((...args: Parameters<F>) => Promise<Awaited<ReturnType<F>> | undefined>) & {
@@ -139,3 +161,24 @@ export declare function wrapKinesisRecord<
 export declare function wrapFirehoseRecord<
   F extends ((input: FirehoseRecordInput) => unknown) | ((input: { streamName: string; data: Record<string, unknown> }) => unknown),
 >(record: F, options?: WrapOptions): Wrapped<F>;
+
+/** What `autoTrackAttributed` returns. */
+export interface AutoTrackAttributed {
+  /** Settles once the first configuration (with or without the stamp) is done. */
+  ready: Promise<void>;
+  /** Re-reads the token and re-configures the tracker (also done on Hub auth events). */
+  refresh(): Promise<void>;
+  /** Stops listening (Hub, storage, the expiry timer); the tracker stays as configured. */
+  dispose(): void;
+}
+
+/**
+ * Stamps auto-tracked events: calls Amplify's Kinesis / Firehose `configureAutoTrack` with
+ * `input.options.attributes` plus `campaign` / `campaign_id` while the attribution is live,
+ * and again after Hub auth events, other tabs' token changes and at the attribution's expiry.
+ */
+export declare function autoTrackAttributed<F extends (input: any) => void>(
+  configureAutoTrack: F,
+  input: Parameters<F>[0] & { type: string; options?: { attributes?: Record<string, string> } },
+  options?: WrapOptions,
+): AutoTrackAttributed;

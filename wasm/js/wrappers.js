@@ -2,7 +2,7 @@
 // never drop an event: whatever fails (no session, a Cognito error, a bad token, the
 // WebAssembly module not loaded yet), the event is recorded unstamped and `onError(reason,
 // error)` is told why. No attribution rule lives here: stamping is `stampEventDetailed`.
-import { isReady, ready, stampEventDetailed } from './core.js';
+import { checkDataShape, decodeToken, isReady, ready, stampDataDetailed, stampEventDetailed } from './core.js';
 
 const DEFAULT_ATTRIBUTE = 'custom:campaign';
 // The ID token is read from Amplify's local token store for every event (no cache: a
@@ -182,13 +182,44 @@ function message(reason, detail) {
 }
 
 /**
- * The wrapping machinery. `extract(input)` is the event to stamp (or undefined),
- * `inject(input, stamped)` the input to record once it is stamped.
+ * The token, once the module is ready too, within `timeoutMs`: `{ value }`, or `{ reason,
+ * error }` saying why not (`token_timeout`, `wasm_not_ready`, `wasm_unavailable`,
+ * `token_lookup_failed`).
  */
-function wrap(record, options, extract, inject) {
+function tokenWithin(tokens, timeoutMs) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      resolve({
+        reason: isReady() ? 'token_timeout' : 'wasm_not_ready',
+        error: message('timeout', `${isReady() ? 'no token' : 'WebAssembly not loaded'} after ${timeoutMs} ms; recorded unstamped`),
+      });
+    }, timeoutMs);
+    const wasm = ready.then(
+      () => undefined,
+      (error) => ({ reason: 'wasm_unavailable', error }),
+    );
+    const token = tokens.get().then(
+      (value) => ({ value }),
+      (error) => ({ reason: 'token_lookup_failed', error }),
+    );
+    Promise.all([wasm, token]).then(([wasmFailure, outcome]) => {
+      clearTimeout(timer);
+      resolve(wasmFailure ?? outcome);
+    });
+  });
+}
+
+/**
+ * The wrapping machinery. `extract(input)` is the event to stamp (or undefined),
+ * `inject(input, stamped)` the input to record once it is stamped, `isStream(input)` whether
+ * the event is Kinesis / Firehose `data` (nested or flat, see `options.dataShape`).
+ */
+function wrap(record, options, extract, inject, isStream) {
   if (typeof record !== 'function') {
     throw new TypeError('journey-attribution: pass the `record` function to wrap');
   }
+  const dataShape = options.dataShape ?? 'auto';
+  checkDataShape(dataShape);
   const tokens = options.tokenSource ?? createTokenSource(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const clock = options.clock ?? Date.now;
@@ -227,7 +258,9 @@ function wrap(record, options, extract, inject) {
     }
     let outcome;
     try {
-      outcome = stampEventDetailed(event, token, clock());
+      outcome = isStream(input)
+        ? stampDataDetailed(event, token, clock(), dataShape)
+        : stampEventDetailed(event, token, clock());
     } catch (error) {
       report('invalid_event', error);
       return input;
@@ -243,27 +276,7 @@ function wrap(record, options, extract, inject) {
     return outcome.status === 'stamped' ? inject(input, outcome.event) : input;
   };
 
-  const lookUp = () =>
-    new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        resolve({
-          reason: isReady() ? 'token_timeout' : 'wasm_not_ready',
-          error: message('timeout', `${isReady() ? 'no token' : 'WebAssembly not loaded'} after ${timeoutMs} ms; recorded unstamped`),
-        });
-      }, timeoutMs);
-      const wasm = ready.then(
-        () => undefined,
-        (error) => ({ reason: 'wasm_unavailable', error }),
-      );
-      const token = tokens.get().then(
-        (value) => ({ value }),
-        (error) => ({ reason: 'token_lookup_failed', error }),
-      );
-      Promise.all([wasm, token]).then(([wasmFailure, outcome]) => {
-        clearTimeout(timer);
-        resolve(wasmFailure ?? outcome);
-      });
-    });
+  const lookUp = () => tokenWithin(tokens, timeoutMs);
 
   const wrapped = (input, ...rest) => {
     const hit = isReady() ? tokens.peek() : undefined;
@@ -293,13 +306,16 @@ const isBinary = (value) => value instanceof ArrayBuffer || ArrayBuffer.isView(v
 
 const asIs = (input) => input;
 const replace = (_input, event) => event;
+const never = () => false;
+const always = () => true;
+const hasStream = (input) => isObject(input) && 'streamName' in input;
 
 const streamData = (input) => (isObject(input) && isObject(input.data) ? input.data : undefined);
 const withData = (input, data) => ({ ...input, data });
 
 /** Amplify v6 `record({ name, attributes, metrics })` from 'aws-amplify/analytics'. */
 export function wrapRecord(record, options = {}) {
-  return wrap(record, options, asIs, replace);
+  return wrap(record, options, asIs, replace, never);
 }
 
 /**
@@ -310,18 +326,133 @@ export function wrapRecord(record, options = {}) {
 export function wrapRecordV5(record, options = {}) {
   const extract = (input) => {
     if (typeof input === 'string') return { name: input };
-    return isObject(input) && 'streamName' in input ? streamData(input) : input;
+    return hasStream(input) ? streamData(input) : input;
   };
-  const inject = (input, event) => (isObject(input) && 'streamName' in input ? withData(input, event) : event);
-  return wrap(record, options, extract, inject);
+  const inject = (input, event) => (hasStream(input) ? withData(input, event) : event);
+  return wrap(record, options, extract, inject, hasStream);
 }
 
-/** Amplify's Kinesis `record({ streamName, partitionKey?, data })`: stamps inside `data`. */
+/**
+ * Amplify's Kinesis `record({ streamName, partitionKey, data })`: stamps inside `data`,
+ * nested (`{ name, attributes, metrics }`) or flat (`{ name, genre: 'jazz' }`), per
+ * `options.dataShape` ("auto": detected per record).
+ */
 export function wrapKinesisRecord(record, options = {}) {
-  return wrap(record, options, streamData, withData);
+  return wrap(record, options, streamData, withData, always);
 }
 
-/** Amplify's Kinesis Firehose `record({ streamName, data })`: stamps inside `data`. */
+/** Amplify's Kinesis Firehose `record({ streamName, data })`: as `wrapKinesisRecord`. */
 export function wrapFirehoseRecord(record, options = {}) {
-  return wrap(record, options, streamData, withData);
+  return wrap(record, options, streamData, withData, always);
+}
+
+// setTimeout's longest delay (2^31 - 1 ms, about 24.8 days); longer waits are chained.
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Stamps Amplify's auto-tracked events (`configureAutoTrack` of the Kinesis and Firehose
+ * providers, which record through their own module's `record`, out of any wrapper's
+ * reach). Amplify's supported way to give them attributes is `input.options.attributes`,
+ * fixed until `configureAutoTrack` is called again; so this calls it with those attributes
+ * plus `campaign` / `campaign_id` while the attribution is live (the core's decision, as
+ * for a custom event named `input.type`), and calls it again after Hub auth events, when
+ * another tab changes Amplify's stored tokens, and at the attribution's `expiresAt`.
+ * `input` is what `configureAutoTrack` takes (`{ enable, type, options }`). Returns
+ * `{ ready, refresh(), dispose() }`; `ready` settles once the first configuration is done.
+ */
+export function autoTrackAttributed(configureAutoTrack, input, options = {}) {
+  if (typeof configureAutoTrack !== 'function') {
+    throw new TypeError('journey-attribution: pass the provider\'s `configureAutoTrack` function');
+  }
+  if (!isObject(input) || typeof input.type !== 'string') {
+    throw new TypeError('journey-attribution: pass configureAutoTrack\'s input ({ enable, type, options })');
+  }
+  const tokens = options.tokenSource ?? createTokenSource(options);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const clock = options.clock ?? Date.now;
+  const base = input.options?.attributes ?? {};
+  let generation = 0;
+  let timer;
+  let disposed = false;
+
+  const report = (reason, error) => {
+    try {
+      options.onError?.(reason, error);
+    } catch {
+      // A failing hook must not stop the tracking.
+    }
+  };
+
+  const configure = (attributes) => {
+    try {
+      configureAutoTrack({ ...input, options: { ...input.options, attributes } });
+    } catch (error) {
+      report('record_failed', error);
+    }
+  };
+
+  // Calls `refresh` again at `expiresAtMs`.
+  const scheduleAt = (expiresAtMs) => {
+    clearTimeout(timer);
+    const wait = expiresAtMs - clock();
+    timer = setTimeout(() => (wait > MAX_TIMER_MS ? scheduleAt(expiresAtMs) : refresh()), Math.max(0, Math.min(wait, MAX_TIMER_MS)));
+  };
+
+  async function refresh() {
+    if (disposed || input.enable === false) {
+      if (!disposed) configure(base);
+      return;
+    }
+    const mine = ++generation;
+    const outcome = await tokenWithin(tokens, timeoutMs);
+    if (mine !== generation || disposed) return;
+    clearTimeout(timer);
+    if ('reason' in outcome) {
+      report(outcome.reason, outcome.error);
+      configure(base);
+      return;
+    }
+    let stamped;
+    try {
+      stamped = stampEventDetailed({ name: input.type, attributes: base }, outcome.value, clock());
+    } catch (error) {
+      report('invalid_event', error);
+      configure(base);
+      return;
+    }
+    if (stamped.status === 'invalid_token') {
+      report('invalid_token', message('invalid token', 'the custom:campaign value is unreadable; auto-tracked events unstamped'));
+    }
+    configure(stamped.event.attributes ?? base);
+    if (stamped.status === 'stamped') {
+      const expiresAt = decodeToken(outcome.value)?.expiresAt;
+      if (typeof expiresAt === 'number') scheduleAt(expiresAt);
+    }
+  }
+
+  // Hub events reach only this tab; storage events the others. The token source forgets
+  // its cache on the same events (its listeners were added first).
+  const stopHub =
+    options.Hub && typeof options.Hub.listen === 'function'
+      ? options.Hub.listen('auth', (capsule) => {
+          if (AUTH_EVENTS.has(capsule?.payload?.event)) refresh();
+        })
+      : undefined;
+  const onStorage = (event) => {
+    if (event?.key == null || String(event.key).startsWith(TOKEN_STORAGE_PREFIX)) refresh();
+  };
+  const target = typeof globalThis.addEventListener === 'function' ? globalThis : undefined;
+  target?.addEventListener('storage', onStorage);
+
+  return {
+    ready: refresh(),
+    refresh,
+    dispose: () => {
+      disposed = true;
+      clearTimeout(timer);
+      if (typeof stopHub === 'function') stopHub();
+      target?.removeEventListener('storage', onStorage);
+      if (!options.tokenSource) tokens.dispose();
+    },
+  };
 }

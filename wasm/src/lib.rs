@@ -23,6 +23,7 @@ use journey_attribution_core::stamp::{
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use journey_attribution_core::event::{DataShape, FLAT_RESERVED_FIELDS};
 use journey_attribution_core::{AnalyticsEvent, Campaign, Token, Violation, validate_event};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -263,6 +264,25 @@ pub fn stamp_attributes() -> Vec<String> {
         CAMPAIGN_ATTRIBUTE.to_owned(),
         CAMPAIGN_ID_ATTRIBUTE.to_owned(),
     ]
+}
+
+/// @internal The top-level fields of flat Kinesis / Firehose data that are neither
+/// attributes nor metrics (the core's `FLAT_RESERVED_FIELDS`).
+#[wasm_bindgen(js_name = flatReservedFields, skip_typescript)]
+pub fn flat_reserved_fields() -> Vec<String> {
+    FLAT_RESERVED_FIELDS
+        .iter()
+        .map(|f| (*f).to_owned())
+        .collect()
+}
+
+/// @internal The core's `DataShape::detect`: 0 nested, 1 flat.
+#[wasm_bindgen(js_name = dataShape, skip_typescript)]
+pub fn data_shape(has_attributes_or_metrics: bool, has_other_fields: bool) -> u32 {
+    match DataShape::detect(has_attributes_or_metrics, has_other_fields) {
+        DataShape::Nested => 0,
+        DataShape::Flat => 1,
+    }
 }
 
 /// `stampPlan`'s `token_kind`: no value (`null` / `undefined`).

@@ -39,10 +39,15 @@
 //! | `eventType` (or `notificationType`) with `mail` | SES event record, as a configuration set's Firehose destination writes it | not an event | — (touches: the user tag, `mail.tags.username` by default) | `open` / `click` `.timestamp`, else `mail.timestamp` |
 //! | `Type` with `Message` | SNS notification whose `Message` is an SES event record (JSON string) | as SES | as SES | as SES |
 //!
-//! Amplify stream data is `{"name", "attributes", "metrics", "timestamp"?}`, where the
-//! `campaign`, `campaign_id` and `user_id` attributes are strings (other attributes are not
-//! read), metrics are numbers, and `timestamp` (optional, put there by the app) is epoch
-//! milliseconds or an RFC 3339 string. Touch reconstruction takes the user id from its own
+//! Amplify stream data is nested, `{"name", "attributes", "metrics", "timestamp"?}`, where
+//! the `campaign`, `campaign_id` and `user_id` attributes are strings (other attributes are
+//! not read), metrics are numbers, and `timestamp` (optional, put there by the app) is epoch
+//! milliseconds or an RFC 3339 string; or flat, as Amplify's Pinpoint migration guide
+//! records it (`{"name": "albumVisit", "genre": "jazz", "minutesListened": 30}`): its string
+//! fields are the attributes (`campaign`, `campaign_id`, `user_id` at the top level), its
+//! number fields the metrics (for the revenue metric), other values are skipped. The shape
+//! is told per record ([`crate::event::DataShape::detect`]): nested when the data has an
+//! `attributes` or a `metrics` key, flat otherwise. Touch reconstruction takes the user id from its own
 //! `user_attribute` (default `user_id`, the attribute it reads on Pinpoint records too),
 //! else the `PartitionKey`.
 //!

@@ -1188,3 +1188,97 @@ fn known_answer_on_the_ses_and_amplify_firehose_fixtures() {
         );
     }
 }
+
+// ------------------------------------------------------------------ flat Amplify data
+
+/// Nested Amplify data made flat, as Amplify's migration guide records it: the attributes
+/// and metrics become top-level fields. Lines that are not Amplify data stay as they are.
+fn flatten_line(line: &str) -> String {
+    serde_json::Deserializer::from_str(line)
+        .into_iter::<Value>()
+        .map(|v| {
+            let v = v.unwrap();
+            if v.get("name").is_none() {
+                return v.to_string();
+            }
+            let mut flat = serde_json::Map::new();
+            for (k, value) in v.as_object().unwrap() {
+                match k.as_str() {
+                    "attributes" | "metrics" => {
+                        for (field, x) in value.as_object().into_iter().flatten() {
+                            flat.insert(field.clone(), x.clone());
+                        }
+                    }
+                    _ => {
+                        flat.insert(k.clone(), value.clone());
+                    }
+                }
+            }
+            // Fields the report does not read, of every JSON type, change nothing.
+            flat.insert("favourite".into(), json!(true));
+            flat.insert("tags".into(), json!(["a", {"b": 1}]));
+            flat.insert("detail".into(), json!({"campaign": "not at the top level"}));
+            Value::Object(flat).to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn flat_amplify_data_gives_the_figures_of_the_nested_data() {
+    let (amplify, _) = amplify_and_pinpoint_lines();
+    let flat: Vec<String> = amplify.iter().map(|l| flatten_line(l)).collect();
+    assert_ne!(flat.join("\n"), amplify.join("\n"));
+    let (nested, _) = aggregate(&amplify.join("\n"));
+    let (flat, skipped) = aggregate(&flat.join("\n"));
+    assert_eq!(skipped, []);
+    assert_eq!(flat, nested);
+    assert_eq!((flat.attributed_events, flat.campaigns.len()), (8, 3));
+}
+
+#[test]
+fn flat_data_is_told_per_record_and_read_as_attributes_and_metrics() {
+    let line = concat!(
+        r#"{"name":"albumVisit","genre":"jazz","minutesListened":30,"campaign":"Spring","campaign_id":"j-1","user_id":"u1"}"#,
+        r#"{"name":"purchase","campaign":"Spring","campaign_id":"j-1","revenue":12.5,"user_id":"u1"}"#,
+        r#"{"name":"purchase","attributes":{"campaign":"Spring","campaign_id":"j-1"},"metrics":{"revenue":2},"revenue":100,"campaign":"ignored"}"#,
+    );
+    let (r, skipped) = aggregate(line);
+    assert_eq!(skipped, []);
+    assert_eq!(r.events, 3);
+    // The third record has `attributes`: nested, so its top-level fields are not read.
+    assert_eq!(rows(&r), [("Spring", Some("j-1"), 3, 1, Some(14.5))]);
+
+    let p = parse(r#"{"name":"albumVisit","genre":"jazz","minutesListened":30,"user_id":"u9"}"#)
+        .unwrap();
+    assert_eq!(user(&p), Some("u9"));
+    assert_eq!(
+        p.record.metrics.as_ref().unwrap().get("minutesListened"),
+        Some(30.0)
+    );
+    // A flat metric named like a nested map is a type error at that field.
+    let err = parse(r#"{"name":"x","metrics":30}"#).unwrap_err();
+    assert!(err.contains("at metrics"), "{err}");
+}
+
+#[test]
+fn flat_data_in_kinesis_envelopes_and_touch_reconstruction() {
+    let data =
+        json!({"name": "purchase", "revenue": 40, "campaign": "Spring", "campaign_id": "j-1"});
+    let line = envelope(&data, "user-7", json!(1_714_608_000.0));
+    let (r, skipped) = aggregate(&line);
+    assert_eq!(skipped, []);
+    assert_eq!(rows(&r), [("Spring", Some("j-1"), 1, 1, Some(40.0))]);
+
+    // Touch reconstruction reads flat data like nested data.
+    let text = format!("{SES}{SES_AMPLIFY}");
+    let flat: String = text.lines().map(|l| flatten_line(l) + "\n").collect();
+    for model in [TouchModel::First, TouchModel::Last, TouchModel::Linear] {
+        let nested = with_touches(&text, TouchOptions::new(model)).0;
+        let flat = with_touches(&flat, TouchOptions::new(model)).0;
+        assert_eq!(
+            flat.touch_attribution, nested.touch_attribution,
+            "{model:?}"
+        );
+        assert_eq!(flat.campaigns, nested.campaigns);
+    }
+}

@@ -30,11 +30,13 @@ use serde_json::Value;
 
 use super::base64;
 use super::record::{
-    Attributes, BorrowedStr, Client, Metrics, Record, optional_borrowed_str, parse_record,
-    read_attributes,
+    Attributes, BorrowedStr, Client, Metrics, Record, USER_ID_ATTRIBUTE, optional_borrowed_str,
+    parse_record, read_attributes,
 };
+use crate::event::DataShape;
 use crate::rfc3339;
 use crate::ses::{self, SesConfig};
+use crate::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
 use crate::touch::Touch;
 
 /// What an object of a line is, from its top-level keys.
@@ -203,18 +205,131 @@ pub enum TouchInput<'a> {
     },
 }
 
-/// `{"name", "attributes", "metrics", "timestamp"}`: the `data` Amplify puts in the stream.
-#[derive(Debug, Deserialize)]
+/// The `data` Amplify puts in the stream, nested (`{"name", "attributes", "metrics",
+/// "timestamp"?}`) or flat (`{"name", "genre": "jazz", "minutesListened": 30, ...}`: string
+/// fields are its attributes, number fields its metrics), the shape detected per record by
+/// [`DataShape::detect`].
+#[derive(Debug)]
 pub struct AmplifyData<'a> {
-    #[serde(borrow)]
     pub name: Cow<'a, str>,
-    #[serde(default, borrow)]
     pub attributes: Option<DataAttributes<'a>>,
-    #[serde(default, borrow)]
     pub metrics: Option<Metrics<'a>>,
     /// When the app puts it in the data: epoch milliseconds or RFC 3339.
-    #[serde(default)]
     pub timestamp: Option<EpochMs>,
+}
+
+/// A top-level value of flat data: a string (an attribute), a number (a metric), or
+/// anything else (skipped unread).
+enum FlatValue<'a> {
+    Str(Cow<'a, str>),
+    Number(f64),
+    Other,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for FlatValue<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FlatValue<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(FlatValue::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(FlatValue::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(FlatValue::Str(Cow::Owned(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(FlatValue::Number(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(FlatValue::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(FlatValue::Number(v as f64))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(FlatValue::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(FlatValue::Other)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(FlatValue::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(FlatValue::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for AmplifyData<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = AmplifyData<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("Amplify stream data (an object with a `name`)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut name = None;
+                let mut nested = false;
+                let mut attributes = None;
+                let mut metrics = None;
+                let mut timestamp = None;
+                let mut flat = DataAttributes::default();
+                let mut flat_metrics = Vec::new();
+                let mut fields = false;
+                while let Some(key) = map.next_key::<BorrowedStr<'de>>()? {
+                    match key.0.as_ref() {
+                        "name" => name = Some(map.next_value::<BorrowedStr<'de>>()?.0),
+                        "attributes" => {
+                            nested = true;
+                            attributes = map.next_value()?;
+                        }
+                        "metrics" => {
+                            nested = true;
+                            metrics = map.next_value()?;
+                        }
+                        "timestamp" => timestamp = map.next_value()?,
+                        _ if nested => {
+                            // Nested data: its other fields are not read.
+                            fields = true;
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                        _ => {
+                            fields = true;
+                            match map.next_value::<FlatValue<'de>>()? {
+                                FlatValue::Str(v) => flat.set(&key.0, v),
+                                FlatValue::Number(v) => flat_metrics.push((key.0, v)),
+                                FlatValue::Other => {}
+                            }
+                        }
+                    }
+                }
+                let name = name.ok_or_else(|| de::Error::missing_field("name"))?;
+                let (attributes, metrics) = match DataShape::detect(nested, fields) {
+                    DataShape::Nested => (attributes, metrics),
+                    DataShape::Flat => (Some(flat), Some(Metrics(flat_metrics))),
+                };
+                Ok(AmplifyData {
+                    name,
+                    attributes,
+                    metrics,
+                    timestamp,
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 /// The stamping attributes of Amplify data, and the app's `user_id`.
@@ -222,6 +337,18 @@ pub struct AmplifyData<'a> {
 pub struct DataAttributes<'a> {
     pub stamp: Attributes<'a>,
     pub user_id: Option<Cow<'a, str>>,
+}
+
+impl<'a> DataAttributes<'a> {
+    /// Keeps `value` when `key` is one of the attributes the report reads.
+    fn set(&mut self, key: &str, value: Cow<'a, str>) {
+        match key {
+            CAMPAIGN_ATTRIBUTE => self.stamp.campaign = Some(value),
+            CAMPAIGN_ID_ATTRIBUTE => self.stamp.campaign_id = Some(value),
+            USER_ID_ATTRIBUTE => self.user_id = Some(value),
+            _ => {}
+        }
+    }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for DataAttributes<'a> {

@@ -48,7 +48,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::event::is_reserved_event_type;
+use crate::event::{DataShape, is_reserved_event_type};
 use crate::ses::SesConfig;
 use crate::touch::Touch;
 use crate::window::LookbackWindow;
@@ -180,6 +180,21 @@ pub struct TouchAggregator {
     /// Without user id nor client id, or without a timestamp.
     lost_touches: u64,
     lost_conversions: u64,
+}
+
+/// Amplify stream data, nested or flat, as touch reconstruction reads it.
+struct AmplifyTouchData {
+    name: String,
+    attributes: Option<HashMap<String, Value>>,
+    metrics: Option<HashMap<String, Value>>,
+    timestamp: Option<EpochMs>,
+}
+
+fn object(value: Value) -> Option<HashMap<String, Value>> {
+    match value {
+        Value::Object(map) => Some(map.into_iter().collect()),
+        _ => None,
+    }
 }
 
 /// The fields touch reconstruction reads; the rest is skipped.
@@ -322,18 +337,34 @@ impl TouchAggregator {
     /// else `user` (the Kinesis partition key); its time is its `timestamp`, else `time_ms`
     /// (the Kinesis arrival time). Amplify data is never a journey touch.
     fn push_amplify(&mut self, data: &str, user: Option<&str>, time_ms: Option<i64>) {
-        #[derive(Deserialize)]
-        struct AmplifyTouchData {
-            name: String,
-            #[serde(default)]
-            attributes: Option<HashMap<String, Value>>,
-            #[serde(default)]
-            metrics: Option<HashMap<String, Value>>,
-            #[serde(default)]
-            timestamp: Option<EpochMs>,
-        }
-        let Ok(d) = serde_json::from_str::<AmplifyTouchData>(data) else {
+        let Ok(serde_json::Value::Object(mut d)) = serde_json::from_str(data) else {
             return;
+        };
+        let Some(Value::String(name)) = d.remove("name") else {
+            return;
+        };
+        let timestamp = d
+            .remove("timestamp")
+            .and_then(|t| serde_json::from_value::<EpochMs>(t).ok());
+        let nested = d.contains_key("attributes") || d.contains_key("metrics");
+        let (attributes, metrics) = match DataShape::detect(nested, !d.is_empty()) {
+            DataShape::Nested => (
+                d.remove("attributes").and_then(object),
+                d.remove("metrics").and_then(object),
+            ),
+            // Flat data: string fields are its attributes, number fields its metrics.
+            DataShape::Flat => {
+                let (strings, rest): (HashMap<_, _>, HashMap<_, _>) =
+                    d.into_iter().partition(|(_, v)| v.is_string());
+                let numbers = rest.into_iter().filter(|(_, v)| v.is_number()).collect();
+                (Some(strings), Some(numbers))
+            }
+        };
+        let d = AmplifyTouchData {
+            name,
+            attributes,
+            metrics,
+            timestamp,
         };
         if is_reserved_event_type(&d.name) {
             return;

@@ -43,6 +43,9 @@ let origin;
 let browser;
 let page;
 const putEvents = []; // every event of every PutEvents body
+// Every record of every Kinesis PutRecords / Firehose PutRecordBatch body, as AWS gets it:
+// { service, stream, partitionKey?, data (the base64-decoded Data, parsed when JSON), raw }.
+const streamRecords = [];
 let getUser = 'fail'; // how the fake Cognito answers GetUser
 let liveToken;
 
@@ -106,14 +109,47 @@ async function aws(route) {
       return json(200, { Results: results });
     }
   }
+  const target = request.headers()['x-amz-target'] ?? '';
+  if (url.hostname === 'kinesis.us-east-1.amazonaws.com' && target === 'Kinesis_20131202.PutRecords') {
+    const body = JSON.parse(request.postData() ?? '{}');
+    for (const r of body.Records ?? []) streamRecords.push(decodeRecord('kinesis', body.StreamName, r));
+    const records = (body.Records ?? []).map((_, i) => ({ SequenceNumber: String(i + 1), ShardId: 'shardId-000000000000' }));
+    return json(200, { FailedRecordCount: 0, Records: records }, { 'content-type': 'application/x-amz-json-1.1' });
+  }
+  if (url.hostname === 'firehose.us-east-1.amazonaws.com' && target === 'Firehose_20150804.PutRecordBatch') {
+    const body = JSON.parse(request.postData() ?? '{}');
+    for (const r of body.Records ?? []) streamRecords.push(decodeRecord('firehose', body.DeliveryStreamName, r));
+    const responses = (body.Records ?? []).map((_, i) => ({ RecordId: `rec-${i}` }));
+    return json(200, { FailedPutCount: 0, Encrypted: false, RequestResponses: responses }, { 'content-type': 'application/x-amz-json-1.1' });
+  }
   if (url.hostname === 'cognito-idp.us-east-1.amazonaws.com') {
-    const target = request.headers()['x-amz-target'] ?? '';
     if (target.endsWith('.GetUser') && getUser === 'ok') {
       return json(200, { Username: 'user-1', UserAttributes: [{ Name: 'sub', Value: 'user-1' }, { Name: 'custom:campaign', Value: liveToken }] });
     }
     return json(400, { __type: 'TooManyRequestsException', message: 'Rate exceeded' }, { 'x-amzn-errortype': 'TooManyRequestsException' });
   }
   return route.abort('blockedbyclient');
+}
+
+function decodeRecord(service, stream, record) {
+  const raw = Buffer.from(record.Data, 'base64');
+  let data;
+  try {
+    data = JSON.parse(raw.toString('utf8'));
+  } catch {
+    data = undefined;
+  }
+  return { service, stream, partitionKey: record.PartitionKey, data, raw };
+}
+
+async function streamRecord(predicate, what, timeoutMs = 10_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const found = streamRecords.find(predicate);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no stream record ${what}; saw ${JSON.stringify(streamRecords.map((r) => [r.service, r.stream, r.data]))}`);
 }
 
 async function eventNamed(name, timeoutMs = 10_000) {
@@ -197,6 +233,60 @@ test('userAttributes source: stamped from Cognito GetUser', async () => {
   const ev = await eventNamed('purchase_getuser');
   assert.equal(ev.Attributes.campaign, 'From GetUser');
   assert.equal(ev.Attributes.campaign_id, 'journey-7');
+});
+
+const live = (journey, label) => ({ 'custom:campaign': `ja1|${APP_ID}|${journey}|1|${future()}|${label}` });
+
+for (const provider of ['kinesis', 'firehose']) {
+  const input = (data) => (provider === 'kinesis' ? { streamName: 'events', partitionKey: 'user-1', data } : { streamName: 'delivery', data });
+  const stream = provider === 'kinesis' ? 'events' : 'delivery';
+
+  test(`Amplify ${provider} record: the ${provider === 'kinesis' ? 'PutRecords' : 'PutRecordBatch'} body carries the stamp, nested or flat`, async () => {
+    const claims = live(`j-${provider}`, 'Stream sale');
+    const nested = await page.evaluate((a) => window.streamScenario(a), { provider, claims, input: input({ name: `nested_${provider}`, attributes: { sku: 'sku-1' }, metrics: { revenue: 42 } }) });
+    assert.deepEqual(nested, { errors: [], statuses: ['stamped'] });
+    const n = await streamRecord((r) => r.data?.name === `nested_${provider}`, `nested_${provider}`);
+    assert.equal(n.service, provider);
+    assert.equal(n.stream, stream);
+    if (provider === 'kinesis') assert.equal(n.partitionKey, 'user-1');
+    assert.deepEqual(n.data, { name: `nested_${provider}`, attributes: { sku: 'sku-1', campaign: 'Stream sale', campaign_id: `j-${provider}` }, metrics: { revenue: 42 } });
+
+    // Amplify's migration guide's flat data: stamped at its top level.
+    const flat = await page.evaluate((a) => window.streamScenario(a), { provider, claims, input: input({ name: `albumVisit_${provider}`, genre: 'jazz', minutesListened: 30 }) });
+    assert.deepEqual(flat, { errors: [], statuses: ['stamped'] });
+    const f = await streamRecord((r) => r.data?.name === `albumVisit_${provider}`, `albumVisit_${provider}`);
+    assert.deepEqual(f.data, { name: `albumVisit_${provider}`, genre: 'jazz', minutesListened: 30, campaign: 'Stream sale', campaign_id: `j-${provider}` });
+
+    // Bytes go out exactly as the app gave them.
+    const bytes = await page.evaluate((a) => window.streamScenario(a), { provider, claims, input: { ...input(undefined), bytes: `raw-${provider}` } });
+    assert.deepEqual(bytes.errors.map((e) => e.reason), ['binary_data']);
+    const b = await streamRecord((r) => r.raw.toString('utf8') === `raw-${provider}`, `raw-${provider}`);
+    assert.equal(b.stream, stream);
+  });
+}
+
+test('auto-tracked page views (Kinesis configureAutoTrack) carry the stamp while it is live, and lose it on sign-out', async () => {
+  await page.evaluate((claims) => window.autoTrack({ claims }), live('j-auto', 'Auto sale'));
+  await page.evaluate(() => window.navigate('/auto-1'));
+  const first = await streamRecord((r) => r.stream === 'auto-events' && r.data?.attributes?.url?.endsWith('/auto-1'), 'pageView /auto-1');
+  assert.equal(first.data.name, 'pageView');
+  assert.equal(first.partitionKey, 'user-1');
+  assert.deepEqual({ ...first.data.attributes, url: undefined }, { url: undefined, app: 'shop', campaign: 'Auto sale', campaign_id: 'j-auto' });
+
+  // A token refresh with a new attribution: the next page view carries it.
+  await page.evaluate((claims) => window.tokenChanged(claims), live('j-auto-2', 'Newer sale'));
+  await page.evaluate(() => window.navigate('/auto-2'));
+  const second = await streamRecord((r) => r.data?.attributes?.url?.endsWith('/auto-2'), 'pageView /auto-2');
+  assert.equal(second.data.attributes.campaign, 'Newer sale');
+  assert.equal(second.data.attributes.campaign_id, 'j-auto-2');
+
+  // Signed out (no claim): page views go on, unstamped, with the app's own attributes.
+  await page.evaluate(() => window.tokenChanged({}));
+  await page.evaluate(() => window.navigate('/auto-3'));
+  const third = await streamRecord((r) => r.data?.attributes?.url?.endsWith('/auto-3'), 'pageView /auto-3');
+  assert.equal(third.data.attributes.app, 'shop');
+  assert.equal(third.data.attributes.campaign, undefined);
+  assert.equal(third.data.attributes.campaign_id, undefined);
 });
 
 test('the package works in a browser without a bundler (plain ESM import)', async () => {

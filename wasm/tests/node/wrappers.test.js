@@ -2,7 +2,7 @@
 // every failure recorded unstamped with onError told why.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { wrapRecord, wrapRecordV5, wrapKinesisRecord, wrapFirehoseRecord, createTokenSource } from 'journey-attribution';
+import { wrapRecord, wrapRecordV5, wrapKinesisRecord, wrapFirehoseRecord, createTokenSource, autoTrackAttributed } from 'journey-attribution';
 
 const future = () => Math.floor(Date.now() / 1000) + 3600;
 const liveToken = (label = 'Spring sale', id = 'j-1') => `ja1|app|${id}|1|${future()}|${label}`;
@@ -306,6 +306,50 @@ test('Kinesis and Firehose: stamps inside data, keeps stream fields', async () =
   }
 });
 
+test('Kinesis and Firehose: flat data (Amplify migration guide) is stamped at its top level', async () => {
+  for (const wrap of [wrapKinesisRecord, wrapFirehoseRecord]) {
+    const { record, calls } = fakeRecord();
+    const e = errors();
+    const statuses = [];
+    const wrapped = wrap(record, { getToken: () => liveToken(), onError: e.onError, onStamp: (s) => statuses.push(s) });
+    const flat = { name: 'albumVisit', genre: 'jazz', minutesListened: 30, favourite: true };
+    await wrapped({ streamName: 'events', partitionKey: 'u-1', data: flat });
+    assert.deepEqual(calls[0][0].data, { ...flat, campaign: 'Spring sale', campaign_id: 'j-1' });
+    assert.equal(calls[0][0].data.attributes, undefined, 'no attributes map is invented for flat data');
+    assert.deepEqual(flat, { name: 'albumVisit', genre: 'jazz', minutesListened: 30, favourite: true }, 'input untouched');
+    // The app's own campaign stands, flat too.
+    await wrapped({ streamName: 'events', partitionKey: 'u-1', data: { name: 'albumVisit', campaign: 'mine' } });
+    assert.deepEqual(calls[1][0].data, { name: 'albumVisit', campaign: 'mine' });
+    // A bare { name } stays nested, as before.
+    await wrapped({ streamName: 'events', partitionKey: 'u-1', data: { name: 'view' } });
+    assert.deepEqual(calls[2][0].data, { name: 'view', attributes: { campaign: 'Spring sale', campaign_id: 'j-1' } });
+    // Flat data with no string name is an invalid event, recorded as it is.
+    const nameless = { streamName: 'events', partitionKey: 'u-1', data: { genre: 'jazz' } };
+    await wrapped(nameless);
+    assert.equal(calls[3][0], nameless);
+    assert.deepEqual(statuses, ['stamped', 'app_attributed', 'stamped']);
+    assert.deepEqual(e.seen.map((x) => x.reason), ['invalid_event']);
+    assert.match(String(e.seen[0].error?.message), /name must be a string/);
+  }
+});
+
+test('dataShape forces a shape; a bad one fails at setup', async () => {
+  const { record, calls } = fakeRecord();
+  const flat = wrapKinesisRecord(record, { getToken: () => liveToken(), dataShape: 'flat' });
+  await flat({ streamName: 's', partitionKey: 'p', data: { name: 'view' } });
+  assert.deepEqual(calls[0][0].data, { name: 'view', campaign: 'Spring sale', campaign_id: 'j-1' });
+  const nested = wrapFirehoseRecord(record, { getToken: () => liveToken(), dataShape: 'nested' });
+  await nested({ streamName: 's', data: { name: 'albumVisit', genre: 'jazz' } });
+  assert.deepEqual(calls[1][0].data, { name: 'albumVisit', genre: 'jazz', attributes: { campaign: 'Spring sale', campaign_id: 'j-1' } });
+  // Flat: Pinpoint's 40-key limit counts string and number fields, as nested counts attributes + metrics.
+  const wide = Object.fromEntries(Array.from({ length: 39 }, (_, i) => [`f${i}`, i]));
+  const statuses = [];
+  const counted = wrapKinesisRecord(record, { getToken: () => liveToken(), onStamp: (s) => statuses.push(s) });
+  await counted({ streamName: 's', partitionKey: 'p', data: { name: 'wide', ...wide } });
+  assert.deepEqual(statuses, ['too_many_keys']);
+  assert.throws(() => wrapKinesisRecord(record, { getToken: () => '', dataShape: 'Flat' }), /dataShape must be "auto", "nested" or "flat"/);
+});
+
 test('a token source can be shared and a bad configuration fails at setup, not at record', () => {
   const tokens = createTokenSource({ getToken: () => liveToken() });
   const a = wrapRecord(() => {}, { tokenSource: tokens });
@@ -313,4 +357,47 @@ test('a token source can be shared and a bad configuration fails at setup, not a
   assert.throws(() => wrapRecord(() => {}, {}), /needs `fetchAuthSession`/);
   assert.throws(() => wrapRecord(() => {}, { source: 'nope', getToken: undefined }), /unknown token source/);
   assert.throws(() => wrapRecord('record', { getToken: () => '' }), TypeError);
+});
+
+test('autoTrackAttributed: configures the stamp, re-configures on Hub auth events and at expiry', async () => {
+  const configured = [];
+  const configureAutoTrack = (input) => configured.push(input);
+  const hub = fakeHub();
+  // Expires 1.2 s from now, on a whole second (the token stores seconds).
+  const expiresS = Math.ceil(Date.now() / 1000) + 1;
+  let token = `ja1|app|j-1|1|${expiresS}|Short sale`;
+  const input = { enable: true, type: 'pageView', options: { streamName: 's', partitionKey: 'p', attributes: { app: 'shop' } } };
+  const t = autoTrackAttributed(configureAutoTrack, input, { getToken: () => token, Hub: hub });
+  await t.ready;
+  assert.deepEqual(configured.at(-1), { ...input, options: { ...input.options, attributes: { app: 'shop', campaign: 'Short sale', campaign_id: 'j-1' } } });
+  assert.deepEqual(input.options.attributes, { app: 'shop' }, 'the input is not mutated');
+
+  token = `ja1|app|j-2|1|${expiresS}|Other sale`;
+  hub.dispatch('auth', 'tokenRefresh');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(configured.at(-1).options.attributes.campaign_id, 'j-2');
+
+  // At expiresAt the stamp goes, without any event.
+  const before = configured.length;
+  await new Promise((r) => setTimeout(r, expiresS * 1000 - Date.now() + 100));
+  assert.equal(configured.length, before + 1);
+  assert.deepEqual(configured.at(-1).options.attributes, { app: 'shop' });
+  t.dispose();
+  assert.equal(hub.size(), 0, 'dispose stops listening');
+});
+
+test('autoTrackAttributed: a failed lookup configures the app\'s attributes and says why', async () => {
+  const configured = [];
+  const e = errors();
+  const t = autoTrackAttributed((i) => configured.push(i), { enable: true, type: 'session', options: { streamName: 's', partitionKey: 'p' } }, {
+    getToken: async () => {
+      throw new Error('no session');
+    },
+    onError: e.onError,
+  });
+  await t.ready;
+  t.dispose();
+  assert.deepEqual(configured, [{ enable: true, type: 'session', options: { streamName: 's', partitionKey: 'p', attributes: {} } }]);
+  assert.deepEqual(e.seen.map((x) => x.reason), ['token_lookup_failed']);
+  assert.throws(() => autoTrackAttributed('configure', {}), TypeError);
 });

@@ -3,9 +3,11 @@
 // (playwright route). window.scenario(...) is called from run.mjs.
 import { Amplify } from 'aws-amplify';
 import { record } from 'aws-amplify/analytics';
+import { record as kinesisRecord, configureAutoTrack as kinesisAutoTrack } from 'aws-amplify/analytics/kinesis';
+import { record as firehoseRecord } from 'aws-amplify/analytics/kinesis-firehose';
 import { fetchAuthSession, fetchUserAttributes } from 'aws-amplify/auth';
 import { Hub } from 'aws-amplify/utils';
-import { ready, isReady, stampEvent, wrapRecord } from 'journey-attribution';
+import { ready, isReady, stampEvent, wrapRecord, wrapKinesisRecord, wrapFirehoseRecord, autoTrackAttributed } from 'journey-attribution';
 
 export const APP_ID = '0123456789abcdef0123456789abcdef';
 const nowS = () => Math.floor(Date.now() / 1000);
@@ -38,7 +40,11 @@ const credentialsProvider = {
 Amplify.configure(
   {
     Auth: { Cognito: { userPoolId: 'us-east-1_Example1', userPoolClientId: 'exampleclientid', identityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000' } },
-    Analytics: { Pinpoint: { appId: APP_ID, region: 'us-east-1', flushInterval: 100, flushSize: 100, bufferSize: 100000 } },
+    Analytics: {
+      Pinpoint: { appId: APP_ID, region: 'us-east-1', flushInterval: 100, flushSize: 100, bufferSize: 100000 },
+      Kinesis: { region: 'us-east-1', flushInterval: 100, flushSize: 100, bufferSize: 1000, resendLimit: 1 },
+      KinesisFirehose: { region: 'us-east-1', flushInterval: 100, flushSize: 100, bufferSize: 1000, resendLimit: 1 },
+    },
   },
   { Auth: { tokenProvider, credentialsProvider } },
 );
@@ -61,6 +67,48 @@ window.scenario = async ({ name, claims = {}, source = 'idToken' }) => {
   wrapped.dispose();
   return { errors, statuses };
 };
+
+/**
+ * Records `input` through Amplify's real Kinesis or Firehose provider, wrapped; what AWS
+ * receives is read by the driver from the PutRecords / PutRecordBatch body.
+ */
+window.streamScenario = async ({ provider, input, claims = {}, dataShape }) => {
+  idClaims = claims;
+  const errors = [];
+  const statuses = [];
+  const wrap = provider === 'kinesis' ? wrapKinesisRecord : wrapFirehoseRecord;
+  const wrapped = wrap(provider === 'kinesis' ? kinesisRecord : firehoseRecord, {
+    fetchAuthSession,
+    Hub,
+    dataShape,
+    timeoutMs: 2000,
+    onError: (reason, error) => errors.push({ reason, message: String(error?.message ?? error) }),
+    onStamp: (status) => statuses.push(status),
+  });
+  await wrapped(input.bytes ? { ...input, data: new TextEncoder().encode(input.bytes) } : input);
+  wrapped.dispose();
+  return { errors, statuses };
+};
+
+/** Auto-tracked page views (Kinesis configureAutoTrack) kept stamped by autoTrackAttributed. */
+let tracking;
+window.autoTrack = async ({ claims }) => {
+  idClaims = claims;
+  tracking?.dispose();
+  tracking = autoTrackAttributed(
+    kinesisAutoTrack,
+    { enable: true, type: 'pageView', options: { streamName: 'auto-events', partitionKey: 'user-1', attributes: { app: 'shop' } } },
+    { fetchAuthSession, Hub, timeoutMs: 2000 },
+  );
+  await tracking.ready;
+};
+/** Changes the ID token's claims as a sign-in or token refresh would, and says so on Hub. */
+window.tokenChanged = async (claims) => {
+  idClaims = claims;
+  Hub.dispatch('auth', { event: 'tokenRefresh' });
+  await new Promise((r) => setTimeout(r, 50));
+};
+window.navigate = (path) => history.pushState({}, '', path);
 
 window.pureApi = async () => {
   const before = isReady();

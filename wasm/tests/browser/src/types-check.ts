@@ -8,12 +8,14 @@ import {
   wrapRecord,
   wrapKinesisRecord,
   wrapFirehoseRecord,
+  autoTrackAttributed,
+  stampDataDetailed,
   type AnalyticsEvent,
   type FailureReason,
   type StampStatus,
 } from 'journey-attribution';
 import { identifyUser, record } from 'aws-amplify/analytics';
-import { record as kinesisRecord } from 'aws-amplify/analytics/kinesis';
+import { record as kinesisRecord, configureAutoTrack as kinesisAutoTrack } from 'aws-amplify/analytics/kinesis';
 import { record as firehoseRecord } from 'aws-amplify/analytics/kinesis-firehose';
 import { fetchAuthSession, fetchUserAttributes } from 'aws-amplify/auth';
 import { Hub } from 'aws-amplify/utils';
@@ -62,6 +64,25 @@ const firehoseAttributed = wrapFirehoseRecord(firehoseRecord, { fetchAuthSession
 void firehoseAttributed({ streamName: 'delivery', data: { name: 'purchase' } });
 const binaryReason: FailureReason = 'binary_data';
 
+// Flat data, as Amplify's migration guide records it, and a forced shape.
+void kinesisAttributed({ streamName: 'events', partitionKey: 'user-1', data: { name: 'albumVisit', genre: 'jazz', minutesListened: 30 } });
+const flatOnly = wrapFirehoseRecord(firehoseRecord, { fetchAuthSession, dataShape: 'flat' });
+void flatOnly({ streamName: 'delivery', data: { name: 'albumVisit', genre: 'jazz' } });
+// @ts-expect-error: not a data shape
+wrapFirehoseRecord(firehoseRecord, { fetchAuthSession, dataShape: 'deep' });
+const flatStamp = stampDataDetailed({ name: 'albumVisit', genre: 'jazz' }, null);
+const shape: 'nested' | 'flat' = flatStamp.shape;
+
+// Auto-tracked page views through Amplify's real Kinesis configureAutoTrack (the README's).
+const tracking = autoTrackAttributed(
+  kinesisAutoTrack,
+  { enable: true, type: 'pageView', options: { streamName: 'events', partitionKey: 'user-1', attributes: { app: 'shop' } } },
+  { fetchAuthSession, Hub },
+);
+void tracking.ready.then(() => tracking.dispose());
+// @ts-expect-error: Amplify's Kinesis auto-track needs its stream options' types
+autoTrackAttributed(kinesisAutoTrack, { enable: true, type: 'pageView', options: { streamName: 1 } }, { fetchAuthSession });
+
 // @ts-expect-error: the event needs a name
 stampEvent({ attributes: {} }, null);
 // @ts-expect-error: attributes are strings
@@ -71,4 +92,4 @@ wrapRecord(record, { source: 'cookie' });
 // @ts-expect-error: unknown failure reason
 const bad: FailureReason = 'oops';
 
-export const used: unknown[] = [stamped, status, token, problems, bad, binaryReason, {} as AnalyticsEvent];
+export const used: unknown[] = [stamped, status, token, problems, bad, binaryReason, shape, {} as AnalyticsEvent];
