@@ -13,7 +13,9 @@
 #
 # The subpath `journey-attribution/report` is a second module built the same way from
 # wasm/report (the ROI report; apps that only stamp never load it): report.node.js /
-# report.js over journey_attribution_report_bg.wasm.
+# report.js over journey_attribution_report_bg.wasm; `journey-attribution/validate` a
+# third, from wasm/validate. The stamping module is built `no_std` (`--no-default-features
+# --features bundle`, see wasm/src/lib.rs).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -36,7 +38,7 @@ fi
 
 inputs_hash() {
   {
-    find core/src core/Cargo.toml wasm/src wasm/js wasm/Cargo.toml wasm/report/src wasm/report/Cargo.toml -type f -print0 | sort -z | xargs -0 sha256sum
+    find core/src core/Cargo.toml wasm/src wasm/js wasm/Cargo.toml wasm/report/src wasm/report/Cargo.toml wasm/validate/src wasm/validate/Cargo.toml -type f -print0 | sort -z | xargs -0 sha256sum
     sha256sum Cargo.toml Cargo.lock scripts/build-npm.sh
     "$wasm_opt" --version
     wasm-bindgen --version
@@ -52,17 +54,19 @@ fi
 
 mkdir -p "$out" "${WASM_PACK_CACHE:=$HOME/.cache/.wasm-pack}"
 export WASM_PACK_CACHE
-rm -rf "$pkg" "$out/wasm-pack" "$out/wasm-pack-report"
+rm -rf "$pkg" "$out/wasm-pack" "$out/wasm-pack-report" "$out/wasm-pack-validate"
 mkdir -p "$pkg"
 
-# build_module <crate dir> <out name> <scratch dir>: wasm-pack into the scratch dir, wasm-opt into $pkg.
+# build_module <crate dir> <out name> <scratch dir> [cargo args...]: wasm-pack into the
+# scratch dir, wasm-opt into $pkg.
 build_module() {
   local crate="$1" name="$2" scratch="$3"
+  shift 3
   log "wasm-pack build $crate --target web --profile wasm-release"
   # --no-opt: wasm-pack would look for (or download) its own wasm-opt; we run binaryen's below.
   # --mode no-install: use the wasm-bindgen-cli the bootstrap installed at the pinned version.
   wasm-pack --quiet build "$crate" --target web --profile wasm-release --no-opt --no-pack \
-    --mode no-install --out-dir "$scratch" --out-name "$name" >&2
+    --mode no-install --out-dir "$scratch" --out-name "$name" ${1:+-- "$@"} >&2
   # Rust's default wasm32 features (Rust >= 1.82); the module's target_features section says
   # the same, the flags make wasm-opt's validation independent of it.
   "$wasm_opt" -Oz --strip-debug --strip-producers --strip-target-features \
@@ -71,11 +75,13 @@ build_module() {
     "$scratch/${name}_bg.wasm" -o "$pkg/${name}_bg.wasm"
   cp "$scratch/$name.js" "$scratch/$name.d.ts" "$scratch/${name}_bg.wasm.d.ts" "$pkg/"
 }
-build_module wasm journey_attribution_wasm "$out/wasm-pack"
+build_module wasm journey_attribution_wasm "$out/wasm-pack" --no-default-features --features bundle
 build_module wasm/report journey_attribution_report "$out/wasm-pack-report"
-cp wasm/js/core.js wasm/js/wrappers.js wasm/js/index.js wasm/js/index.node.js \
+build_module wasm/validate journey_attribution_validate "$out/wasm-pack-validate"
+cp wasm/js/core.js wasm/js/loader.js wasm/js/wrappers.js wasm/js/index.js wasm/js/index.node.js \
   wasm/js/index.d.ts wasm/js/report-core.js wasm/js/report.js wasm/js/report.node.js \
-  wasm/js/report.d.ts wasm/js/README.md "$pkg/"
+  wasm/js/report.d.ts wasm/js/validate-core.js wasm/js/validate.js wasm/js/validate.node.js \
+  wasm/js/validate.d.ts wasm/js/README.md "$pkg/"
 sed "s/@VERSION@/$version/" wasm/js/package.template.json >"$pkg/package.json"
 
 rm -f "$tarball"
@@ -83,5 +89,5 @@ rm -f "$tarball"
 [ -f "$tarball" ] || { log "npm pack did not produce $tarball"; exit 1; }
 echo "$hash" >"$stamp"
 size() { echo "$(stat -c %s "$pkg/$1") bytes, $(gzip -9c "$pkg/$1" | wc -c) gzip"; }
-log "built $tarball (stamping .wasm $(size journey_attribution_wasm_bg.wasm); report .wasm $(size journey_attribution_report_bg.wasm))"
+log "built $tarball (stamping .wasm $(size journey_attribution_wasm_bg.wasm); report .wasm $(size journey_attribution_report_bg.wasm); validate .wasm $(size journey_attribution_validate_bg.wasm))"
 echo "$tarball"

@@ -1,6 +1,9 @@
 //! What a user is attributed to, and the newest-wins rule between two attributions.
 
-use std::cmp::Ordering;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use core::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 

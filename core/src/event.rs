@@ -1,6 +1,9 @@
 //! A custom analytics event as an app records it, and Pinpoint's limits on it.
 
-use std::collections::BTreeMap;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 

@@ -6,29 +6,59 @@
 //!
 //! Times are plain integers: `*_ms` are epoch milliseconds, `*_s` epoch seconds (DynamoDB's
 //! TTL unit). The caller passes "now"; nothing here reads a clock.
+//!
+//! Without the `std` feature (on by default) the crate is `no_std` + `alloc` and holds only
+//! what stamping needs: the stamping `.wasm` is built so (see `wasm/src/lib.rs`).
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+/// What the `no_std` modules use from `alloc` (std's prelude has it all).
+#[allow(unused_imports)]
+mod prelude {
+    pub(crate) use alloc::borrow::ToOwned;
+    pub(crate) use alloc::boxed::Box;
+    pub(crate) use alloc::format;
+    pub(crate) use alloc::string::{String, ToString};
+    pub(crate) use alloc::vec;
+    pub(crate) use alloc::vec::Vec;
+}
 
 pub mod attribution;
-pub mod claims;
-pub mod connect;
 pub mod event;
-pub mod item;
-pub mod pinpoint;
-pub mod report;
-pub mod rfc3339;
-pub mod ses;
 pub mod stamp;
-pub mod stream;
-pub mod sync;
 pub mod token;
 pub mod touch;
-pub mod username;
 pub mod window;
+
+#[cfg(feature = "std")]
+pub mod claims;
+#[cfg(feature = "std")]
+pub mod connect;
+#[cfg(feature = "std")]
+pub mod item;
+#[cfg(feature = "std")]
+pub mod pinpoint;
+#[cfg(feature = "std")]
+pub mod report;
+#[cfg(feature = "std")]
+pub mod rfc3339;
+#[cfg(feature = "std")]
+pub mod ses;
+#[cfg(feature = "std")]
+pub mod stream;
+#[cfg(feature = "std")]
+pub mod sync;
+#[cfg(feature = "std")]
+pub mod username;
 
 pub use attribution::{Attribution, Campaign, WriteDecision};
 pub use event::{AnalyticsEvent, Violation, validate_event};
 pub use stamp::{StampOutcome, StampStatus, stamp_event};
+#[cfg(feature = "std")]
 pub use sync::{ChangeKind, StreamChange, SyncAction, should_clear};
 pub use token::{Token, TokenError};
 pub use touch::{Touch, TouchSource};
+#[cfg(feature = "std")]
 pub use username::UsernameRule;
 pub use window::{LookbackWindow, LookbackWindows, WindowError};

@@ -1,5 +1,8 @@
 //! Stamping: adding the attribution to an app's custom event, when and only when it holds.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use serde::{Deserialize, Serialize};
 
 use crate::event::{AnalyticsEvent, MAX_KEYS, MAX_VALUE_CHARS, is_reserved_event_type};

@@ -8,7 +8,8 @@
 //! `ja<digits>|` is a legacy value (the original solution stored the bare journey name):
 //! it reads as a label with no journey id and no expiry.
 
-use std::fmt::Write as _;
+#[allow(unused_imports)]
+use crate::prelude::*;
 
 use crate::attribution::Campaign;
 
@@ -16,24 +17,80 @@ use crate::attribution::Campaign;
 /// unless `CAMPAIGN_ATTRIBUTE` names another.
 pub const DEFAULT_TOKEN_ATTRIBUTE: &str = "custom:campaign";
 
-/// Cognito's maximum length of a custom string attribute.
+/// Cognito's maximum length of a custom string attribute (written out in
+/// [`TokenError::message`]).
 pub const MAX_TOKEN_BYTES: usize = 2048;
 const PREFIX: &str = "ja1|";
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a value is not a token. Its message is built by [`TokenError::message`] without
+/// `core::fmt` (the stamping `.wasm` carries no formatting machinery, issue 17), and
+/// `Display` prints that message, so the Lambdas, the CLI and the browser say the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenError {
-    #[error("token: {0} bytes, over Cognito's {MAX_TOKEN_BYTES}-byte attribute limit")]
     TooLong(usize),
-    #[error("token: version {0:?} is not supported (this build reads ja1)")]
+    /// The version prefix, `ja<digits>`.
     UnsupportedVersion(String),
-    #[error("token: expected 6 fields separated by '|', found {0}")]
     FieldCount(usize),
-    #[error("token field {field}: {reason}")]
     Field {
         field: &'static str,
         reason: &'static str,
     },
 }
+
+impl TokenError {
+    /// The message, e.g. `token: expected 6 fields separated by '|', found 2`.
+    pub fn message(&self) -> String {
+        let number = |n: usize| {
+            let mut out = String::new();
+            push_decimal(&mut out, u64::try_from(n).unwrap_or(u64::MAX), false);
+            out
+        };
+        let digits;
+        let parts: [&str; 4] = match self {
+            Self::TooLong(n) => {
+                digits = number(*n);
+                [
+                    "token: ",
+                    &digits,
+                    " bytes, over Cognito's 2048-byte attribute limit",
+                    "",
+                ]
+            }
+            // The version is `ja` and ASCII digits, so its Rust `{:?}` is just the quotes.
+            Self::UnsupportedVersion(v) => [
+                "token: version \"",
+                v,
+                "\" is not supported (this build reads ja1)",
+                "",
+            ],
+            Self::FieldCount(n) => {
+                digits = number(*n);
+                [
+                    "token: expected 6 fields separated by '|', found ",
+                    &digits,
+                    "",
+                    "",
+                ]
+            }
+            Self::Field { field, reason } => ["token field ", field, ": ", reason],
+        };
+        // Pushed one by one: `[..].concat()` costs 1 KB of generic code in the stamping
+        // .wasm.
+        let mut out = String::new();
+        for part in parts {
+            out.push_str(part);
+        }
+        out
+    }
+}
+
+impl core::fmt::Display for TokenError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl core::error::Error for TokenError {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Token {
@@ -84,7 +141,11 @@ impl Token {
                 escape_into(&mut out, &c.application_id);
                 out.push('|');
                 escape_into(&mut out, &c.journey_id);
-                let _ = write!(out, "|{}|{}|", c.touched_at_ms, c.expires_at_s);
+                out.push('|');
+                push_i64(&mut out, c.touched_at_ms);
+                out.push('|');
+                push_i64(&mut out, c.expires_at_s);
+                out.push('|');
                 escape_into(&mut out, &c.label);
                 out
             }
@@ -113,9 +174,13 @@ impl Token {
                 label: value.to_owned(),
             }));
         };
-        let fields: Vec<&str> = rest.split('|').collect();
-        let [app, journey, touched, expires, label] = fields[..] else {
-            return Err(TokenError::FieldCount(fields.len() + 1));
+        // No `Vec`: its growth brings panic formatting into the stamping .wasm (issue 17).
+        let mut fields = rest.split('|');
+        let mut next = || fields.next();
+        let (Some(app), Some(journey), Some(touched), Some(expires), Some(label), None) =
+            (next(), next(), next(), next(), next(), next())
+        else {
+            return Err(TokenError::FieldCount(rest.split('|').count() + 1));
         };
         let campaign = Campaign {
             application_id: unescape(app, "application_id")?,
@@ -132,7 +197,26 @@ impl Token {
 fn versioned_prefix(value: &str) -> Option<&str> {
     let head = value.strip_prefix("ja")?;
     let digits = head.bytes().take_while(u8::is_ascii_digit).count();
-    (digits > 0 && head.as_bytes().get(digits) == Some(&b'|')).then(|| &value[..2 + digits])
+    (digits > 0 && head.as_bytes().get(digits) == Some(&b'|'))
+        .then(|| value.get(..2 + digits))
+        .flatten()
+}
+
+/// `n` in decimal, without `core::fmt` (`write!`) or `itoa` (1.0.19 reaches `core::fmt`
+/// through an `expect`): the stamping .wasm carries no formatting code (issue 17).
+fn push_i64(out: &mut String, n: i64) {
+    push_decimal(out, n.unsigned_abs(), n < 0);
+}
+
+fn push_decimal(out: &mut String, n: u64, negative: bool) {
+    if negative {
+        out.push('-');
+    }
+    // Recursion (at most 20 digits deep) instead of a digit buffer: no index to check.
+    if n >= 10 {
+        push_decimal(out, n / 10, false);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 fn needs_escape(c: char) -> bool {
@@ -142,7 +226,12 @@ fn needs_escape(c: char) -> bool {
 fn escape_into(out: &mut String, s: &str) {
     for c in s.chars() {
         if needs_escape(c) {
-            let _ = write!(out, "%{:02X}", c as u32);
+            // Only ASCII is escaped (`%`, `|`, controls): one byte, two uppercase hex digits.
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            let b = c as u8;
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xF)]));
         } else {
             out.push(c);
         }
@@ -203,6 +292,62 @@ fn integer(s: &str, field: &'static str) -> Result<i64, TokenError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn decimals_match_rusts_own() {
+        for n in [
+            0,
+            7,
+            -7,
+            10,
+            99,
+            100,
+            -100,
+            1_700_000_000_000,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let mut out = String::new();
+            push_i64(&mut out, n);
+            assert_eq!(out, n.to_string());
+        }
+    }
+
+    #[test]
+    fn error_messages_name_the_problem() {
+        let cases = [
+            (
+                TokenError::TooLong(2049),
+                "token: 2049 bytes, over Cognito's 2048-byte attribute limit".to_owned(),
+            ),
+            (
+                TokenError::UnsupportedVersion("ja12".into()),
+                format!(
+                    "token: version {:?} is not supported (this build reads ja1)",
+                    "ja12"
+                ),
+            ),
+            (
+                TokenError::FieldCount(2),
+                "token: expected 6 fields separated by '|', found 2".to_owned(),
+            ),
+            (
+                TokenError::Field {
+                    field: "label",
+                    reason: "invalid %-escape",
+                },
+                "token field label: invalid %-escape".to_owned(),
+            ),
+        ];
+        for (error, message) in cases {
+            assert_eq!(error.to_string(), message);
+        }
+        assert!(
+            TokenError::TooLong(0)
+                .message()
+                .contains(&format!("{MAX_TOKEN_BYTES}-byte"))
+        );
+    }
+
     use super::*;
 
     fn campaign(label: &str) -> Campaign {

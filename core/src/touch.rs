@@ -1,5 +1,8 @@
 //! A touch: one user's interaction with a journey, whatever service reported it.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use serde::{Deserialize, Serialize};
 
 /// Which adapter produced a touch. Pinpoint first; the successors come in as adapters.
@@ -36,7 +39,7 @@ pub struct Touch {
 
 /// Why an item of a batch (an endpoint, a profile, an event record) yields no touch: each
 /// source has its own reasons; the handlers log, count and answer them alike.
-pub trait Skip: std::fmt::Display {
+pub trait Skip: core::fmt::Display {
     /// A short machine-readable code (metric dimension, `reason` attribute).
     fn code(&self) -> &'static str;
     /// A malformed input (logged as a warning), rather than expected traffic.

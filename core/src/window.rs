@@ -1,8 +1,11 @@
 //! Lookback windows: how long after a touch a user's events stay attributed.
 
-use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::collections::BTreeMap;
+use core::fmt;
+use core::str::FromStr;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WindowError {

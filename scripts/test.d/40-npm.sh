@@ -23,9 +23,10 @@ npm_install() {
   fi
 }
 
-step "cargo clippy (wasm32 and native)"
-cargo clippy --locked -p journey-attribution-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
-cargo clippy --locked -p journey-attribution-wasm --all-targets -- -D warnings
+step "cargo clippy (wasm32 and native; the stamping module's no_std npm build too)"
+cargo clippy --locked -p journey-attribution-wasm -p journey-attribution-wasm-validate --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --locked -p journey-attribution-wasm --target wasm32-unknown-unknown --lib --no-default-features --features bundle -- -D warnings
+cargo clippy --locked -p journey-attribution-wasm -p journey-attribution-wasm-validate --all-targets -- -D warnings
 
 step "build the package"
 tarball="$(bash scripts/build-npm.sh)"
@@ -40,7 +41,7 @@ cp wasm/tests/node/*.test.js "$app/"
 
 step "wasm-bindgen-test under Node"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
-cargo test --locked -p journey-attribution-wasm --target wasm32-unknown-unknown --tests
+cargo test --locked -p journey-attribution-wasm -p journey-attribution-wasm-validate --target wasm32-unknown-unknown --tests
 
 step "wasm-bindgen-test in headless Chromium (Debian chromium + chromedriver)"
 command -v chromium >/dev/null && command -v chromedriver >/dev/null || {
@@ -48,7 +49,7 @@ command -v chromium >/dev/null && command -v chromedriver >/dev/null || {
   exit 1
 }
 CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_USE_BROWSER=1 \
-  cargo test --locked -p journey-attribution-wasm --target wasm32-unknown-unknown --tests
+  cargo test --locked -p journey-attribution-wasm -p journey-attribution-wasm-validate --target wasm32-unknown-unknown --tests
 
 step "Vite build of an Amplify v6 app importing the tarball; TypeScript check of the types"
 browser_tests="$root/wasm/tests/browser"
@@ -60,6 +61,10 @@ dist="$work/dist"
 (cd "$browser_tests" && npx --no-install vite build --outDir "$dist")
 ls "$dist"/assets/*.wasm >/dev/null || { echo "the Vite build emitted no .wasm asset" >&2; exit 1; }
 (cd "$browser_tests" && npx --no-install tsc -p tsconfig.json && npx --no-install tsc -p tsconfig.package.json)
+
+step "size budgets: the stamping .wasm, the JS a Vite app imports for stamping, the report .wasm"
+(cd "$browser_tests" && PKG="$browser_tests/node_modules/journey-attribution" \
+  OUT="$root/target/npm/sizes.json" node size-budget.mjs)
 
 step "headless Chromium (playwright-core): real aws-amplify v6, PutEvents intercepted; no-bundler import"
 (cd "$browser_tests" && DIST="$dist" PKG="$browser_tests/node_modules/journey-attribution" \

@@ -2,55 +2,23 @@
 // The entry point (index.js for browsers and bundlers, index.node.js for Node) starts the
 // WebAssembly module and hands its promise to `start`.
 import * as wasm from './journey_attribution_wasm.js';
+import { loader } from './loader.js';
 
-let state = 'loading';
-let failure;
-let settle;
+const state = loader('');
 
 /** Resolves once the WebAssembly module is instantiated; rejects if it cannot load. */
-export const ready = new Promise((resolve, reject) => {
-  settle = { resolve, reject };
-});
-// Awaiting `ready` still sees a rejection; not awaiting it must not log an unhandled one.
-ready.catch(() => {});
-
-/** @internal Called once by the entry point with the instantiation promise. */
-export function start(instantiation) {
-  Promise.resolve(instantiation).then(
-    () => {
-      state = 'ready';
-      settle.resolve();
-    },
-    (error) => {
-      state = 'failed';
-      failure = new Error(`journey-attribution: the WebAssembly module failed to load: ${error?.message ?? error}`, { cause: error });
-      settle.reject(failure);
-    },
-  );
-}
-
-/** @internal Called once by an entry point that instantiated the module synchronously. */
-export function startedSync() {
-  state = 'ready';
-  settle.resolve();
-}
-
-/** True once the pure functions can be called synchronously. */
-export function isReady() {
-  return state === 'ready';
-}
+export const { ready, isReady, start, startedSync } = state;
 
 function check() {
-  if (state === 'ready') return;
-  if (state === 'failed') throw failure;
-  throw new Error('journey-attribution: the WebAssembly module is not initialised yet; await `ready` first');
+  state.check(' first');
 }
 
 // Stamping runs on every analytics event, so the event is not converted for wasm (each
 // property or string crossing the boundary costs about a microsecond): this reads what the
-// core's decision depends on, asks it in one call (`stampPlan`), and copies the event.
+// core's decision depends on, asks it in one call (`Stamper.plan`), and copies the event.
 // The statuses and the attribute names come from the core too.
 let statuses;
+let stamper;
 let campaignKey;
 let campaignIdKey;
 let flatReserved;
@@ -65,6 +33,7 @@ function invalidEvent(detail) {
 function init() {
   if (statuses !== undefined) return;
   statuses = wasm.stampStatuses();
+  stamper = new wasm.Stamper();
   [campaignKey, campaignIdKey] = wasm.stampAttributes();
   flatReserved = new Set(wasm.flatReservedFields());
 }
@@ -104,10 +73,10 @@ function plan(name, keyCount, appAttributed, token, nowMs) {
   } else if (token !== undefined && token !== null) {
     kind = 1;
   }
-  const status = statuses[wasm.stampPlan(name, keyCount, appAttributed, kind, sent, nowMs ?? Date.now())];
+  const status = statuses[stamper.plan(name, keyCount, appAttributed, kind, sent, nowMs ?? Date.now())];
   if (kind === 2) sentToken = token;
   if (status === 'stamped' && token !== valuesToken) {
-    lastValues = wasm.stampValues();
+    lastValues = stamper.values();
     valuesToken = token;
   }
   return status;
@@ -213,9 +182,4 @@ export function decodeToken(token) {
 export function encodeToken(input) {
   check();
   return wasm.encodeToken(input);
-}
-
-export function validateEvent(event) {
-  check();
-  return wasm.validateEvent(event);
 }

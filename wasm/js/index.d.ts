@@ -1,15 +1,9 @@
-// Types of the package `journey-attribution`. The event, token and violation types are
-// generated from the Rust bindings (journey_attribution_wasm.d.ts); the wrappers' are here.
-import type {
-  AnalyticsEvent,
-  DecodedToken,
-  StampResult,
-  StampStatus,
-  TokenInput,
-  Violation,
-} from './journey_attribution_wasm.js';
+// Types of the package `journey-attribution`. The event and token types are generated from
+// the Rust bindings (journey_attribution_wasm.d.ts); the wrappers' are here.
+// `validateEvent` is in `journey-attribution/validate` (validate.d.ts).
+import type { AnalyticsEvent, DecodedToken, StampResult, StampStatus, TokenInput } from './journey_attribution_wasm.js';
 
-export type { AnalyticsEvent, DecodedToken, StampResult, StampStatus, TokenInput, Violation };
+export type { AnalyticsEvent, DecodedToken, StampResult, StampStatus, TokenInput };
 
 /** Resolves once the WebAssembly module is loaded (already resolved in Node). */
 export declare const ready: Promise<void>;
@@ -30,8 +24,6 @@ export declare function stampEventDetailed<E extends AnalyticsEvent>(event: E, t
 export declare function decodeToken(token: string | null | undefined): DecodedToken | null;
 /** The inverse of `decodeToken`; throws an `Error` on input that would not read back. */
 export declare function encodeToken(input: TokenInput): string;
-/** The ways `event` breaks Pinpoint's limits; empty when it is fine. */
-export declare function validateEvent(event: AnalyticsEvent): Violation[];
 /**
  * Stamps the `data` of a Kinesis / Firehose record, nested or flat (`shape`, default
  * "auto": detected per record); `shape` in the result is the one used.

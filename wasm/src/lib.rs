@@ -7,26 +7,55 @@
 //! ordinary outcome (`status: "invalid_token"`) because an app must never lose an event
 //! over it. The hand-written wrappers in `wasm/js/` build Amplify's `record` on these.
 //!
-//! The boundary is written with `js-sys` (`Reflect`, `Object::entries`) rather than
-//! `serde-wasm-bindgen`: the latter pulled in serde's error formatting and with it Rust's
-//! float printing, tripling the gzip size of the `.wasm` (figures in BENCHMARKS.md).
+//! The boundary is written with `Reflect` calls rather than `serde-wasm-bindgen`: the
+//! latter pulled in serde's error formatting and with it Rust's float printing, tripling
+//! the gzip size of the `.wasm` (figures in BENCHMARKS.md). Every page downloads this
+//! module, so nothing here formats (`format!`, `{:?}`): messages are concatenated, and the
+//! core's `TokenError::message` is fmt-free too (issue 17; figures in BENCHMARKS.md).
+//! `validateEvent` lives in a module of its own (`wasm/validate`, the subpath
+//! `journey-attribution/validate`).
 //!
 //! Stamping is the hot path (every analytics event), so it does not convert the event:
 //! `wasm/js/core.js` reads the name, counts the keys and checks for `campaign` /
-//! `campaign_id`, then makes one call to `stampPlan` for the core's decision, and copies
+//! `campaign_id`, then makes one call to `Stamper.plan` for the core's decision, and copies
 //! the event itself (figures in BENCHMARKS.md).
 
+// The npm build (`--no-default-features --features bundle`, scripts/build-npm.sh) is
+// `no_std`: std's panic handler formats its message (core::fmt, 6.6 KB of code before
+// wasm-opt) even with panic = "abort"; this one stops the module (a panic here is a bug:
+// nothing on the stamping path indexes or unwraps). Tests and clippy build with std.
+#![cfg_attr(feature = "bundle", no_std)]
+
+extern crate alloc;
+
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use journey_attribution_core::event::{DataShape, FLAT_RESERVED_FIELDS};
 use journey_attribution_core::stamp::{
     CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE, StampStatus, stamp_decision, stamp_values,
     unreadable_token_decision,
 };
-use std::cell::RefCell;
-use std::collections::BTreeMap;
-
-use journey_attribution_core::event::{DataShape, FLAT_RESERVED_FIELDS};
-use journey_attribution_core::{AnalyticsEvent, Campaign, Token, Violation, validate_event};
-use js_sys::{Array, Object, Reflect};
+use journey_attribution_core::{Campaign, Token};
 use wasm_bindgen::prelude::*;
+
+#[cfg(all(feature = "bundle", target_arch = "wasm32"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+// lol_alloc's free list instead of std's dlmalloc: 4.7 KB of dlmalloc's `malloc` alone
+// before wasm-opt; the module allocates a few strings per token change, never concurrently
+// (wasm32-unknown-unknown has no threads), which is what `AssumeSingleThreaded` asserts.
+#[cfg(all(feature = "bundle", target_arch = "wasm32"))]
+#[global_allocator]
+#[allow(unsafe_code)]
+// SAFETY: this module runs on one thread (wasm32-unknown-unknown without atomics).
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -87,117 +116,52 @@ export type TokenInput =
       expiresAt: number;
     }
   | { legacy: true; label: string };
-
-/** One way an event breaks Pinpoint's limits. */
-export interface Violation {
-  field: string;
-  reason: string;
-}
 "#;
 
-fn error(context: &str, detail: impl std::fmt::Display) -> JsError {
-    JsError::new(&format!("journey-attribution: {context}: {detail}"))
+/// `parts` joined (`[..].concat()` costs 1 KB of generic code in the module).
+fn cat(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for part in parts {
+        out.push_str(part);
+    }
+    out
+}
+
+fn error(context: &str, detail: &str) -> JsError {
+    JsError::new(&cat(&["journey-attribution: ", context, ": ", detail]))
+}
+
+// The three JS functions the module calls, declared here rather than taken from `js-sys`:
+// js-sys 0.3.107 links its JSPI futures runtime, whose waker's `RefCell` panic brings
+// `core::fmt` back (237 B of the gzip -9 .wasm, 12,291 → 12,054; BENCHMARKS.md, issue 17).
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
+    fn reflect_get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set, catch)]
+    fn reflect_set(target: &JsValue, key: &JsValue, value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = fromEntries)]
+    fn object_from_entries(entries: &JsValue) -> JsValue;
 }
 
 fn get(target: &JsValue, key: &str) -> JsValue {
     // `Reflect.get` only fails on a non-object target, which every caller has ruled out.
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    reflect_get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// The property names `read_event` uses, made JS strings once (each `JsValue::from_str` is
-/// a trip through `TextDecoder`).
-#[derive(Clone, Copy)]
-enum Key {
-    Name,
-    Attributes,
-    Metrics,
+/// A new plain object (`{}`): `Object.fromEntries([])`.
+fn new_object() -> JsValue {
+    object_from_entries(&JsValue::from(Vec::<JsValue>::new()))
 }
 
-thread_local! {
-    static KEYS: [JsValue; 3] = ["name", "attributes", "metrics"].map(JsValue::from_str);
-}
-
-fn get_key(target: &JsValue, key: Key) -> JsValue {
-    KEYS.with(|keys| Reflect::get(target, &keys[key as usize]))
-        .unwrap_or(JsValue::UNDEFINED)
-}
-
-fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), JsError> {
-    Reflect::set(target, &JsValue::from_str(key), value)
+fn set(target: &JsValue, key: &str, value: &JsValue) -> Result<(), JsError> {
+    reflect_set(target, &JsValue::from_str(key), value)
         .map(|_| ())
-        .map_err(|_| error("internal conversion", format_args!("cannot set `{key}`")))
+        .map_err(|_| error("internal conversion", &cat(&["cannot set `", key, "`"])))
 }
 
 fn is_absent(value: &JsValue) -> bool {
     value.is_null() || value.is_undefined()
-}
-
-/// `[key, value]` pairs of a plain object field (`attributes`, `metrics`); absent is empty.
-fn entries(
-    event: &JsValue,
-    field: Key,
-    mut each: impl FnMut(String, JsValue) -> Result<(), JsError>,
-) -> Result<(), JsError> {
-    let value = get_key(event, field);
-    if is_absent(&value) {
-        return Ok(());
-    }
-    if !value.is_object() || Array::is_array(&value) {
-        let field = if matches!(field, Key::Metrics) {
-            "metrics"
-        } else {
-            "attributes"
-        };
-        return Err(error(
-            "invalid event",
-            format_args!("{field} must be an object"),
-        ));
-    }
-    for pair in Object::entries(value.unchecked_ref()).iter() {
-        let pair: Array = pair.unchecked_into();
-        let key = pair.get(0).as_string().unwrap_or_default();
-        each(key, pair.get(1))?;
-    }
-    Ok(())
-}
-
-fn read_event(event: &JsValue) -> Result<AnalyticsEvent, JsError> {
-    if !event.is_object() {
-        return Err(error(
-            "invalid event",
-            "expected an object { name, attributes?, metrics? }",
-        ));
-    }
-    let name = get_key(event, Key::Name)
-        .as_string()
-        .ok_or_else(|| error("invalid event", "name must be a string"))?;
-    let mut attributes = BTreeMap::new();
-    entries(event, Key::Attributes, |key, value| {
-        let value = value.as_string().ok_or_else(|| {
-            error(
-                "invalid event",
-                format_args!("attributes.{key} must be a string"),
-            )
-        })?;
-        attributes.insert(key, value);
-        Ok(())
-    })?;
-    let mut metrics = BTreeMap::new();
-    entries(event, Key::Metrics, |key, value| {
-        let value = value.as_f64().ok_or_else(|| {
-            error(
-                "invalid event",
-                format_args!("metrics.{key} must be a number"),
-            )
-        })?;
-        metrics.insert(key, value);
-        Ok(())
-    })?;
-    Ok(AnalyticsEvent {
-        name,
-        attributes,
-        metrics,
-    })
 }
 
 fn now_ms(now_ms: f64) -> Result<i64, JsError> {
@@ -211,7 +175,7 @@ fn now_ms(now_ms: f64) -> Result<i64, JsError> {
     Ok(now_ms as i64)
 }
 
-/// Every status, in the order of `stampPlan`'s codes.
+/// Every status, in the order of `Stamper.plan`'s codes.
 const STATUSES: [StampStatus; 8] = [
     StampStatus::Stamped,
     StampStatus::ReservedEvent,
@@ -223,34 +187,10 @@ const STATUSES: [StampStatus; 8] = [
     StampStatus::ValueTooLong,
 ];
 
-/// The token value last seen and what it decodes to: an app stamps every event with the
-/// same value, so it is decoded once, not per event.
+/// What a token value decodes to; `Err` when it is unreadable.
 type Decoded = Result<Option<Token>, ()>;
 
-thread_local! {
-    static LAST_TOKEN: RefCell<Option<(String, Decoded)>> = const { RefCell::new(None) };
-}
-
-/// Runs `f` on the decoded `value`, or on the last value's when `value` is `None`.
-fn with_decoded<R>(value: Option<String>, f: impl FnOnce(&Decoded) -> R) -> Result<R, JsError> {
-    LAST_TOKEN.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        let entry = match (cell.take(), value) {
-            (Some(entry), None) => entry,
-            (Some(entry), Some(value)) if entry.0 == value => entry,
-            (_, Some(value)) => {
-                let decoded = Token::decode(&value).map_err(|_| ());
-                (value, decoded)
-            }
-            (None, None) => return Err(error("internal", "no token value was passed yet")),
-        };
-        let out = f(&entry.1);
-        *cell = Some(entry);
-        Ok(out)
-    })
-}
-
-/// @internal The names of `stampPlan`'s status codes, in code order (the core's
+/// @internal The names of `Stamper.plan`'s status codes, in code order (the core's
 /// `StampStatus::as_str`).
 #[wasm_bindgen(js_name = stampStatuses, skip_typescript)]
 pub fn stamp_statuses() -> Vec<String> {
@@ -285,56 +225,92 @@ pub fn data_shape(has_attributes_or_metrics: bool, has_other_fields: bool) -> u3
     }
 }
 
-/// `stampPlan`'s `token_kind`: no value (`null` / `undefined`).
+/// `Stamper.plan`'s `token_kind`: no value (`null` / `undefined`).
 pub const TOKEN_NONE: u32 = 0;
-/// `stampPlan`'s `token_kind`: a value that is not a string.
+/// `Stamper.plan`'s `token_kind`: a value that is not a string.
 pub const TOKEN_UNREADABLE: u32 = 1;
-/// `stampPlan`'s `token_kind`: a string, passed as `token`, or `None` for the same string
+/// `Stamper.plan`'s `token_kind`: a string, passed as `token`, or `None` for the same string
 /// as in the previous call (copying a string into wasm costs more than the decision).
 pub const TOKEN_STRING: u32 = 2;
 
-/// @internal The core's stamping decision for an event described by `name`, `key_count`
-/// (attributes + metrics) and `app_attributed` (it has `campaign` or `campaign_id`), as a
-/// code indexing `stampStatuses()`. `token_kind` says what the raw `custom:campaign` value
-/// is (see [`TOKEN_STRING`]). Throws only when `now` is not finite.
-#[wasm_bindgen(js_name = stampPlan, skip_typescript)]
-pub fn stamp_plan(
-    name: &str,
-    key_count: u32,
-    app_attributed: bool,
-    token_kind: u32,
-    token: Option<String>,
-    now: f64,
-) -> Result<u32, JsError> {
-    let now = now_ms(now)?;
-    let key_count = usize::try_from(key_count).unwrap_or(usize::MAX);
-    let decide = |decoded: &Decoded| match decoded {
-        Ok(token) => stamp_decision(name, key_count, app_attributed, token.as_ref(), now),
-        Err(()) => unreadable_token_decision(name),
-    };
-    let status = match token_kind {
-        TOKEN_NONE => decide(&Ok(None)),
-        TOKEN_STRING => with_decoded(token, decide)?,
-        _ => unreadable_token_decision(name),
-    };
-    let code = STATUSES.iter().position(|s| *s == status).unwrap_or(0);
-    Ok(u32::try_from(code).unwrap_or(0))
+/// @internal The stamping state of a page: the token value last seen and what it decodes
+/// to (an app stamps every event with the same value, so it is decoded once, not per
+/// event). One instance, made by `wasm/js/core.js`; an exported object rather than a
+/// `thread_local!`, which `no_std` does not have.
+#[wasm_bindgen(skip_typescript)]
+#[derive(Debug, Default)]
+pub struct Stamper {
+    last: Option<(String, Decoded)>,
 }
 
-/// @internal What a `stamped` event gets from the last string `stampPlan` saw: `[label]`
-/// or `[label, journeyId]` (the core's `stamp_values`); empty when it is not a token.
-#[wasm_bindgen(js_name = stampValues, skip_typescript)]
-pub fn stamp_values_js() -> Result<Vec<String>, JsError> {
-    with_decoded(None, |decoded| match decoded {
-        Ok(Some(token)) => {
-            let (label, journey_id) = stamp_values(token);
-            std::iter::once(label)
-                .chain(journey_id)
-                .map(str::to_owned)
-                .collect()
+#[wasm_bindgen]
+impl Stamper {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Stamper {
+        Stamper::default()
+    }
+
+    /// Runs `f` on the decoded `value`, or on the last value's when `value` is `None`.
+    fn with_decoded<R>(
+        &mut self,
+        value: Option<String>,
+        f: impl FnOnce(&Decoded) -> R,
+    ) -> Result<R, JsError> {
+        if let Some(value) = value {
+            if self.last.as_ref().is_none_or(|(last, _)| *last != value) {
+                let decoded = Token::decode(&value).map_err(|_| ());
+                self.last = Some((value, decoded));
+            }
         }
-        _ => Vec::new(),
-    })
+        match &self.last {
+            Some((_, decoded)) => Ok(f(decoded)),
+            None => Err(error("internal", "no token value was passed yet")),
+        }
+    }
+
+    /// @internal The core's stamping decision for an event described by `name`,
+    /// `key_count` (attributes + metrics) and `app_attributed` (it has `campaign` or
+    /// `campaign_id`), as a code indexing `stampStatuses()`. `token_kind` says what the raw
+    /// `custom:campaign` value is (see [`TOKEN_STRING`]). Throws only when `now` is not
+    /// finite.
+    pub fn plan(
+        &mut self,
+        name: &str,
+        key_count: u32,
+        app_attributed: bool,
+        token_kind: u32,
+        token: Option<String>,
+        now: f64,
+    ) -> Result<u32, JsError> {
+        let now = now_ms(now)?;
+        let key_count = usize::try_from(key_count).unwrap_or(usize::MAX);
+        let decide = |decoded: &Decoded| match decoded {
+            Ok(token) => stamp_decision(name, key_count, app_attributed, token.as_ref(), now),
+            Err(()) => unreadable_token_decision(name),
+        };
+        let status = match token_kind {
+            TOKEN_NONE => decide(&Ok(None)),
+            TOKEN_STRING => self.with_decoded(token, decide)?,
+            _ => unreadable_token_decision(name),
+        };
+        let code = STATUSES.iter().position(|s| *s == status).unwrap_or(0);
+        Ok(u32::try_from(code).unwrap_or(0))
+    }
+
+    /// @internal What a `stamped` event gets from the last string `plan` saw: `[label]` or
+    /// `[label, journeyId]` (the core's `stamp_values`); empty when it is not a token.
+    pub fn values(&mut self) -> Result<Vec<String>, JsError> {
+        self.with_decoded(None, |decoded| match decoded {
+            Ok(Some(token)) => {
+                let (label, journey_id) = stamp_values(token);
+                core::iter::once(label)
+                    .chain(journey_id)
+                    .map(str::to_owned)
+                    .collect()
+            }
+            _ => Vec::new(),
+        })
+    }
 }
 
 fn optional_str(value: Option<&str>) -> JsValue {
@@ -358,11 +334,12 @@ pub fn decode_token(
     let value = token
         .as_string()
         .ok_or_else(|| error("invalid token", "expected a string"))?;
-    let Some(decoded) = Token::decode(&value).map_err(|e| error("invalid token", e))? else {
+    let Some(decoded) = Token::decode(&value).map_err(|e| error("invalid token", &e.message()))?
+    else {
         return Ok(JsValue::NULL);
     };
     let campaign = decoded.campaign();
-    let out = Object::new();
+    let out = new_object();
     set(&out, "legacy", &JsValue::from_bool(campaign.is_none()))?;
     let application_id = campaign.map(|c| c.application_id.as_str());
     set(&out, "applicationId", &optional_str(application_id))?;
@@ -371,7 +348,7 @@ pub fn decode_token(
     let touched_at = campaign.map(|c| c.touched_at_ms);
     set(&out, "touchedAt", &optional_ms(touched_at))?;
     set(&out, "expiresAt", &optional_ms(decoded.expires_at_ms()))?;
-    Ok(out.into())
+    Ok(out)
 }
 
 fn input_string(input: &JsValue, field: &str) -> Result<Option<String>, JsError> {
@@ -379,28 +356,30 @@ fn input_string(input: &JsValue, field: &str) -> Result<Option<String>, JsError>
     if is_absent(&value) {
         return Ok(None);
     }
-    value.as_string().map(Some).ok_or_else(|| {
-        error(
-            "invalid token input",
-            format_args!("{field} must be a string"),
-        )
-    })
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| error("invalid token input", &cat(&[field, " must be a string"])))
 }
 
 fn input_integer(input: &JsValue, field: &str) -> Result<i64, JsError> {
     match get(input, field).as_f64() {
-        Some(v) if v.is_finite() && v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_991.0 => {
+        // A whole number within ±(2^53 - 1) (no `f64::fract` in `no_std`).
+        Some(v)
+            if (-9_007_199_254_740_991.0..=9_007_199_254_740_991.0).contains(&v)
+                && (v as i64) as f64 == v =>
+        {
             Ok(v as i64)
         }
         _ => Err(error(
             "invalid token input",
-            format_args!("{field} must be an integer (epoch milliseconds)"),
+            &cat(&[field, " must be an integer (epoch milliseconds)"]),
         )),
     }
 }
 
 fn required(value: Option<String>, field: &str) -> Result<String, JsError> {
-    value.ok_or_else(|| error("invalid token input", format_args!("{field} is required")))
+    value.ok_or_else(|| error("invalid token input", &cat(&[field, " is required"])))
 }
 
 /// Encodes a `custom:campaign` value from `decodeToken`'s shape (round-trips exactly).
@@ -432,7 +411,7 @@ pub fn encode_token(
     };
     let encoded = token
         .encode()
-        .map_err(|e| error("invalid token input", e))?;
+        .map_err(|e| error("invalid token input", &e.message()))?;
     // Only what reads back as the same token is one: e.g. an empty journey id, a blank
     // label, or a legacy label that looks versioned would not.
     match Token::decode(&encoded) {
@@ -441,24 +420,6 @@ pub fn encode_token(
             "invalid token input",
             "it does not read back as the same token (blank or versioned-looking label?)",
         )),
-        Err(e) => Err(error("invalid token input", e)),
+        Err(e) => Err(error("invalid token input", &e.message())),
     }
-}
-
-fn violation_to_js(v: &Violation) -> Result<JsValue, JsError> {
-    let out = Object::new();
-    set(&out, "field", &JsValue::from_str(&v.field))?;
-    set(&out, "reason", &JsValue::from_str(&v.reason))?;
-    Ok(out.into())
-}
-
-/// Lists the ways `event` breaks Pinpoint's limits (empty when it is fine).
-#[wasm_bindgen(js_name = validateEvent, unchecked_return_type = "Violation[]")]
-pub fn validate(
-    #[wasm_bindgen(unchecked_param_type = "AnalyticsEvent")] event: JsValue,
-) -> Result<Array, JsError> {
-    validate_event(&read_event(&event)?)
-        .iter()
-        .map(violation_to_js)
-        .collect()
 }

@@ -3,20 +3,18 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used)]
 
+use std::cell::RefCell;
+
 use journey_attribution_wasm::{
-    TOKEN_NONE, TOKEN_STRING, TOKEN_UNREADABLE, decode_token, encode_token, stamp_attributes,
-    stamp_plan, stamp_statuses, stamp_values_js, validate,
+    Stamper, TOKEN_NONE, TOKEN_STRING, TOKEN_UNREADABLE, decode_token, encode_token,
+    stamp_attributes, stamp_statuses,
 };
-use js_sys::{Array, JSON, Object};
+use js_sys::JSON;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 const LIVE: &str = "ja1|app-1|j-1|1699990000000|1702592001|Spring sale";
 const NOW: f64 = 1_700_000_000_000.0;
-
-fn js(json: &str) -> JsValue {
-    JSON::parse(json).unwrap()
-}
 
 fn json(value: &JsValue) -> String {
     JSON::stringify(value).unwrap().as_string().unwrap()
@@ -28,13 +26,20 @@ fn message(err: wasm_bindgen::JsError) -> String {
     error.message().as_string().unwrap()
 }
 
+thread_local! {
+    // The page's one stamper, as wasm/js/core.js holds it.
+    static STAMPER: RefCell<Stamper> = RefCell::new(Stamper::new());
+}
+
 fn plan(name: &str, keys: u32, app: bool, token: Option<&str>, unreadable: bool) -> String {
     let kind = match (token, unreadable) {
         (_, true) => TOKEN_UNREADABLE,
         (None, _) => TOKEN_NONE,
         (Some(_), _) => TOKEN_STRING,
     };
-    let code = stamp_plan(name, keys, app, kind, token.map(str::to_owned), NOW).unwrap();
+    let code = STAMPER
+        .with_borrow_mut(|s| s.plan(name, keys, app, kind, token.map(str::to_owned), NOW))
+        .unwrap();
     stamp_statuses()[code as usize].clone()
 }
 
@@ -82,7 +87,7 @@ fn gives_what_a_stamped_event_gets() {
     assert_eq!(stamp_attributes(), ["campaign", "campaign_id"]);
     let values = |token: &str| {
         plan("purchase", 0, false, Some(token), false);
-        stamp_values_js().unwrap()
+        STAMPER.with_borrow_mut(|s| s.values()).unwrap()
     };
     assert_eq!(values(LIVE), ["Spring sale", "j-1"]);
     assert_eq!(values("OldJourney"), ["OldJourney"]);
@@ -91,19 +96,10 @@ fn gives_what_a_stamped_event_gets() {
 
 #[wasm_bindgen_test]
 fn a_non_finite_now_is_a_js_error_with_a_readable_message() {
-    let err = stamp_plan("purchase", 0, false, TOKEN_NONE, None, f64::NAN).unwrap_err();
+    let err = Stamper::new()
+        .plan("purchase", 0, false, TOKEN_NONE, None, f64::NAN)
+        .unwrap_err();
     assert!(message(err).contains("invalid nowMs"));
-}
-
-#[wasm_bindgen_test]
-fn a_malformed_event_is_a_js_error_with_a_readable_message() {
-    let err = validate(js(r#"{"name":"p","metrics":{"m":"x"}}"#));
-    assert_eq!(
-        message(err.unwrap_err()),
-        "journey-attribution: invalid event: metrics.m must be a number"
-    );
-    let err = validate(JsValue::from_str("purchase")).unwrap_err();
-    assert!(message(err).contains("expected an object"));
 }
 
 #[wasm_bindgen_test]
@@ -120,13 +116,17 @@ fn decodes_to_epoch_milliseconds_and_encodes_back() {
         message(err),
         "journey-attribution: invalid token: token: expected 6 fields separated by '|', found 2"
     );
-}
-
-#[wasm_bindgen_test]
-fn validates_against_pinpoint_limits() {
-    let ok: Array = validate(js(r#"{"name":"ok"}"#)).unwrap();
-    assert_eq!(ok.length(), 0);
-    let bad = validate(js(r#"{"name":""}"#)).unwrap();
-    assert_eq!(json(&bad), r#"[{"field":"name","reason":"is empty"}]"#);
-    assert!(bad.get(0).is_instance_of::<Object>());
+    let err = decode_token("ja9|x".into()).unwrap_err();
+    assert_eq!(
+        message(err),
+        "journey-attribution: invalid token: token: version \"ja9\" is not supported (this build reads ja1)"
+    );
+    let err = encode_token(
+        JSON::parse(r#"{"journeyId":"j","label":"l","touchedAt":1.5,"expiresAt":1000}"#).unwrap(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        message(err),
+        "journey-attribution: invalid token input: touchedAt must be an integer (epoch milliseconds)"
+    );
 }

@@ -2,6 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as ja from 'journey-attribution';
+import { validateEvent, ready as validateReady, isReady as validateIsReady } from 'journey-attribution/validate';
 
 const NOW = 1_700_000_000_000;
 const live = 'ja1|app-1|j-1|1699990000000|1702592001|Spring sale';
@@ -99,13 +100,17 @@ test('encodeToken round-trips decodeToken and rejects what would not read back',
   assert.throws(() => ja.encodeToken({ legacy: true, label: 'ja7|x' }), { message: /invalid token input/ });
 });
 
-test('validateEvent lists violations of Pinpoint limits', () => {
-  assert.deepEqual(ja.validateEvent({ name: 'ok', attributes: { a: 'b' }, metrics: { m: 1 } }), []);
-  const v = ja.validateEvent({ name: 'x'.repeat(51), attributes: { long: 'y'.repeat(201) }, metrics: { bad: Infinity } });
+test('validateEvent (journey-attribution/validate) lists violations of Pinpoint limits', async () => {
+  assert.equal(validateIsReady(), true, 'compiled synchronously in Node');
+  await validateReady;
+  assert.equal(ja.validateEvent, undefined, 'not in the stamping module');
+  assert.deepEqual(validateEvent({ name: 'ok', attributes: { a: 'b' }, metrics: { m: 1 } }), []);
+  const v = validateEvent({ name: 'x'.repeat(51), attributes: { long: 'y'.repeat(201) }, metrics: { bad: Infinity } });
   assert.deepEqual(v.map((x) => x.field), ['name', 'attributes.long', 'metrics.bad']);
   assert.match(v[0].reason, /51 characters, over the limit of 50/);
   const many = Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`k${i}`, 'v']));
-  assert.equal(ja.validateEvent({ name: 'p', attributes: many })[0].field, 'attributes+metrics');
+  assert.equal(validateEvent({ name: 'p', attributes: many })[0].field, 'attributes+metrics');
+  assert.throws(() => validateEvent({ name: 'p', metrics: { m: 'x' } }), { message: 'journey-attribution: invalid event: metrics.m must be a number' });
 });
 
 test('the browser entry exists and the package declares conditional exports', async () => {

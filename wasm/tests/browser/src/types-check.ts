@@ -4,7 +4,6 @@ import {
   encodeToken,
   stampEvent,
   stampEventDetailed,
-  validateEvent,
   wrapRecord,
   wrapKinesisRecord,
   wrapFirehoseRecord,
@@ -14,6 +13,7 @@ import {
   type FailureReason,
   type StampStatus,
 } from 'journey-attribution';
+import { validateEvent, type Violation } from 'journey-attribution/validate';
 import { identifyUser, record } from 'aws-amplify/analytics';
 import { record as kinesisRecord, configureAutoTrack as kinesisAutoTrack } from 'aws-amplify/analytics/kinesis';
 import { record as firehoseRecord } from 'aws-amplify/analytics/kinesis-firehose';
@@ -34,7 +34,7 @@ if (decoded && !decoded.legacy) {
   void none;
 }
 const token: string = encodeToken({ journeyId: 'j', label: 'l', touchedAt: 1, expiresAt: 1000 });
-const problems: { field: string; reason: string }[] = validateEvent({ name: 'x' });
+const problems: Violation[] = validateEvent({ name: 'x' });
 
 const wrapped = wrapRecord(record, {
   fetchAuthSession,

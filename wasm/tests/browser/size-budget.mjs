@@ -1,0 +1,77 @@
+// Size budgets of what a web app downloads (issue 17), measured on built artefacts, which
+// are deterministic: fails when one is over. Usage (from this folder, with the packed
+// tarball installed): PKG=<installed package dir> OUT=<json file> node size-budget.mjs
+//
+// - the stamping .wasm, gzip -9, as the package ships it;
+// - the JS an app imports for stamping (glue + core + wrappers), as a real bundler emits it:
+//   a Vite production build of an entry importing the wrappers, minified, gzip -9;
+// - the report .wasm (journey-attribution/report), gzip -9.
+import { build } from 'vite';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import assert from 'node:assert/strict';
+
+const PKG = process.env.PKG;
+const OUT = process.env.OUT;
+assert.ok(PKG, 'set PKG');
+
+const BUDGETS = {
+  // Issue 17: 12 KB.
+  stampingWasmGzip: 12_288,
+  // Issue 17: 6 KB.
+  stampingJsGzip: 6_144,
+  // Issue 17 asks for 60 KB; the module is 138 KB today (BENCHMARKS.md, "The report
+  // module"): not met. This guards against growth until that work lands.
+  reportWasmGzip: 140_000,
+};
+
+const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
+
+async function stampingJs() {
+  const root = await mkdtemp(join(tmpdir(), 'ja-size-'));
+  try {
+    const entry = join(process.cwd(), 'src', 'size-entry.js');
+    await build({
+      configFile: false,
+      logLevel: 'warn',
+      root: process.cwd(),
+      build: {
+        outDir: root,
+        emptyOutDir: true,
+        target: 'es2022',
+        minify: true,
+        modulePreload: false,
+        rollupOptions: { input: entry },
+      },
+    });
+    const assets = join(root, 'assets');
+    const files = await readdir(assets);
+    let js = 0;
+    let wasm = 0;
+    for (const f of files) {
+      const bytes = await readFile(join(assets, f));
+      if (f.endsWith('.js')) js += gzip(bytes);
+      if (f.endsWith('.wasm')) wasm += gzip(bytes);
+    }
+    assert.ok(js > 0 && wasm > 0, `the build emitted JS and a .wasm: ${files.join(', ')}`);
+    return { js, wasm };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+const bundled = await stampingJs();
+const sizes = {
+  stampingWasmGzip: gzip(await readFile(join(PKG, 'journey_attribution_wasm_bg.wasm'))),
+  stampingJsGzip: bundled.js,
+  reportWasmGzip: gzip(await readFile(join(PKG, 'journey_attribution_report_bg.wasm'))),
+  validateWasmGzip: gzip(await readFile(join(PKG, 'journey_attribution_validate_bg.wasm'))),
+};
+assert.equal(bundled.wasm, sizes.stampingWasmGzip, 'the bundle ships the package\'s stamping .wasm as it is');
+console.log(JSON.stringify({ sizes, budgets: BUDGETS }));
+if (OUT) await writeFile(OUT, JSON.stringify({ sizes, budgets: BUDGETS }, null, 2));
+const over = Object.entries(BUDGETS).filter(([k, budget]) => sizes[k] > budget);
+for (const [k, budget] of over) console.error(`over budget: ${k} = ${sizes[k]} B > ${budget} B`);
+process.exitCode = over.length ? 1 : 0;
