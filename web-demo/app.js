@@ -2,7 +2,7 @@
 // `record` below stands in for Amplify's `record` (it posts the event to the local API,
 // which stores it as Pinpoint's event stream would); `fetchAuthSession` stands in for
 // Amplify's (the local API returns the ID token payload with custom:campaign).
-import { ready, wrapRecord, decodeToken } from '/pkg/index.js';
+import { ready, wrapRecord, decodeToken, clearLanding } from '/pkg/index.js';
 
 const $ = (id) => document.getElementById(id);
 const api = async (path, body) => {
@@ -15,7 +15,9 @@ const api = async (path, body) => {
 };
 
 let state = { now_ms: 0, users: [] };
-let user = 'alice';
+// Following the journey's message link (the demo adds `demo_visitor=1` to it) opens the
+// shop signed out, as a visitor who clicked an email would; '' is "signed out".
+let user = new URLSearchParams(location.search).has('demo_visitor') ? '' : 'alice';
 const fmtTime = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 const fmtDuration = (ms) => {
   const m = Math.round(Math.abs(ms) / 60000);
@@ -66,21 +68,41 @@ const Hub = {
 };
 
 async function amplifyRecord(event) {
-  await api('events', { username: user, event });
+  await api('events', { username: user || 'visitor', event });
 }
 
 const outcomes = [];
-const record = wrapRecord(amplifyRecord, {
-  fetchAuthSession: () => api(`session?username=${encodeURIComponent(user)}`),
-  Hub,
-  clock: () => state.now_ms,
-  onStamp: (status, event) => outcomes.push({ status, event }),
-  onError: (reason) => outcomes.push({ status: reason }),
-});
+let record;
+// Made once the demo clock is known: the wrapper captures the landing touch of this page's
+// address (a message link's utm_campaign / utm_id / ja) at the demo's time.
+function makeRecord() {
+  record = wrapRecord(amplifyRecord, {
+    // Signed out: no tokens, as Amplify's fetchAuthSession answers then.
+    fetchAuthSession: () => (user ? api(`session?username=${encodeURIComponent(user)}`) : Promise.resolve({ tokens: undefined })),
+    Hub,
+    clock: () => state.now_ms,
+    window: '2d',
+    onStamp: (status, event) => outcomes.push({ status, event }),
+    onError: (reason) => { if (reason !== 'invalid_link') outcomes.push({ status: reason }); },
+  });
+}
+
+// The journey's message, with its link (built by the core, as `journey-attribution link`).
+async function renderMessage() {
+  const { url } = await api('link', {
+    journey_id: $('journey-id').value.trim() || 'journey', label: $('label').value || 'Campaign',
+    application_id: $('application').value, url: `${location.origin}/`,
+  });
+  const link = $('message-link');
+  link.href = `${url}&demo_visitor=1`;
+  link.textContent = url;
+  $('message-label').textContent = $('label').value;
+}
 
 function renderState(s) {
   state = s;
   $('now').textContent = fmtTime(s.now_ms);
+  $('signed-in-as').textContent = user ? `signed in as ${user}` : 'signed out (a visitor)';
   const me = s.users.find((u) => u.username === user);
   const raw = me?.campaign_attribute ?? null;
   $('token-raw').textContent = raw ?? '— (no attribute)';
@@ -131,7 +153,7 @@ async function refresh(resp) {
 function renderUsers() {
   $('journey-users').innerHTML = state.users.map((u, i) =>
     `<label class="inline"><input type="checkbox" value="${u.username}" ${i === 0 ? 'checked' : ''}> ${u.username}</label>`).join('');
-  $('user').innerHTML = state.users.map((u) => `<option>${u.username}</option>`).join('');
+  $('user').innerHTML = `<option value="">— signed out —</option>${state.users.map((u) => `<option>${u.username}</option>`).join('')}`;
   $('user').value = user;
 }
 
@@ -143,7 +165,7 @@ async function recordEvent(event) {
   const tr = document.createElement('tr');
   const campaign = sent.attributes?.campaign ?? '—';
   const cls = o.status === 'stamped' ? 'good' : o.status === 'expired' ? 'warn' : '';
-  tr.innerHTML = `<td>${fmtTime(state.now_ms).slice(5, 16)}</td><td>${user}</td><td>${event.name}</td><td></td><td><span class="pill ${cls}"></span></td>`;
+  tr.innerHTML = `<td>${fmtTime(state.now_ms).slice(5, 16)}</td><td>${user || 'visitor'}</td><td>${event.name}</td><td></td><td><span class="pill ${cls}"></span></td>`;
   tr.children[3].textContent = campaign;
   tr.children[4].firstElementChild.textContent = o.status;
   tr.dataset.status = o.status;
@@ -226,7 +248,7 @@ function wire() {
     b.addEventListener('click', async () => refresh(await api('clock', { advance_ms: Number(b.dataset.advance) })));
   }
   $('ttl-sweep').addEventListener('click', async () => { await refresh(await api('ttl-sweep', {})); Hub.dispatch('tokenRefresh'); });
-  $('reset').addEventListener('click', async () => { await refresh(await api('reset', {})); $('events').innerHTML = ''; $('report').innerHTML = ''; $('report-source').textContent = ''; Hub.dispatch('signedOut'); });
+  $('reset').addEventListener('click', async () => { await refresh(await api('reset', {})); $('events').innerHTML = ''; $('report').innerHTML = ''; $('report-source').textContent = ''; clearLanding(); Hub.dispatch('signedOut'); });
   $('journey-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const usernames = [...document.querySelectorAll('#journey-users input:checked')].map((i) => i.value);
@@ -242,9 +264,11 @@ function wire() {
       return;
     }
     await refresh(resp);
+    await renderMessage();
     // In an app, the refreshed ID token carries the new claim; Hub tells the wrapper.
     Hub.dispatch('tokenRefresh');
   });
+  for (const id of ['journey-id', 'label', 'application']) $(id).addEventListener('change', renderMessage);
   $('source').addEventListener('change', applySource);
   $('user').addEventListener('change', async () => { user = $('user').value; Hub.dispatch('signedIn'); await refresh(); });
   $('record-purchase').addEventListener('click', () => recordEvent({ name: 'purchase', attributes: { sku: 'SKU-1' }, metrics: { revenue: Number($('revenue').value) } }));
@@ -257,10 +281,12 @@ function wire() {
 async function main() {
   await ready;
   state = await api('state');
+  makeRecord();
   renderUsers();
   wire();
   applySource();
   await refresh();
+  await renderMessage();
   $('status').textContent = 'ready';
   document.body.dataset.ready = 'true';
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod demo;
+mod link;
 mod reconcile;
 mod report;
 mod setup;
@@ -27,6 +28,9 @@ enum Command {
     Reconcile(reconcile::Args),
     /// Walk through touch -> stamp -> expiry on in-memory stores, in the terminal.
     Walkthrough,
+    /// Print a message link that carries the attribution (the landing touch the npm
+    /// wrappers capture): `--journey ID --label TEXT [--application ID] URL`.
+    Link(link::Args),
     /// Per-campaign attributed events, conversions, revenue, cost and ROI from Pinpoint
     /// event-stream exports and Amplify Kinesis/Firehose records.
     Report(report::Args),
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
         Command::Reconcile(args) => reconcile::run(args),
         Command::Walkthrough => walkthrough::run(),
         Command::Report(args) => report::run(args),
+        Command::Link(args) => link::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -223,7 +223,7 @@ fn needs_escape(c: char) -> bool {
     c == '%' || c == '|' || c.is_ascii_control()
 }
 
-fn escape_into(out: &mut String, s: &str) {
+pub(crate) fn escape_into(out: &mut String, s: &str) {
     for c in s.chars() {
         if needs_escape(c) {
             // Only ASCII is escaped (`%`, `|`, controls): one byte, two uppercase hex digits.
@@ -238,7 +238,7 @@ fn escape_into(out: &mut String, s: &str) {
     }
 }
 
-fn unescape(s: &str, field: &'static str) -> Result<String, TokenError> {
+pub(crate) fn unescape(s: &str, field: &'static str) -> Result<String, TokenError> {
     let bad = |reason| TokenError::Field { field, reason };
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();

@@ -3,23 +3,84 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use alloc::collections::BTreeMap;
 use core::fmt;
 use core::str::FromStr;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a window setting is refused; [`WindowError::message`] words it without `core::fmt`
+/// (the stamping .wasm reads the wrappers' `windows` option and carries no formatting), and
+/// `Display` prints that message.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WindowError {
-    #[error(
-        "lookback window {0:?}: expected <N>m, <N>h or <N>d with N a positive integer, e.g. 30d, 48h, 15m"
-    )]
     Format(String),
-    #[error("lookback window {0:?}: longer than 3650 days")]
     TooLong(String),
-    #[error("lookback windows entry {0:?}: expected <applicationId>=<window>, e.g. appId=7d")]
     Entry(String),
-    #[error("lookback windows: application id {0:?} appears twice")]
     Duplicate(String),
 }
+
+impl WindowError {
+    /// E.g. `lookback window "30s": expected <N>m, <N>h or <N>d with N a positive integer, e.g. 30d, 48h, 15m`.
+    pub fn message(&self) -> String {
+        let (head, value, tail) = match self {
+            Self::Format(v) => (
+                "lookback window ",
+                v,
+                ": expected <N>m, <N>h or <N>d with N a positive integer, e.g. 30d, 48h, 15m",
+            ),
+            Self::TooLong(v) => ("lookback window ", v, ": longer than 3650 days"),
+            Self::Entry(v) => (
+                "lookback windows entry ",
+                v,
+                ": expected <applicationId>=<window>, e.g. appId=7d",
+            ),
+            Self::Duplicate(v) => ("lookback windows: application id ", v, " appears twice"),
+        };
+        let mut out = String::from(head);
+        quote_into(&mut out, value);
+        out.push_str(tail);
+        out
+    }
+}
+
+/// `value` in double quotes, `"` and `\` escaped, controls as `\u{..}`: Rust's `{:?}` for
+/// the printable text a setting holds, without `core::fmt`.
+fn quote_into(out: &mut String, value: &str) {
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u{");
+                let code = u32::from(c);
+                let mut started = false;
+                for shift in (0..8).rev() {
+                    let digit = (code >> (shift * 4)) & 0xF;
+                    if digit != 0 || started || shift == 0 {
+                        started = true;
+                        out.push(char::from(HEX[digit as usize]));
+                    }
+                }
+                out.push('}');
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+impl fmt::Display for WindowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl core::error::Error for WindowError {}
 
 /// A positive duration written `<N>m`, `<N>h` or `<N>d`; displayed back in the same form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -72,12 +133,15 @@ impl FromStr for LookbackWindow {
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
         let s = raw.trim();
         let err = || WindowError::Format(raw.to_owned());
-        let (digits, unit) = s.split_at(s.len().checked_sub(1).ok_or_else(err)?);
-        let unit = match unit {
-            "m" => Unit::Minutes,
-            "h" => Unit::Hours,
-            "d" => Unit::Days,
-            _ => return Err(err()),
+        // By suffix, not by byte index: `30é` must be an error, not a panic.
+        let (digits, unit) = if let Some(d) = s.strip_suffix('m') {
+            (d, Unit::Minutes)
+        } else if let Some(d) = s.strip_suffix('h') {
+            (d, Unit::Hours)
+        } else if let Some(d) = s.strip_suffix('d') {
+            (d, Unit::Days)
+        } else {
+            return Err(err());
         };
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(err());
@@ -111,7 +175,9 @@ impl fmt::Display for LookbackWindow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LookbackWindows {
     default: LookbackWindow,
-    overrides: BTreeMap<String, LookbackWindow>,
+    /// A `Vec`, not a map: a handful of entries, and a `BTreeMap` costs the stamping .wasm
+    /// 3 KB of code (it reads the wrappers' `windows`; issue 15).
+    overrides: Vec<(String, LookbackWindow)>,
 }
 
 impl Default for LookbackWindows {
@@ -124,7 +190,7 @@ impl LookbackWindows {
     pub fn new(default: LookbackWindow) -> Self {
         Self {
             default,
-            overrides: BTreeMap::new(),
+            overrides: Vec::new(),
         }
     }
 
@@ -148,19 +214,18 @@ impl LookbackWindows {
             if app.is_empty() {
                 return Err(WindowError::Entry(entry.to_owned()));
             }
-            if windows
-                .overrides
-                .insert(app.to_owned(), window.parse()?)
-                .is_some()
-            {
+            let window = window.parse()?;
+            if windows.overrides.iter().any(|(a, _)| a == app) {
                 return Err(WindowError::Duplicate(app.to_owned()));
             }
+            windows.overrides.push((app.to_owned(), window));
         }
         Ok(windows)
     }
 
     pub fn with_override(mut self, application_id: &str, window: LookbackWindow) -> Self {
-        self.overrides.insert(application_id.to_owned(), window);
+        self.overrides.retain(|(a, _)| a != application_id);
+        self.overrides.push((application_id.to_owned(), window));
         self
     }
 
@@ -170,9 +235,9 @@ impl LookbackWindows {
 
     pub fn for_application(&self, application_id: &str) -> LookbackWindow {
         self.overrides
-            .get(application_id)
-            .copied()
-            .unwrap_or(self.default)
+            .iter()
+            .find(|(a, _)| a == application_id)
+            .map_or(self.default, |(_, w)| *w)
     }
 }
 
@@ -200,7 +265,8 @@ mod tests {
     #[test]
     fn rejects_anything_else_with_the_value_in_the_message() {
         for bad in [
-            "", "d", "30", "0d", "-1d", "1.5h", "30D", "30s", "1w", "d30", "+3d", "3 d",
+            "", "d", "30", "0d", "-1d", "1.5h", "30D", "30s", "1w", "d30", "+3d", "3 d", "30é",
+            "é", "\"3d\"", "3\u{7}d",
         ] {
             let err = bad.parse::<LookbackWindow>().unwrap_err();
             assert!(err.to_string().contains(&format!("{bad:?}")), "{err}");

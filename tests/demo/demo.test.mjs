@@ -214,3 +214,32 @@ test('Amazon Connect and SES touches stamp the events the same way, and the repo
   await page.selectOption('#source', 'pinpoint');
   assert.equal(await page.inputValue('#application'), 'demo-newsletter');
 });
+
+test('the message link: a signed-out visitor is stamped from the first purchase; signing in merges by newest', async () => {
+  await page.click('#reset');
+  await page.waitForFunction(() => document.getElementById('events').children.length === 0);
+  await page.selectOption('#application', 'demo-newsletter');
+  await page.fill('#journey-id', 'journey-link');
+  await page.fill('#label', 'Link sale');
+  await page.dispatchEvent('#label', 'change');
+  await page.waitForFunction(() => document.getElementById('message-link').textContent.includes('utm_campaign=Link%20sale'));
+  const href = await page.getAttribute('#message-link', 'href');
+  assert.match(href, /[?&]utm_id=journey-link&ja=1%7Cdemo-newsletter%7Cjourney-link%7CLink%20sale&demo_visitor=1$/);
+  // Following the link: the shop reloads with the parameters, signed out, nothing tagged.
+  await Promise.all([page.waitForNavigation(), page.click('#message-link')]);
+  await page.waitForSelector('body[data-ready=true]', { timeout: 15_000 });
+  assert.equal(await text('#signed-in-as'), 'signed out (a visitor)');
+  assert.equal(await text('#token-raw'), '— (no attribute)');
+  assert.deepEqual(await recordPurchase(30), { status: 'stamped', campaign: 'Link sale' });
+  const row = page.locator('#events tr').first();
+  assert.equal(await row.locator('td').nth(1).textContent(), 'visitor');
+  // Signing in as alice, not attributed server-side: the landing touch still stamps.
+  await page.selectOption('#user', 'alice');
+  await page.waitForFunction(() => document.getElementById('signed-in-as').textContent === 'signed in as alice');
+  assert.deepEqual(await recordPurchase(20), { status: 'stamped', campaign: 'Link sale' });
+  // A newer server-side attribution (a journey later on the demo clock) wins.
+  await clickClock(15 * 60_000);
+  await journey('journey-later', 'Later sale');
+  assert.deepEqual(await recordPurchase(10), { status: 'stamped', campaign: 'Later sale' });
+  await page.screenshot({ path: join(artifacts, 'demo-landing.png'), fullPage: true });
+});

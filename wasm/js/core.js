@@ -23,8 +23,15 @@ let campaignKey;
 let campaignIdKey;
 let flatReserved;
 let sentToken;
-let valuesToken;
+let valuesKey;
 let lastValues;
+// The landing touch (a `custom:campaign`-format token from a message link; the core's
+// `landing`): kept in localStorage under this key, in memory where storage fails.
+const LANDING_KEY = 'journey-attribution.landing';
+let landingToken; // the restored or captured token, '' when none
+let memoryLanding;
+let capturedHref;
+let linkParams;
 
 function invalidEvent(detail) {
   return new Error(`journey-attribution: invalid event: ${detail}`);
@@ -36,6 +43,7 @@ function init() {
   stamper = new wasm.Stamper();
   [campaignKey, campaignIdKey] = wasm.stampAttributes();
   flatReserved = new Set(wasm.flatReservedFields());
+  linkParams = wasm.linkParams();
 }
 
 /** Checks one of the event's maps; returns its key count (0 when absent). */
@@ -59,10 +67,11 @@ function checkedName(event) {
 
 /**
  * The core's decision for an event with `name`, `keyCount` attributes + metrics, and
- * `appAttributed` when it has `campaign` or `campaign_id`; with the values to add when it
- * is `stamped` (`[label]` or `[label, journeyId]`).
+ * `appAttributed` when it has `campaign` or `campaign_id`; `lastValues` holds what to add
+ * when it is `stamped` (`[label]` or `[label, journeyId]`). `withLanding`: the landing touch
+ * may win (the wrappers).
  */
-function plan(name, keyCount, appAttributed, token, nowMs) {
+function plan(name, keyCount, appAttributed, token, nowMs, withLanding) {
   // 0: no value, 1: not a string, 2: a string, sent only when it differs from the last one
   // sent (wasm keeps it, decoded; copying it in costs more than the decision).
   let kind = 0;
@@ -73,11 +82,15 @@ function plan(name, keyCount, appAttributed, token, nowMs) {
   } else if (token !== undefined && token !== null) {
     kind = 1;
   }
-  const status = statuses[stamper.plan(name, keyCount, appAttributed, kind, sent, nowMs ?? Date.now())];
+  const code = stamper.plan(name, keyCount, appAttributed, kind, sent, nowMs ?? Date.now(), withLanding === true);
   if (kind === 2) sentToken = token;
-  if (status === 'stamped' && token !== valuesToken) {
+  // FROM_LANDING (1 << 8): the landing touch is the attribution.
+  const fromLanding = code >= 256;
+  const status = statuses[code & 255];
+  const key = fromLanding ? `landing:${landingToken}` : token;
+  if (status === 'stamped' && key !== valuesKey) {
     lastValues = stamper.values();
-    valuesToken = token;
+    valuesKey = key;
   }
   return status;
 }
@@ -89,7 +102,7 @@ function addValues(target) {
   return target;
 }
 
-function stamp(event, token, nowMs) {
+function stamp(event, token, nowMs, withLanding) {
   check();
   init();
   const name = checkedName(event);
@@ -99,7 +112,7 @@ function stamp(event, token, nowMs) {
     countKeys(attributes, 'attributes', 'string', (key) => {
       if (key === campaignKey || key === campaignIdKey) appAttributed = true;
     }) + countKeys(event.metrics, 'metrics', 'number');
-  const status = plan(name, keyCount, appAttributed, token, nowMs);
+  const status = plan(name, keyCount, appAttributed, token, nowMs, withLanding);
   // A shallow copy keeps every field the core does not know (e.g. `immediate`); the
   // attributes are always a fresh object, so the caller's event stays untouched.
   const copy = { ...event };
@@ -136,7 +149,7 @@ function shapeOf(data, shape) {
   return wasm.dataShape(hasMaps, hasFields) === 1 ? 'flat' : 'nested';
 }
 
-function stampFlat(data, token, nowMs) {
+function stampFlat(data, token, nowMs, withLanding) {
   const name = checkedName(data);
   let keyCount = 0;
   let appAttributed = false;
@@ -146,7 +159,7 @@ function stampFlat(data, token, nowMs) {
     const type = typeof data[key];
     if (type === 'string' || type === 'number') keyCount += 1;
   }
-  const status = plan(name, keyCount, appAttributed, token, nowMs);
+  const status = plan(name, keyCount, appAttributed, token, nowMs, withLanding);
   const copy = { ...data };
   return { event: status === 'stamped' ? addValues(copy) : copy, status };
 }
@@ -156,14 +169,103 @@ function stampFlat(data, token, nowMs) {
  * metrics }`, stamped in `attributes`) or flat (`{ name, genre: 'jazz', minutes: 30 }`,
  * stamped at the top level); `shape` "auto" detects it per record.
  */
-export function stampDataDetailed(data, token, nowMs, shape = 'auto') {
+export function stampDataDetailed(data, token, nowMs, shape = 'auto', withLanding = false) {
   check();
   init();
   checkDataShape(shape);
   checkedName(data);
   const detected = shapeOf(data, shape);
-  const out = detected === 'flat' ? stampFlat(data, token, nowMs) : stamp(data, token, nowMs);
+  const out = detected === 'flat' ? stampFlat(data, token, nowMs, withLanding) : stamp(data, token, nowMs, withLanding);
   return { ...out, shape: detected };
+}
+
+/** @internal The wrappers' stamping: as `stampEventDetailed`, the landing touch included. */
+export function stampWithLanding(event, token, nowMs) {
+  return stamp(event, token, nowMs, true);
+}
+
+function storage() {
+  try {
+    return globalThis.localStorage ?? undefined;
+  } catch {
+    return undefined; // e.g. a sandboxed iframe, where reading `localStorage` throws
+  }
+}
+
+function keep(token) {
+  memoryLanding = token || undefined;
+  try {
+    if (token) storage()?.setItem(LANDING_KEY, token);
+    else storage()?.removeItem(LANDING_KEY);
+  } catch {
+    // Full or forbidden storage: the touch lives in memory for this page.
+  }
+}
+
+/** Restores the landing touch kept by an earlier page, once; forgets an expired one. */
+function restoreLanding(nowMs) {
+  if (landingToken !== undefined) return;
+  let kept = memoryLanding;
+  try {
+    kept = storage()?.getItem(LANDING_KEY) ?? kept;
+  } catch {
+    // As above.
+  }
+  const expiresAt = kept ? stamper.setLanding(kept) : -1;
+  landingToken = expiresAt > nowMs ? kept : '';
+  if (!landingToken && kept) keep('');
+}
+
+/**
+ * Captures the landing touch of `url` (default: the page's address) if it carries a
+ * message link's parameters (`ja`, or `utm_campaign` / `utm_id`): kept across page loads
+ * until it expires, it stamps the wrappers' events while it is the newest attribution.
+ * Returns `{ captured, ignored }`: whether a touch was captured, and an `Error` naming a
+ * parameter ignored as malformed. Options: `window` / `windows` (`LOOKBACK_WINDOW` /
+ * `LOOKBACK_WINDOWS` syntax, default 30d), `stripParams` (remove them from the address bar
+ * with `history.replaceState`), `nowMs`.
+ */
+export function captureLanding(url, options = {}) {
+  check();
+  init();
+  const nowMs = options.nowMs ?? Date.now();
+  restoreLanding(nowMs);
+  const href = url ?? globalThis.location?.href;
+  if (typeof href !== 'string' || href === capturedHref) return { captured: false, ignored: undefined };
+  let parsed;
+  try {
+    parsed = new URL(href, globalThis.location?.href ?? 'http://localhost/');
+  } catch {
+    return { captured: false, ignored: undefined };
+  }
+  capturedHref = href;
+  const [ja, campaign, id] = linkParams.map((p) => parsed.searchParams.get(p) ?? undefined);
+  const [token, ignored] = stamper.capture(ja, campaign, id, options.window, options.windows, nowMs);
+  if (token) {
+    landingToken = token;
+    keep(token);
+  }
+  if (options.stripParams && (ja !== undefined || campaign !== undefined || id !== undefined)) {
+    for (const p of linkParams) parsed.searchParams.delete(p);
+    try {
+      globalThis.history?.replaceState(globalThis.history.state, '', parsed.href);
+    } catch {
+      // Another origin's URL, or no history: leave the address as it is.
+    }
+  }
+  return { captured: Boolean(token), ignored: ignored ? new Error(`journey-attribution: invalid link: ${ignored}`) : undefined };
+}
+
+/** Forgets the landing touch (e.g. on sign-out with `clearOnSignOut`). */
+export function clearLanding() {
+  if (stamper) stamper.setLanding(undefined);
+  landingToken = '';
+  keep('');
+}
+
+/** @internal Whether a landing touch is kept (it may still be expired or lose to the token). */
+export function hasLanding() {
+  return Boolean(landingToken);
 }
 
 export function stampEvent(event, token, nowMs) {

@@ -40,6 +40,10 @@ export type FailureReason =
   | 'invalid_event'
   /** The stream record's `data` is bytes (a `Uint8Array`): recorded untouched. */
   | 'binary_data'
+  /** A message link's parameter was malformed: ignored (the event is still recorded). */
+  | 'invalid_link'
+  /** The `window` / `windows` option is malformed (reported when the module loaded late). */
+  | 'invalid_windows'
   | 'record_failed';
 
 /** The subset of Amplify's Hub the wrappers use (`Hub` from 'aws-amplify/utils' or v5). */
@@ -104,7 +108,41 @@ export interface WrapOptions extends TokenSourceOptions {
    * nothing but `name` / `timestamp`, flat otherwise.
    */
   dataShape?: DataShape;
+  /**
+   * Capture the landing touch of a message link (`ja`, or `utm_campaign` / `utm_id` in the
+   * page's address) when the wrapper is created, and let it stamp while it is the newest
+   * live attribution, signed in or not. Default true; false: no landing touch at all.
+   */
+  landing?: boolean;
+  /** The landing touch's lookback window (`LOOKBACK_WINDOW` syntax: 30d, 48h, 15m). Default 30d. */
+  window?: string;
+  /** Per-application windows (`LOOKBACK_WINDOWS` syntax: `appId=7d,other=12h`). */
+  windows?: string;
+  /** Remove the link's parameters from the address bar (`history.replaceState`). Default false. */
+  stripParams?: boolean;
+  /** Forget the landing touch on Hub `signedOut` (it belongs to the browser). Default false. */
+  clearOnSignOut?: boolean;
 }
+
+/** What `captureLanding` found. */
+export interface LandingCapture {
+  /** A landing touch was captured (and kept, until it expires). */
+  captured: boolean;
+  /** A parameter ignored as malformed, named in the message. */
+  ignored?: Error;
+}
+
+/**
+ * Captures the landing touch of `url` (default: the page's address), as the wrappers do
+ * when they are created: for single-page apps and routers. Kept in localStorage (in memory
+ * where storage fails) until it expires.
+ */
+export declare function captureLanding(
+  url?: string,
+  options?: { window?: string; windows?: string; stripParams?: boolean; nowMs?: number },
+): LandingCapture;
+/** Forgets the landing touch. */
+export declare function clearLanding(): void;
 
 /** How Kinesis / Firehose `data` holds the event (see `WrapOptions.dataShape`). */
 export type DataShape = 'auto' | 'nested' | 'flat';

@@ -7,5 +7,5 @@ import { start } from './core.js';
 
 start(init());
 
-export { ready, isReady, stampEvent, stampEventDetailed, stampDataDetailed, decodeToken, encodeToken } from './core.js';
+export { ready, isReady, stampEvent, stampEventDetailed, stampDataDetailed, decodeToken, encodeToken, captureLanding, clearLanding } from './core.js';
 export { autoTrackAttributed, createTokenSource, wrapRecord, wrapRecordV5, wrapKinesisRecord, wrapFirehoseRecord } from './wrappers.js';

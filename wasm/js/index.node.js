@@ -7,5 +7,5 @@ import { startedSync } from './core.js';
 initSync({ module: readFileSync(new URL('./journey_attribution_wasm_bg.wasm', import.meta.url)) });
 startedSync();
 
-export { ready, isReady, stampEvent, stampEventDetailed, stampDataDetailed, decodeToken, encodeToken } from './core.js';
+export { ready, isReady, stampEvent, stampEventDetailed, stampDataDetailed, decodeToken, encodeToken, captureLanding, clearLanding } from './core.js';
 export { autoTrackAttributed, createTokenSource, wrapRecord, wrapRecordV5, wrapKinesisRecord, wrapFirehoseRecord } from './wrappers.js';

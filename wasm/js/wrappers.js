@@ -2,7 +2,7 @@
 // never drop an event: whatever fails (no session, a Cognito error, a bad token, the
 // WebAssembly module not loaded yet), the event is recorded unstamped and `onError(reason,
 // error)` is told why. No attribution rule lives here: stamping is `stampEventDetailed`.
-import { checkDataShape, decodeToken, isReady, ready, stampDataDetailed, stampEventDetailed } from './core.js';
+import { captureLanding, checkDataShape, clearLanding, decodeToken, hasLanding, isReady, ready, stampDataDetailed, stampEventDetailed, stampWithLanding } from './core.js';
 
 const DEFAULT_ATTRIBUTE = 'custom:campaign';
 // The ID token is read from Amplify's local token store for every event (no cache: a
@@ -223,6 +223,7 @@ function wrap(record, options, extract, inject, isStream) {
   const tokens = options.tokenSource ?? createTokenSource(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const clock = options.clock ?? Date.now;
+  const withLanding = options.landing !== false;
 
   const report = (reason, error) => {
     try {
@@ -231,6 +232,44 @@ function wrap(record, options, extract, inject, isStream) {
       // A failing hook must not cost the event.
     }
   };
+
+  // The landing touch of this page's address, captured once the module is loaded (at once
+  // in Node); the first event waits for it like for the token.
+  const capture = () => {
+    const { ignored } = captureLanding(undefined, {
+      window: options.window,
+      windows: options.windows,
+      stripParams: options.stripParams === true,
+      nowMs: clock(),
+    });
+    if (ignored) report('invalid_link', ignored);
+  };
+  let landingReady = RESOLVED;
+  let captured = !withLanding;
+  if (withLanding && isReady()) {
+    capture(); // a malformed `windows` throws here, at setup
+    captured = true;
+  } else if (withLanding) {
+    // A module that fails to load is reported by the event's own lookup (`wasm_unavailable`).
+    landingReady = ready.then(
+      () => {
+        try {
+          capture();
+        } catch (error) {
+          report('invalid_windows', error);
+        }
+        captured = true;
+      },
+      () => {},
+    );
+  }
+  let stopSignOut;
+  if (withLanding && options.clearOnSignOut === true && typeof options.Hub?.listen === 'function') {
+    stopSignOut = options.Hub.listen('auth', (capsule) => {
+      const event = capsule?.payload?.event;
+      if (event === 'signedOut' || event === 'signOut') clearLanding();
+    });
+  }
 
   const send = (input, rest) => {
     let result;
@@ -258,9 +297,8 @@ function wrap(record, options, extract, inject, isStream) {
     }
     let outcome;
     try {
-      outcome = isStream(input)
-        ? stampDataDetailed(event, token, clock(), dataShape)
-        : stampEventDetailed(event, token, clock());
+      if (isStream(input)) outcome = stampDataDetailed(event, token, clock(), dataShape, withLanding);
+      else outcome = withLanding ? stampWithLanding(event, token, clock()) : stampEventDetailed(event, token, clock());
     } catch (error) {
       report('invalid_event', error);
       return input;
@@ -276,28 +314,34 @@ function wrap(record, options, extract, inject, isStream) {
     return outcome.status === 'stamped' ? inject(input, outcome.event) : input;
   };
 
-  const lookUp = () => tokenWithin(tokens, timeoutMs);
+  // Once the module is ready, the capture is a microtask away: wait for it too.
+  const lookUp = () => tokenWithin(tokens, timeoutMs).then((outcome) => (isReady() && !captured ? landingReady.then(() => outcome) : outcome));
+  // No token (a failed or slow lookup): a live landing touch still stamps.
+  const withoutToken = (input, rest) => send(withLanding && isReady() && hasLanding() ? stamped(input, undefined) : input, rest);
 
   const wrapped = (input, ...rest) => {
-    const hit = isReady() ? tokens.peek() : undefined;
+    const hit = isReady() && captured ? tokens.peek() : undefined;
     if (hit) {
       // Fast path: a cached token, stamped and recorded synchronously.
       if ('error' in hit) {
         report('token_lookup_failed', hit.error);
-        return send(input, rest);
+        return withoutToken(input, rest);
       }
       return send(stamped(input, hit.value), rest);
     }
     return lookUp().then((outcome) => {
       if ('reason' in outcome) {
         report(outcome.reason, outcome.error);
-        return send(input, rest);
+        return withoutToken(input, rest);
       }
       return send(stamped(input, outcome.value), rest);
     });
   };
   wrapped.tokenSource = tokens;
-  wrapped.dispose = () => tokens.dispose();
+  wrapped.dispose = () => {
+    tokens.dispose();
+    if (typeof stopSignOut === 'function') stopSignOut();
+  };
   return wrapped;
 }
 

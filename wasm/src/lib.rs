@@ -34,10 +34,12 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use journey_attribution_core::event::{DataShape, FLAT_RESERVED_FIELDS};
+use journey_attribution_core::landing::{self, LINK_PARAMS, landing_wins};
 use journey_attribution_core::stamp::{
     CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE, StampStatus, stamp_decision, stamp_values,
     unreadable_token_decision,
 };
+use journey_attribution_core::window::LookbackWindows;
 use journey_attribution_core::{Campaign, Token};
 use wasm_bindgen::prelude::*;
 
@@ -235,13 +237,20 @@ pub const TOKEN_STRING: u32 = 2;
 
 /// @internal The stamping state of a page: the token value last seen and what it decodes
 /// to (an app stamps every event with the same value, so it is decoded once, not per
-/// event). One instance, made by `wasm/js/core.js`; an exported object rather than a
-/// `thread_local!`, which `no_std` does not have.
+/// event), the landing touch (the core's `landing`) and the lookback windows it gets. One
+/// instance, made by `wasm/js/core.js`; an exported object rather than a `thread_local!`,
+/// which `no_std` does not have.
 #[wasm_bindgen(skip_typescript)]
 #[derive(Debug, Default)]
 pub struct Stamper {
     last: Option<(String, Decoded)>,
+    landing: Option<Token>,
+    /// Whether the last `plan` chose the landing touch over the token.
+    chose_landing: bool,
 }
+
+/// `Stamper.plan`'s result: the status code, plus this when the landing touch stamped.
+pub const FROM_LANDING: u32 = 1 << 8;
 
 #[wasm_bindgen]
 impl Stamper {
@@ -250,29 +259,24 @@ impl Stamper {
         Stamper::default()
     }
 
-    /// Runs `f` on the decoded `value`, or on the last value's when `value` is `None`.
-    fn with_decoded<R>(
-        &mut self,
-        value: Option<String>,
-        f: impl FnOnce(&Decoded) -> R,
-    ) -> Result<R, JsError> {
+    /// Caches the decoded `value` when it differs from the last one.
+    fn remember(&mut self, value: Option<String>) {
         if let Some(value) = value {
             if self.last.as_ref().is_none_or(|(last, _)| *last != value) {
                 let decoded = Token::decode(&value).map_err(|_| ());
                 self.last = Some((value, decoded));
             }
         }
-        match &self.last {
-            Some((_, decoded)) => Ok(f(decoded)),
-            None => Err(error("internal", "no token value was passed yet")),
-        }
     }
 
     /// @internal The core's stamping decision for an event described by `name`,
     /// `key_count` (attributes + metrics) and `app_attributed` (it has `campaign` or
-    /// `campaign_id`), as a code indexing `stampStatuses()`. `token_kind` says what the raw
+    /// `campaign_id`), as a code indexing `stampStatuses()`, plus [`FROM_LANDING`] when the
+    /// landing touch is the attribution (the core's `landing_wins`; only `with_landing`:
+    /// the wrappers, not the pure `stampEvent`). `token_kind` says what the raw
     /// `custom:campaign` value is (see [`TOKEN_STRING`]). Throws only when `now` is not
-    /// finite.
+    /// finite, or for a string kind before any string was passed.
+    #[allow(clippy::too_many_arguments)]
     pub fn plan(
         &mut self,
         name: &str,
@@ -281,36 +285,125 @@ impl Stamper {
         token_kind: u32,
         token: Option<String>,
         now: f64,
+        with_landing: bool,
     ) -> Result<u32, JsError> {
         let now = now_ms(now)?;
         let key_count = usize::try_from(key_count).unwrap_or(usize::MAX);
-        let decide = |decoded: &Decoded| match decoded {
-            Ok(token) => stamp_decision(name, key_count, app_attributed, token.as_ref(), now),
-            Err(()) => unreadable_token_decision(name),
+        if token_kind == TOKEN_STRING {
+            self.remember(token);
+            if self.last.is_none() {
+                return Err(error("internal", "no token value was passed yet"));
+            }
+        }
+        let server: Result<Option<&Token>, ()> = match (token_kind, &self.last) {
+            (TOKEN_NONE, _) => Ok(None),
+            (TOKEN_STRING, Some((_, decoded))) => {
+                decoded.as_ref().map(Option::as_ref).map_err(|_| ())
+            }
+            _ => Err(()),
         };
-        let status = match token_kind {
-            TOKEN_NONE => decide(&Ok(None)),
-            TOKEN_STRING => self.with_decoded(token, decide)?,
-            _ => unreadable_token_decision(name),
+        let landing = match &self.landing {
+            Some(t @ Token::V1(c))
+                if with_landing && landing_wins(server.ok().flatten(), c, now) =>
+            {
+                Some(t)
+            }
+            _ => None,
+        };
+        self.chose_landing = landing.is_some();
+        let status = match (landing, server) {
+            (Some(t), _) => stamp_decision(name, key_count, app_attributed, Some(t), now),
+            (None, Ok(t)) => stamp_decision(name, key_count, app_attributed, t, now),
+            (None, Err(())) => unreadable_token_decision(name),
         };
         let code = STATUSES.iter().position(|s| *s == status).unwrap_or(0);
-        Ok(u32::try_from(code).unwrap_or(0))
+        let code = u32::try_from(code).unwrap_or(0);
+        Ok(if self.chose_landing {
+            code | FROM_LANDING
+        } else {
+            code
+        })
     }
 
-    /// @internal What a `stamped` event gets from the last string `plan` saw: `[label]` or
-    /// `[label, journeyId]` (the core's `stamp_values`); empty when it is not a token.
-    pub fn values(&mut self) -> Result<Vec<String>, JsError> {
-        self.with_decoded(None, |decoded| match decoded {
-            Ok(Some(token)) => {
+    /// @internal What a `stamped` event gets from the attribution the last `plan` chose:
+    /// `[label]` or `[label, journeyId]` (the core's `stamp_values`); empty when none.
+    pub fn values(&self) -> Vec<String> {
+        let token = if self.chose_landing {
+            self.landing.as_ref()
+        } else {
+            match &self.last {
+                Some((_, Ok(Some(t)))) => Some(t),
+                _ => None,
+            }
+        };
+        match token {
+            Some(token) => {
                 let (label, journey_id) = stamp_values(token);
                 core::iter::once(label)
                     .chain(journey_id)
                     .map(str::to_owned)
                     .collect()
             }
-            _ => Vec::new(),
-        })
+            None => Vec::new(),
+        }
     }
+
+    /// @internal The landing touch of a page whose address has these parameters (`ja`,
+    /// `utm_campaign`, `utm_id`, URL-decoded by the browser's `URLSearchParams`; the core's
+    /// `landing::from_params`), landing at `now`, under the lookback windows `window` /
+    /// `windows` (`LOOKBACK_WINDOW` / `LOOKBACK_WINDOWS` syntax; absent: 30 days):
+    /// `[token, ignored]`, the landing touch as a `custom:campaign` token (kept as this
+    /// page's landing touch; `""` when the address carries none) and the message of a
+    /// parameter ignored as malformed (`""` when none). Throws on malformed windows.
+    #[allow(clippy::too_many_arguments)]
+    pub fn capture(
+        &mut self,
+        ja: Option<String>,
+        utm_campaign: Option<String>,
+        utm_id: Option<String>,
+        window: Option<String>,
+        windows: Option<String>,
+        now: f64,
+    ) -> Result<Vec<String>, JsError> {
+        let now = now_ms(now)?;
+        let windows = LookbackWindows::parse(window.as_deref(), windows.as_deref())
+            .map_err(|e| error("invalid windows", &e.message()))?;
+        let found = landing::from_params(ja.as_deref(), utm_campaign.as_deref(), utm_id.as_deref());
+        let mut token = String::new();
+        if let Some(link) = &found.link {
+            let landing = Token::V1(landing::landing_campaign(link, now, &windows));
+            // A link whose fields would not fit Cognito's 2048 bytes is ignored: the
+            // attribute could never hold it either.
+            if let Ok(encoded) = landing.encode() {
+                token = encoded;
+                self.landing = Some(landing);
+            }
+        }
+        let ignored = found.ignored.map(|e| e.message()).unwrap_or_default();
+        Ok(vec![token, ignored])
+    }
+
+    /// @internal Restores a landing touch kept from an earlier page (`None` forgets it):
+    /// its `expiresAt` in epoch ms, or -1 when `token` is not a versioned token (then
+    /// forgotten too).
+    #[wasm_bindgen(js_name = setLanding)]
+    pub fn set_landing(&mut self, token: Option<String>) -> f64 {
+        self.landing = match token.as_deref().map(Token::decode) {
+            Some(Ok(Some(t @ Token::V1(_)))) => Some(t),
+            _ => None,
+        };
+        match &self.landing {
+            Some(t) => t.expires_at_ms().map_or(-1.0, |ms| ms as f64),
+            None => -1.0,
+        }
+    }
+}
+
+/// @internal The query parameters a landing touch is read from (the core's `LINK_PARAMS`),
+/// for `stripParams`.
+#[wasm_bindgen(js_name = linkParams, skip_typescript)]
+pub fn link_params() -> Vec<String> {
+    LINK_PARAMS.iter().map(|p| (*p).to_owned()).collect()
 }
 
 fn optional_str(value: Option<&str>) -> JsValue {

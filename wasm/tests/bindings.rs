@@ -38,7 +38,7 @@ fn plan(name: &str, keys: u32, app: bool, token: Option<&str>, unreadable: bool)
         (Some(_), _) => TOKEN_STRING,
     };
     let code = STAMPER
-        .with_borrow_mut(|s| s.plan(name, keys, app, kind, token.map(str::to_owned), NOW))
+        .with_borrow_mut(|s| s.plan(name, keys, app, kind, token.map(str::to_owned), NOW, false))
         .unwrap();
     stamp_statuses()[code as usize].clone()
 }
@@ -87,7 +87,7 @@ fn gives_what_a_stamped_event_gets() {
     assert_eq!(stamp_attributes(), ["campaign", "campaign_id"]);
     let values = |token: &str| {
         plan("purchase", 0, false, Some(token), false);
-        STAMPER.with_borrow_mut(|s| s.values()).unwrap()
+        STAMPER.with_borrow(|s| s.values())
     };
     assert_eq!(values(LIVE), ["Spring sale", "j-1"]);
     assert_eq!(values("OldJourney"), ["OldJourney"]);
@@ -97,7 +97,7 @@ fn gives_what_a_stamped_event_gets() {
 #[wasm_bindgen_test]
 fn a_non_finite_now_is_a_js_error_with_a_readable_message() {
     let err = Stamper::new()
-        .plan("purchase", 0, false, TOKEN_NONE, None, f64::NAN)
+        .plan("purchase", 0, false, TOKEN_NONE, None, f64::NAN, false)
         .unwrap_err();
     assert!(message(err).contains("invalid nowMs"));
 }
@@ -128,5 +128,81 @@ fn decodes_to_epoch_milliseconds_and_encodes_back() {
     assert_eq!(
         message(err),
         "journey-attribution: invalid token input: touchedAt must be an integer (epoch milliseconds)"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_landing_touch_stamps_while_it_is_the_newest_live_attribution() {
+    let mut s = Stamper::new();
+    let utm = |v: &str| Some(v.to_owned());
+    // Landing at NOW under a 1-day window.
+    let [token, ignored] = <[String; 2]>::try_from(
+        s.capture(
+            None,
+            utm("Spring sale"),
+            utm("j-land"),
+            utm("1d"),
+            None,
+            NOW,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(token.starts_with("ja1||j-land|1700000000000|"), "{token}");
+    assert_eq!(ignored, "");
+    let code = |s: &mut Stamper, kind, token: Option<&str>, now, landing| {
+        s.plan(
+            "purchase",
+            0,
+            false,
+            kind,
+            token.map(str::to_owned),
+            now,
+            landing,
+        )
+        .unwrap()
+    };
+    let stamped = 0;
+    let from_landing = journey_attribution_wasm::FROM_LANDING;
+    // Signed out: the landing touch stamps; the pure API ignores it.
+    assert_eq!(
+        code(&mut s, TOKEN_NONE, None, NOW + 1.0, true),
+        stamped | from_landing
+    );
+    assert_eq!(s.values(), ["Spring sale", "j-land"]);
+    assert_eq!(code(&mut s, TOKEN_NONE, None, NOW + 1.0, false), 2);
+    // An older server token loses; an unreadable one too.
+    assert_eq!(
+        code(&mut s, TOKEN_STRING, Some(LIVE), NOW + 1.0, true),
+        from_landing
+    );
+    assert_eq!(
+        code(&mut s, TOKEN_UNREADABLE, None, NOW + 1.0, true),
+        from_landing
+    );
+    // A newer server token wins.
+    let newer = "ja1|app-1|j-new|1700000000001|1702592001|Newer";
+    assert_eq!(
+        code(&mut s, TOKEN_STRING, Some(newer), NOW + 2.0, true),
+        stamped
+    );
+    assert_eq!(s.values(), ["Newer", "j-new"]);
+    // Past the window the landing touch never stamps.
+    let later = NOW + 86_400_000.0;
+    assert_eq!(code(&mut s, TOKEN_NONE, None, later, true), 2);
+    // Restored from storage: its expiry, or -1.
+    assert_eq!(s.set_landing(Some(token.clone())), NOW + 86_400_000.0);
+    assert_eq!(s.set_landing(Some("Legacy".into())), -1.0);
+    assert_eq!(s.set_landing(None), -1.0);
+    // A malformed `ja` is named and ignored; bad windows throw.
+    let out = s
+        .capture(utm("2|a|b|c"), None, None, None, None, NOW)
+        .unwrap();
+    assert_eq!(out, ["", "link parameter ja: version is not 1"]);
+    let err = s
+        .capture(None, None, None, utm("30s"), None, NOW)
+        .unwrap_err();
+    assert!(
+        message(err).starts_with("journey-attribution: invalid windows: lookback window \"30s\"")
     );
 }

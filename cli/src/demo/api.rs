@@ -56,6 +56,7 @@ pub fn router(web_dir: PathBuf, npm_dir: PathBuf) -> Router {
         .route("/api/events", post(record).get(events))
         .route("/api/report", post(report))
         .route("/api/reset", post(reset))
+        .route("/api/link", post(link))
         .fallback(get(static_file))
         .with_state(app)
 }
@@ -123,6 +124,28 @@ async fn events(State(app): Shared) -> Response {
 async fn report(State(app): Shared, Json(req): Json<ReportRequest>) -> Response {
     match app.world().report(req) {
         Ok(r) => Json(r).into_response(),
+        Err(e) => bad_request(&e.to_string()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct LinkRequest {
+    journey_id: String,
+    label: String,
+    #[serde(default)]
+    application_id: String,
+    url: String,
+}
+
+/// The journey's message link, as `journey-attribution link` prints it (both forms).
+async fn link(Json(req): Json<LinkRequest>) -> Response {
+    let link = journey_attribution_core::landing::Link {
+        application_id: req.application_id,
+        journey_id: req.journey_id,
+        label: req.label,
+    };
+    match crate::link::decorate(&req.url, &link, crate::link::Form::Both) {
+        Ok(url) => Json(json!({ "url": url })).into_response(),
         Err(e) => bad_request(&e.to_string()),
     }
 }

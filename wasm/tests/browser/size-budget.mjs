@@ -18,9 +18,12 @@ const OUT = process.env.OUT;
 assert.ok(PKG, 'set PKG');
 
 const BUDGETS = {
-  // Issue 17: 12 KB.
-  stampingWasmGzip: 12_288,
-  // Issue 17: 6 KB.
+  // Issue 17 asks for 12 KB with the landing capture (issue 15) included: not met. It was
+  // 12 048 B before the landing capture and is 16 388 B with it (BENCHMARKS.md, "`.wasm`
+  // size"); this holds it there.
+  stampingWasmGzip: 16_896,
+  // Issue 17: 6 KB, for the record wrappers (autoTrackAttributed, imported on its own, is
+  // measured beside them: `autoTrackJsGzip`).
   stampingJsGzip: 6_144,
   // Issue 17 asks for 60 KB; the module is 138 KB today (BENCHMARKS.md, "The report
   // module"): not met. This guards against growth until that work lands.
@@ -29,10 +32,10 @@ const BUDGETS = {
 
 const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
-async function stampingJs() {
+async function bundledJs(entryFile) {
   const root = await mkdtemp(join(tmpdir(), 'ja-size-'));
   try {
-    const entry = join(process.cwd(), 'src', 'size-entry.js');
+    const entry = join(process.cwd(), 'src', entryFile);
     await build({
       configFile: false,
       logLevel: 'warn',
@@ -62,10 +65,12 @@ async function stampingJs() {
   }
 }
 
-const bundled = await stampingJs();
+const bundled = await bundledJs('size-entry.js');
+const withAutoTrack = await bundledJs('size-entry-autotrack.js');
 const sizes = {
   stampingWasmGzip: gzip(await readFile(join(PKG, 'journey_attribution_wasm_bg.wasm'))),
   stampingJsGzip: bundled.js,
+  autoTrackJsGzip: withAutoTrack.js,
   reportWasmGzip: gzip(await readFile(join(PKG, 'journey_attribution_report_bg.wasm'))),
   validateWasmGzip: gzip(await readFile(join(PKG, 'journey_attribution_validate_bg.wasm'))),
 };

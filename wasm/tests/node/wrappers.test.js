@@ -401,3 +401,70 @@ test('autoTrackAttributed: a failed lookup configures the app\'s attributes and 
   assert.deepEqual(e.seen.map((x) => x.reason), ['token_lookup_failed']);
   assert.throws(() => autoTrackAttributed('configure', {}), TypeError);
 });
+
+test('landing touch: a message link stamps signed-out events while it is the newest live attribution', async () => {
+  const { captureLanding, clearLanding } = await import('journey-attribution');
+  clearLanding();
+  const t0 = Date.now();
+  let now = t0;
+  const clock = () => now;
+  const found = captureLanding('https://shop.example/p?utm_source=email&utm_campaign=Spring%20sale&utm_id=j-1', { window: '1h', nowMs: t0 });
+  assert.deepEqual(found, { captured: true, ignored: undefined });
+  const { record, calls } = fakeRecord();
+  const e = errors();
+  let server; // signed out
+  const wrapped = wrapRecord(record, { getToken: () => server, clock, onError: e.onError, cacheTtlMs: 0 });
+  await wrapped({ name: 'purchase', attributes: { sku: 'a' } });
+  assert.deepEqual(calls[0][0], { name: 'purchase', attributes: { sku: 'a', campaign: 'Spring sale', campaign_id: 'j-1' } });
+  // An older server token loses; a newer one wins.
+  server = `ja1|app|j-old|${t0 - 1000}|${Math.floor(t0 / 1000) + 3600}|Old`;
+  await wrapped({ name: 'purchase' });
+  assert.equal(calls[1][0].attributes.campaign_id, 'j-1');
+  server = `ja1|app|j-new|${t0 + 1000}|${Math.floor(t0 / 1000) + 3600}|New`;
+  now = t0 + 2000;
+  await wrapped({ name: 'purchase' });
+  assert.equal(calls[2][0].attributes.campaign_id, 'j-new');
+  // The token lookup failing: the landing touch still stamps, and onError says why.
+  const failing = wrapRecord(record, { getToken: () => Promise.reject(new Error('offline')), clock, onError: e.onError, cacheTtlMs: 0 });
+  await failing({ name: 'purchase' });
+  assert.equal(calls[3][0].attributes.campaign_id, 'j-1');
+  assert.deepEqual(e.seen.map((x) => x.reason), ['token_lookup_failed']);
+  // Past the window (expiry is rounded up to the second): never.
+  server = undefined;
+  now = t0 + 3_601_000;
+  await wrapped({ name: 'purchase' });
+  assert.deepEqual(calls[4][0], { name: 'purchase' });
+  // landing: false ignores it; the pure stampEvent never uses it.
+  now = t0 + 1;
+  const off = wrapRecord(record, { getToken: () => undefined, clock, landing: false });
+  await off({ name: 'purchase' });
+  assert.deepEqual(calls[5][0], { name: 'purchase' });
+  clearLanding();
+  await wrapped({ name: 'purchase' });
+  assert.deepEqual(calls[6][0], { name: 'purchase' });
+});
+
+test('landing touch: utm_campaign alone, ja, and malformed links', async () => {
+  const { captureLanding, clearLanding, decodeToken } = await import('journey-attribution');
+  clearLanding();
+  const now = Date.now();
+  const stamps = [];
+  const wrapped = wrapRecord((ev) => stamps.push(ev), { getToken: () => undefined });
+  assert.equal(captureLanding('/landing?utm_campaign=Flash+sale', { nowMs: now }).captured, true);
+  await wrapped({ name: 'p' });
+  assert.deepEqual(stamps[0].attributes, { campaign: 'Flash sale', campaign_id: 'Flash sale' });
+  // ja (as `journey-attribution link` writes it) wins over UTM and carries the application.
+  const ja = encodeURIComponent('1|app-1|j-9|50%25 off');
+  assert.equal(captureLanding(`/p?utm_campaign=Other&ja=${ja}`, { nowMs: now + 1 }).captured, true);
+  await wrapped({ name: 'p' });
+  assert.deepEqual(stamps[1].attributes, { campaign: '50% off', campaign_id: 'j-9' });
+  // A malformed ja: ignored, named; the touch kept before stays.
+  const bad = captureLanding('/p?ja=2%7Ca%7Cb%7Cc', { nowMs: now + 2 });
+  assert.equal(bad.captured, false);
+  assert.match(bad.ignored.message, /^journey-attribution: invalid link: link parameter ja: version is not 1$/);
+  await wrapped({ name: 'p' });
+  assert.equal(stamps[2].attributes.campaign_id, 'j-9');
+  assert.throws(() => captureLanding('/q?utm_campaign=x', { window: '30s' }), /invalid windows: lookback window "30s"/);
+  assert.equal(decodeToken('Legacy label').legacy, true);
+  clearLanding();
+});

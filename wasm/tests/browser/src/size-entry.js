@@ -1,5 +1,5 @@
-// What an app imports for stamping (measured by size-budget.mjs): the wrappers, which pull
-// in the pure API, the glue and the .wasm.
-import { autoTrackAttributed, wrapFirehoseRecord, wrapKinesisRecord, wrapRecord } from 'journey-attribution';
+// What an app imports for stamping (measured by size-budget.mjs): the record wrappers,
+// which pull in the pure API, the landing capture, the glue and the .wasm.
+import { wrapFirehoseRecord, wrapKinesisRecord, wrapRecord } from 'journey-attribution';
 
-window.journeyAttribution = { autoTrackAttributed, wrapFirehoseRecord, wrapKinesisRecord, wrapRecord };
+window.journeyAttribution = { wrapFirehoseRecord, wrapKinesisRecord, wrapRecord };
