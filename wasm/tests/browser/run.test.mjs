@@ -49,6 +49,7 @@ window.skewMs = 0;
 const wrapped = wrapRecord((e) => recorded.push(e), {
   getToken: () => window.serverToken,
   cacheTtlMs: 0, // read per event, as the ID token is
+  stripParams: new URLSearchParams(location.search).has('strip'),
   clock: () => Date.now() + window.skewMs,
   timeoutMs: 2000,
   onError: (reason, error) => errors.push({ reason, message: String(error?.message ?? error) }),
@@ -342,6 +343,10 @@ test('landing from a message link: stamped from the first event, signed out, unt
     // utm_campaign alone: the label is the id.
     const alone = await land('?utm_campaign=Flash%20sale');
     assert.deepEqual(alone.event.attributes, { sku: 'sku-1', campaign: 'Flash sale', campaign_id: 'Flash sale' });
+    // stripParams: the link's parameters leave the address bar, the others stay.
+    const stripped = await land('?strip=1&utm_campaign=Clean&utm_id=j-clean&utm_source=email');
+    assert.equal(stripped.event.attributes.campaign_id, 'j-clean');
+    assert.equal(await shop.evaluate(() => location.search), '?strip=1&utm_source=email');
     // A malformed ja (no kept touch): reported through onError, recorded unstamped.
     await shop.evaluate(() => localStorage.clear());
     const bad = await land('?ja=2%7Capp%7Cj%7Clabel');

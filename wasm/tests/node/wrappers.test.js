@@ -468,3 +468,24 @@ test('landing touch: utm_campaign alone, ja, and malformed links', async () => {
   assert.equal(decodeToken('Legacy label').legacy, true);
   clearLanding();
 });
+
+test('landing touch: clearOnSignOut forgets it on Hub signedOut; by default it stays with the browser', async () => {
+  const { captureLanding, clearLanding } = await import('journey-attribution');
+  clearLanding();
+  const hub = fakeHub();
+  const stamps = [];
+  const keeps = wrapRecord((ev) => stamps.push(ev), { getToken: () => undefined, Hub: hub });
+  const clears = wrapRecord((ev) => stamps.push(ev), { getToken: () => undefined, Hub: hub, clearOnSignOut: true });
+  captureLanding('/p?utm_campaign=Device', { nowMs: Date.now() });
+  await keeps({ name: 'p' });
+  assert.equal(stamps[0].attributes.campaign, 'Device');
+  hub.dispatch('auth', 'tokenRefresh');
+  await clears({ name: 'p' });
+  assert.equal(stamps[1].attributes.campaign, 'Device', 'only a sign-out clears it');
+  hub.dispatch('auth', 'signedOut');
+  await keeps({ name: 'p' });
+  assert.deepEqual(stamps[2], { name: 'p' });
+  keeps.dispose();
+  clears.dispose();
+  assert.equal(hub.size(), 0);
+});

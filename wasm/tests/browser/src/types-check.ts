@@ -8,6 +8,8 @@ import {
   wrapKinesisRecord,
   wrapFirehoseRecord,
   autoTrackAttributed,
+  captureLanding,
+  clearLanding,
   stampDataDetailed,
   type AnalyticsEvent,
   type FailureReason,
@@ -73,6 +75,17 @@ wrapFirehoseRecord(firehoseRecord, { fetchAuthSession, dataShape: 'deep' });
 const flatStamp = stampDataDetailed({ name: 'albumVisit', genre: 'jazz' }, null);
 const shape: 'nested' | 'flat' = flatStamp.shape;
 
+// Landing links: the wrappers' options, captureLanding for routers.
+const landed = wrapRecord(record, { fetchAuthSession, Hub, window: '7d', windows: 'app=1d', stripParams: true, clearOnSignOut: true });
+void landed;
+const capture = captureLanding(undefined, { window: '30d' });
+const capturedOk: boolean = capture.captured;
+const ignoredError: Error | undefined = capture.ignored;
+clearLanding();
+const linkReason: FailureReason = 'invalid_link';
+// @ts-expect-error: landing is a boolean
+wrapRecord(record, { fetchAuthSession, landing: 'yes' });
+
 // Auto-tracked page views through Amplify's real Kinesis configureAutoTrack (the README's).
 const tracking = autoTrackAttributed(
   kinesisAutoTrack,
@@ -92,4 +105,4 @@ wrapRecord(record, { source: 'cookie' });
 // @ts-expect-error: unknown failure reason
 const bad: FailureReason = 'oops';
 
-export const used: unknown[] = [stamped, status, token, problems, bad, binaryReason, shape, {} as AnalyticsEvent];
+export const used: unknown[] = [stamped, status, token, problems, bad, binaryReason, shape, capturedOk, ignoredError, linkReason, {} as AnalyticsEvent];
