@@ -14,7 +14,8 @@
 # The subpath `journey-attribution/report` is a second module built the same way from
 # wasm/report (the ROI report; apps that only stamp never load it): report.node.js /
 # report.js over journey_attribution_report_bg.wasm; `journey-attribution/validate` a
-# third, from wasm/validate. The stamping module is built `no_std` (`--no-default-features
+# third, from wasm/validate; the landing capture a fourth, from wasm/landing, loaded by the
+# stamping entry points only on pages whose address carries a message link. The stamping module is built `no_std` (`--no-default-features
 # --features bundle`, see wasm/src/lib.rs).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,7 +39,7 @@ fi
 
 inputs_hash() {
   {
-    find core/src core/Cargo.toml wasm/src wasm/js wasm/Cargo.toml wasm/report/src wasm/report/Cargo.toml wasm/validate/src wasm/validate/Cargo.toml -type f -print0 | sort -z | xargs -0 sha256sum
+    find core/src core/Cargo.toml wasm/src wasm/js wasm/Cargo.toml wasm/report/src wasm/report/Cargo.toml wasm/validate/src wasm/validate/Cargo.toml wasm/landing/src wasm/landing/Cargo.toml -type f -print0 | sort -z | xargs -0 sha256sum
     sha256sum Cargo.toml Cargo.lock scripts/build-npm.sh
     "$wasm_opt" --version
     wasm-bindgen --version
@@ -54,7 +55,7 @@ fi
 
 mkdir -p "$out" "${WASM_PACK_CACHE:=$HOME/.cache/.wasm-pack}"
 export WASM_PACK_CACHE
-rm -rf "$pkg" "$out/wasm-pack" "$out/wasm-pack-report" "$out/wasm-pack-validate"
+rm -rf "$pkg" "$out/wasm-pack" "$out/wasm-pack-report" "$out/wasm-pack-validate" "$out/wasm-pack-landing" "$out/wasm-pack-landing"
 mkdir -p "$pkg"
 
 # build_module <crate dir> <out name> <scratch dir> [cargo args...]: wasm-pack into the
@@ -78,10 +79,11 @@ build_module() {
 build_module wasm journey_attribution_wasm "$out/wasm-pack" --no-default-features --features bundle
 build_module wasm/report journey_attribution_report "$out/wasm-pack-report"
 build_module wasm/validate journey_attribution_validate "$out/wasm-pack-validate"
+build_module wasm/landing journey_attribution_landing "$out/wasm-pack-landing" --no-default-features --features bundle
 cp wasm/js/core.js wasm/js/loader.js wasm/js/wrappers.js wasm/js/index.js wasm/js/index.node.js \
   wasm/js/index.d.ts wasm/js/report-core.js wasm/js/report.js wasm/js/report.node.js \
   wasm/js/report.d.ts wasm/js/validate-core.js wasm/js/validate.js wasm/js/validate.node.js \
-  wasm/js/validate.d.ts wasm/js/README.md "$pkg/"
+  wasm/js/validate.d.ts wasm/js/landing.js wasm/js/landing.node.js wasm/js/README.md "$pkg/"
 sed "s/@VERSION@/$version/" wasm/js/package.template.json >"$pkg/package.json"
 
 rm -f "$tarball"
@@ -89,5 +91,5 @@ rm -f "$tarball"
 [ -f "$tarball" ] || { log "npm pack did not produce $tarball"; exit 1; }
 echo "$hash" >"$stamp"
 size() { echo "$(stat -c %s "$pkg/$1") bytes, $(gzip -9c "$pkg/$1" | wc -c) gzip"; }
-log "built $tarball (stamping .wasm $(size journey_attribution_wasm_bg.wasm); report .wasm $(size journey_attribution_report_bg.wasm); validate .wasm $(size journey_attribution_validate_bg.wasm))"
+log "built $tarball (stamping .wasm $(size journey_attribution_wasm_bg.wasm); report .wasm $(size journey_attribution_report_bg.wasm); validate .wasm $(size journey_attribution_validate_bg.wasm); landing .wasm $(size journey_attribution_landing_bg.wasm))"
 echo "$tarball"

@@ -160,7 +160,7 @@ impl Token {
     /// `Ok(None)` for a missing or blank value (Cognito deletes blank attributes; moto
     /// keeps them: both mean "no attribution").
     pub fn decode(value: &str) -> Result<Option<Token>, TokenError> {
-        if value.trim().is_empty() {
+        if value.chars().all(char::is_whitespace) {
             return Ok(None);
         }
         if value.len() > MAX_TOKEN_BYTES {
@@ -276,18 +276,28 @@ fn nonempty(s: String, field: &'static str) -> Result<String, TokenError> {
 
 fn integer(s: &str, field: &'static str) -> Result<i64, TokenError> {
     // Canonical decimal only (no '+', no leading zeros), so the round trip is exact.
-    let digits = s.strip_prefix('-').unwrap_or(s);
-    let canonical = !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && (digits == "0" || !digits.starts_with('0'))
-        && s != "-0";
-    canonical
-        .then(|| s.parse().ok())
-        .flatten()
-        .ok_or(TokenError::Field {
-            field,
-            reason: "not a canonical integer",
-        })
+    // `strip_prefix`, not `&s[1..]`: a slice by index links `str`'s boundary-panic
+    // formatting into the stamping .wasm.
+    let (negative, digits) = s.strip_prefix('-').map_or((false, s), |d| (true, d));
+    let canonical = !digits.is_empty() && (digits == "0" || !digits.starts_with('0')) && s != "-0";
+    // Accumulated negatively, so i64::MIN fits; digit by digit rather than `str::parse`,
+    // half the code in the stamping .wasm (issue 17).
+    let mut value: Option<i64> = canonical.then_some(0);
+    for b in digits.bytes() {
+        value = value.and_then(|v| {
+            let digit = b.is_ascii_digit().then(|| i64::from(b - b'0'))?;
+            v.checked_mul(10)?.checked_sub(digit)
+        });
+    }
+    let value = if negative {
+        value
+    } else {
+        value.and_then(i64::checked_neg)
+    };
+    value.ok_or(TokenError::Field {
+        field,
+        reason: "not a canonical integer",
+    })
 }
 
 #[cfg(test)]

@@ -24,9 +24,10 @@ npm_install() {
 }
 
 step "cargo clippy (wasm32 and native; the stamping module's no_std npm build too)"
-cargo clippy --locked -p journey-attribution-wasm -p journey-attribution-wasm-validate --target wasm32-unknown-unknown --all-targets -- -D warnings
-cargo clippy --locked -p journey-attribution-wasm --target wasm32-unknown-unknown --lib --no-default-features --features bundle -- -D warnings
-cargo clippy --locked -p journey-attribution-wasm -p journey-attribution-wasm-validate --all-targets -- -D warnings
+wasm_crates=(-p journey-attribution-wasm -p journey-attribution-wasm-validate -p journey-attribution-wasm-landing)
+cargo clippy --locked "${wasm_crates[@]}" --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --locked -p journey-attribution-wasm -p journey-attribution-wasm-landing -p journey-attribution-wasm-runtime --target wasm32-unknown-unknown --lib --no-default-features --features bundle -- -D warnings
+cargo clippy --locked "${wasm_crates[@]}" --all-targets -- -D warnings
 
 step "build the package"
 tarball="$(bash scripts/build-npm.sh)"
@@ -41,7 +42,7 @@ cp wasm/tests/node/*.test.js "$app/"
 
 step "wasm-bindgen-test under Node"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
-cargo test --locked -p journey-attribution-wasm -p journey-attribution-wasm-validate --target wasm32-unknown-unknown --tests
+cargo test --locked "${wasm_crates[@]}" --target wasm32-unknown-unknown --tests
 
 step "wasm-bindgen-test in headless Chromium (Debian chromium + chromedriver)"
 command -v chromium >/dev/null && command -v chromedriver >/dev/null || {
@@ -49,7 +50,7 @@ command -v chromium >/dev/null && command -v chromedriver >/dev/null || {
   exit 1
 }
 CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_USE_BROWSER=1 \
-  cargo test --locked -p journey-attribution-wasm -p journey-attribution-wasm-validate --target wasm32-unknown-unknown --tests
+  cargo test --locked "${wasm_crates[@]}" --target wasm32-unknown-unknown --tests
 
 step "Vite build of an Amplify v6 app importing the tarball; TypeScript check of the types"
 browser_tests="$root/wasm/tests/browser"

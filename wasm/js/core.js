@@ -30,7 +30,6 @@ let lastValues;
 const LANDING_KEY = 'journey-attribution.landing';
 let landingToken; // the restored or captured token, '' when none
 let memoryLanding;
-let capturedHref;
 let linkParams;
 
 function invalidEvent(detail) {
@@ -216,44 +215,62 @@ function restoreLanding(nowMs) {
   if (!landingToken && kept) keep('');
 }
 
+let landingModule; // () => Promise<{ load(): Promise<landingToken> }>, set by the entry point
+let lastCapture; // { href, done }
+
+/** @internal The entry point's way to load the landing module (`import('./landing.js')`). */
+export function setLandingLoader(load) {
+  landingModule = load;
+}
+
 /**
  * Captures the landing touch of `url` (default: the page's address) if it carries a
  * message link's parameters (`ja`, or `utm_campaign` / `utm_id`): kept across page loads
  * until it expires, it stamps the wrappers' events while it is the newest attribution.
- * Returns `{ captured, ignored }`: whether a touch was captured, and an `Error` naming a
- * parameter ignored as malformed. Options: `window` / `windows` (`LOOKBACK_WINDOW` /
- * `LOOKBACK_WINDOWS` syntax, default 30d), `stripParams` (remove them from the address bar
- * with `history.replaceState`), `nowMs`.
+ * Resolves to `{ captured, ignored }`: whether a touch was captured, and an `Error` naming
+ * a parameter ignored as malformed. Options: `window` / `windows` (`LOOKBACK_WINDOW` /
+ * `LOOKBACK_WINDOWS` syntax, default 30d; a malformed one rejects), `stripParams` (remove
+ * the parameters from the address bar with `history.replaceState`), `nowMs`. The parser is
+ * a module of its own, fetched only when the address has one of the parameters.
  */
-export function captureLanding(url, options = {}) {
+export async function captureLanding(url, options = {}) {
   check();
   init();
   const nowMs = options.nowMs ?? Date.now();
   restoreLanding(nowMs);
+  const none = { captured: false, ignored: undefined };
   const href = url ?? globalThis.location?.href;
-  if (typeof href !== 'string' || href === capturedHref) return { captured: false, ignored: undefined };
+  if (typeof href !== 'string') return none;
+  // Wrappers made together capture once; the others wait for that capture.
+  if (lastCapture?.href === href) return lastCapture.done.then(() => none, () => none);
   let parsed;
   try {
     parsed = new URL(href, globalThis.location?.href ?? 'http://localhost/');
   } catch {
-    return { captured: false, ignored: undefined };
+    return none;
   }
-  capturedHref = href;
-  const [ja, campaign, id] = linkParams.map((p) => parsed.searchParams.get(p) ?? undefined);
-  const [token, ignored] = stamper.capture(ja, campaign, id, options.window, options.windows, nowMs);
-  if (token) {
-    landingToken = token;
-    keep(token);
-  }
-  if (options.stripParams && (ja !== undefined || campaign !== undefined || id !== undefined)) {
-    for (const p of linkParams) parsed.searchParams.delete(p);
-    try {
-      globalThis.history?.replaceState(globalThis.history.state, '', parsed.href);
-    } catch {
-      // Another origin's URL, or no history: leave the address as it is.
+  const values = linkParams.map((p) => parsed.searchParams.get(p) ?? undefined);
+  if (values.every((v) => v === undefined)) return none;
+  const done = (async () => {
+    const makeToken = await (await landingModule()).load();
+    const [token, ignored] = makeToken(...values, options.window, options.windows, nowMs);
+    if (token) {
+      stamper.setLanding(token);
+      landingToken = token;
+      keep(token);
     }
-  }
-  return { captured: Boolean(token), ignored: ignored ? new Error(`journey-attribution: invalid link: ${ignored}`) : undefined };
+    if (options.stripParams) {
+      for (const p of linkParams) parsed.searchParams.delete(p);
+      try {
+        globalThis.history?.replaceState(globalThis.history.state, '', parsed.href);
+      } catch {
+        // Another origin's URL, or no history: leave the address as it is.
+      }
+    }
+    return { captured: Boolean(token), ignored: ignored ? new Error(`journey-attribution: invalid link: ${ignored}`) : undefined };
+  })();
+  lastCapture = { href, done };
+  return done;
 }
 
 /** Forgets the landing touch (e.g. on sign-out with `clearOnSignOut`). */
@@ -276,9 +293,18 @@ export function stampEventDetailed(event, token, nowMs) {
   return stamp(event, token, nowMs);
 }
 
+// The field names of `decodeToken`'s result, in the order the module gives the values.
+const DECODED_FIELDS = ['legacy', 'applicationId', 'journeyId', 'label', 'touchedAt', 'expiresAt'];
+
 export function decodeToken(token) {
   check();
-  return wasm.decodeToken(token);
+  const values = wasm.decodeToken(token);
+  if (values.length === 0) return null;
+  const out = {};
+  DECODED_FIELDS.forEach((field, i) => {
+    out[field] = values[i];
+  });
+  return out;
 }
 
 export function encodeToken(input) {

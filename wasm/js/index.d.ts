@@ -135,12 +135,12 @@ export interface LandingCapture {
 /**
  * Captures the landing touch of `url` (default: the page's address), as the wrappers do
  * when they are created: for single-page apps and routers. Kept in localStorage (in memory
- * where storage fails) until it expires.
+ * where storage fails) until it expires. Rejects on a malformed `window` / `windows`.
  */
 export declare function captureLanding(
   url?: string,
   options?: { window?: string; windows?: string; stripParams?: boolean; nowMs?: number },
-): LandingCapture;
+): Promise<LandingCapture>;
 /** Forgets the landing touch. */
 export declare function clearLanding(): void;
 

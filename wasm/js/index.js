@@ -3,9 +3,11 @@
 // Vite, webpack 5 and Rollup understand. Await `ready` before calling the pure functions;
 // the record wrappers wait for it themselves (bounded by their timeout).
 import init from './journey_attribution_wasm.js';
-import { start } from './core.js';
+import { setLandingLoader, start } from './core.js';
 
 start(init());
+// The landing capture's own module, fetched only on pages whose address carries a link.
+setLandingLoader(() => import('./landing.js'));
 
 export { ready, isReady, stampEvent, stampEventDetailed, stampDataDetailed, decodeToken, encodeToken, captureLanding, clearLanding } from './core.js';
 export { autoTrackAttributed, createTokenSource, wrapRecord, wrapRecordV5, wrapKinesisRecord, wrapFirehoseRecord } from './wrappers.js';

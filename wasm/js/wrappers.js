@@ -209,6 +209,15 @@ function tokenWithin(tokens, timeoutMs) {
   });
 }
 
+/** `promise`, or nothing after `ms`. */
+function within(promise, ms) {
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The wrapping machinery. `extract(input)` is the event to stamp (or undefined),
  * `inject(input, stamped)` the input to record once it is stamped, `isStream(input)` whether
@@ -233,36 +242,29 @@ function wrap(record, options, extract, inject, isStream) {
     }
   };
 
-  // The landing touch of this page's address, captured once the module is loaded (at once
-  // in Node); the first event waits for it like for the token.
-  const capture = () => {
-    const { ignored } = captureLanding(undefined, {
-      window: options.window,
-      windows: options.windows,
-      stripParams: options.stripParams === true,
-      nowMs: clock(),
-    });
-    if (ignored) report('invalid_link', ignored);
-  };
-  let landingReady = RESOLVED;
+  // The landing touch of this page's address, captured once the module is loaded; the
+  // first event waits for it (within `timeoutMs`) like for the token.
   let captured = !withLanding;
-  if (withLanding && isReady()) {
-    capture(); // a malformed `windows` throws here, at setup
-    captured = true;
-  } else if (withLanding) {
-    // A module that fails to load is reported by the event's own lookup (`wasm_unavailable`).
-    landingReady = ready.then(
-      () => {
-        try {
-          capture();
-        } catch (error) {
-          report('invalid_windows', error);
-        }
-        captured = true;
-      },
-      () => {},
-    );
-  }
+  const landingReady = withLanding
+    ? ready
+        .then(
+          () =>
+            captureLanding(undefined, {
+              window: options.window,
+              windows: options.windows,
+              stripParams: options.stripParams === true,
+              nowMs: clock(),
+            }).then(
+              ({ ignored }) => ignored && report('invalid_link', ignored),
+              (error) => report('invalid_windows', error),
+            ),
+          // A module that fails to load is reported by the event's own lookup.
+          () => {},
+        )
+        .then(() => {
+          captured = true;
+        })
+    : RESOLVED;
   let stopSignOut;
   if (withLanding && options.clearOnSignOut === true && typeof options.Hub?.listen === 'function') {
     stopSignOut = options.Hub.listen('auth', (capsule) => {
@@ -314,8 +316,12 @@ function wrap(record, options, extract, inject, isStream) {
     return outcome.status === 'stamped' ? inject(input, outcome.event) : input;
   };
 
-  // Once the module is ready, the capture is a microtask away: wait for it too.
-  const lookUp = () => tokenWithin(tokens, timeoutMs).then((outcome) => (isReady() && !captured ? landingReady.then(() => outcome) : outcome));
+  // The token and the landing capture in parallel, both within `timeoutMs` (a slow landing
+  // module costs this event its landing stamp, not its recording).
+  const lookUp = () =>
+    captured
+      ? tokenWithin(tokens, timeoutMs)
+      : Promise.all([tokenWithin(tokens, timeoutMs), within(landingReady, timeoutMs)]).then(([outcome]) => outcome);
   // No token (a failed or slow lookup): a live landing touch still stamps.
   const withoutToken = (input, rest) => send(withLanding && isReady() && hasLanding() ? stamped(input, undefined) : input, rest);
 

@@ -21,9 +21,8 @@
 //! the event itself (figures in BENCHMARKS.md).
 
 // The npm build (`--no-default-features --features bundle`, scripts/build-npm.sh) is
-// `no_std`: std's panic handler formats its message (core::fmt, 6.6 KB of code before
-// wasm-opt) even with panic = "abort"; this one stops the module (a panic here is a bug:
-// nothing on the stamping path indexes or unwraps). Tests and clippy build with std.
+// `no_std`, with the panic handler and allocator of `wasm/runtime`: std's panic handler
+// formats its message even with panic = "abort". Tests and clippy build with std.
 #![cfg_attr(feature = "bundle", no_std)]
 
 extern crate alloc;
@@ -34,30 +33,17 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use journey_attribution_core::event::{DataShape, FLAT_RESERVED_FIELDS};
-use journey_attribution_core::landing::{self, LINK_PARAMS, landing_wins};
+use journey_attribution_core::landing::{LINK_PARAMS, landing_wins};
 use journey_attribution_core::stamp::{
     CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE, StampStatus, stamp_decision, stamp_values,
     unreadable_token_decision,
 };
-use journey_attribution_core::window::LookbackWindows;
 use journey_attribution_core::{Campaign, Token};
 use wasm_bindgen::prelude::*;
 
-#[cfg(all(feature = "bundle", target_arch = "wasm32"))]
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    core::arch::wasm32::unreachable()
-}
-
-// lol_alloc's free list instead of std's dlmalloc: 4.7 KB of dlmalloc's `malloc` alone
-// before wasm-opt; the module allocates a few strings per token change, never concurrently
-// (wasm32-unknown-unknown has no threads), which is what `AssumeSingleThreaded` asserts.
-#[cfg(all(feature = "bundle", target_arch = "wasm32"))]
-#[global_allocator]
-#[allow(unsafe_code)]
-// SAFETY: this module runs on one thread (wasm32-unknown-unknown without atomics).
-static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+// The `bundle` build's panic handler and allocator (see that crate).
+#[cfg(feature = "bundle")]
+use journey_attribution_wasm_runtime as _;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -133,33 +119,18 @@ fn error(context: &str, detail: &str) -> JsError {
     JsError::new(&cat(&["journey-attribution: ", context, ": ", detail]))
 }
 
-// The three JS functions the module calls, declared here rather than taken from `js-sys`:
-// js-sys 0.3.107 links its JSPI futures runtime, whose waker's `RefCell` panic brings
-// `core::fmt` back (237 B of the gzip -9 .wasm, 12,291 → 12,054; BENCHMARKS.md, issue 17).
+// `Reflect.get`, declared here rather than taken from `js-sys`: js-sys 0.3.107 links its
+// JSPI futures runtime, whose waker's `RefCell` panic brings `core::fmt` back (237 B of the
+// gzip -9 .wasm, 12,291 → 12,054; BENCHMARKS.md, issue 17).
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
     fn reflect_get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_namespace = Reflect, js_name = set, catch)]
-    fn reflect_set(target: &JsValue, key: &JsValue, value: &JsValue) -> Result<bool, JsValue>;
-    #[wasm_bindgen(js_namespace = Object, js_name = fromEntries)]
-    fn object_from_entries(entries: &JsValue) -> JsValue;
 }
 
 fn get(target: &JsValue, key: &str) -> JsValue {
     // `Reflect.get` only fails on a non-object target, which every caller has ruled out.
     reflect_get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// A new plain object (`{}`): `Object.fromEntries([])`.
-fn new_object() -> JsValue {
-    object_from_entries(&JsValue::from(Vec::<JsValue>::new()))
-}
-
-fn set(target: &JsValue, key: &str, value: &JsValue) -> Result<(), JsError> {
-    reflect_set(target, &JsValue::from_str(key), value)
-        .map(|_| ())
-        .map_err(|_| error("internal conversion", &cat(&["cannot set `", key, "`"])))
 }
 
 fn is_absent(value: &JsValue) -> bool {
@@ -237,7 +208,7 @@ pub const TOKEN_STRING: u32 = 2;
 
 /// @internal The stamping state of a page: the token value last seen and what it decodes
 /// to (an app stamps every event with the same value, so it is decoded once, not per
-/// event), the landing touch (the core's `landing`) and the lookback windows it gets. One
+/// event), and the landing touch (made by the `wasm/landing` module, merged here). One
 /// instance, made by `wasm/js/core.js`; an exported object rather than a `thread_local!`,
 /// which `no_std` does not have.
 #[wasm_bindgen(skip_typescript)]
@@ -348,44 +319,9 @@ impl Stamper {
         }
     }
 
-    /// @internal The landing touch of a page whose address has these parameters (`ja`,
-    /// `utm_campaign`, `utm_id`, URL-decoded by the browser's `URLSearchParams`; the core's
-    /// `landing::from_params`), landing at `now`, under the lookback windows `window` /
-    /// `windows` (`LOOKBACK_WINDOW` / `LOOKBACK_WINDOWS` syntax; absent: 30 days):
-    /// `[token, ignored]`, the landing touch as a `custom:campaign` token (kept as this
-    /// page's landing touch; `""` when the address carries none) and the message of a
-    /// parameter ignored as malformed (`""` when none). Throws on malformed windows.
-    #[allow(clippy::too_many_arguments)]
-    pub fn capture(
-        &mut self,
-        ja: Option<String>,
-        utm_campaign: Option<String>,
-        utm_id: Option<String>,
-        window: Option<String>,
-        windows: Option<String>,
-        now: f64,
-    ) -> Result<Vec<String>, JsError> {
-        let now = now_ms(now)?;
-        let windows = LookbackWindows::parse(window.as_deref(), windows.as_deref())
-            .map_err(|e| error("invalid windows", &e.message()))?;
-        let found = landing::from_params(ja.as_deref(), utm_campaign.as_deref(), utm_id.as_deref());
-        let mut token = String::new();
-        if let Some(link) = &found.link {
-            let landing = Token::V1(landing::landing_campaign(link, now, &windows));
-            // A link whose fields would not fit Cognito's 2048 bytes is ignored: the
-            // attribute could never hold it either.
-            if let Ok(encoded) = landing.encode() {
-                token = encoded;
-                self.landing = Some(landing);
-            }
-        }
-        let ignored = found.ignored.map(|e| e.message()).unwrap_or_default();
-        Ok(vec![token, ignored])
-    }
-
-    /// @internal Restores a landing touch kept from an earlier page (`None` forgets it):
-    /// its `expiresAt` in epoch ms, or -1 when `token` is not a versioned token (then
-    /// forgotten too).
+    /// @internal Sets the landing touch (`None` forgets it): one just captured by the
+    /// `wasm/landing` module, or kept from an earlier page. Returns its `expiresAt` in epoch
+    /// ms, or -1 when `token` is not a versioned token (then forgotten too).
     #[wasm_bindgen(js_name = setLanding)]
     pub fn set_landing(&mut self, token: Option<String>) -> f64 {
         self.landing = match token.as_deref().map(Token::decode) {
@@ -415,33 +351,31 @@ fn optional_ms(value: Option<i64>) -> JsValue {
     value.map_or(JsValue::NULL, |ms| JsValue::from_f64(ms as f64))
 }
 
-/// Decodes a `custom:campaign` value; `null` when blank, an `Error` naming the problem
-/// when malformed.
-#[wasm_bindgen(js_name = decodeToken, unchecked_return_type = "DecodedToken | null")]
-pub fn decode_token(
-    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] token: JsValue,
-) -> Result<JsValue, JsError> {
+/// @internal Decodes a `custom:campaign` value: `[legacy, applicationId, journeyId, label,
+/// touchedAt, expiresAt]` (`null` for what a legacy value lacks), empty when blank; an
+/// `Error` naming the problem when malformed. `wasm/js/core.js` names the fields (building
+/// the object there costs the module no property-name strings or `Reflect.set` calls).
+#[wasm_bindgen(js_name = decodeToken, skip_typescript)]
+pub fn decode_token(token: JsValue) -> Result<Vec<JsValue>, JsError> {
     if is_absent(&token) {
-        return Ok(JsValue::NULL);
+        return Ok(Vec::new());
     }
     let value = token
         .as_string()
         .ok_or_else(|| error("invalid token", "expected a string"))?;
     let Some(decoded) = Token::decode(&value).map_err(|e| error("invalid token", &e.message()))?
     else {
-        return Ok(JsValue::NULL);
+        return Ok(Vec::new());
     };
     let campaign = decoded.campaign();
-    let out = new_object();
-    set(&out, "legacy", &JsValue::from_bool(campaign.is_none()))?;
-    let application_id = campaign.map(|c| c.application_id.as_str());
-    set(&out, "applicationId", &optional_str(application_id))?;
-    set(&out, "journeyId", &optional_str(decoded.journey_id()))?;
-    set(&out, "label", &JsValue::from_str(decoded.label()))?;
-    let touched_at = campaign.map(|c| c.touched_at_ms);
-    set(&out, "touchedAt", &optional_ms(touched_at))?;
-    set(&out, "expiresAt", &optional_ms(decoded.expires_at_ms()))?;
-    Ok(out)
+    Ok(vec![
+        JsValue::from_bool(campaign.is_none()),
+        optional_str(campaign.map(|c| c.application_id.as_str())),
+        optional_str(decoded.journey_id()),
+        JsValue::from_str(decoded.label()),
+        optional_ms(campaign.map(|c| c.touched_at_ms)),
+        optional_ms(decoded.expires_at_ms()),
+    ])
 }
 
 fn input_string(input: &JsValue, field: &str) -> Result<Option<String>, JsError> {

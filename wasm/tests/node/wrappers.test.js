@@ -408,7 +408,7 @@ test('landing touch: a message link stamps signed-out events while it is the new
   const t0 = Date.now();
   let now = t0;
   const clock = () => now;
-  const found = captureLanding('https://shop.example/p?utm_source=email&utm_campaign=Spring%20sale&utm_id=j-1', { window: '1h', nowMs: t0 });
+  const found = await captureLanding('https://shop.example/p?utm_source=email&utm_campaign=Spring%20sale&utm_id=j-1', { window: '1h', nowMs: t0 });
   assert.deepEqual(found, { captured: true, ignored: undefined });
   const { record, calls } = fakeRecord();
   const e = errors();
@@ -450,21 +450,23 @@ test('landing touch: utm_campaign alone, ja, and malformed links', async () => {
   const now = Date.now();
   const stamps = [];
   const wrapped = wrapRecord((ev) => stamps.push(ev), { getToken: () => undefined });
-  assert.equal(captureLanding('/landing?utm_campaign=Flash+sale', { nowMs: now }).captured, true);
+  assert.equal((await captureLanding('/landing?utm_campaign=Flash+sale', { nowMs: now })).captured, true);
   await wrapped({ name: 'p' });
   assert.deepEqual(stamps[0].attributes, { campaign: 'Flash sale', campaign_id: 'Flash sale' });
   // ja (as `journey-attribution link` writes it) wins over UTM and carries the application.
   const ja = encodeURIComponent('1|app-1|j-9|50%25 off');
-  assert.equal(captureLanding(`/p?utm_campaign=Other&ja=${ja}`, { nowMs: now + 1 }).captured, true);
+  assert.equal((await captureLanding(`/p?utm_campaign=Other&ja=${ja}`, { nowMs: now + 1 })).captured, true);
   await wrapped({ name: 'p' });
   assert.deepEqual(stamps[1].attributes, { campaign: '50% off', campaign_id: 'j-9' });
   // A malformed ja: ignored, named; the touch kept before stays.
-  const bad = captureLanding('/p?ja=2%7Ca%7Cb%7Cc', { nowMs: now + 2 });
+  const bad = await captureLanding('/p?ja=2%7Ca%7Cb%7Cc', { nowMs: now + 2 });
   assert.equal(bad.captured, false);
   assert.match(bad.ignored.message, /^journey-attribution: invalid link: link parameter ja: version is not 1$/);
   await wrapped({ name: 'p' });
   assert.equal(stamps[2].attributes.campaign_id, 'j-9');
-  assert.throws(() => captureLanding('/q?utm_campaign=x', { window: '30s' }), /invalid windows: lookback window "30s"/);
+  await assert.rejects(captureLanding('/q?utm_campaign=x', { window: '30s' }), /invalid windows: lookback window "30s"/);
+  // No link in the address: nothing to load, nothing captured.
+  assert.deepEqual(await captureLanding('/plain?page=2'), { captured: false, ignored: undefined });
   assert.equal(decodeToken('Legacy label').legacy, true);
   clearLanding();
 });
@@ -476,7 +478,7 @@ test('landing touch: clearOnSignOut forgets it on Hub signedOut; by default it s
   const stamps = [];
   const keeps = wrapRecord((ev) => stamps.push(ev), { getToken: () => undefined, Hub: hub });
   const clears = wrapRecord((ev) => stamps.push(ev), { getToken: () => undefined, Hub: hub, clearOnSignOut: true });
-  captureLanding('/p?utm_campaign=Device', { nowMs: Date.now() });
+  await captureLanding('/p?utm_campaign=Device', { nowMs: Date.now() });
   await keeps({ name: 'p' });
   assert.equal(stamps[0].attributes.campaign, 'Device');
   hub.dispatch('auth', 'tokenRefresh');

@@ -78,7 +78,7 @@ const shape: 'nested' | 'flat' = flatStamp.shape;
 // Landing links: the wrappers' options, captureLanding for routers.
 const landed = wrapRecord(record, { fetchAuthSession, Hub, window: '7d', windows: 'app=1d', stripParams: true, clearOnSignOut: true });
 void landed;
-const capture = captureLanding(undefined, { window: '30d' });
+const capture = await captureLanding(undefined, { window: '30d' });
 const capturedOk: boolean = capture.captured;
 const ignoredError: Error | undefined = capture.ignored;
 clearLanding();
