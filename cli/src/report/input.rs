@@ -15,24 +15,78 @@ use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
 use journey_attribution_core::report::{Aggregator, ReportOptions, TouchOptions};
 
+use super::s3::{Hours, Object, S3, S3Url};
+
 const CHUNK_BYTES: usize = 4 << 20;
 /// `--max-line-bytes`' default: a Firehose record is at most 1,000 KiB, a Pinpoint event far
 /// less, so a longer line is not an event.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
-/// The files under `paths`: files as given, directories recursively (sorted, hidden entries
-/// skipped).
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Box<dyn Error>> {
-    let mut files = Vec::new();
+/// One input of the report: a local file, or an S3 object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    File(PathBuf),
+    S3(Object),
+}
+
+impl Source {
+    /// How skip reasons and errors name it: the path, or `s3://bucket/key`.
+    pub fn name(&self) -> String {
+        match self {
+            Self::File(p) => p.display().to_string(),
+            Self::S3(o) => format!("s3://{}/{}", o.bucket, o.key),
+        }
+    }
+
+    fn size(&self) -> u64 {
+        match self {
+            Self::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+            Self::S3(o) => o.size,
+        }
+    }
+
+    fn is_gzip(&self) -> bool {
+        let name = match self {
+            Self::File(p) => p.to_string_lossy().into_owned(),
+            Self::S3(o) => o.key.clone(),
+        };
+        name.len() > 3 && name[name.len() - 3..].eq_ignore_ascii_case(".gz")
+    }
+}
+
+/// The inputs under `paths`: files as given, directories recursively (sorted, hidden
+/// entries skipped), `s3://bucket/prefix` as the objects listed under it (within `hours`
+/// of Firehose's `YYYY/MM/DD/HH/` layout when given); `s3` is the client those need.
+pub fn discover(
+    paths: &[PathBuf],
+    s3: Option<&S3>,
+    hours: Option<Hours>,
+) -> Result<Vec<Source>, Box<dyn Error>> {
+    let mut sources = Vec::new();
     for path in paths {
+        if let Some(url) = path.to_str().and_then(S3Url::parse) {
+            let url = url?;
+            let s3 = s3.ok_or("internal: no S3 client for an s3:// input")?;
+            sources.extend(s3.list(&url, hours)?.into_iter().map(Source::S3));
+            continue;
+        }
         let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut files = Vec::new();
         if meta.is_dir() {
             walk(path, &mut files)?;
         } else {
             files.push(path.clone());
         }
+        sources.extend(files.into_iter().map(Source::File));
     }
-    Ok(files)
+    Ok(sources)
+}
+
+/// Whether any of `paths` is an `s3://` URL.
+pub fn needs_s3(paths: &[PathBuf]) -> bool {
+    paths
+        .iter()
+        .any(|p| p.to_str().is_some_and(|s| S3Url::parse(s).is_some()))
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Box<dyn Error>> {
@@ -107,25 +161,54 @@ pub fn aggregate(
     threads: usize,
     strict: bool,
 ) -> Result<Outcome, Box<dyn Error>> {
-    aggregate_with(files, options, None, threads, strict, MAX_LINE_BYTES)
+    let files: Vec<Source> = files.iter().cloned().map(Source::File).collect();
+    aggregate_with(
+        &files,
+        options,
+        None,
+        threads,
+        strict,
+        MAX_LINE_BYTES,
+        &Reading::local(),
+    )
+}
+
+/// Where and how the inputs are read: the S3 client for `s3://` sources, and how many
+/// objects are fetched at once.
+#[derive(Debug)]
+pub struct Reading<'a> {
+    pub s3: Option<&'a S3>,
+    pub s3_concurrency: usize,
+}
+
+impl Reading<'_> {
+    #[cfg(test)]
+    pub fn local() -> Self {
+        Reading {
+            s3: None,
+            s3_concurrency: 1,
+        }
+    }
 }
 
 /// Aggregates `files`, with touch reconstruction when `touch` is given. A line longer than
 /// `max_line_bytes` is skipped (counted, with its reason) without being held in memory, so
 /// memory stays bounded by the chunk size whatever the input, a gzip bomb included.
+#[allow(clippy::too_many_arguments)]
 pub fn aggregate_with(
-    files: &[PathBuf],
+    files: &[Source],
     options: ReportOptions,
     touch: Option<TouchOptions>,
     threads: usize,
     strict: bool,
     max_line_bytes: usize,
+    reading: &Reading<'_>,
 ) -> Result<Outcome, Box<dyn Error>> {
     let limits = Limits {
         chunk_bytes: CHUNK_BYTES,
         max_line_bytes,
     };
-    aggregate_chunks_with(files, options, touch, threads, strict, limits)
+    aggregate_chunks_with(files, options, touch, threads, strict, limits, reading)
 }
 
 #[cfg(test)]
@@ -140,7 +223,16 @@ fn aggregate_in_chunks(
         chunk_bytes,
         max_line_bytes: MAX_LINE_BYTES,
     };
-    aggregate_chunks_with(files, options, None, threads, strict, limits)
+    let files: Vec<Source> = files.iter().cloned().map(Source::File).collect();
+    aggregate_chunks_with(
+        &files,
+        options,
+        None,
+        threads,
+        strict,
+        limits,
+        &Reading::local(),
+    )
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -150,27 +242,24 @@ struct Limits {
 }
 
 fn aggregate_chunks_with(
-    files: &[PathBuf],
+    files: &[Source],
     options: ReportOptions,
     touch: Option<TouchOptions>,
     threads: usize,
     strict: bool,
     limits: Limits,
+    reading: &Reading<'_>,
 ) -> Result<Outcome, Box<dyn Error>> {
     let new_aggregator = |options: ReportOptions| match &touch {
         Some(t) => Aggregator::with_touches(options, t.clone()),
         None => Aggregator::new(options),
     };
-    let total_bytes: u64 = files
-        .iter()
-        .filter_map(|f| std::fs::metadata(f).ok())
-        .map(|m| m.len())
-        .sum();
+    let total_bytes: u64 = files.iter().map(Source::size).sum();
     let progress = if io::stderr().is_terminal() {
         let bar = ProgressBar::new(total_bytes);
         bar.set_style(
             ProgressStyle::with_template(
-                "{bar:40} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+                "{bar:40} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta} {msg}",
             )
             .map_err(|e| e.to_string())?,
         );
@@ -179,29 +268,44 @@ fn aggregate_chunks_with(
         ProgressBar::hidden()
     };
 
-    let gzip = files.iter().any(|f| is_gzip(f));
-    let readers = if gzip { threads.min(files.len()) } else { 1 }.max(1);
+    let gzip = files.iter().any(Source::is_gzip);
+    let remote = files.iter().any(|f| matches!(f, Source::S3(_)));
+    // S3 objects are fetched `s3_concurrency` at a time (the network, not the CPU, bounds
+    // them); local gzip files one per core; plain local files by one reader.
+    let readers = if remote {
+        reading.s3_concurrency.min(files.len())
+    } else if gzip {
+        threads.min(files.len())
+    } else {
+        1
+    }
+    .max(1);
+    let objects_done = AtomicUsize::new(0);
+    let records = std::sync::atomic::AtomicU64::new(0);
     let stop = AtomicBool::new(false);
     let next_file = AtomicUsize::new(0);
     let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(threads * 2);
     let work_rx = Mutex::new(work_rx);
     let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
     let free_rx = Mutex::new(free_rx);
-    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let names: Vec<String> = files.iter().map(Source::name).collect();
 
     let result = std::thread::scope(|s| {
         let mut reader_handles = Vec::new();
         for _ in 0..readers {
             let work_tx = work_tx.clone();
             let (next_file, stop, free_rx, progress) = (&next_file, &stop, &free_rx, &progress);
+            let (objects_done, names) = (&objects_done, &names);
             reader_handles.push(s.spawn(move || -> Result<(), String> {
                 loop {
                     let i = next_file.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = files.get(i) else {
+                    let Some(source) = files.get(i) else {
                         return Ok(());
                     };
-                    read_file(i, path, limits, &work_tx, free_rx, progress, stop)
-                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    let reader = open(source, reading).map_err(|e| e.to_string())?;
+                    read_file(i, reader, source, limits, &work_tx, free_rx, progress, stop)
+                        .map_err(|e| format!("{}: {e}", names[i]))?;
+                    objects_done.fetch_add(1, Ordering::Relaxed);
                 }
             }));
         }
@@ -210,6 +314,7 @@ fn aggregate_chunks_with(
         let mut worker_handles = Vec::new();
         for _ in 0..threads {
             let (work_rx, free_tx, stop, names) = (&work_rx, free_tx.clone(), &stop, &names);
+            let (records, objects_done, progress) = (&records, &objects_done, &progress);
             let agg = new_aggregator(options.clone());
             worker_handles.push(s.spawn(move || {
                 let mut agg = agg;
@@ -228,6 +333,12 @@ fn aggregate_chunks_with(
                             &mut skips,
                         );
                         line_counts.push(((chunk.file_index, chunk.seq), lines));
+                        let seen = records.fetch_add(lines, Ordering::Relaxed) + lines;
+                        progress.set_message(format!(
+                            "{}/{} inputs, {seen} lines",
+                            objects_done.load(Ordering::Relaxed),
+                            files.len()
+                        ));
                         if strict && skips.len() > before {
                             stop.store(true, Ordering::Relaxed);
                         }
@@ -283,14 +394,26 @@ fn aggregate_chunks_with(
     Ok(result?)
 }
 
-fn is_gzip(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+/// The bytes of `source` as stored (compressed or not).
+fn open(source: &Source, reading: &Reading<'_>) -> Result<Box<dyn Read>, Box<dyn Error>> {
+    Ok(match source {
+        Source::File(path) => {
+            Box::new(File::open(path).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
+        Source::S3(object) => {
+            let s3 = reading
+                .s3
+                .ok_or("internal: no S3 client for an s3:// input")?;
+            Box::new(s3.open(object)?)
+        }
+    })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn read_file(
     file_index: usize,
-    path: &Path,
+    raw: Box<dyn Read>,
+    source: &Source,
     limits: Limits,
     work: &mpsc::SyncSender<Chunk>,
     free: &Mutex<mpsc::Receiver<Vec<u8>>>,
@@ -301,14 +424,20 @@ fn read_file(
         chunk_bytes,
         max_line_bytes,
     } = limits;
-    let file = progress.wrap_read(File::open(path)?);
-    let mut reader: Box<dyn Read> = if is_gzip(path) {
+    let file = progress.wrap_read(raw);
+    let decoded: Box<dyn Read> = if source.is_gzip() {
         Box::new(MultiGzDecoder::new(io::BufReader::with_capacity(
             1 << 16,
             file,
         )))
     } else {
         Box::new(file)
+    };
+    // Firehose writes records back to back unless `AppendDelimiterToRecord` is set: an S3
+    // object is then one "line" of any size; each record gets its own line instead.
+    let mut reader: Box<dyn Read> = match source {
+        Source::S3(_) => Box::new(RecordLines::new(decoded)),
+        Source::File(_) => decoded,
     };
     let mut seq = 0u64;
     let mut carry: Vec<u8> = Vec::new();
@@ -383,6 +512,85 @@ fn read_file(
         if eof {
             return Ok(());
         }
+    }
+}
+
+/// Puts a newline between JSON objects written back to back (`}{`, or `} {`), tracking
+/// strings and nesting byte by byte, so that every record of an S3 object is a line and
+/// memory stays a chunk whatever the object's size. A newline resets the state, so a
+/// malformed record cannot swallow the lines after it; input that already has one record
+/// a line passes through unchanged.
+struct RecordLines<R> {
+    inner: R,
+    depth: u32,
+    in_string: bool,
+    escaped: bool,
+    /// A top-level object just closed: a newline goes before what follows unless it is one.
+    closed: bool,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl<R: Read> RecordLines<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            depth: 0,
+            in_string: false,
+            escaped: false,
+            closed: false,
+            buf: Vec::new(),
+            pos: 0,
+        }
+    }
+
+    fn split(&mut self, input: &[u8]) {
+        self.buf.clear();
+        self.pos = 0;
+        for &b in input {
+            if self.closed && b != b'\n' && b != b'\r' {
+                self.buf.push(b'\n');
+            }
+            self.closed = false;
+            self.buf.push(b);
+            if b == b'\n' {
+                (self.depth, self.in_string, self.escaped) = (0, false, false);
+            } else if self.in_string {
+                match (self.escaped, b) {
+                    (true, _) => self.escaped = false,
+                    (false, b'\\') => self.escaped = true,
+                    (false, b'"') => self.in_string = false,
+                    _ => {}
+                }
+            } else {
+                match b {
+                    b'"' => self.in_string = true,
+                    b'{' | b'[' => self.depth += 1,
+                    b'}' | b']' => {
+                        self.depth = self.depth.saturating_sub(1);
+                        self.closed = self.depth == 0 && b == b'}';
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for RecordLines<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.buf.len() {
+            let mut input = [0u8; 1 << 16];
+            let n = self.inner.read(&mut input)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            self.split(&input[..n]);
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 
@@ -518,12 +726,13 @@ mod tests {
                     max_line_bytes: 2_000,
                 };
                 let out = aggregate_chunks_with(
-                    std::slice::from_ref(file),
+                    &[Source::File(file.clone())],
                     options.clone(),
                     None,
                     2,
                     false,
                     limits,
+                    &Reading::local(),
                 )
                 .unwrap();
                 let found: Vec<(u64, &str)> = out
@@ -647,12 +856,35 @@ mod tests {
         ] {
             std::fs::write(dir.path().join(f), "").unwrap();
         }
-        let files = discover(&[dir.path().to_path_buf()]).unwrap();
+        let files = discover(&[dir.path().to_path_buf()], None, None).unwrap();
         let rel: Vec<String> = files
             .iter()
-            .map(|f| f.strip_prefix(dir.path()).unwrap().display().to_string())
+            .map(|f| match f {
+                Source::File(f) => f.strip_prefix(dir.path()).unwrap().display().to_string(),
+                Source::S3(o) => panic!("{o:?}"),
+            })
             .collect();
         assert_eq!(rel, ["2024/05/01/a.gz", "2024/05/01/b", "top.jsonl"]);
-        assert!(discover(&[dir.path().join("missing")]).is_err());
+        assert!(discover(&[dir.path().join("missing")], None, None).is_err());
+    }
+
+    #[test]
+    fn back_to_back_records_get_a_line_each_and_lines_pass_unchanged() {
+        let split = |input: &str| {
+            let mut out = String::new();
+            RecordLines::new(input.as_bytes()).read_to_string(&mut out).unwrap();
+            out
+        };
+        assert_eq!(split(r#"{"a":1}{"b":"}{"} {"c":[{}]}"#), "{\"a\":1}\n{\"b\":\"}{\"}\n {\"c\":[{}]}");
+        let lines = "{\"a\":1}\n{\"b\":2}\r\n\n{\"c\":3}\n";
+        assert_eq!(split(lines), lines);
+        // An escaped quote does not end the string; a broken line does not swallow the next.
+        assert_eq!(split(r#"{"a":"\"}{"}{"b":1}"#), "{\"a\":\"\\\"}{\"}\n{\"b\":1}");
+        assert_eq!(split("{\"a\":\n{\"b\":1}{\"c\":2}"), "{\"a\":\n{\"b\":1}\n{\"c\":2}");
+        // Across reads of any size, the same.
+        let big: String = (0..5000).map(|i| format!("{{\"n\":{i},\"s\":\"x}}{{\"}}")).collect();
+        let out = split(&big);
+        assert_eq!(out.lines().count(), 5000);
+        assert_eq!(out.replace('\n', ""), big);
     }
 }

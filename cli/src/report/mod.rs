@@ -9,6 +9,7 @@ mod endpoints;
 mod html;
 mod input;
 mod render;
+mod s3;
 
 use std::error::Error;
 use std::fs::File;
@@ -56,8 +57,24 @@ pub struct Args {
     /// records as `aws kinesis get-records` prints them (`{"Data":"<base64>","PartitionKey",
     /// "ApproximateArrivalTimestamp",...}`, user = `user_id` else `PartitionKey`) or as a
     /// Lambda Kinesis event holds them (`{"kinesis":{"data",...}}`).
-    #[arg(required = true, value_name = "PATH")]
+    ///
+    /// `s3://bucket/prefix/` reads the objects under the prefix where Firehose writes them
+    /// (listed with ListObjectsV2, fetched `--s3-concurrency` at a time, plain or `.gz`,
+    /// records back to back or a line each), with the standard AWS environment and
+    /// profiles; local paths and S3 prefixes may mix.
+    #[arg(required = true, value_name = "PATH|s3://BUCKET/PREFIX")]
     pub paths: Vec<PathBuf>,
+    /// With `s3://` inputs: only the objects of Firehose's `YYYY/MM/DD/HH/` prefixes from
+    /// this hour (`YYYY-MM-DD` or `YYYY-MM-DDTHH`, UTC), without listing the rest.
+    #[arg(long, value_name = "DATE[THH]")]
+    pub from: Option<String>,
+    /// With `--from`: up to this hour, inclusive (a date includes its last hour); default
+    /// the current hour.
+    #[arg(long, value_name = "DATE[THH]", requires = "from")]
+    pub to: Option<String>,
+    /// S3 objects fetched at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub s3_concurrency: usize,
     /// CSV with a header row holding `campaign` (label or journey id) and `cost`.
     #[arg(long, value_name = "FILE.csv")]
     pub costs: Option<PathBuf>,
@@ -147,7 +164,17 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         Some(path) => endpoints::read(path)?,
         None => Default::default(),
     };
-    let files = input::discover(&args.paths)?;
+    let hours = s3::Hours::parse(args.from.as_deref(), args.to.as_deref())?;
+    let client = if input::needs_s3(&args.paths) {
+        Some(s3::S3::connect()?)
+    } else {
+        None
+    };
+    let files = input::discover(&args.paths, client.as_ref(), hours)?;
+    let reading = input::Reading {
+        s3: client.as_ref(),
+        s3_concurrency: args.s3_concurrency.max(1),
+    };
     let outcome = input::aggregate_with(
         &files,
         options,
@@ -155,6 +182,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         threads,
         args.strict,
         args.max_line_bytes.max(1),
+        &reading,
     )?;
 
     if let Some(first) = outcome.skips.first() {

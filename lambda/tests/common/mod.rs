@@ -307,10 +307,21 @@ pub fn endpoint() -> String {
     )
 }
 
+/// The tests' own client for moto: set-up calls (CreateTable, ...) get generous limits, as a
+/// loaded 2-core machine can make moto take seconds (a CreateTable timed out at the
+/// functions' 3 s once in CI); the functions under test keep theirs.
 pub async fn sdk() -> aws_config::SdkConfig {
     endpoint();
-    journey_attribution_lambda::runtime::sdk_config().await
+    journey_attribution_lambda::runtime::sdk_config_with(TEST_SDK_LIMITS).await
 }
+
+pub const TEST_SDK_LIMITS: journey_attribution_lambda::runtime::SdkLimits =
+    journey_attribution_lambda::runtime::SdkLimits {
+        max_attempts: 3,
+        connect: std::time::Duration::from_secs(5),
+        attempt: std::time::Duration::from_secs(30),
+        operation: std::time::Duration::from_secs(90),
+    };
 
 /// A name unique to this test run (tables and pools are shared by one moto server).
 pub fn unique(prefix: &str) -> String {
