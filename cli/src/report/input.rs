@@ -872,17 +872,30 @@ mod tests {
     fn back_to_back_records_get_a_line_each_and_lines_pass_unchanged() {
         let split = |input: &str| {
             let mut out = String::new();
-            RecordLines::new(input.as_bytes()).read_to_string(&mut out).unwrap();
+            RecordLines::new(input.as_bytes())
+                .read_to_string(&mut out)
+                .unwrap();
             out
         };
-        assert_eq!(split(r#"{"a":1}{"b":"}{"} {"c":[{}]}"#), "{\"a\":1}\n{\"b\":\"}{\"}\n {\"c\":[{}]}");
+        assert_eq!(
+            split(r#"{"a":1}{"b":"}{"} {"c":[{}]}"#),
+            "{\"a\":1}\n{\"b\":\"}{\"}\n {\"c\":[{}]}"
+        );
         let lines = "{\"a\":1}\n{\"b\":2}\r\n\n{\"c\":3}\n";
         assert_eq!(split(lines), lines);
         // An escaped quote does not end the string; a broken line does not swallow the next.
-        assert_eq!(split(r#"{"a":"\"}{"}{"b":1}"#), "{\"a\":\"\\\"}{\"}\n{\"b\":1}");
-        assert_eq!(split("{\"a\":\n{\"b\":1}{\"c\":2}"), "{\"a\":\n{\"b\":1}\n{\"c\":2}");
+        assert_eq!(
+            split(r#"{"a":"\"}{"}{"b":1}"#),
+            "{\"a\":\"\\\"}{\"}\n{\"b\":1}"
+        );
+        assert_eq!(
+            split("{\"a\":\n{\"b\":1}{\"c\":2}"),
+            "{\"a\":\n{\"b\":1}\n{\"c\":2}"
+        );
         // Across reads of any size, the same.
-        let big: String = (0..5000).map(|i| format!("{{\"n\":{i},\"s\":\"x}}{{\"}}")).collect();
+        let big: String = (0..5000)
+            .map(|i| format!("{{\"n\":{i},\"s\":\"x}}{{\"}}"))
+            .collect();
         let out = split(&big);
         assert_eq!(out.lines().count(), 5000);
         assert_eq!(out.replace('\n', ""), big);
