@@ -16,6 +16,8 @@ use journey_attribution_core::token::Token;
 use journey_attribution_core::{Attribution, Campaign};
 use journey_attribution_lambda::aws::to_sdk;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_journey-attribution");
 
 fn cli(args: &[&str]) -> (bool, String, String) {
@@ -31,18 +33,8 @@ fn cli(args: &[&str]) -> (bool, String, String) {
     )
 }
 
-/// Generous limits for the tests' own set-up calls: moto on a loaded 2-core machine can
-/// take seconds.
 async fn sdk() -> aws_config::SdkConfig {
-    journey_attribution_lambda::runtime::sdk_config_with(
-        journey_attribution_lambda::runtime::SdkLimits {
-            max_attempts: 3,
-            connect: std::time::Duration::from_secs(5),
-            attempt: std::time::Duration::from_secs(30),
-            operation: std::time::Duration::from_secs(90),
-        },
-    )
-    .await
+    common::moto_sdk().await
 }
 
 fn unique(prefix: &str) -> String {

@@ -16,18 +16,18 @@ use common::fixture;
 
 const BIN: &str = env!("CARGO_BIN_EXE_journey-attribution");
 
-/// Generous limits for the tests' own set-up calls: moto on a loaded 2-core machine can
-/// take seconds.
-async fn test_sdk() -> aws_config::SdkConfig {
-    journey_attribution_lambda::runtime::sdk_config_with(
-        journey_attribution_lambda::runtime::SdkLimits {
-            max_attempts: 3,
-            connect: std::time::Duration::from_secs(5),
-            attempt: std::time::Duration::from_secs(30),
-            operation: std::time::Duration::from_secs(90),
-        },
-    )
-    .await
+/// A client of moto's S3, path-style (a bucket is no host name on 127.0.0.1), with a fresh
+/// bucket.
+async fn fresh_bucket() -> (aws_sdk_s3::Client, String) {
+    let config = common::moto_sdk().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = bucket_name();
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    (s3, bucket)
 }
 
 fn report(args: &[&str]) -> (bool, String, String) {
@@ -103,14 +103,7 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs moto: run scripts/test.d/35-cli-moto.sh"]
 async fn an_s3_prefix_gives_the_numbers_of_the_same_records_read_locally() {
-    let config = test_sdk().await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
-    let bucket = bucket_name();
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let (s3, bucket) = fresh_bucket().await;
 
     let amplify = records("amplify-firehose.jsonl");
     let pinpoint = records("stream.jsonl");
@@ -195,14 +188,7 @@ async fn an_s3_prefix_gives_the_numbers_of_the_same_records_read_locally() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs moto: run scripts/test.d/35-cli-moto.sh"]
 async fn listings_are_paginated_and_a_large_back_to_back_object_is_read_a_record_a_line() {
-    let config = test_sdk().await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
-    let bucket = bucket_name();
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let (s3, bucket) = fresh_bucket().await;
     let record = |i: usize| {
         format!(
             r#"{{"event_type":"purchase","event_timestamp":1714521600000,"client":{{"client_id":"c{i}"}},"attributes":{{"campaign":"Spring","campaign_id":"j-1"}},"metrics":{{"revenue":1}}}}"#
