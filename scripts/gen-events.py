@@ -5,6 +5,11 @@ Deterministic for a given --seed. Writes NDJSON files (optionally gzip) into --o
 with --answers, the report `journey-attribution report --goal purchase --revenue-metric
 revenue` must produce for them (computed here independently, with exact integer cents).
 
+With --shapes, custom events are also written as Amplify Kinesis / Firehose data, nested
+(`{"name","attributes","metrics","timestamp"}`) or flat (`{"name","campaign",...,"revenue"}`),
+the user in `user_id`; with --firehose-layout, files go under Firehose's YYYY/MM/DD/HH/
+prefixes by event time.
+
 The stream mixes Pinpoint's own events (_session.*, _userauth.*, journey _email.* with
 journey ids), custom events from the web app stamped with `campaign` / `campaign_id`
 (some label-only, as the seed's legacy tokens), unattributed custom events, blank lines
@@ -20,6 +25,7 @@ import json
 import os
 import random
 import sys
+import time
 
 APP_ID = "7f6c3a0e1d2b4c5a9e8f7a6b5c4d3e2f"
 JOURNEY_LABELS = [
@@ -50,6 +56,11 @@ def main():
     ap.add_argument("--gzip", action="store_true")
     ap.add_argument("--malformed-rate", type=float, default=0.0005)
     ap.add_argument("--answers", help="write the expected report (JSON) here")
+    ap.add_argument("--shapes", default="pinpoint",
+                    help="comma-separated shapes of custom events: pinpoint, nested, flat")
+    ap.add_argument("--max-gap-ms", type=int, default=400, help="most time between two events")
+    ap.add_argument("--firehose-layout", action="store_true",
+                    help="write under YYYY/MM/DD/HH/ directories by event time, --files per hour")
     args = ap.parse_args()
     if not args.events and not args.size_mb:
         ap.error("give --events or --size-mb")
@@ -85,10 +96,19 @@ def main():
             a["users"].add(client_id)
             a["revenue_cents"] += revenue_cents or 0
 
+    shapes = args.shapes.split(",")
+    if not set(shapes) <= {"pinpoint", "nested", "flat"}:
+        ap.error("--shapes: pinpoint, nested, flat")
     os.makedirs(args.out, exist_ok=True)
     ext = ".jsonl.gz" if args.gzip else ".jsonl"
-    paths = [os.path.join(args.out, "pinpoint-events-%03d%s" % (i, ext)) for i in range(args.files)]
-    outs = [gzip.open(p, "wt", compresslevel=6) if args.gzip else open(p, "w") for p in paths]
+
+    def open_out(directory, i):
+        os.makedirs(directory, exist_ok=True)
+        p = os.path.join(directory, "pinpoint-events-%03d%s" % (i, ext))
+        return gzip.open(p, "wt", compresslevel=6) if args.gzip else open(p, "w")
+
+    outs = [] if args.firehose_layout else [open_out(args.out, i) for i in range(args.files)]
+    hour_dir = None
 
     size_limit = int(args.size_mb * 1_000_000) if args.size_mb else None
     line_limit = args.events
@@ -102,7 +122,7 @@ def main():
            '"version_name":"2.4.0","version_code":"240"}' % APP_ID)
 
     while (line_limit is None or n < line_limit) and (size_limit is None or written_bytes < size_limit):
-        ts += rng.randint(5, 400)
+        ts += rng.randint(5, args.max_gap_ms)
         u = rng.randrange(len(users))
         client_id = users[u]
         r = rng.random()
@@ -146,7 +166,18 @@ def main():
                 metrics = '{"quantity":%d}' % rng.randint(1, 3)
             attrs = json.dumps(a, separators=(",", ":"))
         plat = PLATFORMS[u % 3]
-        line = ('{"event_type":"%s","event_timestamp":%d,"arrival_timestamp":%d,"event_version":"3.1",%s,'
+        shape = "pinpoint" if event_type.startswith("_") or shapes == ["pinpoint"] else rng.choice(shapes)
+        if shape != "pinpoint":
+            a = json.loads(attrs)
+            m = json.loads(metrics)
+            a["user_id"] = client_id
+            if shape == "nested":
+                data = {"name": event_type, "attributes": a, "metrics": m, "timestamp": ts}
+            else:
+                data = {"name": event_type, **a, **m}
+            line = json.dumps(data, separators=(",", ":"))
+        else:
+            line = ('{"event_type":"%s","event_timestamp":%d,"arrival_timestamp":%d,"event_version":"3.1",%s,'
                 '"client":{"client_id":"%s","cognito_id":"us-east-1:%s"},'
                 '"device":{"locale":{"code":"en_US","country":"US","language":"en"},"make":"generic web browser",'
                 '"model":"Unknown","platform":{"name":"%s","version":"%s"}},'
@@ -162,6 +193,12 @@ def main():
         else:
             totals["lines"] += 1
             account(event_type, client_id, campaign, revenue_cents)
+        if args.firehose_layout:
+            d = os.path.join(args.out, time.strftime("%Y/%m/%d/%H", time.gmtime(ts / 1000)))
+            if d != hour_dir:
+                for o in outs:
+                    o.close()
+                outs, hour_dir = [open_out(d, i) for i in range(args.files)], d
         out = outs[n % len(outs)]
         out.write(line)
         out.write("\n")

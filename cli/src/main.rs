@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod athena;
 mod demo;
 mod link;
 mod reconcile;
@@ -33,7 +34,10 @@ enum Command {
     Link(link::Args),
     /// Per-campaign attributed events, conversions, revenue, cost and ROI from Pinpoint
     /// event-stream exports and Amplify Kinesis/Firehose records.
-    Report(report::Args),
+    Report(Box<report::Args>),
+    /// Athena over the Firehose prefix: `athena setup` creates the Glue database and table
+    /// that `report --athena` queries.
+    Athena(athena::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,8 +47,9 @@ fn main() -> ExitCode {
         Command::Setup(args) => setup::run(args),
         Command::Reconcile(args) => reconcile::run(args),
         Command::Walkthrough => walkthrough::run(),
-        Command::Report(args) => report::run(args),
+        Command::Report(args) => report::run(*args),
         Command::Link(args) => link::run(args),
+        Command::Athena(args) => athena::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

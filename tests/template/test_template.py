@@ -4,8 +4,10 @@ Run: .venv/bin/python -m unittest discover -s tests/template -v
 """
 
 import copy
+import json
 import pathlib
 import re
+import subprocess
 import unittest
 
 import yaml
@@ -58,11 +60,15 @@ def iam_violations(template):
         if res["Type"] == "AWS::Serverless::Function":
             if "Role" not in props or "Policies" in props:
                 found.append(f"{name}: must use an explicit Role (SAM's generated policies use Resource '*')")
+        documents = []
         if res["Type"] == "AWS::IAM::Role":
             if props.get("ManagedPolicyArns"):
                 found.append(f"{name}: managed policies are not least-privilege")
-            for policy in props.get("Policies", []):
-                for st in as_list(policy["PolicyDocument"]["Statement"]):
+            documents = [policy["PolicyDocument"] for policy in props.get("Policies", [])]
+        if res["Type"] == "AWS::IAM::ManagedPolicy":
+            documents = [props["PolicyDocument"]]
+        for document in documents:
+                for st in as_list(document["Statement"]):
                     sid = st.get("Sid", "?")
                     if "NotAction" in st or "NotResource" in st:
                         found.append(f"{name}/{sid}: NotAction/NotResource")
@@ -70,7 +76,9 @@ def iam_violations(template):
                         if "*" in action:
                             found.append(f"{name}/{sid}: wildcard action {action}")
                     for resource in strings(st.get("Resource", [])):
-                        if "*" in resource:
+                        # The keys under a named prefix: the narrowest grant S3 has.
+                        under_prefix = re.fullmatch(r"arn:\$\{AWS::Partition\}:s3:::\$\{\w+\}/\$\{\w+Prefix\}\*", resource)
+                        if "*" in resource and not under_prefix:
                             found.append(f"{name}/{sid}: wildcard resource {resource}")
     return found
 
@@ -363,6 +371,83 @@ class ProjectionTest(unittest.TestCase):
         self.assertLess(f["Timeout"], 5, "Cognito waits 5 s for a trigger")
         self.assertEqual(self.t["Outputs"]["ClaimsFunctionArn"]["Condition"], "TokenProjection")
         self.assertEqual(self.t["Outputs"]["SyncFailureQueueUrl"]["Condition"], "AttributeProjection")
+
+
+def resolve(value, params):
+    """A value with !Ref and !Sub of parameters replaced by `params`."""
+    if isinstance(value, dict) and len(value) == 1:
+        (fn, arg), = value.items()
+        if fn == "Ref":
+            return params[arg]
+        if fn == "Sub":
+            return re.sub(r"\$\{(!?)([\w:]+)\}",
+                          lambda m: "${%s}" % m.group(2) if m.group(1) else params[m.group(2)], arg)
+    if isinstance(value, dict):
+        return {k: resolve(v, params) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, params) for v in value]
+    return value
+
+
+class AthenaTest(unittest.TestCase):
+    PARAMS = {"AthenaEventsBucket": "shop-events", "AthenaEventsPrefix": "firehose/",
+              "AthenaResultsBucket": "shop-results", "AthenaRevenueMetric": "total",
+              "AthenaSince": "2025/06/01/00"}
+    RESOURCES = {"AthenaGlueDatabase", "AthenaEventsTable", "AthenaWorkGroup", "AthenaReportPolicy"}
+
+    def setUp(self):
+        self.t = load()
+
+    def test_athena_is_optional_and_needs_both_buckets(self):
+        self.assertFalse(self.RESOURCES & set(deployed(self.t)))
+        self.assertFalse(self.RESOURCES & set(deployed(self.t, AthenaEventsBucket="shop-events")))
+        self.assertLessEqual(self.RESOURCES, set(deployed(self.t, **self.PARAMS)))
+        rule = self.t["Rules"]["AthenaNeedsAResultsBucket"]
+        self.assertEqual(rule["Assertions"][0]["Assert"], {"Not": [{"Equals": [{"Ref": "AthenaResultsBucket"}, ""]}]})
+
+    def test_the_glue_table_is_what_athena_setup_creates(self):
+        cli = ROOT / "target" / "debug" / "journey-attribution"
+        want = json.loads(subprocess.run(
+            [cli, "athena", "setup", "--print", "--location", "s3://shop-events/firehose/",
+             "--revenue-metric", "total", "--since", "2025/06/01/00"],
+            check=True, capture_output=True, text=True).stdout)
+        got = resolve(self.t["Resources"]["AthenaEventsTable"]["Properties"]["TableInput"], self.PARAMS)
+        self.assertEqual(got, want)
+        db = self.t["Resources"]["AthenaEventsTable"]["Properties"]["DatabaseName"]
+        self.assertEqual(db, {"Ref": "AthenaGlueDatabase"})
+
+    def test_the_workgroup_enforces_its_results_location_and_a_scan_cutoff(self):
+        wg = resolve(self.t["Resources"]["AthenaWorkGroup"]["Properties"], self.PARAMS | {"AWS::StackName": "shop",
+                     "AthenaBytesScannedCutoff": 10**11, "AthenaResultsPrefix": "athena-results/"})
+        c = wg["WorkGroupConfiguration"]
+        self.assertTrue(c["EnforceWorkGroupConfiguration"])
+        self.assertEqual(c["ResultConfiguration"]["OutputLocation"], "s3://shop-results/athena-results/")
+        self.assertEqual(c["BytesScannedCutoffPerQuery"], 10**11)
+        self.assertEqual(c["EngineVersion"]["SelectedEngineVersion"], "Athena engine version 3")
+
+    def test_the_report_policy_grants_the_calls_report_athena_makes_and_no_more(self):
+        doc = self.t["Resources"]["AthenaReportPolicy"]["Properties"]["PolicyDocument"]
+        actions = {a for st in doc["Statement"] for a in as_list(st["Action"])}
+        source = (ROOT / "cli" / "src" / "athena" / "query.rs").read_text()
+        called = {"athena:" + "".join(p.capitalize() for p in op.split("_"))
+                  for op in re.findall(r"\.(\w+_query_\w+)\(\)", source)}
+        self.assertEqual(called, {"athena:StartQueryExecution", "athena:GetQueryExecution",
+                                  "athena:GetQueryResults", "athena:StopQueryExecution"})
+        self.assertEqual({a for a in actions if a.startswith("athena:")}, called)
+        self.assertEqual({a for a in actions if a.startswith("glue:")}, {"glue:GetDatabase", "glue:GetTable"})
+        aws = {"AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": "123456789012",
+               "AthenaResultsPrefix": "r/", "AthenaWorkGroup": "shop-report", "AthenaGlueDatabase": "shop"}
+        by_sid = {st["Sid"]: resolve(st, self.PARAMS | aws)
+                  for st in doc["Statement"]}
+        self.assertEqual(by_sid["ReadTheFirehosePrefix"]["Resource"], "arn:aws:s3:::shop-events/firehose/*")
+        self.assertEqual(by_sid["ListTheFirehosePrefix"]["Condition"], {"StringLike": {"s3:prefix": "firehose/*"}})
+        self.assertEqual(by_sid["WriteAndReadTheResults"]["Resource"], "arn:aws:s3:::shop-results/r/*")
+        self.assertEqual(iam_violations(self.t), [])
+        bad = load()
+        st = bad["Resources"]["AthenaReportPolicy"]["Properties"]["PolicyDocument"]["Statement"][2]
+        st["Resource"] = {"Sub": "arn:${AWS::Partition}:s3:::${AthenaEventsBucket}/*"}
+        self.assertEqual(iam_violations(bad), [
+            "AthenaReportPolicy/ReadTheFirehosePrefix: wildcard resource arn:${AWS::Partition}:s3:::${AthenaEventsBucket}/*"])
 
 
 if __name__ == "__main__":

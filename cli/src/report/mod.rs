@@ -18,7 +18,9 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use journey_attribution_core::LookbackWindow;
-use journey_attribution_core::report::{Cost, ReportOptions, TouchModel, TouchOptions};
+use journey_attribution_core::report::{
+    Cost, Report, ReportOptions, TouchModel, TouchOptions, sql,
+};
 
 /// Touch-reconstruction models (`--touch-model`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -62,8 +64,33 @@ pub struct Args {
     /// (listed with ListObjectsV2, fetched `--s3-concurrency` at a time, plain or `.gz`,
     /// records back to back or a line each), with the standard AWS environment and
     /// profiles; local paths and S3 prefixes may mix.
-    #[arg(required = true, value_name = "PATH|s3://BUCKET/PREFIX")]
+    #[arg(
+        required_unless_present_any = ["athena", "print_sql"],
+        conflicts_with_all = ["athena", "print_sql"],
+        value_name = "PATH|s3://BUCKET/PREFIX"
+    )]
     pub paths: Vec<PathBuf>,
+    /// Run the report as SQL on Athena, over the table `athena setup` created (`--database`,
+    /// `--table`), in `--workgroup`; `--from` / `--to` select its partitions. The same
+    /// figures per campaign, in the same formats; no touch reconstruction.
+    #[arg(long, conflicts_with = "print_sql")]
+    pub athena: bool,
+    /// Write the report's SQL (the query `--athena` runs) and exit: for QuickSight, scheduled
+    /// queries, or the Athena console. Rows: `totals`, `campaign`, `event_type` (`row_kind`).
+    #[arg(long)]
+    pub print_sql: bool,
+    /// With `--athena`: the workgroup (its result location and limits apply).
+    #[arg(long, value_name = "NAME", default_value = "primary")]
+    pub workgroup: String,
+    /// With `--athena` / `--print-sql`: the Glue database of the events table.
+    #[arg(long, value_name = "NAME", default_value = crate::athena::DEFAULT_DATABASE)]
+    pub database: String,
+    /// With `--athena` / `--print-sql`: the events table.
+    #[arg(long, value_name = "NAME", default_value = crate::athena::DEFAULT_TABLE)]
+    pub table: String,
+    /// With `--athena`: stop the query and fail after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
+    pub athena_timeout: u64,
     /// With `s3://` inputs: only the objects of Firehose's `YYYY/MM/DD/HH/` prefixes from
     /// this hour (`YYYY-MM-DD` or `YYYY-MM-DDTHH`, UTC), without listing the rest.
     #[arg(long, value_name = "DATE[THH]")]
@@ -102,7 +129,7 @@ pub struct Args {
     /// its custom events, else `--endpoints`. The app must record that attribute (e.g. the
     /// Cognito username) on its events, or register its endpoint with the user id, for
     /// its conversions to be joinable; the report says how many could not be joined.
-    #[arg(long, value_enum, value_name = "MODEL")]
+    #[arg(long, value_enum, value_name = "MODEL", conflicts_with_all = ["athena", "print_sql"])]
     pub touch_model: Option<TouchModelArg>,
     /// Touches older than this before a conversion get no credit (`<N>m`, `<N>h`, `<N>d`).
     #[arg(
@@ -165,6 +192,26 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         None => Default::default(),
     };
     let hours = s3::Hours::parse(args.from.as_deref(), args.to.as_deref())?;
+    if args.print_sql || args.athena {
+        let sql = athena_sql(&args, &options, hours)?;
+        if args.print_sql {
+            print!("{sql}");
+            return Ok(());
+        }
+        let result = crate::athena::query::run(
+            &sql,
+            &args.workgroup,
+            &args.database,
+            std::time::Duration::from_secs(args.athena_timeout),
+        )?;
+        eprintln!(
+            "athena query {} scanned {:.1} MB",
+            result.id,
+            result.scanned_bytes as f64 / 1e6
+        );
+        let report = sql::report_from_rows(&result.header, result.rows, options, &costs)?;
+        return write(&report, &args);
+    }
     let client = if input::needs_s3(&args.paths) {
         Some(s3::S3::connect()?)
     } else {
@@ -210,7 +257,28 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
     if hidden > 0 {
         eprintln!("warning: skipped {hidden} more malformed lines (skipped_lines in the report)");
     }
+    write(&report, &args)
+}
 
+/// The report's query for `--print-sql` / `--athena`, over the partitions of `hours`.
+fn athena_sql(
+    args: &Args,
+    options: &ReportOptions,
+    hours: Option<s3::Hours>,
+) -> Result<String, sql::SqlError> {
+    let hours = hours.map(|h| h.datehours());
+    let input = sql::QueryInput {
+        database: &args.database,
+        table: &args.table,
+        hours: hours
+            .as_ref()
+            .map(|(from, to)| (from.as_str(), to.as_str())),
+    };
+    sql::query(&input, options)
+}
+
+/// Renders `report` in `--format` to `--output` (or standard output).
+fn write(report: &Report, args: &Args) -> Result<(), Box<dyn Error>> {
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(BufWriter::new(
             File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
@@ -218,13 +286,13 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
     match args.format {
-        Format::Table => render::table(&report, &mut out)?,
+        Format::Table => render::table(report, &mut out)?,
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &report)?;
+            serde_json::to_writer_pretty(&mut out, report)?;
             writeln!(out)?;
         }
-        Format::Csv => render::csv(&report, &mut out)?,
-        Format::Html => html::write(&report, &mut out)?,
+        Format::Csv => render::csv(report, &mut out)?,
+        Format::Html => html::write(report, &mut out)?,
     }
     out.flush()?;
     if let Some(path) = &args.output {

@@ -155,6 +155,15 @@ impl Hours {
         Ok(Some(Self { from_ms, to_ms }))
     }
 
+    /// The first and last hour as Athena's partition values (`YYYY/MM/DD/HH`).
+    pub fn datehours(&self) -> (String, String) {
+        let hour = |ms: i64| {
+            let t = rfc3339::format_ms(ms);
+            format!("{}/{}", t[..10].replace('-', "/"), &t[11..13])
+        };
+        (hour(self.from_ms), hour(self.to_ms))
+    }
+
     /// The key prefixes under `prefix` covering the range: a day's prefix for each whole
     /// day, an hour's for the others, in time order.
     pub fn prefixes(&self, prefix: &str) -> Vec<String> {
@@ -326,6 +335,10 @@ mod tests {
                 "events/2026/03/03/00/",
                 "events/2026/03/03/01/",
             ]
+        );
+        assert_eq!(
+            h.datehours(),
+            ("2026/03/01/22".to_owned(), "2026/03/03/01".to_owned())
         );
         let days = Hours::parse(Some("2026-02-28"), Some("2026-03-01"))
             .unwrap()

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hash;
 
+use super::pricing::{self, round6};
 use super::record::Record;
 use super::shapes::{self, Object, Shape};
 use super::touches::{TouchAggregator, TouchOptions};
@@ -83,10 +84,6 @@ fn merge_maps<K: Eq + Hash>(into: &mut HashMap<K, CampaignAgg>, from: HashMap<K,
     for (k, agg) in from {
         into.entry(k).or_default().merge(agg);
     }
-}
-
-fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
 }
 
 impl Aggregator {
@@ -301,11 +298,8 @@ impl Aggregator {
         }
     }
 
-    /// The report, with `costs` matched to campaigns: by journey id first, else by label.
-    /// Several rows for one campaign add up; a row matching no campaign becomes a campaign
-    /// with no events (its money was spent all the same), and is listed in
-    /// `unmatched_costs`: a cost row's name is compared exactly, byte for byte, with what
-    /// the events carry, so a typo or a stray space shows up there.
+    /// The report, with `costs` matched to campaigns: by journey id first, else by label
+    /// (see [`pricing::price`]; unmatched rows are listed in `unmatched_costs`).
     pub fn finish(self, costs: &[Cost]) -> Result<Report, ReportError> {
         self.finish_with_endpoints(costs, &HashMap::new())
     }
@@ -336,75 +330,8 @@ impl Aggregator {
                 .map(|(id, agg)| to_row(Some(id), agg)),
         );
         campaigns.extend(self.by_label.into_values().map(|agg| to_row(None, agg)));
-        // Deterministic order before matching costs, so "no match" rows land predictably.
-        campaigns.sort_by(|a, b| (&a.campaign, &a.campaign_id).cmp(&(&b.campaign, &b.campaign_id)));
 
-        let mut unmatched_costs = Vec::new();
-        for cost in costs {
-            if !cost.cost.is_finite() || cost.cost < 0.0 {
-                return Err(ReportError::InvalidCost {
-                    campaign: cost.campaign.clone(),
-                    cost: cost.cost,
-                });
-            }
-            let by_id = campaigns
-                .iter()
-                .position(|c| c.campaign_id.as_deref() == Some(cost.campaign.as_str()));
-            let index = match by_id {
-                Some(i) => i,
-                None => {
-                    let by_label: Vec<usize> = campaigns
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, c)| c.campaign == cost.campaign)
-                        .map(|(i, _)| i)
-                        .collect();
-                    match by_label.as_slice() {
-                        [i] => *i,
-                        [] => {
-                            unmatched_costs.push(cost.campaign.clone());
-                            campaigns.push(CampaignReport {
-                                campaign: cost.campaign.clone(),
-                                campaign_id: None,
-                                attributed_events: 0,
-                                events_by_type: BTreeMap::new(),
-                                converted_users: 0,
-                                revenue: has_revenue.then_some(0.0),
-                                cost: None,
-                                roi: None,
-                            });
-                            campaigns.len() - 1
-                        }
-                        several => {
-                            let ids: Vec<&str> = several
-                                .iter()
-                                .map(|&i| campaigns[i].campaign_id.as_deref().unwrap_or("-"))
-                                .collect();
-                            return Err(ReportError::AmbiguousCost {
-                                campaign: cost.campaign.clone(),
-                                journey_ids: ids.join(", "),
-                            });
-                        }
-                    }
-                }
-            };
-            let c = &mut campaigns[index];
-            c.cost = Some(c.cost.unwrap_or(0.0) + cost.cost);
-        }
-
-        for c in &mut campaigns {
-            c.roi = match (c.revenue, c.cost) {
-                (Some(revenue), Some(cost)) if cost > 0.0 => Some((revenue - cost) / cost),
-                _ => None,
-            };
-        }
-        campaigns.sort_by(|a, b| {
-            let rev = |c: &CampaignReport| c.revenue.unwrap_or(0.0);
-            rev(b)
-                .total_cmp(&rev(a))
-                .then(b.attributed_events.cmp(&a.attributed_events))
-                .then_with(|| (&a.campaign, &a.campaign_id).cmp(&(&b.campaign, &b.campaign_id)))
-        });
+        let (campaigns, unmatched_costs) = pricing::price(campaigns, costs, has_revenue)?;
 
         Ok(Report {
             campaigns,

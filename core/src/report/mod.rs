@@ -71,8 +71,10 @@
 
 mod aggregate;
 mod base64;
+mod pricing;
 pub mod record;
 mod shapes;
+pub mod sql;
 mod touches;
 
 use std::collections::BTreeMap;

@@ -54,6 +54,7 @@ use crate::touch::Touch;
 use crate::window::LookbackWindow;
 
 use super::ReportOptions;
+use super::pricing::round6;
 use super::shapes::{EpochMs, TouchInput};
 
 /// How a conversion's credit is shared among the touches before it.
@@ -242,10 +243,6 @@ pub fn user_id_of_endpoint(endpoint: &Value) -> Option<String> {
         .as_str()
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
-}
-
-fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
 }
 
 /// `ses`, with opens off when only clicks are touches.

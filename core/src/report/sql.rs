@@ -1,0 +1,714 @@
+//! The report as one SQL query, for Athena over the Firehose prefix (and for users who run
+//! it themselves: QuickSight, scheduled queries), and the query's rows read back into the
+//! same [`Report`] as the streaming [`Aggregator`](super::Aggregator) gives.
+//!
+//! The query keeps to the SQL that Trino (Athena engine 3) and DuckDB share, so the tests
+//! run it in DuckDB over the generated files and require the streaming report's answer per
+//! campaign. It reads the table [`columns`] describes (what `journey-attribution athena
+//! setup` creates in Glue): the JSON SerDe maps each line's top-level keys to columns, so
+//! one table holds Pinpoint records, nested Amplify data and flat Amplify data, told apart
+//! as the streaming report tells them (see the module docs of [`super`]):
+//!
+//! - Pinpoint: `event_type` is there; user `client.client_id`;
+//! - Amplify nested: `name`, with an `attributes` or `metrics` object; user
+//!   `attributes.user_id`;
+//! - Amplify flat: `name` and neither; `campaign`, `campaign_id`, `user_id` and the revenue
+//!   metric at the top level.
+//!
+//! A line the SerDe cannot read (Athena's `ignore.malformed.json` gives it a row of nulls)
+//! or of no known shape has no event type: counted in `lines`, not in `events`, like the
+//! streaming report's skipped lines. Kinesis envelopes and SES records are not events
+//! there either (Firehose writes the decoded data; SES records have no `event_type`).
+//!
+//! The result has one `totals` row, one `campaign` row per campaign (journey id, else
+//! label, named by its most frequent label as [`super::CampaignReport::campaign`]) and one
+//! `event_type` row per campaign and attributed event type; [`report_from_rows`] reads them.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::pricing::{self, round6};
+use super::record::USER_ID_ATTRIBUTE;
+use super::{CampaignReport, Cost, Report, ReportError, ReportOptions};
+use crate::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
+
+/// The partition column over Firehose's `YYYY/MM/DD/HH/` key prefixes (Athena's partition
+/// projection, type `date`).
+pub const PARTITION_COLUMN: &str = "datehour";
+/// [`PARTITION_COLUMN`]'s format, in Athena's projection syntax (Java's date pattern).
+pub const PARTITION_FORMAT: &str = "yyyy/MM/dd/HH";
+/// The result's columns, in order.
+pub const RESULT_COLUMNS: [&str; 10] = [
+    "row_kind",
+    "campaign_id",
+    "campaign",
+    "event_type",
+    "lines",
+    "events",
+    "custom_events",
+    "attributed_events",
+    "converted_users",
+    "revenue",
+];
+
+/// A column of the events table, with its Hive type as Glue stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub hive_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SqlError {
+    #[error(
+        "revenue metric {0:?}: an Athena column name is letters, digits and `_`, not starting with a digit"
+    )]
+    MetricName(String),
+    #[error(
+        "revenue metric {0:?}: the events table already has a column of that name; name the metric differently"
+    )]
+    MetricClash(String),
+    #[error("{what} {name:?}: a Glue name is lowercase letters, digits and `_`")]
+    Name { what: &'static str, name: String },
+    #[error("location {0:?}: expected s3://<bucket>/<prefix>/, where Firehose writes")]
+    Location(String),
+    #[error("hours {0:?}: expected YYYY/MM/DD/HH")]
+    Hour(String),
+}
+
+/// The revenue metric's column: Glue lowercases column names, and the JSON SerDe matches
+/// keys case-insensitively, so `totalPrice` is read from the column `totalprice`.
+fn metric_column(metric: &str) -> Result<String, SqlError> {
+    let mut chars = metric.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        return Err(SqlError::MetricName(metric.to_owned()));
+    }
+    let column = metric.to_ascii_lowercase();
+    let fixed = ["event_type", "name", "client", "attributes", "metrics"];
+    if fixed.contains(&column.as_str())
+        || [CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE, USER_ID_ATTRIBUTE].contains(&column.as_str())
+        || column == PARTITION_COLUMN
+    {
+        return Err(SqlError::MetricClash(metric.to_owned()));
+    }
+    Ok(column)
+}
+
+/// The events table's columns (the partition column aside): what the report reads of each
+/// shape, and nothing else. `revenue_metric` adds a `double` to `metrics` and at the top
+/// level (flat data).
+pub fn columns(revenue_metric: Option<&str>) -> Result<Vec<Column>, SqlError> {
+    let metric = revenue_metric.map(metric_column).transpose()?;
+    let col = |name: &str, hive_type: String| Column {
+        name: name.to_owned(),
+        hive_type,
+    };
+    let string = || "string".to_owned();
+    let mut out = vec![
+        col("event_type", string()),
+        col("name", string()),
+        col("client", "struct<client_id:string>".to_owned()),
+        col(
+            "attributes",
+            format!(
+                "struct<{CAMPAIGN_ATTRIBUTE}:string,{CAMPAIGN_ID_ATTRIBUTE}:string,{USER_ID_ATTRIBUTE}:string>"
+            ),
+        ),
+    ];
+    match &metric {
+        Some(m) => out.push(col("metrics", format!("struct<{m}:double>"))),
+        // Amplify's nested data is told by `metrics` as much as by `attributes`.
+        None => out.push(col("metrics", "map<string,double>".to_owned())),
+    }
+    out.push(col(CAMPAIGN_ATTRIBUTE, string()));
+    out.push(col(CAMPAIGN_ID_ATTRIBUTE, string()));
+    out.push(col(USER_ID_ATTRIBUTE, string()));
+    if let Some(m) = metric {
+        out.push(col(&m, "double".to_owned()));
+    }
+    Ok(out)
+}
+
+/// A Glue database or table name (Glue keeps them lowercase).
+pub fn check_name(what: &'static str, name: &str) -> Result<(), SqlError> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(SqlError::Name {
+            what,
+            name: name.to_owned(),
+        })
+    }
+}
+
+/// `YYYY/MM/DD/HH`, the partition column's value for an hour.
+fn check_hour(hour: &str) -> Result<(), SqlError> {
+    let b = hour.as_bytes();
+    let ok = b.len() == 13
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 | 10 => *c == b'/',
+            _ => c.is_ascii_digit(),
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(SqlError::Hour(hour.to_owned()))
+    }
+}
+
+/// The events table as Glue holds it (`journey-attribution athena setup` creates it; the
+/// SAM template's `AWS::Glue::Table` is checked against [`GlueTable::to_json`]): JSON lines
+/// read by the OpenX JSON SerDe, plain or gzip, under Firehose's `YYYY/MM/DD/HH/` prefixes,
+/// found by partition projection (no crawler, no `MSCK REPAIR`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlueTable {
+    pub name: String,
+    /// `s3://bucket/prefix/`, ending in `/`.
+    pub location: String,
+    pub columns: Vec<Column>,
+    /// The first projected hour, `YYYY/MM/DD/HH`; the projection runs to `NOW`.
+    pub since: String,
+}
+
+pub const SERDE: &str = "org.openx.data.jsonserde.JsonSerDe";
+pub const INPUT_FORMAT: &str = "org.apache.hadoop.mapred.TextInputFormat";
+pub const OUTPUT_FORMAT: &str = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat";
+
+impl GlueTable {
+    pub fn new(
+        name: &str,
+        location: &str,
+        revenue_metric: Option<&str>,
+        since: &str,
+    ) -> Result<Self, SqlError> {
+        check_name("table", name)?;
+        check_hour(since)?;
+        let ok = location
+            .strip_prefix("s3://")
+            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+        if !ok {
+            return Err(SqlError::Location(location.to_owned()));
+        }
+        let mut location = location.to_owned();
+        if !location.ends_with('/') {
+            location.push('/');
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            location,
+            columns: columns(revenue_metric)?,
+            since: since.to_owned(),
+        })
+    }
+
+    /// The table's parameters: partition projection over the date path.
+    pub fn parameters(&self) -> Vec<(String, String)> {
+        let p = PARTITION_COLUMN;
+        let projection = |key: &str, value: String| (format!("projection.{p}.{key}"), value);
+        vec![
+            ("EXTERNAL".to_owned(), "TRUE".to_owned()),
+            ("classification".to_owned(), "json".to_owned()),
+            ("projection.enabled".to_owned(), "true".to_owned()),
+            projection("type", "date".to_owned()),
+            projection("format", PARTITION_FORMAT.to_owned()),
+            projection("range", format!("{},NOW", self.since)),
+            projection("interval", "1".to_owned()),
+            projection("interval.unit", "HOURS".to_owned()),
+            (
+                "storage.location.template".to_owned(),
+                format!("{}${{{p}}}/", self.location),
+            ),
+        ]
+    }
+
+    /// The SerDe's parameters: a malformed line is a row of nulls (counted in `lines`, not
+    /// in `events`), not a failed query.
+    pub fn serde_parameters(&self) -> Vec<(String, String)> {
+        vec![
+            ("ignore.malformed.json".to_owned(), "true".to_owned()),
+            ("case.insensitive".to_owned(), "true".to_owned()),
+        ]
+    }
+
+    /// Glue's `TableInput`, as `aws glue create-table --table-input` takes it.
+    pub fn to_json(&self) -> serde_json::Value {
+        let map = |pairs: Vec<(String, String)>| -> serde_json::Map<String, serde_json::Value> {
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k, serde_json::Value::String(v)))
+                .collect()
+        };
+        let columns: Vec<serde_json::Value> = self
+            .columns
+            .iter()
+            .map(|c| serde_json::json!({"Name": c.name, "Type": c.hive_type}))
+            .collect();
+        serde_json::json!({
+            "Name": self.name,
+            "TableType": "EXTERNAL_TABLE",
+            "Parameters": map(self.parameters()),
+            "PartitionKeys": [{"Name": PARTITION_COLUMN, "Type": "string"}],
+            "StorageDescriptor": {
+                "Columns": columns,
+                "Location": self.location,
+                "InputFormat": INPUT_FORMAT,
+                "OutputFormat": OUTPUT_FORMAT,
+                "SerdeInfo": {
+                    "SerializationLibrary": SERDE,
+                    "Parameters": map(self.serde_parameters()),
+                },
+            },
+        })
+    }
+}
+
+/// What a query reads: the table, and the hours (inclusive, `YYYY/MM/DD/HH`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryInput<'a> {
+    pub database: &'a str,
+    pub table: &'a str,
+    pub hours: Option<(&'a str, &'a str)>,
+}
+
+/// A SQL string literal.
+fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The report's query (see the module docs), for the same `options` as the streaming
+/// report. Costs are joined afterwards ([`report_from_rows`]), as the CLI reads them.
+pub fn query(input: &QueryInput<'_>, options: &ReportOptions) -> Result<String, SqlError> {
+    check_name("database", input.database)?;
+    check_name("table", input.table)?;
+    let metric = options
+        .revenue_metric
+        .as_deref()
+        .map(metric_column)
+        .transpose()?;
+    let mut where_ = String::new();
+    if let Some((from, to)) = input.hours {
+        check_hour(from)?;
+        check_hour(to)?;
+        where_ = format!(
+            "\n  WHERE {PARTITION_COLUMN} BETWEEN {} AND {}",
+            literal(from),
+            literal(to)
+        );
+    }
+    let goal = if options.goals.is_empty() {
+        "TRUE".to_owned()
+    } else {
+        let list: Vec<String> = options.goals.iter().map(|g| literal(g)).collect();
+        format!("event_name IN ({})", list.join(", "))
+    };
+    let (nested_revenue, flat_revenue) = match &metric {
+        Some(m) => (format!("metrics.{m}"), m.clone()),
+        None => (
+            "CAST(NULL AS double)".to_owned(),
+            "CAST(NULL AS double)".to_owned(),
+        ),
+    };
+    let (db, table) = (input.database, input.table);
+    let (c, cid, uid) = (CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE, USER_ID_ATTRIBUTE);
+    let mut q = String::new();
+    // One scan: every figure comes from one GROUP BY GROUPING SETS (Trino would scan again
+    // for each reference to a CTE over the table).
+    let _ = write!(
+        q,
+        "-- journey-attribution report as SQL: Athena engine 3 (Trino); DuckDB runs it unchanged.
+-- Rows: row_kind 'totals' (one), 'campaign' (one per campaign: journey id, else label),
+-- 'event_type' (per campaign and attributed event type).
+WITH raw AS (
+  SELECT
+    coalesce(event_type, name) AS event_name,
+    event_type IS NOT NULL AS pinpoint,
+    (event_type IS NOT NULL OR attributes IS NOT NULL OR metrics IS NOT NULL) AS nested,
+    client.client_id AS client_id,
+    attributes.{c} AS nested_label,
+    attributes.{cid} AS nested_id,
+    attributes.{uid} AS nested_user,
+    {nested_revenue} AS nested_revenue,
+    {c} AS flat_label,
+    {cid} AS flat_id,
+    {uid} AS flat_user,
+    {flat_revenue} AS flat_revenue
+  FROM \"{db}\".\"{table}\"{where_}
+),
+fields AS (
+  SELECT
+    event_name,
+    coalesce(substr(event_name, 1, 1) <> '_', FALSE) AS custom,
+    nullif(CASE WHEN nested THEN nested_label ELSE flat_label END, '') AS label,
+    nullif(CASE WHEN nested THEN nested_id ELSE flat_id END, '') AS journey_id,
+    CASE WHEN pinpoint THEN client_id WHEN nested THEN nested_user ELSE flat_user END AS user_key,
+    CASE WHEN nested THEN nested_revenue ELSE flat_revenue END AS revenue
+  FROM raw
+),
+records AS (
+  SELECT
+    event_name,
+    custom,
+    attributed,
+    CASE WHEN attributed THEN journey_id END AS group_id,
+    CASE WHEN attributed AND journey_id IS NULL THEN label END AS group_label,
+    CASE WHEN attributed THEN label END AS attributed_label,
+    CASE WHEN attributed THEN event_name END AS attributed_type,
+    CASE WHEN attributed AND {goal} THEN user_key END AS converted_user,
+    CASE WHEN attributed AND {goal} THEN revenue END AS goal_revenue
+  FROM (SELECT *, (custom AND label IS NOT NULL) AS attributed FROM fields) AS f
+),
+grouped AS (
+  SELECT
+    grouping(group_id, group_label, attributed_label, attributed_type) AS grouping_level,
+    group_id,
+    group_label,
+    attributed_label,
+    attributed_type,
+    count(*) AS lines,
+    count(event_name) AS events,
+    count(CASE WHEN custom THEN 1 END) AS custom_events,
+    count(CASE WHEN attributed THEN 1 END) AS attributed_events,
+    count(DISTINCT converted_user) AS converted_users,
+    sum(goal_revenue) AS revenue
+  FROM records
+  GROUP BY GROUPING SETS (
+    (group_id, group_label, attributed_label),
+    (group_id, group_label, attributed_type),
+    (group_id, group_label),
+    ()
+  )
+),
+named AS (
+  SELECT
+    *,
+    first_value(attributed_label) OVER (
+      PARTITION BY group_id, group_label
+      ORDER BY CASE WHEN grouping_level = 1 THEN 0 ELSE 1 END, attributed_events DESC, attributed_label
+      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+    ) AS campaign
+  FROM grouped
+)
+SELECT
+  CASE grouping_level WHEN 15 THEN 'totals' WHEN 3 THEN 'campaign' ELSE 'event_type' END AS row_kind,
+  group_id AS campaign_id,
+  CASE WHEN grouping_level <> 15 THEN campaign END AS campaign,
+  attributed_type AS event_type,
+  lines,
+  events,
+  custom_events,
+  attributed_events,
+  converted_users,
+  round(revenue, 6) AS revenue
+FROM named
+WHERE grouping_level = 15
+   OR (grouping_level IN (2, 3) AND (group_id IS NOT NULL OR group_label IS NOT NULL))
+ORDER BY grouping_level DESC, revenue DESC NULLS LAST, attributed_events DESC, campaign, campaign_id, event_type
+"
+    );
+    Ok(q)
+}
+
+/// A row of the query's result that [`report_from_rows`] cannot read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RowsError {
+    #[error("the result has no column {0:?} (is it the query `--print-sql` writes?)")]
+    MissingColumn(&'static str),
+    #[error("result row {row}, column {column}: {value:?} is not {expected}")]
+    Value {
+        row: usize,
+        column: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("result row {row}: row_kind {kind:?} is not totals, campaign or event_type")]
+    Kind { row: usize, kind: String },
+    #[error("result row {row}: an event_type row for a campaign with no campaign row")]
+    Orphan { row: usize },
+    #[error("the result has no totals row")]
+    NoTotals,
+    #[error(transparent)]
+    Costs(#[from] ReportError),
+}
+
+/// The [`Report`] of the query's rows (`header`: the column names, in the result's order;
+/// each row's values, `None` for SQL NULL), with `costs` matched as the streaming report
+/// matches them. `lines` and `skipped_lines` are the engine's: DuckDB drops lines it cannot
+/// parse, Athena's SerDe gives them a row of nulls.
+pub fn report_from_rows<I>(
+    header: &[String],
+    rows: I,
+    options: ReportOptions,
+    costs: &[Cost],
+) -> Result<Report, RowsError>
+where
+    I: IntoIterator<Item = Vec<Option<String>>>,
+{
+    let mut index = [0usize; RESULT_COLUMNS.len()];
+    for (slot, name) in index.iter_mut().zip(RESULT_COLUMNS) {
+        *slot = header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
+            .ok_or(RowsError::MissingColumn(name))?;
+    }
+    let has_revenue = options.revenue_metric.is_some();
+    let mut totals = None;
+    let mut campaigns: BTreeMap<(Option<String>, String), CampaignReport> = BTreeMap::new();
+    let mut types = Vec::new();
+    for (n, row) in rows.into_iter().enumerate() {
+        let row_no = n + 1;
+        let get = |i: usize| -> Option<&str> {
+            row.get(index[i])
+                .and_then(|v| v.as_deref())
+                .filter(|v| !v.is_empty())
+        };
+        let count = |i: usize| -> Result<u64, RowsError> {
+            let v = get(i).unwrap_or("0");
+            v.parse().map_err(|_| RowsError::Value {
+                row: row_no,
+                column: RESULT_COLUMNS[i],
+                value: v.to_owned(),
+                expected: "a count",
+            })
+        };
+        let text = |i: usize| -> Result<String, RowsError> {
+            get(i).map(str::to_owned).ok_or(RowsError::Value {
+                row: row_no,
+                column: RESULT_COLUMNS[i],
+                value: String::new(),
+                expected: "a name",
+            })
+        };
+        match get(0).unwrap_or("") {
+            "totals" => totals = Some((count(4)?, count(5)?, count(6)?, count(7)?)),
+            "campaign" => {
+                let revenue = match get(9) {
+                    None => 0.0,
+                    Some(v) => {
+                        v.parse::<f64>()
+                            .ok()
+                            .filter(|r| r.is_finite())
+                            .ok_or_else(|| RowsError::Value {
+                                row: row_no,
+                                column: RESULT_COLUMNS[9],
+                                value: v.to_owned(),
+                                expected: "a number",
+                            })?
+                    }
+                };
+                let key = (get(1).map(str::to_owned), text(2)?);
+                campaigns.insert(
+                    key.clone(),
+                    CampaignReport {
+                        campaign: key.1,
+                        campaign_id: key.0,
+                        attributed_events: count(7)?,
+                        events_by_type: BTreeMap::new(),
+                        converted_users: count(8)?,
+                        revenue: has_revenue.then_some(round6(revenue)),
+                        cost: None,
+                        roi: None,
+                    },
+                );
+            }
+            "event_type" => {
+                let key = (get(1).map(str::to_owned), text(2)?);
+                types.push((row_no, key, text(3)?, count(7)?));
+            }
+            other => {
+                return Err(RowsError::Kind {
+                    row: row_no,
+                    kind: other.to_owned(),
+                });
+            }
+        }
+    }
+    for (row, key, event_type, n) in types {
+        let campaign = campaigns.get_mut(&key).ok_or(RowsError::Orphan { row })?;
+        *campaign.events_by_type.entry(event_type).or_default() += n;
+    }
+    let (lines, events, custom_events, attributed_events) = totals.ok_or(RowsError::NoTotals)?;
+    let (campaigns, unmatched_costs) =
+        pricing::price(campaigns.into_values().collect(), costs, has_revenue)?;
+    Ok(Report {
+        campaigns,
+        skipped_lines: lines - events.min(lines),
+        lines,
+        events,
+        custom_events,
+        attributed_events,
+        goals: options.goals,
+        revenue_metric: options.revenue_metric,
+        touch_attribution: None,
+        unmatched_costs,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(goals: &[&str], metric: Option<&str>) -> ReportOptions {
+        ReportOptions {
+            goals: goals.iter().map(|g| g.to_string()).collect(),
+            revenue_metric: metric.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_query_names_the_table_hours_goals_and_metric() {
+        let q = query(
+            &QueryInput {
+                database: "shop",
+                table: "events",
+                hours: Some(("2026/03/01/00", "2026/03/02/23")),
+            },
+            &opts(&["purchase", "it's"], Some("totalPrice")),
+        )
+        .unwrap();
+        assert!(q.contains("FROM \"shop\".\"events\""));
+        assert!(q.contains("WHERE datehour BETWEEN '2026/03/01/00' AND '2026/03/02/23'"));
+        assert!(q.contains("event_name IN ('purchase', 'it''s')"));
+        assert!(q.contains("metrics.totalprice AS nested_revenue"));
+        assert!(q.contains("totalprice AS flat_revenue"));
+        let all = query(
+            &QueryInput {
+                database: "shop",
+                table: "events",
+                hours: None,
+            },
+            &opts(&[], None),
+        )
+        .unwrap();
+        assert!(!all.contains("WHERE datehour"));
+        assert!(all.contains("CASE WHEN attributed AND TRUE THEN"));
+    }
+
+    #[test]
+    fn names_that_would_change_the_query_are_refused_with_the_reason() {
+        let input = |database, table, hours| QueryInput {
+            database,
+            table,
+            hours,
+        };
+        let o = opts(&[], None);
+        let err = query(&input("shop\"; DROP", "events", None), &o).unwrap_err();
+        assert!(err.to_string().contains("database"), "{err}");
+        assert!(query(&input("shop", "Events", None), &o).is_err());
+        let hours = Some(("2026-03-01", "2026/03/01/23"));
+        let err = query(&input("shop", "events", hours), &o).unwrap_err();
+        assert!(err.to_string().contains("YYYY/MM/DD/HH"), "{err}");
+        for bad in ["a b", "1st", "", "x-y", "metrics.x"] {
+            let err = query(&input("shop", "events", None), &opts(&[], Some(bad))).unwrap_err();
+            assert!(matches!(err, SqlError::MetricName(_)), "{bad}: {err}");
+        }
+        let err = columns(Some("Campaign")).unwrap_err();
+        assert!(matches!(err, SqlError::MetricClash(_)), "{err}");
+    }
+
+    #[test]
+    fn the_table_reads_each_shapes_fields() {
+        let cols = columns(Some("revenue")).unwrap();
+        let get = |n: &str| {
+            cols.iter()
+                .find(|c| c.name == n)
+                .map(|c| c.hive_type.as_str())
+        };
+        assert_eq!(
+            get("attributes"),
+            Some("struct<campaign:string,campaign_id:string,user_id:string>")
+        );
+        assert_eq!(get("metrics"), Some("struct<revenue:double>"));
+        assert_eq!(get("revenue"), Some("double"));
+        assert_eq!(get("client"), Some("struct<client_id:string>"));
+        assert_eq!(get("datehour"), None, "the partition column is apart");
+        assert_eq!(
+            columns(None)
+                .unwrap()
+                .iter()
+                .find(|c| c.name == "metrics")
+                .map(|c| c.hive_type.clone()),
+            Some("map<string,double>".to_owned())
+        );
+    }
+
+    /// A result row from `|`-separated values; an empty value is SQL NULL.
+    fn row(values: &str) -> Vec<Option<String>> {
+        values
+            .split('|')
+            .map(|v| (!v.is_empty()).then(|| v.to_owned()))
+            .collect()
+    }
+
+    fn header() -> Vec<String> {
+        RESULT_COLUMNS.iter().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn rows_read_back_into_the_report_with_costs_matched() {
+        let rows = vec![
+            row("totals||||12|10|8|5|0|"),
+            row("campaign|j-1|Spring||4|4|4|4|2|30.5"),
+            row("event_type|j-1|Spring|purchase|2|2|2|2|2|30.5"),
+            row("event_type|j-1|Spring|view|2|2|2|2|0|"),
+            row("campaign||Legacy||1|1|1|1|0|"),
+            row("event_type||Legacy|view|1|1|1|1|0|"),
+        ];
+        let costs = [Cost {
+            campaign: "j-1".into(),
+            cost: 10.0,
+        }];
+        let report = report_from_rows(
+            &header(),
+            rows,
+            opts(&["purchase"], Some("revenue")),
+            &costs,
+        )
+        .unwrap();
+        assert_eq!(
+            (report.lines, report.events, report.skipped_lines),
+            (12, 10, 2)
+        );
+        assert_eq!((report.custom_events, report.attributed_events), (8, 5));
+        let spring = &report.campaigns[0];
+        assert_eq!(spring.campaign_id.as_deref(), Some("j-1"));
+        assert_eq!(spring.events_by_type.get("purchase"), Some(&2));
+        assert_eq!(spring.events_by_type.get("view"), Some(&2));
+        assert_eq!((spring.converted_users, spring.revenue), (2, Some(30.5)));
+        assert_eq!(spring.roi, Some(2.05));
+        let legacy = &report.campaigns[1];
+        assert_eq!(
+            (legacy.campaign_id.as_deref(), legacy.revenue),
+            (None, Some(0.0))
+        );
+    }
+
+    #[test]
+    fn unreadable_rows_name_the_row_and_column() {
+        let o = || opts(&[], None);
+        let bad = vec![row("campaign||x|||||many||")];
+        let err = report_from_rows(&header(), bad, o(), &[]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "result row 1, column attributed_events: \"many\" is not a count"
+        );
+        let err = report_from_rows(&header()[1..], Vec::new(), o(), &[]).unwrap_err();
+        assert_eq!(err, RowsError::MissingColumn("row_kind"));
+        let orphan = vec![row("event_type|j|x|view||||1||")];
+        assert_eq!(
+            report_from_rows(&header(), orphan, o(), &[]).unwrap_err(),
+            RowsError::Orphan { row: 1 }
+        );
+        assert_eq!(
+            report_from_rows(&header(), Vec::new(), o(), &[]).unwrap_err(),
+            RowsError::NoTotals
+        );
+    }
+}
