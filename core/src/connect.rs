@@ -10,13 +10,12 @@
 //! pins it to the first delivery through [`ConnectPlan::idempotency_keys`], so a retried
 //! invocation yields the same touch instead of a newer one.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::pinpoint::{InvocationError, deserialize_at};
-use crate::touch::{MAX_ATTRIBUTE_VALUE_CHARS, Skip, Touch, TouchOutcome, TouchSource};
+use crate::plan::{Planner, Skip, TouchOutcome, TouchPlan, check_attribute_value};
+use crate::touch::{MAX_ATTRIBUTE_VALUE_CHARS, Touch, TouchSource};
 
 /// Where the Cognito username is and which application id the touches carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,11 +28,14 @@ pub struct ConnectConfig {
     pub usernames: crate::username::UsernameRule,
 }
 
+/// The application id of Connect touches unless `CONNECT_APPLICATION_ID` says otherwise.
+pub const DEFAULT_CONNECT_APPLICATION_ID: &str = "connect";
+
 impl Default for ConnectConfig {
     fn default() -> Self {
         Self {
             username_field: "attributes.username".into(),
-            application_id: "connect".into(),
+            application_id: DEFAULT_CONNECT_APPLICATION_ID.into(),
             usernames: crate::username::UsernameRule::default(),
         }
     }
@@ -116,15 +118,14 @@ impl std::fmt::Display for ProfileSkip {
     }
 }
 
-/// Per profile, in the invocation's order: the touch it yields (an index into `touches`,
-/// shared by every profile of the same user) or why it is skipped.
+/// Per profile (the plan's items, by profile id, in the invocation's order): the touch it
+/// yields, shared by every profile of the same user, or why it is skipped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectPlan {
-    pub touches: Vec<Touch>,
+    pub plan: TouchPlan<ProfileSkip>,
     /// Per touch: the key that pins its time to the first delivery, when one is known
     /// (the `IdempotencyToken`, else run + action + profile).
     pub idempotency_keys: Vec<Option<String>>,
-    pub profiles: Vec<(String, Result<usize, ProfileSkip>)>,
 }
 
 /// Parses an invocation; errors name the JSON path of the offending field.
@@ -156,44 +157,41 @@ impl ConnectInvocation {
             });
         }
         let label = self.label().to_owned();
-        let label_chars = crate::touch::pinpoint_len(&label);
-        let mut plan = ConnectPlan {
-            touches: Vec::new(),
-            idempotency_keys: Vec::new(),
-            profiles: Vec::with_capacity(self.items.customer_profiles.len()),
-        };
-        let mut by_user: HashMap<String, usize> = HashMap::new();
-        for (i, raw) in self.items.customer_profiles.iter().enumerate() {
-            let (id, outcome) = match profile_of(i, raw) {
-                Err(e) => (profile_id_hint(raw, i), Err(ProfileSkip::Malformed(e))),
+        let profiles = &self.items.customer_profiles;
+        let mut planner = Planner::with_capacity(profiles.len());
+        let mut idempotency_keys = Vec::new();
+        for (i, raw) in profiles.iter().enumerate() {
+            let (id, touch, key) = match profile_of(i, raw) {
+                Err(e) => (
+                    profile_id_hint(raw, i),
+                    Err(ProfileSkip::Malformed(e)),
+                    None,
+                ),
                 Ok(profile) => {
-                    let outcome = username_of(&profile, config, i).and_then(|username| {
-                        if label_chars > MAX_ATTRIBUTE_VALUE_CHARS {
-                            return Err(ProfileSkip::LabelTooLong(label_chars));
-                        }
-                        let next = plan.touches.len();
-                        let index = *by_user.entry(username.clone()).or_insert(next);
-                        if index == next {
-                            plan.idempotency_keys
-                                .push(idempotency_key(context, &profile));
-                            plan.touches.push(Touch {
-                                source: TouchSource::ConnectCustomAction,
-                                username,
-                                application_id: config.application_id.clone(),
-                                journey_id: context.campaign_id.clone(),
-                                activity_id: context.action_id.clone(),
-                                label: label.clone(),
-                                touched_at_ms: received_at_ms,
-                            });
-                        }
-                        Ok(index)
+                    let touch = username_of(&profile, config, i).and_then(|username| {
+                        check_attribute_value(&label).map_err(ProfileSkip::LabelTooLong)?;
+                        Ok(Touch {
+                            source: TouchSource::ConnectCustomAction,
+                            username,
+                            application_id: config.application_id.clone(),
+                            journey_id: context.campaign_id.clone(),
+                            activity_id: context.action_id.clone(),
+                            label: label.clone(),
+                            touched_at_ms: received_at_ms,
+                        })
                     });
-                    (profile.profile_id, outcome)
+                    let key = idempotency_key(context, &profile);
+                    (profile.profile_id, touch, key)
                 }
             };
-            plan.profiles.push((id, outcome));
+            if planner.push(id, touch).is_some() {
+                idempotency_keys.push(key);
+            }
         }
-        Ok(plan)
+        Ok(ConnectPlan {
+            plan: planner.finish(),
+            idempotency_keys,
+        })
     }
 }
 
@@ -331,10 +329,20 @@ mod tests {
             ..ConnectConfig::default()
         };
         let plan = inv.plan(&config, 42).unwrap();
-        let users: Vec<&str> = plan.touches.iter().map(|t| t.username.as_str()).collect();
+        let users: Vec<&str> = plan
+            .plan
+            .touches
+            .iter()
+            .map(|t| t.username.as_str())
+            .collect();
         assert_eq!(users, ["alice"]);
         let plan = inv.plan(&ConnectConfig::default(), 42).unwrap();
-        let users: Vec<&str> = plan.touches.iter().map(|t| t.username.as_str()).collect();
+        let users: Vec<&str> = plan
+            .plan
+            .touches
+            .iter()
+            .map(|t| t.username.as_str())
+            .collect();
         assert_eq!(users, ["Alice", "alice"], "trimmed, as every source is");
     }
 
@@ -346,8 +354,8 @@ mod tests {
             {"ProfileId": "p3", "CustomerData": data("alice"), "IdempotencyToken": "t3"},
         ]));
         let plan = inv.plan(&ConnectConfig::default(), 42).unwrap();
-        assert_eq!(plan.touches.len(), 2);
-        let t = &plan.touches[0];
+        assert_eq!(plan.plan.touches.len(), 2);
+        let t = &plan.plan.touches[0];
         assert_eq!(
             (t.username.as_str(), t.journey_id.as_str(), t.label.as_str()),
             ("alice", "c-1", "Welcome")
@@ -365,7 +373,8 @@ mod tests {
             [Some("connect|t1".into()), Some("connect|t2".into())]
         );
         let ids: Vec<_> = plan
-            .profiles
+            .plan
+            .items
             .iter()
             .map(|(id, r)| (id.as_str(), r.clone()))
             .collect();
@@ -384,10 +393,11 @@ mod tests {
         ]));
         let plan = inv.plan(&ConnectConfig::default(), 0).unwrap();
         let reasons: Vec<String> = plan
-            .profiles
+            .plan
+            .items
             .iter()
             .map(|(id, r)| match r {
-                Ok(i) => format!("{id}: {}", plan.touches[*i].username),
+                Ok(i) => format!("{id}: {}", plan.plan.touches[*i].username),
                 Err(e) => format!("{id}: {} ({})", e.code(), e),
             })
             .collect();
@@ -425,7 +435,7 @@ mod tests {
         assert_eq!(inv.label(), "c-1");
         inv.invocation_metadata.campaign_context.campaign_name = Some("x".repeat(201));
         let plan = inv.plan(&ConnectConfig::default(), 0).unwrap();
-        assert_eq!(plan.profiles[0].1, Err(ProfileSkip::LabelTooLong(201)));
+        assert_eq!(plan.plan.items[0].1, Err(ProfileSkip::LabelTooLong(201)));
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub mod item;
 #[cfg(feature = "std")]
 pub mod pinpoint;
 #[cfg(feature = "std")]
+pub mod plan;
+#[cfg(feature = "std")]
 pub mod report;
 #[cfg(feature = "std")]
 pub mod rfc3339;

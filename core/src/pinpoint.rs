@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::touch::{MAX_ATTRIBUTE_VALUE_CHARS, Skip, Touch, TouchOutcome, TouchSource};
+use crate::plan::{Planner, Skip, TouchOutcome, TouchPlan, check_attribute_value};
+use crate::touch::{MAX_ATTRIBUTE_VALUE_CHARS, Touch, TouchSource};
 use crate::username::UsernameRule;
 
 /// The payload Pinpoint sends to a custom-channel Lambda (up to 50 endpoints).
@@ -103,13 +104,9 @@ impl std::fmt::Display for SkipReason {
     }
 }
 
-/// Per endpoint, in the invocation's order: the touch it yields (an index into
-/// `Plan::touches`, shared by every endpoint of the same user) or why it is skipped.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
-    pub touches: Vec<Touch>,
-    pub endpoints: Vec<(String, Result<usize, SkipReason>)>,
-}
+/// Per endpoint (the plan's items, by endpoint id, in the invocation's order): the touch
+/// it yields, shared by every endpoint of the same user, or why it is skipped.
+pub type Plan = TouchPlan<SkipReason>;
 
 /// Parses an invocation; errors name the JSON path of the offending field.
 pub fn parse_invocation(value: Value) -> Result<CustomChannelEvent, InvocationError> {
@@ -205,37 +202,24 @@ impl CustomChannelEvent {
         }
         let journey_id = self.journey_id()?;
         let label = label_of(self.data.as_deref(), journey_id);
-        let label_chars = crate::touch::pinpoint_len(&label);
         let touched_at_ms = self.touched_at_ms(received_at_ms);
-        let mut plan = Plan {
-            touches: Vec::new(),
-            endpoints: Vec::with_capacity(self.endpoints.len()),
-        };
-        let mut by_user: HashMap<String, usize> = HashMap::new();
+        let mut planner = Planner::with_capacity(self.endpoints.len());
         for (id, raw) in &self.endpoints {
-            let outcome =
-                username_of(id, raw, username_attribute, usernames).and_then(|username| {
-                    if label_chars > MAX_ATTRIBUTE_VALUE_CHARS {
-                        return Err(SkipReason::LabelTooLong(label_chars));
-                    }
-                    let next = plan.touches.len();
-                    let index = *by_user.entry(username.clone()).or_insert(next);
-                    if index == next {
-                        plan.touches.push(Touch {
-                            source: TouchSource::PinpointCustomChannel,
-                            username,
-                            application_id: self.application_id.clone(),
-                            journey_id: journey_id.to_owned(),
-                            activity_id: self.activity_id.clone(),
-                            label: label.clone(),
-                            touched_at_ms,
-                        });
-                    }
-                    Ok(index)
-                });
-            plan.endpoints.push((id.clone(), outcome));
+            let touch = username_of(id, raw, username_attribute, usernames).and_then(|username| {
+                check_attribute_value(&label).map_err(SkipReason::LabelTooLong)?;
+                Ok(Touch {
+                    source: TouchSource::PinpointCustomChannel,
+                    username,
+                    application_id: self.application_id.clone(),
+                    journey_id: journey_id.to_owned(),
+                    activity_id: self.activity_id.clone(),
+                    label: label.clone(),
+                    touched_at_ms,
+                })
+            });
+            planner.push(id.clone(), touch);
         }
-        Ok(plan)
+        Ok(planner.finish())
     }
 }
 
@@ -358,7 +342,7 @@ mod tests {
         assert_eq!(plan.touches[0].touched_at_ms, 1_587_256_404_609);
         assert_eq!(plan.touches[0].label, "Spring");
         let outcomes: Vec<_> = plan
-            .endpoints
+            .items
             .iter()
             .map(|(id, o)| (id.as_str(), o.clone()))
             .collect();
@@ -406,7 +390,7 @@ mod tests {
             .plan_with("username", 0, UsernameRule::CASE_INSENSITIVE)
             .unwrap();
         assert_eq!(users(&insensitive), ["alice"]);
-        assert!(insensitive.endpoints.iter().all(|(_, o)| o == &Ok(0)));
+        assert!(insensitive.items.iter().all(|(_, o)| o == &Ok(0)));
         // A case-sensitive pool: three users, but never one with surrounding spaces.
         let sensitive = e.plan("username", 0).unwrap();
         assert_eq!(users(&sensitive), ["Alice", "alice", "ALICE"]);
@@ -416,11 +400,11 @@ mod tests {
     fn a_label_too_long_for_pinpoint_skips_with_the_reason() {
         let e = event(json!({"e1": endpoint(Some("a"))}), Some(&"x".repeat(201)));
         let plan = e.plan("username", 0).unwrap();
-        assert_eq!(plan.endpoints[0].1, Err(SkipReason::LabelTooLong(201)));
+        assert_eq!(plan.items[0].1, Err(SkipReason::LabelTooLong(201)));
         // Pinpoint counts UTF-16 code units: 150 emoji are 300, over the 200.
         let e = event(json!({"e1": endpoint(Some("a"))}), Some(&"🎉".repeat(150)));
         let plan = e.plan("username", 0).unwrap();
-        assert_eq!(plan.endpoints[0].1, Err(SkipReason::LabelTooLong(300)));
+        assert_eq!(plan.items[0].1, Err(SkipReason::LabelTooLong(300)));
     }
 
     #[test]

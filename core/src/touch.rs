@@ -36,21 +36,3 @@ pub struct Touch {
     pub label: String,
     pub touched_at_ms: i64,
 }
-
-/// Why an item of a batch (an endpoint, a profile, an event record) yields no touch: each
-/// source has its own reasons; the handlers log, count and answer them alike.
-pub trait Skip: core::fmt::Display {
-    /// A short machine-readable code (metric dimension, `reason` attribute).
-    fn code(&self) -> &'static str;
-    /// A malformed input (logged as a warning), rather than expected traffic.
-    fn is_error(&self) -> bool;
-}
-
-/// What became of one item of a batch, for the source's response.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TouchOutcome<S> {
-    Tagged(crate::attribution::WriteDecision),
-    Skipped(S),
-    /// The write failed after the retries: the message.
-    Failed(String),
-}

@@ -284,7 +284,7 @@ fn pinpoint_run(v: Value) -> Result<BTreeMap<String, Result<String, String>>, St
     let event = pinpoint::parse_invocation(v).map_err(|e| e.to_string())?;
     let plan = event.plan("username", 0).map_err(|e| e.to_string())?;
     Ok(plan
-        .endpoints
+        .items
         .into_iter()
         .map(|(id, o)| {
             let o = o
@@ -383,8 +383,9 @@ fn connect_run(v: Value) -> BatchRun {
     let plan = inv
         .plan(&ConnectConfig::default(), 0)
         .map_err(|e| e.to_string())?;
+    let plan = plan.plan;
     Ok(plan
-        .profiles
+        .items
         .into_iter()
         .map(|(_, o)| {
             o.map(|i| plan.touches[i].username.clone())

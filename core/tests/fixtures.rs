@@ -47,7 +47,7 @@ fn custom_channel_event_yields_a_touch_per_user_with_reasons_for_the_rest() {
         "ScheduledTime, not the receive time"
     );
     assert_eq!(
-        plan.endpoints[1],
+        plan.items[1],
         ("EndpointId-5678".into(), Err(SkipReason::NoUser))
     );
 }
@@ -118,6 +118,7 @@ fn connect_custom_action_round_trips_and_plans_a_touch_per_profile_user() {
     assert_eq!(serde_json::to_value(&inv).expect("serializes"), raw);
     let plan = inv.plan(&ConnectConfig::default(), 7).expect("plans");
     let users: Vec<(&str, &str, &str)> = plan
+        .plan
         .touches
         .iter()
         .map(|t| (t.username.as_str(), t.journey_id.as_str(), t.label.as_str()))
@@ -137,7 +138,7 @@ fn connect_custom_action_round_trips_and_plans_a_touch_per_profile_user() {
         ]
     );
     assert_eq!(
-        plan.profiles[2],
+        plan.plan.items[2],
         (
             "customer-003".to_owned(),
             Err(ProfileSkip::NoUsername("attributes.username".into()))

@@ -3,21 +3,17 @@
 
 use futures::StreamExt;
 use journey_attribution_core::connect::{self, ConnectConfig};
-use journey_attribution_core::{Attribution, LookbackWindows, WriteDecision};
 use serde_json::Value;
 use tracing::{info, warn};
 
 use crate::metrics::Metrics;
+use crate::pipeline::{TaggingError, Writing, write_plan};
 use crate::ports::{AttributionStore, StoreError, TouchLedger};
-use crate::retry::Backoff;
-use crate::tagging::{TaggingError, Writes, outcomes, write_all};
 
 #[derive(Debug, Clone)]
 pub struct ConnectTaggingConfig {
     pub source: ConnectConfig,
-    pub windows: LookbackWindows,
-    pub concurrency: usize,
-    pub backoff: Backoff,
+    pub writing: Writing,
 }
 
 /// Processes every profile. `now_ms` is the receive time: the touch time of a first
@@ -35,23 +31,27 @@ where
     L: TouchLedger + Sync,
 {
     let invocation = connect::parse_invocation(event)?;
-    let mut plan = invocation.plan(&config.source, now_ms)?;
+    let connect::ConnectPlan {
+        mut plan,
+        idempotency_keys,
+    } = invocation.plan(&config.source, now_ms)?;
     let window = config
+        .writing
         .windows
         .for_application(&config.source.application_id);
+    let backoff = config.writing.backoff;
 
     // Pin each touch to its first delivery (several in flight, as the writes): the time to
     // write it with. A touch whose ledger entry cannot be read is not written (its time is
     // unknown) and fails like a failed write.
     let mut pins: Vec<(usize, Result<i64, StoreError>)> =
-        futures::stream::iter(plan.touches.iter().zip(&plan.idempotency_keys).enumerate())
+        futures::stream::iter(plan.touches.iter().zip(&idempotency_keys).enumerate())
             .map(|(i, (touch, key))| async move {
                 let Some(key) = key else {
                     return (i, Ok(touch.touched_at_ms));
                 };
                 let expires_at_s = window.expires_at_s(touch.touched_at_ms);
-                let (first, attempts) = config
-                    .backoff
+                let (first, attempts) = backoff
                     .run(StoreError::is_transient, || {
                         ledger.first_seen(key, touch.touched_at_ms, expires_at_s)
                     })
@@ -65,49 +65,29 @@ where
                 }
                 (i, first)
             })
-            .buffer_unordered(config.concurrency.max(1))
+            .buffer_unordered(config.writing.concurrency.max(1))
             .collect()
             .await;
     pins.sort_by_key(|(i, _)| *i);
-
-    // Per touch: its ledger failure, or (filled in below) its write's result.
-    let mut writes: Vec<Result<WriteDecision, StoreError>> = Vec::with_capacity(pins.len());
-    let mut pinned: Vec<usize> = Vec::new();
-    let mut attributions: Vec<Attribution> = Vec::new();
-    for ((i, pin), touch) in pins.into_iter().zip(plan.touches.iter_mut()) {
+    let mut blocked = Vec::with_capacity(pins.len());
+    for ((_, pin), touch) in pins.into_iter().zip(plan.touches.iter_mut()) {
         match pin {
             Ok(first_ms) => {
                 if first_ms != touch.touched_at_ms {
                     metrics.incr("redelivered");
                     touch.touched_at_ms = first_ms;
                 }
-                pinned.push(i);
-                attributions.push(Attribution::from_touch(touch, window));
-                writes.push(Ok(WriteDecision::Unchanged));
+                blocked.push(None);
             }
             Err(e) => {
                 metrics.incr("failures");
-                writes.push(Err(e));
+                blocked.push(Some(e));
             }
         }
     }
-    let written = write_all(
-        &attributions,
-        store,
-        config.concurrency,
-        config.backoff,
-        metrics,
-    )
-    .await;
-    for (i, result) in pinned.into_iter().zip(written.results) {
-        writes[i] = result;
-    }
-    let results = outcomes(plan.profiles, &writes, metrics);
-    let response = connect::response(
-        results.iter().map(|(id, r)| (id.as_str(), r)),
-        Some(invocation.label()),
-    );
-    Writes { results: writes }.into_result(response)
+    let answered = write_plan(plan, blocked, store, &config.writing, metrics).await;
+    let response = connect::response(answered.outcomes(), Some(invocation.label()));
+    answered.into_result(response)
 }
 
 #[cfg(test)]
@@ -115,14 +95,18 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::memory::{MemoryLedger, MemoryStore};
+    use crate::retry::Backoff;
+    use journey_attribution_core::LookbackWindows;
     use serde_json::json;
 
     fn config() -> ConnectTaggingConfig {
         ConnectTaggingConfig {
             source: ConnectConfig::default(),
-            windows: LookbackWindows::parse(Some("1d"), Some("connect=2d")).unwrap(),
-            concurrency: 4,
-            backoff: Backoff::immediate(3),
+            writing: Writing {
+                windows: LookbackWindows::parse(Some("1d"), Some("connect=2d")).unwrap(),
+                concurrency: 4,
+                backoff: Backoff::immediate(3),
+            },
         }
     }
 
@@ -212,10 +196,8 @@ mod tests {
             Metrics::default(),
         );
         store.fail_next_writes(3);
-        let cfg = ConnectTaggingConfig {
-            concurrency: 1,
-            ..config()
-        };
+        let mut cfg = config();
+        cfg.writing.concurrency = 1;
         let ev = invocation(
             "c1",
             json!([profile("p1", "a", "t1"), profile("p2", "b", "t2")]),

@@ -14,6 +14,7 @@ pub mod claims;
 pub mod connect;
 pub mod memory;
 pub mod metrics;
+pub mod pipeline;
 pub mod ports;
 pub mod retry;
 pub mod runtime;

@@ -17,13 +17,14 @@ use tracing::error;
 use crate::claims::{self, ClaimsConfig};
 use crate::connect::{self, ConnectTaggingConfig};
 use crate::metrics::Metrics;
+use crate::pipeline::{TaggingError, Writing};
 use crate::ports::{
     AttributionReader, AttributionStore, FailureQueue, TouchLedger, UserAttributes,
 };
 use crate::retry::Backoff;
 use crate::ses::{self, SesTaggingConfig};
 use crate::sync::{self, SyncConfig};
-use crate::tagging::{self, TaggingConfig, TaggingError};
+use crate::tagging::{self, TaggingConfig};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -78,21 +79,26 @@ const TAGGING_CONCURRENCY: usize = 10;
 const TAGGING_BACKOFF: Backoff =
     Backoff::new(3, Duration::from_millis(50), Duration::from_millis(800));
 
+/// How every touch source writes: `LOOKBACK_WINDOW(S)`; Pinpoint gives 15 s for up to 50
+/// endpoints, Connect and SES wait less.
+fn writing<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Writing, ConfigError> {
+    Ok(Writing {
+        windows: windows(env)?,
+        concurrency: TAGGING_CONCURRENCY,
+        backoff: TAGGING_BACKOFF,
+    })
+}
+
 impl TaggingSettings {
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
-        let table = env.required("ATTRIBUTION_TABLE")?;
-        let windows = windows(env)?;
         Ok(Self {
-            table,
+            table: env.required("ATTRIBUTION_TABLE")?,
             handler: TaggingConfig {
                 username_attribute: env
                     .optional("USERNAME_ATTRIBUTE")
                     .unwrap_or_else(|| "username".into()),
                 usernames: usernames(env)?,
-                windows,
-                // Pinpoint gives 15 s for up to 50 endpoints.
-                concurrency: TAGGING_CONCURRENCY,
-                backoff: TAGGING_BACKOFF,
+                writing: writing(env)?,
             },
         })
     }
@@ -122,9 +128,7 @@ impl ConnectSettings {
                         .unwrap_or(defaults.application_id),
                     usernames: usernames(env)?,
                 },
-                windows: windows(env)?,
-                concurrency: TAGGING_CONCURRENCY,
-                backoff: TAGGING_BACKOFF,
+                writing: writing(env)?,
             },
         })
     }
@@ -201,9 +205,7 @@ impl SesSettings {
                     clicks,
                     usernames: usernames(env)?,
                 },
-                windows: windows(env)?,
-                concurrency: TAGGING_CONCURRENCY,
-                backoff: TAGGING_BACKOFF,
+                writing: writing(env)?,
             },
         })
     }

@@ -1,22 +1,17 @@
 //! `ses-tagging`: SES Open / Click events (EventBridge or SNS) in, one conditional write per
 //! touch. The touch time is the open / click time, so a redelivered event is a replay.
 
-use journey_attribution_core::LookbackWindows;
 use journey_attribution_core::ses::{self, SesConfig};
-use journey_attribution_core::touch::TouchOutcome;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::metrics::Metrics;
+use crate::pipeline::{TaggingError, Writing, write_plan};
 use crate::ports::AttributionStore;
-use crate::retry::Backoff;
-use crate::tagging::{TaggingError, attributions, outcomes, write_all};
 
 #[derive(Debug, Clone)]
 pub struct SesTaggingConfig {
     pub source: SesConfig,
-    pub windows: LookbackWindows,
-    pub concurrency: usize,
-    pub backoff: Backoff,
+    pub writing: Writing,
 }
 
 /// Processes every SES event of the delivery. Returns a summary (EventBridge and SNS ignore
@@ -29,38 +24,12 @@ pub async fn handle<S: AttributionStore + Sync>(
     metrics: &mut Metrics,
 ) -> Result<Value, TaggingError> {
     let plan = ses::plan(event, &config.source)?;
-    let attributions = attributions(&plan.touches, &config.windows);
-    let writes = write_all(
-        &attributions,
-        store,
-        config.concurrency,
-        config.backoff,
-        metrics,
-    )
-    .await;
-    // The user of each tagged event, for the summary.
-    let users: Vec<Option<String>> = plan
-        .items
-        .iter()
-        .map(|(_, item)| {
-            item.as_ref()
-                .ok()
-                .map(|&i| plan.touches[i].username.clone())
-        })
-        .collect();
-    let events: Vec<Value> = outcomes(plan.items, &writes.results, metrics)
-        .into_iter()
-        .zip(users)
-        .map(|((id, outcome), user)| match outcome {
-            TouchOutcome::Tagged(d) => {
-                json!({"id": id, "attribution": "tagged", "reason": d.as_str(), "user": user})
-            }
-            TouchOutcome::Failed(e) => json!({"id": id, "attribution": "failed", "reason": e}),
-            TouchOutcome::Skipped(skip) => json!({"id": id, "attribution": "skipped",
-                "reason": skip.code(), "detail": skip.to_string()}),
-        })
-        .collect();
-    writes.into_result(json!({ "events": events }))
+    let answered = write_plan(plan, Vec::new(), store, &config.writing, metrics).await;
+    let response = ses::response(answered.answers.iter().map(|a| {
+        let user = a.touch.map(|i| answered.touches[i].username.as_str());
+        (a.id.as_str(), &a.outcome, user)
+    }));
+    answered.into_result(response)
 }
 
 #[cfg(test)]
@@ -68,13 +37,18 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::memory::MemoryStore;
+    use crate::retry::Backoff;
+    use journey_attribution_core::LookbackWindows;
+    use serde_json::json;
 
     fn config() -> SesTaggingConfig {
         SesTaggingConfig {
             source: SesConfig::default(),
-            windows: LookbackWindows::parse(Some("1d"), None).unwrap(),
-            concurrency: 4,
-            backoff: Backoff::immediate(3),
+            writing: Writing {
+                windows: LookbackWindows::parse(Some("1d"), None).unwrap(),
+                concurrency: 4,
+                backoff: Backoff::immediate(3),
+            },
         }
     }
 

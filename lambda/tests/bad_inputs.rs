@@ -15,6 +15,7 @@ use journey_attribution_lambda::core::{
 };
 use journey_attribution_lambda::memory::{MemoryQueue, MemoryStore, MemoryUserPool, stream_record};
 use journey_attribution_lambda::metrics::Metrics;
+use journey_attribution_lambda::pipeline::Writing;
 use journey_attribution_lambda::retry::Backoff;
 use journey_attribution_lambda::sync::{self, SyncConfig};
 use journey_attribution_lambda::tagging::{self, TaggingConfig};
@@ -162,9 +163,11 @@ fn tagging_config() -> TaggingConfig {
     TaggingConfig {
         username_attribute: "username".into(),
         usernames: Default::default(),
-        windows: LookbackWindows::parse(Some("1d"), None).unwrap(),
-        concurrency: 4,
-        backoff: Backoff::immediate(3),
+        writing: Writing {
+            windows: LookbackWindows::parse(Some("1d"), None).unwrap(),
+            concurrency: 4,
+            backoff: Backoff::immediate(3),
+        },
     }
 }
 

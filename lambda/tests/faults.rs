@@ -576,7 +576,7 @@ async fn nothing_is_lost_or_misattributed_under_injected_faults() {
                     d
                 })
                 .collect();
-            for (id, outcome) in &plan.endpoints {
+            for (id, outcome) in &plan.items {
                 let expected = decisions[*outcome.as_ref().unwrap()];
                 let got = response[id]["EventAttributes"]["reason"]
                     .as_str()

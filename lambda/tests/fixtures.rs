@@ -45,7 +45,7 @@ fn the_pinpoint_fixture_plans_one_touch_per_user() {
     ))
     .unwrap();
     let plan = event.plan("username", 0).unwrap();
-    assert_eq!(plan.endpoints.len(), 6);
+    assert_eq!(plan.items.len(), 6);
     let users: Vec<&str> = plan.touches.iter().map(|t| t.username.as_str()).collect();
     assert_eq!(
         users,

@@ -3,34 +3,18 @@
 // not carry it). This file only checks the argument shapes, renames `revenueMetric` and
 // crosses the boundary with JSON; every rule is in the core.
 import { buildReportJson } from './journey_attribution_report.js';
+import { loader } from './loader.js';
 
-let loaded = false;
-let resolveReady;
-let rejectReady;
-export const ready = new Promise((resolve, reject) => { resolveReady = resolve; rejectReady = reject; });
-// A failed load surfaces where `ready` is awaited (or in `buildReport`), not as an unhandled rejection.
-ready.catch(() => {});
+const state = loader(' journey-attribution/report');
 
-/** @internal Browsers: `init` is the glue's promise. */
-export function start(init) {
-  init.then(() => { loaded = true; resolveReady(); }, (e) => rejectReady(e));
-}
-
-/** @internal Node: the module was compiled synchronously. */
-export function startedSync() {
-  loaded = true;
-  resolveReady();
-}
-
-export function isReady() {
-  return loaded;
-}
+/** Resolves once the report module is instantiated; rejects if it cannot load. */
+export const { ready, isReady, start, startedSync } = state;
 
 const fail = (message) => new Error(`journey-attribution: ${message}`);
 const OPTION_KEYS = new Set(['goals', 'revenueMetric']);
 
 export function buildReport(text, options, costs) {
-  if (!loaded) throw fail('the report module is not loaded yet: await `ready` from journey-attribution/report');
+  state.check(' from journey-attribution/report');
   if (typeof text !== 'string') throw fail('invalid report input: text must be a string');
   const opts = options ?? {};
   if (typeof opts !== 'object' || Array.isArray(opts)) throw fail('invalid report options: expected an object { goals?, revenueMetric? }');

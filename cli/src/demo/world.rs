@@ -2,15 +2,14 @@
 //! `ses-tagging`) and `sync` over the in-memory table and user pool, a clock the page can
 //! advance, and the events the app recorded.
 
-use journey_attribution_core::LookbackWindows;
-use journey_attribution_core::connect::ConnectConfig;
 use journey_attribution_core::report::{Aggregator, Cost, Report, ReportError, ReportOptions};
 use journey_attribution_core::rfc3339;
-use journey_attribution_core::ses::SesConfig;
 use journey_attribution_lambda::connect::{self, ConnectTaggingConfig};
 use journey_attribution_lambda::memory::{MemoryLedger, MemoryQueue, MemoryStore, MemoryUserPool};
 use journey_attribution_lambda::metrics::Metrics;
-use journey_attribution_lambda::retry::Backoff;
+use journey_attribution_lambda::runtime::{
+    ConnectSettings, Env, SesSettings, SyncSettings, TaggingSettings,
+};
 use journey_attribution_lambda::ses::{self, SesTaggingConfig};
 use journey_attribution_lambda::sync::{self, SyncConfig};
 use journey_attribution_lambda::tagging::{self, TaggingConfig};
@@ -18,14 +17,21 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 pub const USERS: [&str; 3] = ["alice", "björn", "chen"];
-pub const CAMPAIGN_ATTRIBUTE: &str = "custom:campaign";
 /// The demo's `LOOKBACK_WINDOW` and `LOOKBACK_WINDOWS`, as an operator would set them.
 pub const LOOKBACK_WINDOW: &str = "30d";
 /// `connect` is the application id of every Amazon Connect touch (`CONNECT_APPLICATION_ID`);
 /// an SES touch's is its configuration set, so the SES demo reuses the Pinpoint names.
 pub const LOOKBACK_WINDOWS: &str = "demo-newsletter=2d,demo-flash-sale=15m,connect=7d";
-/// The application id of the Amazon Connect touches (`connect-tagging`'s default).
-pub const CONNECT_APPLICATION_ID: &str = "connect";
+/// What an operator sets on the functions (template.yaml), here for the in-memory
+/// adapters: the table and queue names name nothing real.
+const ENVIRONMENT: [(&str, &str); 6] = [
+    ("ATTRIBUTION_TABLE", "demo-attributions"),
+    ("TOUCH_LEDGER_TABLE", "demo-touch-ledger"),
+    ("USER_POOL_ID", "us-east-1_demo"),
+    ("FAILURE_QUEUE_URL", "memory://sync-failures"),
+    ("LOOKBACK_WINDOW", LOOKBACK_WINDOW),
+    ("LOOKBACK_WINDOWS", LOOKBACK_WINDOWS),
+];
 /// 2026-05-01T09:00:00Z: a fixed start so every run of the demo reads the same.
 const START_MS: i64 = 1_777_626_000_000;
 
@@ -50,7 +56,7 @@ pub struct World {
 /// Which service touched the users, so which of the touch handlers runs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum TouchSource {
+pub enum Service {
     /// A Pinpoint journey's custom-channel activity invokes `tagging`.
     #[default]
     Pinpoint,
@@ -60,7 +66,7 @@ pub enum TouchSource {
     Ses,
 }
 
-impl TouchSource {
+impl Service {
     /// The Lambda function that handles this source's events.
     pub fn function(self) -> &'static str {
         match self {
@@ -73,7 +79,7 @@ impl TouchSource {
 
 /// One touch of some users. `application_id` is the lookback window's key: the Pinpoint
 /// application, the SES configuration set; ignored for Connect (always
-/// [`CONNECT_APPLICATION_ID`]). `journey_id` is the journey / Connect campaign id / SES
+/// `connect`, `connect-tagging`'s default). `journey_id` is the journey / Connect campaign id / SES
 /// `journey_id` tag, `label` the activity's custom data / `CampaignName` / `campaign` tag.
 #[derive(Debug, Deserialize)]
 pub struct JourneyRequest {
@@ -82,7 +88,7 @@ pub struct JourneyRequest {
     pub journey_id: String,
     pub label: String,
     #[serde(default)]
-    pub source: TouchSource,
+    pub source: Service,
 }
 
 /// What one step did, shown by the page: the payloads in and out of each function.
@@ -90,7 +96,7 @@ pub struct JourneyRequest {
 #[derive(Debug, Serialize)]
 pub struct Step {
     /// The touch source whose handler ran; `None` when only `sync` ran (TTL sweep).
-    pub source: Option<TouchSource>,
+    pub source: Option<Service>,
     /// That handler's function name: `tagging`, `connect-tagging` or `ses-tagging`.
     pub function: Option<&'static str>,
     pub invocation: Option<Value>,
@@ -122,42 +128,26 @@ impl Default for World {
 }
 
 impl World {
+    /// Every function configured as the Lambda configures it: its `from_env`, over
+    /// [`ENVIRONMENT`].
     pub fn new() -> Self {
-        let windows = LookbackWindows::parse(Some(LOOKBACK_WINDOW), Some(LOOKBACK_WINDOWS))
-            .expect("the demo's windows are valid");
+        let env = Env(|name: &str| {
+            ENVIRONMENT
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        });
+        let valid = "the demo's environment is valid";
         Self {
             now_ms: START_MS,
             store: MemoryStore::default(),
             pool: MemoryUserPool::with_users(USERS),
-            tagging: TaggingConfig {
-                username_attribute: "username".into(),
-                usernames: Default::default(),
-                windows: windows.clone(),
-                concurrency: 10,
-                backoff: Backoff::immediate(3),
-            },
-            connect: ConnectTaggingConfig {
-                source: ConnectConfig {
-                    username_field: "attributes.username".into(),
-                    application_id: CONNECT_APPLICATION_ID.into(),
-                    ..ConnectConfig::default()
-                },
-                windows: windows.clone(),
-                concurrency: 10,
-                backoff: Backoff::immediate(3),
-            },
-            ses: SesTaggingConfig {
-                source: SesConfig::default(),
-                windows,
-                concurrency: 10,
-                backoff: Backoff::immediate(3),
-            },
+            tagging: TaggingSettings::from_env(&env).expect(valid).handler,
+            connect: ConnectSettings::from_env(&env).expect(valid).handler,
+            ses: SesSettings::from_env(&env).expect(valid).handler,
             ledger: MemoryLedger::default(),
             parked: MemoryQueue::default(),
-            sync: SyncConfig {
-                campaign_attribute: CAMPAIGN_ATTRIBUTE.into(),
-                backoff: Backoff::immediate(3),
-            },
+            sync: SyncSettings::from_env(&env).expect(valid).handler,
             events: Vec::new(),
             invocations: 0,
         }
@@ -168,7 +158,7 @@ impl World {
         if req.usernames.is_empty() {
             return Err("usernames: pick at least one user".into());
         }
-        if req.source == TouchSource::Ses
+        if req.source == Service::Ses
             && let Some(u) = req.usernames.iter().find(|u| !is_ses_tag_value(u))
         {
             return Err(format!(
@@ -184,9 +174,9 @@ impl World {
     pub fn invocation(&mut self, req: &JourneyRequest) -> Value {
         self.invocations += 1;
         match req.source {
-            TouchSource::Pinpoint => self.pinpoint_invocation(req),
-            TouchSource::Connect => self.connect_invocation(req),
-            TouchSource::Ses => self.ses_notification(req),
+            Service::Pinpoint => self.pinpoint_invocation(req),
+            Service::Connect => self.connect_invocation(req),
+            Service::Ses => self.ses_notification(req),
         }
     }
 
@@ -308,14 +298,14 @@ impl World {
     }
 
     /// Delivers `invocation` to the source's handler (again, for a retry), then runs `sync`.
-    pub async fn run(&mut self, source: TouchSource, invocation: Value) -> Step {
+    pub async fn run(&mut self, source: Service, invocation: Value) -> Step {
         let mut metrics = Metrics::default();
         let event = invocation.clone();
         let result = match source {
-            TouchSource::Pinpoint => {
+            Service::Pinpoint => {
                 tagging::handle(event, &self.store, &self.tagging, self.now_ms, &mut metrics).await
             }
-            TouchSource::Connect => {
+            Service::Connect => {
                 connect::handle(
                     event,
                     &self.store,
@@ -326,7 +316,7 @@ impl World {
                 )
                 .await
             }
-            TouchSource::Ses => ses::handle(event, &self.store, &self.ses, &mut metrics).await,
+            Service::Ses => ses::handle(event, &self.store, &self.ses, &mut metrics).await,
         };
         let (tagging_response, tagging_error) = match result {
             Ok(r) => (Some(r), None),
@@ -382,7 +372,7 @@ impl World {
 
     /// `custom:campaign` of a user, as the ID token would carry it.
     pub fn campaign_attribute(&self, username: &str) -> Option<String> {
-        self.pool.attribute(username, CAMPAIGN_ATTRIBUTE)
+        self.pool.attribute(username, &self.sync.campaign_attribute)
     }
 
     /// Stores the event the app sent as a Pinpoint event-stream record.
@@ -472,11 +462,11 @@ mod tests {
             application_id: app.into(),
             journey_id: journey.into(),
             label: label.into(),
-            source: TouchSource::Pinpoint,
+            source: Service::Pinpoint,
         }
     }
 
-    fn from(source: TouchSource, users: &[&str], req: JourneyRequest) -> JourneyRequest {
+    fn from(source: Service, users: &[&str], req: JourneyRequest) -> JourneyRequest {
         JourneyRequest {
             source,
             usernames: users.iter().map(|&u| u.to_owned()).collect(),
@@ -495,13 +485,13 @@ mod tests {
         let base =
             json!({"usernames": ["alice"], "application_id": "a", "journey_id": "j", "label": "l"});
         let r: JourneyRequest = serde_json::from_value(base.clone()).expect("request");
-        assert_eq!(r.source, TouchSource::Pinpoint);
+        assert_eq!(r.source, Service::Pinpoint);
         let mut ses = base;
         ses["source"] = json!("ses");
         let r: JourneyRequest = serde_json::from_value(ses).expect("request");
         assert_eq!(
             (r.source, r.source.function()),
-            (TouchSource::Ses, "ses-tagging")
+            (Service::Ses, "ses-tagging")
         );
     }
 
@@ -514,7 +504,7 @@ mod tests {
             .expect("sent");
         assert_eq!(
             (step.source, step.function),
-            (Some(TouchSource::Pinpoint), Some("tagging"))
+            (Some(Service::Pinpoint), Some("tagging"))
         );
         assert_eq!(
             step.tagging_response.as_ref().expect("tagged")["ep-alice-email"]["EventAttributes"]["attribution"],
@@ -550,14 +540,14 @@ mod tests {
     async fn a_connect_campaign_tags_the_users_and_sync_projects_it() {
         let mut w = World::new();
         let r = from(
-            TouchSource::Connect,
+            Service::Connect,
             &["alice", "björn"],
             req("c-welcome", "Welcome call", "ignored"),
         );
         let step = w.journey(&r).await.expect("sent");
         assert_eq!(
             (step.source, step.function),
-            (Some(TouchSource::Connect), Some("connect-tagging"))
+            (Some(Service::Connect), Some("connect-tagging"))
         );
         let invocation = step.invocation.as_ref().expect("invocation");
         assert_eq!(
@@ -592,18 +582,14 @@ mod tests {
     #[tokio::test]
     async fn a_replayed_connect_invocation_is_unchanged_and_keeps_the_first_time() {
         let mut w = World::new();
-        let r = from(
-            TouchSource::Connect,
-            &["alice"],
-            req("c-1", "Call", "connect"),
-        );
+        let r = from(Service::Connect, &["alice"], req("c-1", "Call", "connect"));
         let first = w.journey(&r).await.expect("sent");
         let before = token_fields(&w, "alice");
         assert_eq!(before[2], START_MS.to_string());
         w.advance(3_600_000);
         // Connect retries the same invocation (same IdempotencyToken) an hour later.
         let replay = w
-            .run(TouchSource::Connect, first.invocation.expect("invocation"))
+            .run(Service::Connect, first.invocation.expect("invocation"))
             .await;
         let result = &replay.tagging_response.expect("response")["Items"]["CustomerProfiles"][0]["ResultData"];
         assert_eq!(
@@ -625,14 +611,14 @@ mod tests {
     async fn an_ses_open_tags_the_user_with_the_configuration_sets_window() {
         let mut w = World::new();
         let r = from(
-            TouchSource::Ses,
+            Service::Ses,
             &["alice", "chen"],
             req("journey-may", "May newsletter", "demo-newsletter"),
         );
         let step = w.journey(&r).await.expect("sent");
         assert_eq!(
             (step.source, step.function),
-            (Some(TouchSource::Ses), Some("ses-tagging"))
+            (Some(Service::Ses), Some("ses-tagging"))
         );
         let records = step.invocation.as_ref().expect("invocation")["Records"]
             .as_array()
@@ -674,7 +660,7 @@ mod tests {
     async fn an_ses_username_that_is_no_tag_value_is_refused_before_sending() {
         let mut w = World::new();
         let r = from(
-            TouchSource::Ses,
+            Service::Ses,
             &["alice", "björn"],
             req("j", "l", "demo-newsletter"),
         );

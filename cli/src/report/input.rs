@@ -111,7 +111,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Box<dyn Error>> {
 
 /// A malformed line, where it is and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Skip {
+pub struct MalformedLine {
     file_index: usize,
     /// The chunk of the file, while the line number is relative to it.
     chunk: u64,
@@ -120,7 +120,7 @@ pub struct Skip {
     reason: String,
 }
 
-impl fmt::Display for Skip {
+impl fmt::Display for MalformedLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}: {}", self.file, self.line, self.reason)
     }
@@ -130,7 +130,7 @@ impl fmt::Display for Skip {
 pub struct Outcome {
     pub aggregator: Aggregator,
     /// The first malformed lines in input order (at most a few).
-    pub skips: Vec<Skip>,
+    pub skips: Vec<MalformedLine>,
 }
 
 struct Chunk {
@@ -146,7 +146,7 @@ struct Chunk {
 const KEPT_SKIPS: usize = 16;
 
 /// Keeps the `KEPT_SKIPS` earliest skips.
-fn keep_skip(skips: &mut Vec<Skip>, skip: Skip) {
+fn keep_skip(skips: &mut Vec<MalformedLine>, skip: MalformedLine) {
     skips.push(skip);
     if skips.len() > 4 * KEPT_SKIPS {
         skips.sort();
@@ -631,12 +631,12 @@ fn process(
     chunk: &Chunk,
     file: &str,
     max_line_bytes: usize,
-    skips: &mut Vec<Skip>,
+    skips: &mut Vec<MalformedLine>,
 ) -> u64 {
     let mut skip = |n: u64, reason: String| {
         keep_skip(
             skips,
-            Skip {
+            MalformedLine {
                 file_index: chunk.file_index,
                 chunk: chunk.seq,
                 line: n,

@@ -3,11 +3,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hash;
 
+use super::model::{CampaignReport, Cost, Report, ReportError, ReportOptions, SkippedLine};
 use super::pricing::{self, round6};
 use super::record::Record;
 use super::shapes::{self, Object, Shape};
 use super::touches::{TouchAggregator, TouchOptions};
-use super::{CampaignReport, Cost, Report, ReportError, ReportOptions, SkippedLine};
 use crate::event::is_reserved_event_type;
 use crate::ses::SesConfig;
 

@@ -71,105 +71,19 @@
 
 mod aggregate;
 mod base64;
+mod model;
 mod pricing;
 pub mod record;
 mod shapes;
 pub mod sql;
 mod touches;
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-
 pub use aggregate::Aggregator;
-pub use touches::{
-    TouchAggregator, TouchAttribution, TouchCampaign, TouchModel, TouchOptions, user_id_of_endpoint,
+pub use model::{
+    CampaignReport, Cost, Report, ReportError, ReportOptions, SkippedLine, TouchAttribution,
+    TouchCampaign, TouchModel,
 };
-
-/// What counts as a conversion and what is revenue.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReportOptions {
-    /// Goal event types; empty means every attributed custom event is a goal.
-    #[serde(default)]
-    pub goals: Vec<String>,
-    /// The metric summed over attributed goal events as revenue; `None`: revenue unknown.
-    #[serde(default)]
-    pub revenue_metric: Option<String>,
-}
-
-/// One row of the marketer's costs: `campaign` is a label or a journey id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Cost {
-    pub campaign: String,
-    pub cost: f64,
-}
-
-/// The report, as `journey-attribution report --format json` prints it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Report {
-    /// Highest revenue first, then most attributed events, then by label and id.
-    pub campaigns: Vec<CampaignReport>,
-    /// Non-blank lines that were not event records of a known shape (see the module docs).
-    pub skipped_lines: u64,
-    /// Non-blank lines read.
-    pub lines: u64,
-    /// Records read (a line may hold several concatenated records).
-    pub events: u64,
-    /// Records whose type does not start with `_`.
-    pub custom_events: u64,
-    /// Custom events carrying a campaign.
-    pub attributed_events: u64,
-    pub goals: Vec<String>,
-    pub revenue_metric: Option<String>,
-    /// Touch reconstruction from journey email events; only when asked for
-    /// ([`Aggregator::with_touches`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub touch_attribution: Option<TouchAttribution>,
-    /// Cost rows whose `campaign` matched no journey id and no label of the events.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub unmatched_costs: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CampaignReport {
-    /// The label (most frequent one when a journey's label changed).
-    pub campaign: String,
-    /// The journey id; `null` for events stamped with a label only, and for cost rows
-    /// that matched no event.
-    pub campaign_id: Option<String>,
-    pub attributed_events: u64,
-    pub events_by_type: BTreeMap<String, u64>,
-    /// Distinct users with an attributed goal event: `client.client_id` of Pinpoint records,
-    /// `attributes.user_id` (else the Kinesis `PartitionKey`) of Amplify stream records.
-    pub converted_users: u64,
-    /// Sum of the revenue metric over attributed goal events, rounded to 1e-6 so that the
-    /// result does not depend on how the input was split; `null` without a revenue metric.
-    pub revenue: Option<f64>,
-    pub cost: Option<f64>,
-    /// (revenue - cost) / cost; `null` when revenue or cost is unknown, or cost is zero.
-    pub roi: Option<f64>,
-}
-
-/// A line that is not made of event records of a known shape, and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{reason}")]
-pub struct SkippedLine {
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ReportError {
-    #[error("cost for {campaign:?} is {cost}: a cost must be a finite number >= 0")]
-    InvalidCost { campaign: String, cost: f64 },
-    #[error(
-        "cost row {campaign:?} matches the label of several journeys ({journey_ids}); \
-         give one row per journey id instead"
-    )]
-    AmbiguousCost {
-        campaign: String,
-        journey_ids: String,
-    },
-}
+pub use touches::{TouchAggregator, TouchOptions, user_id_of_endpoint};
 
 #[cfg(test)]
 mod shape_tests;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{CampaignReport, Cost, ReportError};
+use super::model::{CampaignReport, Cost, ReportError};
 
 /// Revenue (and conversions) rounded to 1e-6, so that a figure does not depend on how the
 /// input was split or in which order an engine summed it.

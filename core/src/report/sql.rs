@@ -27,9 +27,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::model::{CampaignReport, Cost, Report, ReportError, ReportOptions};
 use super::pricing::{self, round6};
 use super::record::USER_ID_ATTRIBUTE;
-use super::{CampaignReport, Cost, Report, ReportError, ReportOptions};
 use crate::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
 
 /// The partition column over Firehose's `YYYY/MM/DD/HH/` key prefixes (Athena's partition

@@ -2,6 +2,8 @@
 
 use proptest::prelude::*;
 
+use std::collections::BTreeMap;
+
 use super::*;
 
 const STREAM: &str = include_str!("../../tests/fixtures/report/stream.jsonl");

@@ -42,10 +42,8 @@
 //! chunks see them in any order), so it grows with users × (touches + conversions).
 
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::event::{DataShape, is_reserved_event_type};
@@ -53,40 +51,9 @@ use crate::ses::SesConfig;
 use crate::touch::Touch;
 use crate::window::LookbackWindow;
 
-use super::ReportOptions;
+use super::model::{ReportOptions, TouchAttribution, TouchCampaign, TouchModel};
 use super::pricing::round6;
 use super::shapes::{EpochMs, TouchInput};
-
-/// How a conversion's credit is shared among the touches before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TouchModel {
-    First,
-    Last,
-    Linear,
-}
-
-impl fmt::Display for TouchModel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TouchModel::First => "first",
-            TouchModel::Last => "last",
-            TouchModel::Linear => "linear",
-        })
-    }
-}
-
-impl FromStr for TouchModel {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "first" => Ok(TouchModel::First),
-            "last" => Ok(TouchModel::Last),
-            "linear" => Ok(TouchModel::Linear),
-            _ => Err(format!("touch model {s:?}: expected first, last or linear")),
-        }
-    }
-}
 
 /// What touch reconstruction credits, and how users are joined.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,40 +76,6 @@ impl TouchOptions {
             clicks_only: false,
         }
     }
-}
-
-/// The `touch_attribution` section of the report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TouchAttribution {
-    pub model: TouchModel,
-    /// The lookback window, as given (`30d`).
-    pub lookback: String,
-    /// Goal events (conversions) read.
-    pub conversions: u64,
-    /// Conversions credited to at least one journey touch.
-    pub joined_conversions: u64,
-    /// `conversions - joined_conversions`.
-    pub unjoined_conversions: u64,
-    /// Conversions whose record had no resolvable user id (part of the unjoined ones).
-    pub conversions_without_user: u64,
-    /// Journey email touches read (opens/clicks with a journey id and a timestamp).
-    pub touches: u64,
-    /// Touches whose record had no resolvable user id.
-    pub touches_without_user: u64,
-    /// Most credited first.
-    pub campaigns: Vec<TouchCampaign>,
-    /// What the numbers mean, and why conversions could not be joined.
-    pub note: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TouchCampaign {
-    /// The journey id.
-    pub campaign_id: String,
-    /// Credited conversions (fractional under the linear model), rounded to 1e-6.
-    pub conversions: f64,
-    /// Credited share of the conversions' revenue; `null` without a revenue metric.
-    pub revenue: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default)]

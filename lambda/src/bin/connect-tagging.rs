@@ -1,6 +1,4 @@
 //! The `connect-tagging` Lambda (Amazon Connect outbound campaigns custom action): wiring only.
-use std::sync::Arc;
-
 use journey_attribution_lambda::aws::{DynamoLedger, DynamoStore};
 use journey_attribution_lambda::runtime::{self, ConnectSettings};
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -15,10 +13,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let client = aws_sdk_dynamodb::Client::new(&sdk);
     let store = DynamoStore::new(client.clone(), settings.table);
     let ledger = DynamoLedger::new(client, settings.ledger_table);
-    let state = Arc::new((store, ledger, settings.handler));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        let state = Arc::clone(&state);
-        async move { runtime::connect_handler(event, &state.0, &state.1, &state.2).await }
+    let (store, ledger, config) = (&store, &ledger, &settings.handler);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        runtime::connect_handler(event, store, ledger, config).await
     }))
     .await
 }

@@ -1,6 +1,4 @@
 //! The `tagging` Lambda: wiring only.
-use std::sync::Arc;
-
 use journey_attribution_lambda::aws::DynamoStore;
 use journey_attribution_lambda::runtime::{self, TaggingSettings};
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -13,10 +11,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .unwrap_or_else(|e| runtime::exit_on_config_error(&e));
     let sdk = runtime::sdk_config().await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), settings.table);
-    let state = Arc::new((store, settings.handler));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        let state = Arc::clone(&state);
-        async move { runtime::tagging_handler(event, &state.0, &state.1).await }
+    let (store, config) = (&store, &settings.handler);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        runtime::tagging_handler(event, store, config).await
     }))
     .await
 }

@@ -5,13 +5,14 @@
 //! `Records[i].Sns.Message` is the record as a JSON string), or as a bare record (tooling).
 //! The email's message tags name the journey, the label and the user.
 
-use std::collections::HashMap;
+mod envelope;
+mod record;
 
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::{Value, json};
 
-use crate::pinpoint::{InvocationError, deserialize_at, join_path};
-use crate::touch::{MAX_ATTRIBUTE_VALUE_CHARS, Skip, Touch, TouchSource};
+use crate::pinpoint::InvocationError;
+use crate::plan::{Planner, Skip, TouchOutcome, TouchPlan};
+use crate::touch::MAX_ATTRIBUTE_VALUE_CHARS;
 
 /// The tag SES adds to every event published through a configuration set.
 const CONFIGURATION_SET_TAG: &str = "ses:configuration-set";
@@ -128,285 +129,49 @@ impl std::fmt::Display for SesSkip {
     }
 }
 
-/// Per SES event record, in input order: its id and the touch it yields (an index into
-/// `touches`, shared by exact duplicates) or why it is skipped.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SesPlan {
-    pub touches: Vec<Touch>,
-    /// One entry per SES event record in input order: an id (the SNS MessageId, the
-    /// EventBridge `id`, or mail.messageId for a bare record) and either the index of its
-    /// touch in `touches` or why it is not a touch.
-    pub items: Vec<(String, Result<usize, SesSkip>)>,
+/// Per SES event record (the plan's items, in input order, by the SNS MessageId, the
+/// EventBridge `id`, or mail.messageId for a bare record): the touch it yields, shared by
+/// exact duplicates (a redelivery), or why it is not a touch.
+pub type SesPlan = TouchPlan<SesSkip>;
+
+/// What happened to one SES event record.
+pub type SesResult = TouchOutcome<SesSkip>;
+
+/// `ses-tagging`'s summary of a delivery (EventBridge and SNS ignore a Lambda's answer; it
+/// is for the logs and the tests): per record, in order, its id, what became of it and,
+/// when tagged, the user.
+pub fn response<'a>(
+    results: impl IntoIterator<Item = (&'a str, &'a SesResult, Option<&'a str>)>,
+) -> Value {
+    let events: Vec<Value> = results
+        .into_iter()
+        .map(|(id, outcome, user)| match outcome {
+            TouchOutcome::Tagged(d) => {
+                json!({"id": id, "attribution": "tagged", "reason": d.as_str(), "user": user})
+            }
+            TouchOutcome::Failed(e) => json!({"id": id, "attribution": "failed", "reason": e}),
+            TouchOutcome::Skipped(skip) => json!({"id": id, "attribution": "skipped",
+                "reason": skip.code(), "detail": skip.to_string()}),
+        })
+        .collect();
+    json!({ "events": events })
 }
 
 /// Every SES event record of an EventBridge event, an SNS Lambda event or a bare record,
 /// to a touch or a named skip. Errs only when the envelope itself is unusable; a bad
 /// record is a `Malformed` item and never loses its siblings.
 pub fn plan(event: Value, config: &SesConfig) -> Result<SesPlan, InvocationError> {
-    let Value::Object(mut envelope) = event else {
-        return Err(error("(event)", "not a JSON object"));
-    };
-    let mut builder = Builder::default();
-    if let Some(records) = envelope.remove("Records") {
-        let Value::Array(records) = records else {
-            return Err(error("Records", "not an array"));
-        };
-        for (i, record) in records.into_iter().enumerate() {
-            let at = format!("Records[{i}]");
-            let (id, message) = sns_message(record, &at);
-            let outcome = match message {
-                Ok(message) => builder.add(message, &format!("{at}.Sns.Message"), config),
-                Err(e) => Err(SesSkip::Malformed(e)),
-            };
-            builder.items.push((id.unwrap_or(at), outcome));
-        }
-    } else if envelope.contains_key("detail") || envelope.contains_key("detail-type") {
-        // EventBridge: the SES record is `detail`; without it there is nothing to attribute.
-        let detail = match envelope.remove("detail") {
-            Some(Value::Object(detail)) => detail,
-            Some(_) => return Err(error("detail", "not a JSON object")),
-            None => return Err(error("detail", "missing")),
-        };
-        let id = match envelope.get("id") {
-            Some(Value::String(id)) if !id.is_empty() => id.clone(),
-            _ => message_id_of(&detail).unwrap_or_else(|| "(event)".into()),
-        };
-        let outcome = builder.add(detail, "detail", config);
-        builder.items.push((id, outcome));
-    } else {
-        let id = message_id_of(&envelope).unwrap_or_else(|| "(event)".into());
-        let outcome = builder.add(envelope, "", config);
-        builder.items.push((id, outcome));
-    }
-    Ok(SesPlan {
-        touches: builder.touches,
-        items: builder.items,
-    })
-}
-
-/// One SNS record's MessageId (when it has one, even if its Message is bad) and its
-/// Message as a JSON object.
-fn sns_message(
-    record: Value,
-    at: &str,
-) -> (Option<String>, Result<Map<String, Value>, InvocationError>) {
-    let Value::Object(mut record) = record else {
-        return (None, Err(error(at, "not a JSON object")));
-    };
-    let Some(Value::Object(mut sns)) = record.remove("Sns") else {
-        let reason = "missing or not an object (not an SNS notification)";
-        return (None, Err(error(&format!("{at}.Sns"), reason)));
-    };
-    let id = match sns.get("MessageId") {
-        Some(Value::String(id)) if !id.is_empty() => Some(id.clone()),
-        _ => None,
-    };
-    let field = format!("{at}.Sns.Message");
-    let message = match sns.remove("Message") {
-        Some(Value::String(text)) => serde_json::from_str::<Value>(&text)
-            .map_err(|e| error(&field, &format!("not JSON: {e}"))),
-        // Tooling may hand over the record already decoded.
-        Some(object @ Value::Object(_)) => Ok(object),
-        Some(_) => Err(error(&field, "not a string")),
-        None => Err(error(&field, "missing")),
-    };
-    let message = message.and_then(|m| match m {
-        Value::Object(message) => Ok(message),
-        _ => Err(error(&field, "not a JSON object")),
-    });
-    (id, message)
-}
-
-fn message_id_of(record: &Map<String, Value>) -> Option<String> {
-    match record.get("mail")?.get("messageId")? {
-        Value::String(id) if !id.is_empty() => Some(id.clone()),
-        _ => None,
-    }
-}
-
-/// The fields of an SES event record this module reads; the rest is ignored.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Record {
-    mail: Mail,
-    #[serde(default)]
-    open: Option<Engagement>,
-    #[serde(default)]
-    click: Option<Engagement>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Mail {
-    #[serde(default)]
-    timestamp: Option<String>,
-    message_id: String,
-    #[serde(default)]
-    destination: Vec<String>,
-    #[serde(default)]
-    tags: HashMap<String, Vec<String>>,
-}
-
-#[derive(Deserialize)]
-struct Engagement {
-    #[serde(default)]
-    timestamp: Option<String>,
-}
-
-#[derive(Clone, Copy)]
-enum Kind {
-    Open,
-    Click,
-}
-
-impl Kind {
-    fn field(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Click => "click",
-        }
-    }
-}
-
-#[derive(Default)]
-struct Builder {
-    touches: Vec<Touch>,
-    items: Vec<(String, Result<usize, SesSkip>)>,
-    /// Exact duplicates (a redelivered event) share one touch.
-    seen: HashMap<(String, String, i64), usize>,
-}
-
-impl Builder {
-    /// One SES event record (at JSON path `at`, "" for the root) to a touch index or a skip.
-    fn add(
-        &mut self,
-        record: Map<String, Value>,
-        at: &str,
-        config: &SesConfig,
-    ) -> Result<usize, SesSkip> {
-        let touch = touch_of(record, at, config)?;
-        let key = (
-            touch.username.clone(),
-            touch.journey_id.clone(),
-            touch.touched_at_ms,
-        );
-        let next = self.touches.len();
-        let index = *self.seen.entry(key).or_insert(next);
-        if index == next {
-            self.touches.push(touch);
-        }
-        Ok(index)
-    }
-}
-
-fn touch_of(record: Map<String, Value>, at: &str, config: &SesConfig) -> Result<Touch, SesSkip> {
-    // The type first: other events' shapes are none of our business.
-    let event_type = event_type_of(&record, at)?;
-    let kind = if event_type.eq_ignore_ascii_case("Open") {
-        Kind::Open
-    } else if event_type.eq_ignore_ascii_case("Click") {
-        Kind::Click
-    } else {
-        return Err(SesSkip::NotAnEngagement(event_type));
-    };
-    let enabled = match kind {
-        Kind::Open => config.opens,
-        Kind::Click => config.clicks,
-    };
-    if !enabled {
-        return Err(SesSkip::Disabled(event_type));
-    }
-    let record: Record = deserialize_at(Value::Object(record), at).map_err(SesSkip::Malformed)?;
-    let tags = &record.mail.tags;
-    let journey_id = first_tag(tags, &config.journey_tag)
-        .ok_or_else(|| SesSkip::NoJourneyTag(config.journey_tag.clone()))?;
-    let username = first_tag(tags, &config.user_tag)
-        .or_else(|| {
-            config
-                .user_from_destination
-                .then(|| record.mail.destination.first())
-                .flatten()
-                .map(|d| d.trim())
-                .filter(|d| !d.is_empty())
-        })
-        .ok_or_else(|| SesSkip::NoUser(config.user_tag.clone()))?;
-    let label = first_tag(tags, &config.label_tag).unwrap_or(journey_id);
-    // The journey id is stamped as `campaign_id`: an SES tag holds up to 256 characters.
-    let journey_len = crate::touch::pinpoint_len(journey_id);
-    if journey_len > MAX_ATTRIBUTE_VALUE_CHARS {
-        return Err(SesSkip::JourneyIdTooLong(
-            config.journey_tag.clone(),
-            journey_len,
-        ));
-    }
-    let label_chars = crate::touch::pinpoint_len(label);
-    if label_chars > MAX_ATTRIBUTE_VALUE_CHARS {
-        return Err(SesSkip::LabelTooLong(label_chars));
-    }
-    let engagement = match kind {
-        Kind::Open => record.open.as_ref(),
-        Kind::Click => record.click.as_ref(),
-    };
-    // The engagement's own time, never the receive time: a redelivered event must yield
-    // the identical touch, which is what makes SNS / EventBridge retries idempotent.
-    let touched_at_ms = [
-        engagement.and_then(|e| e.timestamp.as_deref()),
-        record.mail.timestamp.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .find_map(crate::rfc3339::parse_ms)
-    .ok_or_else(|| {
-        SesSkip::Malformed(error(
-            &join_path(at, &format!("{}.timestamp", kind.field())),
-            "missing or not RFC 3339 (and so is mail.timestamp)",
-        ))
+    let mut planner = Planner::with_capacity(1);
+    envelope::each_record(event, |id, at, message| {
+        let touch = message
+            .map_err(SesSkip::Malformed)
+            .and_then(|m| record::touch_of(m, at, config));
+        planner.push(id, touch);
     })?;
-    let application_id = first_tag(tags, CONFIGURATION_SET_TAG).unwrap_or(DEFAULT_APPLICATION_ID);
-    Ok(Touch {
-        source: TouchSource::SesEvent,
-        username: config
-            .usernames
-            .canonical(username)
-            .unwrap_or_else(|| username.to_owned()),
-        application_id: application_id.to_owned(),
-        journey_id: journey_id.to_owned(),
-        activity_id: Some(record.mail.message_id.clone()),
-        label: label.to_owned(),
-        touched_at_ms,
-    })
+    Ok(planner.finish())
 }
 
-/// `eventType`, or `notificationType` (older notifications) when it is absent.
-fn event_type_of(record: &Map<String, Value>, at: &str) -> Result<String, SesSkip> {
-    for field in ["eventType", "notificationType"] {
-        match record.get(field) {
-            None | Some(Value::Null) => continue,
-            Some(Value::String(s)) if s.trim().is_empty() => continue,
-            Some(Value::String(s)) => return Ok(s.trim().to_owned()),
-            Some(_) => {
-                return Err(SesSkip::Malformed(error(
-                    &join_path(at, field),
-                    "not a string",
-                )));
-            }
-        }
-    }
-    Err(SesSkip::Malformed(error(
-        &join_path(at, "eventType"),
-        "missing (neither eventType nor notificationType is set)",
-    )))
-}
-
-/// A tag's first value, trimmed; `None` when absent or empty.
-fn first_tag<'a>(tags: &'a HashMap<String, Vec<String>>, name: &str) -> Option<&'a str> {
-    tags.get(name)?
-        .first()
-        .map(|v| v.trim())
-        .filter(|v| !v.is_empty())
-}
-
-fn error(field: &str, reason: &str) -> InvocationError {
+pub(crate) fn error(field: &str, reason: &str) -> InvocationError {
     InvocationError {
         field: field.into(),
         reason: reason.into(),
@@ -416,6 +181,7 @@ fn error(field: &str, reason: &str) -> InvocationError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::touch::{Touch, TouchSource};
     use serde_json::json;
 
     const OPENED_AT: &str = "2017-08-09T22:00:19.652Z";
