@@ -37,7 +37,7 @@ pub struct Args {
     #[arg(long, default_value_t = 20.0)]
     pub rate: f64,
     /// The attribute kept in step (as `sync`'s CAMPAIGN_ATTRIBUTE).
-    #[arg(long, default_value = "custom:campaign")]
+    #[arg(long, default_value = journey_attribution_core::token::DEFAULT_TOKEN_ATTRIBUTE)]
     pub attribute: String,
     /// Print what would change without changing it.
     #[arg(long)]

@@ -14,10 +14,10 @@ use cognito::types::{
     PreTokenGenerationVersionConfigType, SchemaAttributeType, StringAttributeConstraintsType,
     UserPoolClientType, UserPoolType,
 };
-use journey_attribution_core::token::MAX_TOKEN_BYTES;
-
-pub const ATTRIBUTE: &str = "campaign";
-pub const CUSTOM_ATTRIBUTE: &str = "custom:campaign";
+use journey_attribution_core::token::{
+    DEFAULT_TOKEN_ATTRIBUTE as CUSTOM_ATTRIBUTE, DEFAULT_TOKEN_SCHEMA_NAME as ATTRIBUTE,
+    MAX_TOKEN_BYTES,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

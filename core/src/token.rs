@@ -16,6 +16,8 @@ use crate::attribution::Campaign;
 /// The Cognito attribute (`sync`) and ID-token claim (`claims`) that carry the token
 /// unless `CAMPAIGN_ATTRIBUTE` names another.
 pub const DEFAULT_TOKEN_ATTRIBUTE: &str = "custom:campaign";
+/// [`DEFAULT_TOKEN_ATTRIBUTE`] as the user pool's schema names it (without `custom:`).
+pub const DEFAULT_TOKEN_SCHEMA_NAME: &str = "campaign";
 
 /// Cognito's maximum length of a custom string attribute (written out in
 /// [`TokenError::message`]).
@@ -436,5 +438,13 @@ mod tests {
     fn too_long_is_an_error_not_a_truncation() {
         let t = Token::V1(campaign(&"|".repeat(700)));
         assert_eq!(t.encode().unwrap_err(), TokenError::TooLong(2166));
+    }
+
+    #[test]
+    fn the_schema_name_is_the_attribute_without_its_prefix() {
+        assert_eq!(
+            DEFAULT_TOKEN_ATTRIBUTE.strip_prefix("custom:"),
+            Some(DEFAULT_TOKEN_SCHEMA_NAME)
+        );
     }
 }

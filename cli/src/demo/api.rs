@@ -107,7 +107,7 @@ async fn session(State(app): Shared, Query(q): Query<SessionQuery>) -> Json<Valu
     let world = app.world();
     let mut payload = json!({"cognito:username": q.username, "token_use": "id"});
     if let Some(v) = world.campaign_attribute(&q.username) {
-        payload["custom:campaign"] = Value::String(v);
+        payload[world.campaign_claim()] = Value::String(v);
     }
     Json(json!({"now_ms": world.now_ms, "tokens": {"idToken": {"payload": payload}}}))
 }

@@ -3,7 +3,7 @@
 //! in-memory stores, with a clock the page advances.
 
 mod api;
-mod world;
+pub(crate) mod world;
 
 use std::error::Error;
 use std::net::{Ipv4Addr, SocketAddr};

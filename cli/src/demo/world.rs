@@ -2,10 +2,15 @@
 //! `ses-tagging`) and `sync` over the in-memory table and user pool, a clock the page can
 //! advance, and the events the app recorded.
 
+use journey_attribution_core::Attribution;
+use journey_attribution_core::item::to_item;
 use journey_attribution_core::report::{Aggregator, Cost, Report, ReportError, ReportOptions};
 use journey_attribution_core::rfc3339;
+use journey_attribution_core::sync::{ChangeKind, StreamChange};
 use journey_attribution_lambda::connect::{self, ConnectTaggingConfig};
-use journey_attribution_lambda::memory::{MemoryLedger, MemoryQueue, MemoryStore, MemoryUserPool};
+use journey_attribution_lambda::memory::{
+    self, MemoryLedger, MemoryQueue, MemoryStore, MemoryUserPool,
+};
 use journey_attribution_lambda::metrics::Metrics;
 use journey_attribution_lambda::runtime::{
     ConnectSettings, Env, SesSettings, SyncSettings, TaggingSettings,
@@ -337,8 +342,25 @@ impl World {
         self.run_sync().await
     }
 
+    /// The REMOVE DynamoDB's TTL emits for `expired`, delivered late (after a newer touch
+    /// replaced it, say): `sync` must leave a newer attribution alone.
+    pub async fn deliver_ttl_removal(&mut self, expired: &Attribution) -> Step {
+        let change = StreamChange {
+            kind: ChangeKind::Remove,
+            ttl_delete: true,
+            old_image: Some(to_item(expired)),
+            new_image: None,
+        };
+        let event = json!({ "Records": [memory::stream_record(&change, "late-ttl-removal")] });
+        self.sync_stream(event).await
+    }
+
     async fn run_sync(&mut self) -> Step {
         let stream_event = self.store.take_stream_event();
+        self.sync_stream(stream_event).await
+    }
+
+    async fn sync_stream(&mut self, stream_event: Value) -> Step {
         let mut metrics = Metrics::default();
         // The demo's clock is its own: no invocation deadline in sight.
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -368,6 +390,16 @@ impl World {
 
     pub fn advance(&mut self, ms: i64) {
         self.now_ms = self.now_ms.saturating_add(ms.max(0));
+    }
+
+    /// The attribute `sync` keeps in step, and the ID-token claim the app reads.
+    pub fn campaign_claim(&self) -> &str {
+        &self.sync.campaign_attribute
+    }
+
+    /// The user's attribution in the table.
+    pub fn attribution(&self, username: &str) -> Option<Attribution> {
+        self.store.get(username)
     }
 
     /// `custom:campaign` of a user, as the ID token would carry it.
