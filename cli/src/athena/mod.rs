@@ -81,15 +81,10 @@ fn glue_error<E: ProvideErrorMetadata + Error + 'static, R: std::fmt::Debug>(
     let name = name.to_owned();
     match e.code() {
         Some("AccessDeniedException") => SetupError::AccessDenied { operation, name },
-        Some(code) => SetupError::Request {
+        _ => SetupError::Request {
             operation,
             name,
-            message: format!("{code}: {}", e.message().unwrap_or("request failed")),
-        },
-        None => SetupError::Request {
-            operation,
-            name,
-            message: aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+            message: crate::report::sdk_message(e),
         },
     }
 }

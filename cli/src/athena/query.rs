@@ -51,13 +51,9 @@ fn athena_error<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::f
 ) -> AthenaError {
     match e.code() {
         Some("AccessDeniedException") => AthenaError::AccessDenied { operation },
-        Some(code) => AthenaError::Request {
+        _ => AthenaError::Request {
             operation,
-            message: format!("{code}: {}", e.message().unwrap_or("request failed")),
-        },
-        None => AthenaError::Request {
-            operation,
-            message: aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+            message: crate::report::sdk_message(e),
         },
     }
 }

@@ -91,17 +91,30 @@ fn request_error<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::
         Some("AccessDenied" | "AllAccessDisabled" | "InvalidAccessKeyId") => {
             S3Error::AccessDenied { bucket, key }
         }
-        Some(code) => S3Error::Request {
-            message: format!("{code}: {}", e.message().unwrap_or("request failed")),
-            bucket,
-            key,
-        },
-        None => S3Error::Request {
-            message: aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
+        _ => S3Error::Request {
+            message: sdk_message(&e),
             bucket,
             key,
         },
     }
+}
+
+/// What a failed AWS request says: its error code and message, else (no answer from the
+/// service) the SDK's own account of the failure: for the S3, Athena and Glue callers.
+pub fn sdk_message<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
+    e: &SdkError<E, R>,
+) -> String {
+    match e.code() {
+        Some(code) => format!("{code}: {}", e.message().unwrap_or("request failed")),
+        None => aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+    }
+}
+
+/// The hour of `ms` as Firehose's key path: (`YYYY/MM/DD`, `HH`), UTC.
+fn firehose_path(ms: i64) -> (String, String) {
+    // "YYYY-MM-DDTHH:MM:SS.sssZ"
+    let t = rfc3339::format_ms(ms);
+    (t[..10].replace('-', "/"), t[11..13].to_owned())
 }
 
 /// An hour range over Firehose's `YYYY/MM/DD/HH/` layout, inclusive, in epoch ms.
@@ -158,8 +171,8 @@ impl Hours {
     /// The first and last hour as Athena's partition values (`YYYY/MM/DD/HH`).
     pub fn datehours(&self) -> (String, String) {
         let hour = |ms: i64| {
-            let t = rfc3339::format_ms(ms);
-            format!("{}/{}", t[..10].replace('-', "/"), &t[11..13])
+            let (day, hour) = firehose_path(ms);
+            format!("{day}/{hour}")
         };
         (hour(self.from_ms), hour(self.to_ms))
     }
@@ -170,10 +183,7 @@ impl Hours {
         let mut out = Vec::new();
         let mut at = self.from_ms;
         while at <= self.to_ms {
-            // "YYYY-MM-DDTHH:MM:SS.sssZ"
-            let t = rfc3339::format_ms(at);
-            let (date, hour) = (&t[..10], &t[11..13]);
-            let day = date.replace('-', "/");
+            let (day, hour) = firehose_path(at);
             if at % DAY_MS == 0 && at + DAY_MS - HOUR_MS <= self.to_ms {
                 out.push(format!("{prefix}{day}/"));
                 at += DAY_MS;
