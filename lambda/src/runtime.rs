@@ -248,30 +248,46 @@ fn campaign_attribute<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> String {
 pub struct ClaimsSettings {
     pub table: String,
     pub handler: ClaimsConfig,
+    /// The SDK's limits, inside `handler.budget`.
+    pub sdk: SdkLimits,
 }
 
-/// The whole of `claims`' read: a tenth of Cognito's 5-second trigger limit, so a slow
-/// table costs a user half a second of sign-in at worst.
+/// The whole of `claims`' read by default: a tenth of Cognito's 5-second trigger limit, so
+/// a slow table costs a user half a second of sign-in at worst.
 pub const CLAIMS_BUDGET: Duration = Duration::from_millis(500);
 
-/// SDK limits for `claims`, inside [`CLAIMS_BUDGET`]: two attempts of 200 ms, so the
-/// SDK's own error (named in the warning) usually comes before the budget's timeout.
-pub const CLAIMS_SDK_LIMITS: SdkLimits = SdkLimits {
-    max_attempts: 2,
-    connect: Duration::from_millis(150),
-    attempt: Duration::from_millis(200),
-    operation: Duration::from_millis(450),
-};
+/// `CLAIMS_BUDGET_MS`' bounds: below 100 ms a healthy `GetItem` from a cold start misses
+/// it; above 2.5 s the function's own 3 s timeout (template.yaml) is at risk, and past
+/// Cognito's 5 s the sign-in fails.
+const CLAIMS_BUDGET_MS: std::ops::RangeInclusive<u64> = 100..=2500;
 
 impl ClaimsSettings {
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let budget = match env.optional("CLAIMS_BUDGET_MS") {
+            None => CLAIMS_BUDGET,
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| CLAIMS_BUDGET_MS.contains(ms))
+                .map(Duration::from_millis)
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "CLAIMS_BUDGET_MS",
+                    reason: format!(
+                        "{raw:?} is not a whole number of milliseconds from {} to {}",
+                        CLAIMS_BUDGET_MS.start(),
+                        CLAIMS_BUDGET_MS.end()
+                    ),
+                })?,
+        };
         Ok(Self {
             table: env.required("ATTRIBUTION_TABLE")?,
             handler: ClaimsConfig {
                 claim: campaign_attribute(env),
                 usernames: usernames(env)?,
-                budget: CLAIMS_BUDGET,
+                budget,
             },
+            sdk: SdkLimits::within(budget),
         })
     }
 }
@@ -355,6 +371,21 @@ pub struct SdkLimits {
     pub connect: Duration,
     pub attempt: Duration,
     pub operation: Duration,
+}
+
+impl SdkLimits {
+    /// Limits inside a time budget: two attempts of two fifths of it each, so the SDK's own
+    /// error (named in the warning) usually comes before the budget's timeout. For
+    /// `claims`' 500 ms: connect 150 ms, attempt 200 ms, operation 450 ms.
+    pub const fn within(budget: Duration) -> Self {
+        let ms = budget.as_millis() as u64;
+        Self {
+            max_attempts: 2,
+            connect: Duration::from_millis(ms * 3 / 10),
+            attempt: Duration::from_millis(ms * 2 / 5),
+            operation: Duration::from_millis(ms * 9 / 10),
+        }
+    }
 }
 
 /// The touch sources' and `sync`'s limits: their callers allow seconds.
@@ -598,7 +629,31 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(s.handler.claim, "custom:journey");
-        assert!(CLAIMS_SDK_LIMITS.operation < CLAIMS_BUDGET);
+        assert_eq!(s.handler.budget, CLAIMS_BUDGET);
+        let ms = |d: Duration| d.as_millis();
+        assert_eq!(
+            (ms(s.sdk.connect), ms(s.sdk.attempt), ms(s.sdk.operation)),
+            (150, 200, 450)
+        );
+    }
+
+    #[test]
+    fn claims_budget_is_read_and_bounded() {
+        let with = |v: &str| {
+            ClaimsSettings::from_env(&env(&[("ATTRIBUTION_TABLE", "t"), ("CLAIMS_BUDGET_MS", v)]))
+        };
+        let s = with("2000").unwrap();
+        assert_eq!(s.handler.budget, Duration::from_millis(2000));
+        assert!(s.sdk.operation < s.handler.budget);
+        assert_eq!(s.sdk.operation, Duration::from_millis(1800));
+        for bad in ["50", "2501", "1.5", "-1", "soon"] {
+            assert_eq!(
+                with(bad).unwrap_err().to_string(),
+                format!(
+                    "environment variable CLAIMS_BUDGET_MS: \"{bad}\" is not a whole number of milliseconds from 100 to 2500"
+                )
+            );
+        }
     }
 
     #[test]

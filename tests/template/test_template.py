@@ -367,8 +367,13 @@ class ProjectionTest(unittest.TestCase):
         self.assertEqual(p["SourceAccount"], {"Ref": "AWS::AccountId"})
         f = r["ClaimsFunction"]["Properties"]
         self.assertEqual(set(f["Environment"]["Variables"]),
-                         {"ATTRIBUTION_TABLE", "CAMPAIGN_ATTRIBUTE", "USERNAME_CASE_SENSITIVE", "RUST_LOG"})
+                         {"ATTRIBUTION_TABLE", "CAMPAIGN_ATTRIBUTE", "CLAIMS_BUDGET_MS", "USERNAME_CASE_SENSITIVE", "RUST_LOG"})
         self.assertLess(f["Timeout"], 5, "Cognito waits 5 s for a trigger")
+        # The read's budget, at its largest, still ends before the function's timeout.
+        budget = self.t["Parameters"]["ClaimsBudgetMs"]
+        self.assertEqual(f["Environment"]["Variables"]["CLAIMS_BUDGET_MS"], {"Ref": "ClaimsBudgetMs"})
+        self.assertEqual((budget["Default"], budget["MinValue"]), (500, 100))
+        self.assertLess(budget["MaxValue"], f["Timeout"] * 1000)
         self.assertEqual(self.t["Outputs"]["ClaimsFunctionArn"]["Condition"], "TokenProjection")
         self.assertEqual(self.t["Outputs"]["SyncFailureQueueUrl"]["Condition"], "AttributeProjection")
 
