@@ -8,13 +8,11 @@ use std::process::Command;
 use aws_sdk_cognitoidentityprovider as cognito;
 use aws_sdk_dynamodb as dynamodb;
 use cognito::types::AttributeType;
-use dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
 use journey_attribution_core::item::to_item;
 use journey_attribution_core::token::Token;
 use journey_attribution_core::{Attribution, Campaign};
 use journey_attribution_lambda::aws::to_sdk;
+use journey_attribution_test_support::tables::{attribution as attribution_table, unique};
 
 mod common;
 
@@ -35,20 +33,6 @@ fn cli(args: &[&str]) -> (bool, String, String) {
 
 async fn sdk() -> aws_config::SdkConfig {
     common::moto_sdk().await
-}
-
-fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}-{}",
-        std::process::id() as u128 * 1_000_000 + u128::from(rand_suffix())
-    )
-}
-
-fn rand_suffix() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos()
 }
 
 #[tokio::test]
@@ -615,31 +599,6 @@ async fn reconcile_rebuilds_cognito_from_the_table() {
         out.contains("set 0, cleared 0"),
         "a second run changes nothing: {out}"
     );
-}
-
-async fn attribution_table(d: &dynamodb::Client) -> String {
-    let table = unique("attribution");
-    d.create_table()
-        .table_name(&table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("username")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("username")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    table
 }
 
 async fn user_value(c: &cognito::Client, pool: &str, name: &str) -> Option<String> {

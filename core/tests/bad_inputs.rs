@@ -20,154 +20,12 @@ use journey_attribution_core::ses::{self, SesConfig};
 use journey_attribution_core::stream;
 use journey_attribution_core::sync;
 use journey_attribution_core::token::Token;
-use serde_json::{Value, json};
+use journey_attribution_test_support::bad::{
+    Seg, Tally, bad_texts, bad_values, clip, dotted, paths, prefixes, text_with, with,
+};
+use serde_json::Value;
 
-// ---------------------------------------------------------------- generator
-
-#[derive(Debug, Clone, PartialEq)]
-enum Seg {
-    Key(String),
-    Index(usize),
-}
-
-/// Every path in `v`, root first, in document order.
-fn paths(v: &Value) -> Vec<Vec<Seg>> {
-    fn walk(v: &Value, at: &mut Vec<Seg>, out: &mut Vec<Vec<Seg>>) {
-        out.push(at.clone());
-        match v {
-            Value::Object(m) => {
-                for (k, child) in m {
-                    at.push(Seg::Key(k.clone()));
-                    walk(child, at, out);
-                    at.pop();
-                }
-            }
-            Value::Array(a) => {
-                for (i, child) in a.iter().enumerate() {
-                    at.push(Seg::Index(i));
-                    walk(child, at, out);
-                    at.pop();
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    walk(v, &mut Vec::new(), &mut out);
-    out
-}
-
-fn at_mut<'a>(v: &'a mut Value, path: &[Seg]) -> &'a mut Value {
-    path.iter().fold(v, |v, seg| match seg {
-        Seg::Key(k) => &mut v[k.as_str()],
-        Seg::Index(i) => &mut v[*i],
-    })
-}
-
-fn with(v: &Value, path: &[Seg], new: Value) -> Value {
-    let mut out = v.clone();
-    *at_mut(&mut out, path) = new;
-    out
-}
-
-fn dotted(path: &[Seg]) -> String {
-    path.iter()
-        .map(|s| match s {
-            Seg::Key(k) => k.clone(),
-            Seg::Index(i) => format!("[{i}]"),
-        })
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
-fn nested(depth: usize) -> Value {
-    (0..depth).fold(json!(1), |v, _| json!([v]))
-}
-
-/// Malformed values put at a path, by kind.
-fn bad_values() -> Vec<(&'static str, Value)> {
-    let number = |s: &str| serde_json::from_str::<Value>(s).unwrap();
-    vec![
-        ("null", Value::Null),
-        ("wrong_type", json!(true)),
-        ("wrong_type", json!(7)),
-        ("wrong_type", json!("x")),
-        ("wrong_type", json!([])),
-        ("wrong_type", json!({})),
-        ("wrong_type", json!([{"S": "x"}])),
-        ("wrong_type", json!({"unexpected": {"S": "x"}})),
-        ("empty", json!("")),
-        ("control_chars", json!("a\u{0}b\u{1b}|%")),
-        ("replacement_char", json!("\u{FFFD}")),
-        ("non_canonical_number", number("-0")),
-        ("non_canonical_number", number("1e3")),
-        ("non_canonical_number", number("1.0")),
-        ("non_canonical_number", number("18446744073709551616")),
-        ("non_canonical_number", number("-1")),
-        ("huge_string", json!("h".repeat(1 << 20))),
-        ("deep_nesting", nested(100)),
-    ]
-}
-
-const MARK: &str = "\u{1}BAD-INPUT-MARK\u{1}";
-
-/// The document as JSON text with `raw` (any text, valid JSON or not) at `path`.
-fn text_with(v: &Value, path: &[Seg], raw: &str) -> String {
-    let text = serde_json::to_string(&with(v, path, json!(MARK))).unwrap();
-    let mark = serde_json::to_string(MARK).unwrap();
-    text.replacen(&mark, raw, 1)
-}
-
-/// Raw text malformations at a path: invalid JSON, or JSON a `Value` flattens.
-fn bad_texts(v: &Value, path: &[Seg]) -> Vec<(&'static str, String)> {
-    let here = serde_json::to_string(at_mut(&mut v.clone(), path)).unwrap();
-    let mut out = vec![
-        ("surrogate", text_with(v, path, r#""\ud800""#)),
-        ("surrogate", text_with(v, path, r#""a\udc00b""#)),
-        ("surrogate", text_with(v, path, r#""\ud800\u0041""#)),
-        ("non_canonical_number", text_with(v, path, "01")),
-        ("non_canonical_number", text_with(v, path, "+1")),
-        ("non_canonical_number", text_with(v, path, "1e999")),
-        ("non_canonical_number", text_with(v, path, "NaN")),
-        (
-            "deep_nesting",
-            text_with(
-                v,
-                path,
-                &format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)),
-            ),
-        ),
-        (
-            "deep_nesting",
-            text_with(v, path, &"{\"a\":".repeat(10_000)),
-        ),
-    ];
-    if let Some(Seg::Key(k)) = path.last() {
-        let k = serde_json::to_string(k).unwrap();
-        // Duplicate keys: the JSON layer keeps the last one.
-        out.push((
-            "duplicate_key",
-            text_with(v, path, &format!("{here},{k}:12345")),
-        ));
-        out.push((
-            "duplicate_key",
-            text_with(v, path, &format!("12345,{k}:{here}")),
-        ));
-        out.push((
-            "duplicate_key",
-            text_with(v, path, &format!("{here},{k}:null")),
-        ));
-    }
-    out
-}
-
-/// Every strict prefix of the text, on char boundaries (blank prefixes left out).
-fn prefixes(text: &str) -> impl Iterator<Item = &str> {
-    let text = text.trim_end();
-    text.char_indices()
-        .map(move |(i, _)| &text[..i])
-        .filter(|p| !p.trim().is_empty())
-}
+// ---------------------------------------------------------------- wire
 
 /// JSON text to a `Value` as the Lambda runtime would, keeping the error's path.
 fn wire(text: &str, root: &str) -> Result<Value, String> {
@@ -182,43 +40,6 @@ fn wire(text: &str, root: &str) -> Result<Value, String> {
 }
 
 // ---------------------------------------------------------------- checks
-
-#[derive(Debug, Default)]
-struct Tally {
-    tried: usize,
-    by_kind: BTreeMap<String, usize>,
-}
-
-impl Tally {
-    fn count(&mut self, kind: &str, outcome: &str) {
-        self.tried += 1;
-        *self.by_kind.entry(format!("{kind}→{outcome}")).or_default() += 1;
-    }
-
-    fn rejected(&self) -> usize {
-        self.by_kind
-            .iter()
-            .filter(|(k, _)| !k.ends_with("→accepted"))
-            .map(|(_, n)| n)
-            .sum()
-    }
-
-    fn print(&self, entry: &str) {
-        let kinds: Vec<String> = self
-            .by_kind
-            .iter()
-            .map(|(k, n)| format!("{k}={n}"))
-            .collect();
-        println!(
-            "bad-input corpus: {entry}: {} inputs, {} rejected with a named field, {} accepted; {}",
-            self.tried,
-            self.rejected(),
-            self.tried - self.rejected(),
-            kinds.join(" ")
-        );
-        assert!(self.tried >= 1_000, "{entry}: only {} inputs", self.tried);
-    }
-}
 
 /// The message names a field of `path` (or the root marker when the path is the root) and
 /// says more than the name.
@@ -268,13 +89,8 @@ fn assert_located(message: &str, input: &str) {
     );
 }
 
-fn clip(s: &str) -> String {
-    s.chars().take(300).collect()
-}
-
 fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    journey_attribution_test_support::fixtures::text(name)
 }
 
 // ---------------------------------------------------------------- Pinpoint
@@ -617,7 +433,7 @@ fn pre_token_generation_events() {
             }
         }
     }
-    assert!(tally.tried >= 1000, "{} inputs", tally.tried);
+    assert!(tally.tried() >= 1000, "{} inputs", tally.tried());
     tally.print("claims::parse_request + respond");
 }
 
@@ -832,6 +648,6 @@ fn report_lines() {
         only_good.events,
         mixed.skipped_lines
     );
-    assert!(!accepted_lines.is_empty() || tally.tried > 0);
+    assert!(!accepted_lines.is_empty() || tally.tried() > 0);
     tally.print("report::Aggregator::push_line");
 }

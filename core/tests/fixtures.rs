@@ -7,11 +7,7 @@ use journey_attribution_core::sync::{self, ChangeKind, IgnoreReason, SyncAction}
 use journey_attribution_core::token::Token;
 use serde_json::Value;
 
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).expect("fixture readable");
-    serde_json::from_str(&text).expect("fixture is JSON")
-}
+use journey_attribution_test_support::fixtures::json as fixture;
 
 #[test]
 fn custom_channel_event_round_trips() {

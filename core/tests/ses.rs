@@ -2,16 +2,11 @@
 
 use journey_attribution_core::ses::{SesConfig, SesSkip, plan};
 use journey_attribution_core::{Touch, TouchSource};
-use serde_json::Value;
 
 const JOURNEY_ID: &str = "f4a4c5b1d9e84c4e8a0e1b9c6example";
 const MESSAGE_ID: &str = "EXAMPLE7c191be45-e9aedb9a-02f9-4d12-a87d-dd0099a07f8a-000000";
 
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).expect("fixture readable");
-    serde_json::from_str(&text).expect("fixture is JSON")
-}
+use journey_attribution_test_support::fixtures::json as fixture;
 
 fn touch(touched_at_ms: i64) -> Touch {
     Touch {

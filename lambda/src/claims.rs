@@ -8,11 +8,13 @@
 use std::time::Duration;
 
 use journey_attribution_core::claims::{self, ClaimDecision};
+use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use tracing::{info, warn};
 
 use crate::metrics::Metrics;
 use crate::ports::{AttributionReader, StoreError};
+use crate::runtime::{self, ConfigError, Env, SdkLimits};
 
 #[derive(Debug, Clone)]
 pub struct ClaimsConfig {
@@ -119,6 +121,68 @@ pub async fn handle<S: AttributionReader + Sync>(
 fn count_unchanged(metrics: &mut Metrics, reason: Unchanged) {
     metrics.incr("unchanged");
     metrics.incr(format!("unchanged.{}", reason.as_str()));
+}
+
+/// `claims`' configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub table: String,
+    pub handler: ClaimsConfig,
+    /// The SDK's limits, inside `handler.budget`.
+    pub sdk: SdkLimits,
+}
+
+/// The whole of `claims`' read by default: a tenth of Cognito's 5-second trigger limit, so
+/// a slow table costs a user half a second of sign-in at worst.
+pub const CLAIMS_BUDGET: Duration = Duration::from_millis(500);
+
+/// `CLAIMS_BUDGET_MS`' bounds: below 100 ms a healthy `GetItem` from a cold start misses
+/// it; above 2.5 s the function's own 3 s timeout (template.yaml) is at risk, and past
+/// Cognito's 5 s the sign-in fails.
+const CLAIMS_BUDGET_MS: std::ops::RangeInclusive<u64> = 100..=2500;
+
+impl Settings {
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let budget = match env.optional("CLAIMS_BUDGET_MS") {
+            None => CLAIMS_BUDGET,
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| CLAIMS_BUDGET_MS.contains(ms))
+                .map(Duration::from_millis)
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "CLAIMS_BUDGET_MS",
+                    reason: format!(
+                        "{raw:?} is not a whole number of milliseconds from {} to {}",
+                        CLAIMS_BUDGET_MS.start(),
+                        CLAIMS_BUDGET_MS.end()
+                    ),
+                })?,
+        };
+        Ok(Self {
+            table: env.required("ATTRIBUTION_TABLE")?,
+            handler: ClaimsConfig {
+                claim: runtime::campaign_attribute(env),
+                usernames: runtime::usernames(env)?,
+                budget,
+            },
+            sdk: SdkLimits::within(budget),
+        })
+    }
+}
+
+/// `claims`' Lambda handler: never an error (a sign-in must not fail because of us).
+pub async fn lambda_handler<S: AttributionReader + Sync>(
+    event: LambdaEvent<Value>,
+    store: &S,
+    config: &ClaimsConfig,
+) -> Result<Value, Diagnostic> {
+    let now = runtime::now_ms();
+    let mut metrics = Metrics::default();
+    let response = handle(event.payload, store, config, now, &mut metrics).await;
+    metrics.emit("claims", now);
+    Ok(response)
 }
 
 #[cfg(test)]
@@ -264,5 +328,57 @@ mod tests {
         let out = handle(v1("alice"), &store, &config(), 0, &mut m).await;
         assert_eq!(out, v1("alice"));
         assert_eq!(m.get("unchanged.unencodable_item"), 1);
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::runtime::vars as env;
+    use std::time::Duration;
+    #[test]
+    fn claims_settings_need_the_table_and_read_the_claim() {
+        let err = Settings::from_env(&env(&[])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable ATTRIBUTION_TABLE is required"
+        );
+        let s = Settings::from_env(&env(&[("ATTRIBUTION_TABLE", "t")])).unwrap();
+        assert_eq!(
+            (s.table.as_str(), s.handler.claim.as_str()),
+            ("t", "custom:campaign")
+        );
+        let s = Settings::from_env(&env(&[
+            ("ATTRIBUTION_TABLE", "t"),
+            ("CAMPAIGN_ATTRIBUTE", "custom:journey"),
+        ]))
+        .unwrap();
+        assert_eq!(s.handler.claim, "custom:journey");
+        assert_eq!(s.handler.budget, CLAIMS_BUDGET);
+        let ms = |d: Duration| d.as_millis();
+        assert_eq!(
+            (ms(s.sdk.connect), ms(s.sdk.attempt), ms(s.sdk.operation)),
+            (150, 200, 450)
+        );
+    }
+
+    #[test]
+    fn claims_budget_is_read_and_bounded() {
+        let with = |v: &str| {
+            Settings::from_env(&env(&[("ATTRIBUTION_TABLE", "t"), ("CLAIMS_BUDGET_MS", v)]))
+        };
+        let s = with("2000").unwrap();
+        assert_eq!(s.handler.budget, Duration::from_millis(2000));
+        assert!(s.sdk.operation < s.handler.budget);
+        assert_eq!(s.sdk.operation, Duration::from_millis(1800));
+        for bad in ["50", "2501", "1.5", "-1", "soon"] {
+            assert_eq!(
+                with(bad).unwrap_err().to_string(),
+                format!(
+                    "environment variable CLAIMS_BUDGET_MS: \"{bad}\" is not a whole number of milliseconds from 100 to 2500"
+                )
+            );
+        }
     }
 }

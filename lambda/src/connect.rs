@@ -3,12 +3,14 @@
 
 use futures::StreamExt;
 use journey_attribution_core::connect::{self, ConnectConfig};
+use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use tracing::{info, warn};
 
 use crate::metrics::Metrics;
 use crate::pipeline::{TaggingError, Writing, write_plan};
 use crate::ports::{AttributionStore, StoreError, TouchLedger};
+use crate::runtime::{self, ConfigError, Env};
 
 #[derive(Debug, Clone)]
 pub struct ConnectTaggingConfig {
@@ -88,6 +90,50 @@ where
     let answered = write_plan(plan, blocked, store, &config.writing, metrics).await;
     let response = connect::response(answered.outcomes(), Some(invocation.label()));
     answered.into_result(response)
+}
+
+/// `connect-tagging`'s configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub table: String,
+    pub ledger_table: String,
+    pub handler: ConnectTaggingConfig,
+}
+
+impl Settings {
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let defaults = ConnectConfig::default();
+        Ok(Self {
+            table: env.required("ATTRIBUTION_TABLE")?,
+            ledger_table: env.required("TOUCH_LEDGER_TABLE")?,
+            handler: ConnectTaggingConfig {
+                source: ConnectConfig {
+                    username_field: env
+                        .optional("CONNECT_USERNAME_FIELD")
+                        .unwrap_or(defaults.username_field),
+                    application_id: env
+                        .optional("CONNECT_APPLICATION_ID")
+                        .unwrap_or(defaults.application_id),
+                    usernames: runtime::usernames(env)?,
+                },
+                writing: Writing::from_env(env)?,
+            },
+        })
+    }
+}
+
+/// `connect-tagging`'s Lambda handler.
+pub async fn lambda_handler<S: AttributionStore + Sync, L: TouchLedger + Sync>(
+    event: LambdaEvent<Value>,
+    store: &S,
+    ledger: &L,
+    config: &ConnectTaggingConfig,
+) -> Result<Value, Diagnostic> {
+    let now = runtime::now_ms();
+    let mut metrics = Metrics::default();
+    let result = handle(event.payload, store, ledger, config, now, &mut metrics).await;
+    metrics.emit("connect-tagging", now);
+    result.map_err(Diagnostic::from)
 }
 
 #[cfg(test)]
@@ -240,6 +286,35 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "invalid invocation: (event): missing field `InvocationMetadata`"
+        );
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::runtime::vars as env;
+
+    #[test]
+    fn connect_settings_need_the_ledger_and_read_the_username_field() {
+        let err = Settings::from_env(&env(&[("ATTRIBUTION_TABLE", "t")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable TOUCH_LEDGER_TABLE is required"
+        );
+        let s = Settings::from_env(&env(&[
+            ("ATTRIBUTION_TABLE", "t"),
+            ("TOUCH_LEDGER_TABLE", "l"),
+            ("CONNECT_USERNAME_FIELD", "attributes.cognitoUsername"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (
+                s.handler.source.username_field.as_str(),
+                s.handler.source.application_id.as_str()
+            ),
+            ("attributes.cognitoUsername", "connect")
         );
     }
 }

@@ -4,15 +4,19 @@
 //! counted alike. A touch source's handler is: parse, plan (core), [`write_plan`], respond
 //! (core).
 
+use std::time::Duration;
+
 use futures::StreamExt;
 use journey_attribution_core::plan::{Skip, TouchOutcome, TouchPlan};
-use journey_attribution_core::{Attribution, LookbackWindows, Touch, WriteDecision};
+use journey_attribution_core::{Attribution, LookbackWindows, Touch, WindowError, WriteDecision};
+use lambda_runtime::Diagnostic;
 use serde_json::Value;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::metrics::Metrics;
 use crate::ports::{AttributionStore, StoreError};
 use crate::retry::Backoff;
+use crate::runtime::{self, ConfigError, Env};
 
 /// How a touch source writes: each touch's window, writes in flight at once, retries.
 #[derive(Debug, Clone)]
@@ -196,4 +200,46 @@ async fn write_all<S: AttributionStore + Sync>(
         }
     }
     writes.into_iter().map(|(_, r)| r).collect()
+}
+/// `LOOKBACK_WINDOW` (default) and `LOOKBACK_WINDOWS` (per-application overrides).
+fn windows<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<LookbackWindows, ConfigError> {
+    LookbackWindows::parse(
+        env.optional("LOOKBACK_WINDOW").as_deref(),
+        env.optional("LOOKBACK_WINDOWS").as_deref(),
+    )
+    .map_err(|e: WindowError| ConfigError::Invalid {
+        name: "LOOKBACK_WINDOW/LOOKBACK_WINDOWS",
+        reason: e.to_string(),
+    })
+}
+
+/// Writes in flight at once, and how patiently to retry one: both sources answer a
+/// synchronous invocation, so the budget is seconds.
+const TAGGING_CONCURRENCY: usize = 10;
+const TAGGING_BACKOFF: Backoff =
+    Backoff::new(3, Duration::from_millis(50), Duration::from_millis(800));
+
+impl Writing {
+    /// How every touch source writes: `LOOKBACK_WINDOW(S)`; Pinpoint gives 15 s for up to
+    /// 50 endpoints, Connect and SES wait less.
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            windows: windows(env)?,
+            concurrency: TAGGING_CONCURRENCY,
+            backoff: TAGGING_BACKOFF,
+        })
+    }
+}
+
+/// The Lambda's answer to a failed invocation, logged with what was written.
+impl From<TaggingError> for Diagnostic {
+    fn from(e: TaggingError) -> Self {
+        match &e {
+            TaggingError::WritesFailed { response, .. } => {
+                error!(error = %e, response = %response, "invocation failed")
+            }
+            TaggingError::Invocation(_) => error!(error = %e, "invocation failed"),
+        }
+        runtime::diagnostic(e.error_type(), e.to_string())
+    }
 }

@@ -2,11 +2,13 @@
 //! touch. The touch time is the open / click time, so a redelivered event is a replay.
 
 use journey_attribution_core::ses::{self, SesConfig};
+use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
 use crate::metrics::Metrics;
 use crate::pipeline::{TaggingError, Writing, write_plan};
 use crate::ports::AttributionStore;
+use crate::runtime::{self, ConfigError, Env};
 
 #[derive(Debug, Clone)]
 pub struct SesTaggingConfig {
@@ -30,6 +32,68 @@ pub async fn handle<S: AttributionStore + Sync>(
         (a.id.as_str(), &a.outcome, user)
     }));
     answered.into_result(response)
+}
+
+/// `ses-tagging`'s configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub table: String,
+    pub handler: SesTaggingConfig,
+}
+
+impl Settings {
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let d = SesConfig::default();
+        let (mut opens, mut clicks) = (d.opens, d.clicks);
+        if let Some(list) = env.optional("SES_EVENTS") {
+            (opens, clicks) = (false, false);
+            for kind in list.split(',').map(|k| k.trim().to_ascii_lowercase()) {
+                match kind.as_str() {
+                    "open" => opens = true,
+                    "click" => clicks = true,
+                    _ => {
+                        return Err(ConfigError::Invalid {
+                            name: "SES_EVENTS",
+                            reason: format!(
+                                "unknown event {kind:?}: expected a comma-separated list of open, click"
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(Self {
+            table: env.required("ATTRIBUTION_TABLE")?,
+            handler: SesTaggingConfig {
+                source: SesConfig {
+                    journey_tag: env.optional("SES_JOURNEY_TAG").unwrap_or(d.journey_tag),
+                    label_tag: env.optional("SES_LABEL_TAG").unwrap_or(d.label_tag),
+                    user_tag: env.optional("SES_USER_TAG").unwrap_or(d.user_tag),
+                    user_from_destination: runtime::flag(
+                        env,
+                        "SES_USER_FROM_DESTINATION",
+                        d.user_from_destination,
+                    )?,
+                    opens,
+                    clicks,
+                    usernames: runtime::usernames(env)?,
+                },
+                writing: Writing::from_env(env)?,
+            },
+        })
+    }
+}
+
+/// `ses-tagging`'s Lambda handler.
+pub async fn lambda_handler<S: AttributionStore + Sync>(
+    event: LambdaEvent<Value>,
+    store: &S,
+    config: &SesTaggingConfig,
+) -> Result<Value, Diagnostic> {
+    let mut metrics = Metrics::default();
+    let result = handle(event.payload, store, config, &mut metrics).await;
+    metrics.emit("ses-tagging", runtime::now_ms());
+    result.map_err(Diagnostic::from)
 }
 
 #[cfg(test)]
@@ -115,6 +179,45 @@ mod tests {
         assert!(
             matches!(err, TaggingError::WritesFailed { failed: 1, .. }),
             "{err}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::runtime::vars as env;
+
+    #[test]
+    fn ses_settings_choose_the_events_and_tags() {
+        let s = Settings::from_env(&env(&[("ATTRIBUTION_TABLE", "t")])).unwrap();
+        assert!(s.handler.source.opens && s.handler.source.clicks);
+        let s = Settings::from_env(&env(&[
+            ("ATTRIBUTION_TABLE", "t"),
+            ("SES_EVENTS", "click"),
+            ("SES_USER_FROM_DESTINATION", "true"),
+            ("SES_JOURNEY_TAG", "jid"),
+        ]))
+        .unwrap();
+        let src = &s.handler.source;
+        assert_eq!(
+            (
+                src.opens,
+                src.clicks,
+                src.user_from_destination,
+                src.journey_tag.as_str()
+            ),
+            (false, true, true, "jid")
+        );
+        let err = Settings::from_env(&env(&[
+            ("ATTRIBUTION_TABLE", "t"),
+            ("SES_EVENTS", "open,bounce"),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable SES_EVENTS: unknown event \"bounce\": expected a comma-separated list of open, click"
         );
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use journey_attribution_core::stream::{self, RecordError};
 use journey_attribution_core::sync::{self as rules, SyncAction, SyncError};
+use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 use tracing::{error, info, warn};
@@ -14,6 +15,7 @@ use tracing::{error, info, warn};
 use crate::metrics::Metrics;
 use crate::ports::{FailureQueue, QueueError, UserAttributes, UserError};
 use crate::retry::Backoff;
+use crate::runtime::{self, ConfigError, Env};
 
 /// What is kept back from the invocation's deadline to answer: a response Lambda never
 /// receives fails the whole batch, which is then bisected and replayed.
@@ -279,6 +281,56 @@ async fn apply<U: UserAttributes + Sync>(
             Ok(())
         }
         other => other.map_err(RecordFailure::from),
+    }
+}
+
+/// `sync`'s configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub user_pool_id: String,
+    /// Must match the pool: the table's keys are usernames in this canonical form.
+    pub usernames: journey_attribution_core::UsernameRule,
+    /// Where records that can never be applied go (the stream's on-failure queue).
+    pub failure_queue_url: String,
+    pub handler: SyncConfig,
+}
+
+impl Settings {
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            user_pool_id: env.required("USER_POOL_ID")?,
+            usernames: runtime::usernames(env)?,
+            failure_queue_url: env.required("FAILURE_QUEUE_URL")?,
+            handler: SyncConfig {
+                campaign_attribute: runtime::campaign_attribute(env),
+                // Cognito: 25 attribute updates per second per account.
+                backoff: Backoff::new(5, Duration::from_millis(200), Duration::from_secs(3)),
+            },
+        })
+    }
+}
+
+/// `sync`'s Lambda handler: returns the partial batch response before the invocation's
+/// deadline.
+pub async fn lambda_handler<U: UserAttributes + Sync, Q: FailureQueue + Sync>(
+    event: LambdaEvent<Value>,
+    users: &U,
+    queue: &Q,
+    config: &SyncConfig,
+) -> Result<Value, Diagnostic> {
+    let mut metrics = Metrics::default();
+    let left = u64::try_from(runtime::now_ms())
+        .map_or(0, |now| event.context.deadline.saturating_sub(now));
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(left);
+    let result = handle(event.payload, users, queue, config, deadline, &mut metrics).await;
+    metrics.emit("sync", runtime::now_ms());
+    match result {
+        Ok(response) => serde_json::to_value(response)
+            .map_err(|e| runtime::diagnostic("SerializationError", e.to_string())),
+        Err(e) => {
+            error!(error = %e, "batch failed");
+            Err(runtime::diagnostic(e.error_type(), e.to_string()))
+        }
     }
 }
 
@@ -635,5 +687,29 @@ mod tests {
             err.to_string(),
             "Records[0]: dynamodb.SequenceNumber: missing or not a string"
         );
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::runtime::vars as env;
+
+    #[test]
+    fn sync_settings_need_the_pool() {
+        let err = Settings::from_env(&env(&[("ATTRIBUTION_TABLE", "t")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable USER_POOL_ID is required"
+        );
+        let err = Settings::from_env(&env(&[("USER_POOL_ID", "p")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable FAILURE_QUEUE_URL is required"
+        );
+        let s =
+            Settings::from_env(&env(&[("USER_POOL_ID", "p"), ("FAILURE_QUEUE_URL", "q")])).unwrap();
+        assert_eq!(s.handler.campaign_attribute, "custom:campaign");
     }
 }

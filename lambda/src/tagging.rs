@@ -2,11 +2,13 @@
 //! user, Pinpoint's per-endpoint response out.
 
 use journey_attribution_core::pinpoint;
+use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
 use crate::metrics::Metrics;
 use crate::pipeline::{TaggingError, Writing, write_plan};
 use crate::ports::AttributionStore;
+use crate::runtime::{self, ConfigError, Env};
 
 /// What the handler needs besides the event, read once at start-up.
 #[derive(Debug, Clone)]
@@ -32,6 +34,41 @@ pub async fn handle<S: AttributionStore + Sync>(
     let answered = write_plan(plan, Vec::new(), store, &config.writing, metrics).await;
     let response = pinpoint::response(answered.outcomes(), label.as_deref());
     answered.into_result(response)
+}
+
+/// `tagging`'s configuration (DESIGN.md, "Public contracts").
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub table: String,
+    pub handler: TaggingConfig,
+}
+
+impl Settings {
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table: env.required("ATTRIBUTION_TABLE")?,
+            handler: TaggingConfig {
+                username_attribute: env
+                    .optional("USERNAME_ATTRIBUTE")
+                    .unwrap_or_else(|| "username".into()),
+                usernames: runtime::usernames(env)?,
+                writing: Writing::from_env(env)?,
+            },
+        })
+    }
+}
+
+/// `tagging`'s Lambda handler: the event, the store, then metrics and the error mapping.
+pub async fn lambda_handler<S: AttributionStore + Sync>(
+    event: LambdaEvent<Value>,
+    store: &S,
+    config: &TaggingConfig,
+) -> Result<Value, Diagnostic> {
+    let now = runtime::now_ms();
+    let mut metrics = Metrics::default();
+    let result = handle(event.payload, store, config, now, &mut metrics).await;
+    metrics.emit("tagging", now);
+    result.map_err(Diagnostic::from)
 }
 
 #[cfg(test)]
@@ -156,6 +193,34 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "invalid invocation: JourneyId: missing (neither JourneyId nor CampaignId is set)"
+        );
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::runtime::vars as env;
+
+    #[test]
+    fn tagging_settings_have_defaults_and_fail_fast() {
+        let err = Settings::from_env(&env(&[])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable ATTRIBUTION_TABLE is required"
+        );
+        let s = Settings::from_env(&env(&[("ATTRIBUTION_TABLE", "t")])).unwrap();
+        assert_eq!(s.handler.username_attribute, "username");
+        let err = Settings::from_env(&env(&[
+            ("ATTRIBUTION_TABLE", "t"),
+            ("LOOKBACK_WINDOW", "3w"),
+        ]))
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("environment variable LOOKBACK_WINDOW"),
+            "{err}"
         );
     }
 }

@@ -6,8 +6,6 @@
 //! processed. Counts are printed (`--nocapture`) and recorded in FUZZING.md.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
-
 use journey_attribution_lambda::core::item::to_item;
 use journey_attribution_lambda::core::token::Token;
 use journey_attribution_lambda::core::{
@@ -19,142 +17,29 @@ use journey_attribution_lambda::pipeline::Writing;
 use journey_attribution_lambda::retry::Backoff;
 use journey_attribution_lambda::sync::{self, SyncConfig};
 use journey_attribution_lambda::tagging::{self, TaggingConfig};
+use journey_attribution_test_support::bad::{
+    Seg, Tally, bad_texts, bad_values, clip, dotted, paths, with,
+};
 use serde_json::{Value, json};
 
-// ---------------------------------------------------------------- generator
-
-/// Every path in `v` (object keys and array indexes), root first.
-fn paths(v: &Value) -> Vec<Vec<String>> {
-    fn walk(v: &Value, at: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
-        out.push(at.clone());
-        let children: Vec<(String, &Value)> = match v {
-            Value::Object(m) => m.iter().map(|(k, c)| (k.clone(), c)).collect(),
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (i.to_string(), c))
-                .collect(),
-            _ => Vec::new(),
-        };
-        for (k, child) in children {
-            at.push(k);
-            walk(child, at, out);
-            at.pop();
-        }
-    }
-    let mut out = Vec::new();
-    walk(v, &mut Vec::new(), &mut out);
-    out
-}
-
-fn with(v: &Value, path: &[String], new: Value) -> Value {
-    let mut out = v.clone();
-    let mut at = &mut out;
-    for seg in path {
-        at = match at {
-            Value::Array(a) => &mut a[seg.parse::<usize>().unwrap()],
-            other => &mut other[seg.as_str()],
-        };
-    }
-    *at = new;
-    out
-}
-
-fn nested(depth: usize) -> Value {
-    (0..depth).fold(json!(1), |v, _| json!([v]))
-}
-
-fn bad_values() -> Vec<(&'static str, Value)> {
-    let number = |s: &str| serde_json::from_str::<Value>(s).unwrap();
-    vec![
-        ("null", Value::Null),
-        ("wrong_type", json!(true)),
-        ("wrong_type", json!(7)),
-        ("wrong_type", json!("x")),
-        ("wrong_type", json!([])),
-        ("wrong_type", json!({})),
-        ("wrong_type", json!([{"S": "x"}])),
-        ("wrong_type", json!({"unexpected": {"S": "x"}})),
-        ("empty", json!("")),
-        ("control_chars", json!("a\u{0}b\u{1b}|%")),
-        ("replacement_char", json!("\u{FFFD}")),
-        ("non_canonical_number", number("-0")),
-        ("non_canonical_number", number("1e3")),
-        ("non_canonical_number", number("1.0")),
-        ("non_canonical_number", number("18446744073709551616")),
-        ("huge_string", json!("h".repeat(1 << 20))),
-        ("deep_nesting", nested(100)),
-    ]
-}
-
-/// Duplicate keys as the Lambda runtime's JSON layer sees them (the last one wins), and
-/// the text-level malformations it rejects before any handler runs.
-fn text_variants(v: &Value, path: &[String]) -> Vec<(&'static str, Result<Value, String>)> {
-    const MARK: &str = "\u{1}MARK\u{1}";
-    let Some(key) = path.last() else {
-        return Vec::new();
-    };
-    let here = path.iter().fold(v, |at, seg| match at {
-        Value::Array(a) => &a[seg.parse::<usize>().unwrap()],
-        other => &other[seg.as_str()],
-    });
-    let here = serde_json::to_string(here).unwrap();
-    let text = serde_json::to_string(&with(v, path, json!(MARK))).unwrap();
-    let mark = serde_json::to_string(MARK).unwrap();
-    let k = serde_json::to_string(key).unwrap();
-    let parse = |raw: String| {
-        serde_json::from_str::<Value>(&text.replacen(&mark, &raw, 1)).map_err(|e| e.to_string())
-    };
-    let mut out = Vec::new();
-    if key.parse::<usize>().is_err() {
-        out.push(("duplicate_key", parse(format!("{here},{k}:12345"))));
-        out.push(("duplicate_key", parse(format!("12345,{k}:{here}"))));
-    }
-    out.extend([
-        ("surrogate", parse(r#""\ud800""#.into())),
-        ("non_canonical_number", parse("01".into())),
-        (
-            "deep_nesting",
-            parse(format!("{}{}", "[".repeat(10_000), "]".repeat(10_000))),
-        ),
-    ]);
-    out
-}
-
-#[derive(Debug, Default)]
-struct Tally {
-    tried: usize,
-    by_kind: BTreeMap<String, usize>,
-}
-
-impl Tally {
-    fn count(&mut self, kind: &str, outcome: &str) {
-        self.tried += 1;
-        *self.by_kind.entry(format!("{kind}→{outcome}")).or_default() += 1;
-    }
-
-    fn print(&self, entry: &str) {
-        let kinds: Vec<String> = self
-            .by_kind
-            .iter()
-            .map(|(k, n)| format!("{k}={n}"))
-            .collect();
-        println!(
-            "bad-input corpus: {entry}: {} inputs; {}",
-            self.tried,
-            kinds.join(" ")
-        );
-        assert!(self.tried >= 1_000, "{entry}: only {} inputs", self.tried);
-    }
-}
-
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    journey_attribution_test_support::fixtures::json(name)
 }
 
-fn clip(s: &str) -> String {
-    s.chars().take(300).collect()
+/// Every malformation of the shared generator at `path`: values, and texts as the Lambda
+/// runtime's JSON layer reads them (`Err` with its message when it rejects one).
+fn variants(v: &Value, path: &[Seg]) -> Vec<(&'static str, Result<Value, String>)> {
+    let mut out: Vec<_> = bad_values()
+        .into_iter()
+        .map(|(kind, bad)| (kind, Ok(with(v, path, bad))))
+        .collect();
+    out.extend(bad_texts(v, path).into_iter().map(|(kind, text)| {
+        (
+            kind,
+            serde_json::from_str::<Value>(&text).map_err(|e| e.to_string()),
+        )
+    }));
+    out
 }
 
 // ---------------------------------------------------------------- tagging
@@ -175,7 +60,7 @@ const SIBLINGS: [&str; 3] = ["sib-1", "sib-2", "sib-3"];
 
 #[tokio::test]
 async fn tagging_tags_every_valid_endpoint_next_to_a_malformed_one() {
-    let mut valid = fixture("pinpoint-custom-channel.json");
+    let mut valid = fixture("pinpoint-custom-channel-users.json");
     for s in SIBLINGS {
         valid["Endpoints"][format!("Sibling-{s}")] = json!({"ChannelType": "EMAIL",
             "Address": format!("{s}@example.com"),
@@ -193,21 +78,22 @@ async fn tagging_tags_every_valid_endpoint_next_to_a_malformed_one() {
     .await
     .unwrap();
     let mut tally = Tally::default();
-    let mut cases: Vec<(&str, Vec<String>, Result<Value, String>)> = Vec::new();
+    let mut cases: Vec<(&str, Vec<Seg>, Result<Value, String>)> = Vec::new();
     for path in paths(&valid) {
         // Endpoints of the fixture and the invocation's own fields, not the siblings.
-        if path.get(1).is_some_and(|id| id.starts_with("Sibling-")) {
+        if path
+            .get(1)
+            .and_then(Seg::key)
+            .is_some_and(|id| id.starts_with("Sibling-"))
+        {
             continue;
         }
-        for (kind, bad) in bad_values() {
-            cases.push((kind, path.clone(), Ok(with(&valid, &path, bad))));
-        }
-        for (kind, v) in text_variants(&valid, &path) {
+        for (kind, v) in variants(&valid, &path) {
             cases.push((kind, path.clone(), v));
         }
     }
     for (kind, path, event) in cases {
-        let input = format!("{kind} at {}", path.join("."));
+        let input = format!("{kind} at {}", dotted(&path));
         let event = match event {
             Ok(event) => event,
             Err(message) => {
@@ -219,8 +105,8 @@ async fn tagging_tags_every_valid_endpoint_next_to_a_malformed_one() {
         };
         let store = MemoryStore::default();
         let mut metrics = Metrics::default();
-        let endpoint = (path.first().map(String::as_str) == Some("Endpoints"))
-            .then(|| path.get(1).cloned())
+        let endpoint = (path.first().and_then(Seg::key) == Some("Endpoints"))
+            .then(|| path.get(1).and_then(Seg::key).map(str::to_owned))
             .flatten();
         match tagging::handle(event, &store, &config, 0, &mut metrics).await {
             Err(e) => {
@@ -230,7 +116,9 @@ async fn tagging_tags_every_valid_endpoint_next_to_a_malformed_one() {
                 );
                 let message = e.to_string();
                 assert!(
-                    path.iter().any(|k| message.contains(k.as_str()))
+                    path.iter()
+                        .filter_map(Seg::key)
+                        .any(|k| message.contains(k))
                         || (path.is_empty() && message.contains("(event)")),
                     "{input}: error does not name the field: {}",
                     clip(&message)
@@ -325,17 +213,14 @@ async fn sync_applies_every_valid_record_and_parks_exactly_the_malformed_one() {
         "dynamodb-stream-ttl-remove.json",
     ] {
         let valid = fixture(name)["Records"][0].clone();
-        let mut cases: Vec<(&str, Vec<String>, Result<Value, String>)> = Vec::new();
+        let mut cases: Vec<(&str, Vec<Seg>, Result<Value, String>)> = Vec::new();
         for path in paths(&valid) {
-            for (kind, bad) in bad_values() {
-                cases.push((kind, path.clone(), Ok(with(&valid, &path, bad))));
-            }
-            for (kind, v) in text_variants(&valid, &path) {
+            for (kind, v) in variants(&valid, &path) {
                 cases.push((kind, path.clone(), v));
             }
         }
         for (kind, path, record) in cases {
-            let input = format!("{name}: {kind} at {}", path.join("."));
+            let input = format!("{name}: {kind} at {}", dotted(&path));
             let record = match record {
                 Ok(r) => r,
                 Err(message) => {
@@ -396,12 +281,9 @@ async fn sync_applies_every_valid_record_and_parks_exactly_the_malformed_one() {
                         assert!(failures.is_empty(), "{input}: parked and reported");
                         assert_eq!(p["sequenceNumber"], json!(sequence), "{input}");
                         let error = p["error"].as_str().unwrap_or("");
-                        let keys: Vec<&String> = path
-                            .iter()
-                            .filter(|k| k.parse::<usize>().is_err())
-                            .collect();
+                        let keys: Vec<&str> = path.iter().filter_map(Seg::key).collect();
                         assert!(
-                            keys.is_empty() || keys.iter().any(|k| error.contains(k.as_str())),
+                            keys.is_empty() || keys.iter().any(|k| error.contains(k)),
                             "{input}: parked without naming the field: {}",
                             clip(error)
                         );

@@ -24,18 +24,8 @@ const TRIGGERS: [&str; 4] = [
     "TokenGeneration_NewPasswordChallenge",
 ];
 
-/// The Cognito fixtures live with the other AWS payloads, in core's fixtures.
-fn cognito_fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/../core/tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 fn event(fixture: &str, user: &str, trigger: &str) -> Value {
-    let mut e = cognito_fixture(fixture);
+    let mut e = common::fixture(fixture);
     e["userName"] = json!(user);
     e["triggerSource"] = json!(trigger);
     e

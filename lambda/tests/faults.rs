@@ -1010,11 +1010,7 @@ async fn the_token_projection_makes_no_cognito_call() {
         ],
     )
     .await;
-    let fixture = format!(
-        "{}/../core/tests/fixtures/cognito-pre-token-generation-v1.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let sign_in: Value = serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    let sign_in = common::fixture("cognito-pre-token-generation-v1.json");
     let sample: Vec<usize> = (0..touches).step_by((touches / 100).max(1)).collect();
     for &n in &sample {
         let user = format!("burst-{n:05}");

@@ -12,7 +12,7 @@ fn stream_fixtures_are_lambda_dynamodb_events() {
     for (name, event_name, ttl) in [
         ("dynamodb-stream-insert.json", "INSERT", false),
         ("dynamodb-stream-modify.json", "MODIFY", false),
-        ("dynamodb-stream-remove.json", "REMOVE", false),
+        ("dynamodb-stream-manual-remove.json", "REMOVE", false),
         ("dynamodb-stream-ttl-remove.json", "REMOVE", true),
     ] {
         let value = common::fixture(name);
@@ -41,7 +41,7 @@ fn stream_fixtures_are_lambda_dynamodb_events() {
 #[test]
 fn the_pinpoint_fixture_plans_one_touch_per_user() {
     let event = journey_attribution_lambda::core::pinpoint::parse_invocation(common::fixture(
-        "pinpoint-custom-channel.json",
+        "pinpoint-custom-channel-users.json",
     ))
     .unwrap();
     let plan = event.plan("username", 0).unwrap();

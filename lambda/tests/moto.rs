@@ -184,7 +184,7 @@ async fn replays_never_replace_a_newer_attribution_and_reentry_extends() {
 
     // The fixture: endpoints without User, empty lists, a user twice, non-ASCII names.
     let r = f
-        .invoke(&common::fixture("pinpoint-custom-channel.json"))
+        .invoke(&common::fixture("pinpoint-custom-channel-users.json"))
         .await
         .response();
     assert_eq!(attr(&r, "ep-alice-email", "reason"), "kept_newer", "{r}");
@@ -282,18 +282,18 @@ async fn sync_projects_stream_fixtures_onto_cognito() {
     assert_eq!(failures(&r), Vec::<String>::new());
     assert_eq!(
         token_journey(get().await).as_deref(),
-        Some("2b59a1f6c2a34f2aa2b3journey1")
+        Some("f4a4c5b1d9e84c4e8a0e1b9c6example")
     );
 
     let modify = common::fixture("dynamodb-stream-modify.json");
     assert!(failures(&f.invoke(&modify).await.response()).is_empty());
-    let journey2 = Some("7c0e2d4b9a1f4c3e8b6djourney2");
+    let journey2 = Some("0b5e7c2a9d3f4e6b8a1c2d3e4example");
     assert_eq!(token_journey(get().await).as_deref(), journey2);
 
     // An operator's delete (no TTL identity) is not an expiry.
     assert!(
         failures(
-            &f.invoke(&common::fixture("dynamodb-stream-remove.json"))
+            &f.invoke(&common::fixture("dynamodb-stream-manual-remove.json"))
                 .await
                 .response()
         )

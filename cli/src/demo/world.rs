@@ -12,9 +12,7 @@ use journey_attribution_lambda::memory::{
     self, MemoryLedger, MemoryQueue, MemoryStore, MemoryUserPool,
 };
 use journey_attribution_lambda::metrics::Metrics;
-use journey_attribution_lambda::runtime::{
-    ConnectSettings, Env, SesSettings, SyncSettings, TaggingSettings,
-};
+use journey_attribution_lambda::runtime;
 use journey_attribution_lambda::ses::{self, SesTaggingConfig};
 use journey_attribution_lambda::sync::{self, SyncConfig};
 use journey_attribution_lambda::tagging::{self, TaggingConfig};
@@ -136,23 +134,18 @@ impl World {
     /// Every function configured as the Lambda configures it: its `from_env`, over
     /// [`ENVIRONMENT`].
     pub fn new() -> Self {
-        let env = Env(|name: &str| {
-            ENVIRONMENT
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        });
+        let env = runtime::vars(&ENVIRONMENT);
         let valid = "the demo's environment is valid";
         Self {
             now_ms: START_MS,
             store: MemoryStore::default(),
             pool: MemoryUserPool::with_users(USERS),
-            tagging: TaggingSettings::from_env(&env).expect(valid).handler,
-            connect: ConnectSettings::from_env(&env).expect(valid).handler,
-            ses: SesSettings::from_env(&env).expect(valid).handler,
+            tagging: tagging::Settings::from_env(&env).expect(valid).handler,
+            connect: connect::Settings::from_env(&env).expect(valid).handler,
+            ses: ses::Settings::from_env(&env).expect(valid).handler,
             ledger: MemoryLedger::default(),
             parked: MemoryQueue::default(),
-            sync: SyncSettings::from_env(&env).expect(valid).handler,
+            sync: sync::Settings::from_env(&env).expect(valid).handler,
             events: Vec::new(),
             invocations: 0,
         }

@@ -691,7 +691,7 @@ mod tests {
 
     use super::*;
 
-    const STREAM: &str = include_str!("../../../core/tests/fixtures/report/stream.jsonl");
+    const STREAM: &str = include_str!("../../../tests/fixtures/report/stream.jsonl");
 
     fn report(outcome: Outcome) -> Report {
         outcome.aggregator.finish(&[]).unwrap()

@@ -1,16 +1,14 @@
 //! What the report's CLI tests share: the binary, run as a user runs it, and the fixtures.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_journey-attribution");
 
-/// A report fixture of the core crate (`core/tests/fixtures/report/<name>`).
+/// A report fixture (`tests/fixtures/report/<name>`).
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../core/tests/fixtures/report")
-        .join(name)
+    journey_attribution_test_support::fixtures::path(&format!("report/{name}"))
 }
 
 /// `journey-attribution report <args>`.

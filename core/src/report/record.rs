@@ -185,7 +185,7 @@ mod tests {
 
     #[test]
     fn reads_the_documented_app_event() {
-        let line = include_str!("../../tests/fixtures/report/session-stop.json");
+        let line = include_str!("../../../tests/fixtures/report/session-stop.json");
         let r = parse_record(line).unwrap();
         assert_eq!(r.event_type, "_session.stop");
         assert_eq!(r.event_timestamp, Some(1487973802507));

@@ -10,9 +10,9 @@ use super::shapes::{self, Shape, TouchInput};
 use super::*;
 use crate::ses::SesConfig;
 
-const STREAM: &str = include_str!("../../tests/fixtures/report/stream.jsonl");
-const AMPLIFY: &str = include_str!("../../tests/fixtures/report/amplify-firehose.jsonl");
-const KINESIS: &str = include_str!("../../tests/fixtures/report/kinesis-records.jsonl");
+const STREAM: &str = include_str!("../../../tests/fixtures/report/stream.jsonl");
+const AMPLIFY: &str = include_str!("../../../tests/fixtures/report/amplify-firehose.jsonl");
+const KINESIS: &str = include_str!("../../../tests/fixtures/report/kinesis-records.jsonl");
 
 fn opts() -> ReportOptions {
     ReportOptions {
@@ -728,9 +728,9 @@ fn touch_input_of_a_mixed_line_feeds_each_object() {
 
 // ------------------------------------------------------------------ SES event records
 
-const SES: &str = include_str!("../../tests/fixtures/report/ses-firehose.jsonl");
-const SES_AMPLIFY: &str = include_str!("../../tests/fixtures/report/ses-amplify-firehose.jsonl");
-const SES_OPEN_SNS: &str = include_str!("../../tests/fixtures/ses-open-sns.json");
+const SES: &str = include_str!("../../../tests/fixtures/report/ses-firehose.jsonl");
+const SES_AMPLIFY: &str = include_str!("../../../tests/fixtures/report/ses-amplify-firehose.jsonl");
+const SES_OPEN_SNS: &str = include_str!("../../../tests/fixtures/ses-open-sns.json");
 
 /// An SES event record as a configuration set's Firehose destination writes it (the
 /// documented fields; `open` / `click` / `delivery` by type).

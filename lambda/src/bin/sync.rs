@@ -1,13 +1,14 @@
 //! The `sync` Lambda: wiring only.
 use journey_attribution_lambda::aws::{CognitoUserPool, SqsFailureQueue};
-use journey_attribution_lambda::runtime::{self, SyncSettings};
+use journey_attribution_lambda::runtime;
+use journey_attribution_lambda::sync::{self, Settings};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     runtime::init_tracing();
-    let settings = SyncSettings::from_env(&runtime::process_env())
+    let settings = Settings::from_env(&runtime::process_env())
         .unwrap_or_else(|e| runtime::exit_on_config_error(&e));
     let sdk = runtime::sdk_config().await;
     let users = CognitoUserPool::new(
@@ -18,7 +19,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let queue = SqsFailureQueue::new(aws_sdk_sqs::Client::new(&sdk), settings.failure_queue_url);
     let (users, queue, config) = (&users, &queue, &settings.handler);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        runtime::sync_handler(event, users, queue, config).await
+        sync::lambda_handler(event, users, queue, config).await
     }))
     .await
 }

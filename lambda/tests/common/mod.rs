@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -323,59 +322,13 @@ pub const TEST_SDK_LIMITS: journey_attribution_lambda::runtime::SdkLimits =
         operation: std::time::Duration::from_secs(90),
     };
 
-/// A name unique to this test run (tables and pools are shared by one moto server).
-pub fn unique(prefix: &str) -> String {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!("{prefix}-{}-{n}-{nanos}", std::process::id())
-}
-
-pub fn fixture(name: &str) -> Value {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "fixtures", name]
-        .iter()
-        .collect();
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// Creates the attribution table as the SAM template does (username key, NEW_AND_OLD_IMAGES stream).
-pub async fn create_table(client: &aws_sdk_dynamodb::Client) -> String {
-    use aws_sdk_dynamodb::types::*;
-    let name = unique("attribution");
-    client
-        .create_table()
-        .table_name(&name)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("username")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("username")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .stream_specification(
-            StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::NewAndOldImages)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("create table on moto");
-    name
-}
+/// The fixtures, and the tables as the SAM template creates them (each test file uses some).
+#[allow(unused_imports)]
+pub use journey_attribution_test_support::fixtures::json as fixture;
+#[allow(unused_imports)]
+pub use journey_attribution_test_support::tables::{
+    attribution as create_table, ledger as create_ledger_table, unique,
+};
 
 pub async fn get_item(
     client: &aws_sdk_dynamodb::Client,
@@ -460,34 +413,6 @@ pub async fn campaign_attribute(
         .and_then(|a| a.value())
         .filter(|v| !v.is_empty())
         .map(str::to_owned)
-}
-
-/// Creates the touch ledger table as the SAM template does (`key` partition key, no stream).
-pub async fn create_ledger_table(client: &aws_sdk_dynamodb::Client) -> String {
-    use aws_sdk_dynamodb::types::*;
-    let name = unique("ledger");
-    client
-        .create_table()
-        .table_name(&name)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("key")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("key")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .expect("create ledger table on moto");
-    name
 }
 
 /// The stream records DynamoDB would deliver for these users' current items (INSERTs).
