@@ -16,7 +16,7 @@
 # report.js over journey_attribution_report_bg.wasm; `journey-attribution/validate` a
 # third, from wasm/validate; the landing capture a fourth, from wasm/landing, loaded by the
 # stamping entry points only on pages whose address carries a message link. The stamping module is built `no_std` (`--no-default-features
-# --features bundle`, see wasm/src/lib.rs).
+# --features bundle`, see wasm/stamp/src/lib.rs).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -39,7 +39,7 @@ fi
 
 inputs_hash() {
   {
-    find core/src core/Cargo.toml wasm/src wasm/js wasm/Cargo.toml wasm/report/src wasm/report/Cargo.toml wasm/validate/src wasm/validate/Cargo.toml wasm/landing/src wasm/landing/Cargo.toml -type f -print0 | sort -z | xargs -0 sha256sum
+    find core/src core/Cargo.toml wasm/stamp/src wasm/js wasm/stamp/Cargo.toml wasm/runtime/src wasm/runtime/Cargo.toml wasm/report/src wasm/report/Cargo.toml wasm/validate/src wasm/validate/Cargo.toml wasm/landing/src wasm/landing/Cargo.toml -type f -print0 | sort -z | xargs -0 sha256sum
     sha256sum Cargo.toml Cargo.lock scripts/build-npm.sh
     "$wasm_opt" --version
     wasm-bindgen --version
@@ -76,7 +76,7 @@ build_module() {
     "$scratch/${name}_bg.wasm" -o "$pkg/${name}_bg.wasm"
   cp "$scratch/$name.js" "$scratch/$name.d.ts" "$scratch/${name}_bg.wasm.d.ts" "$pkg/"
 }
-build_module wasm journey_attribution_wasm "$out/wasm-pack" --no-default-features --features bundle
+build_module wasm/stamp journey_attribution_wasm "$out/wasm-pack" --no-default-features --features bundle
 build_module wasm/report journey_attribution_report "$out/wasm-pack-report"
 build_module wasm/validate journey_attribution_validate "$out/wasm-pack-validate"
 build_module wasm/landing journey_attribution_landing "$out/wasm-pack-landing" --no-default-features --features bundle

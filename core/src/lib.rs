@@ -8,7 +8,7 @@
 //! TTL unit). The caller passes "now"; nothing here reads a clock.
 //!
 //! Without the `std` feature (on by default) the crate is `no_std` + `alloc` and holds only
-//! what stamping needs: the stamping `.wasm` is built so (see `wasm/src/lib.rs`).
+//! what stamping needs: the stamping `.wasm` is built so (see `wasm/stamp/src/lib.rs`).
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;

@@ -5,7 +5,9 @@
 //! Layout (hexagonal): the handlers take the event and the ports
 //! ([`ports`]); [`aws`] holds the DynamoDB and Cognito adapters, [`memory`] the in-memory
 //! ones (unit tests, the local demo). Every rule comes from `journey_attribution_core`.
-//! The binaries in `src/bin/` only wire these together ([`runtime`]).
+//! Each function's module holds its `Settings::from_env`, its `handle` and its
+//! `lambda_handler`; [`pipeline`] is the touch sources' shared write step, [`runtime`] what
+//! every function reads or sets up at start. The binaries in `src/bin/` only wire these.
 
 pub use journey_attribution_core as core;
 

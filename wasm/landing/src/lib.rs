@@ -4,7 +4,7 @@
 //! core's `landing`). Loaded only by pages whose address carries one of the parameters.
 //!
 //! Built `no_std` for npm like the stamping module, for the same reasons (see
-//! `wasm/src/lib.rs`).
+//! `wasm/stamp/src/lib.rs`).
 #![cfg_attr(feature = "bundle", no_std)]
 
 extern crate alloc;
