@@ -17,7 +17,6 @@ use std::time::Duration;
 
 use aws_sdk_cognitoidentityprovider as cognito;
 use aws_sdk_dynamodb as dynamodb;
-use journey_attribution_core::item::from_item;
 use journey_attribution_core::sync::{ReconcileAction, legacy_migration, reconcile_action};
 use journey_attribution_core::{Attribution, LookbackWindow};
 use journey_attribution_lambda::aws::{CognitoUserPool, DynamoStore, from_sdk};
@@ -25,6 +24,7 @@ use journey_attribution_lambda::ports::{
     AttributionReader, AttributionStore, UserAttributes, UserError,
 };
 use journey_attribution_lambda::retry::Backoff;
+use journey_attribution_table::item::from_item;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -37,8 +37,6 @@ pub mod claims;
 #[cfg(feature = "std")]
 pub mod connect;
 #[cfg(feature = "std")]
-pub mod item;
-#[cfg(feature = "std")]
 pub mod pinpoint;
 #[cfg(feature = "std")]
 pub mod plan;
@@ -48,8 +46,6 @@ pub mod report;
 pub mod rfc3339;
 #[cfg(feature = "std")]
 pub mod ses;
-#[cfg(feature = "std")]
-pub mod stream;
 #[cfg(feature = "std")]
 pub mod sync;
 #[cfg(feature = "std")]

@@ -1,7 +1,6 @@
 //! What `sync` does with one record of the attribution table's stream.
 
 use crate::attribution::{Attribution, Campaign};
-use crate::item::{Item, ItemError, from_item};
 use crate::token::{Token, TokenError};
 
 /// DynamoDB's principal on TTL deletions (`userIdentity.principalId`, type `Service`).
@@ -14,14 +13,28 @@ pub enum ChangeKind {
     Remove,
 }
 
-/// A stream record, reduced to what the rules need.
+/// A stream record, reduced to what the rules need. The adapter that reads DynamoDB's
+/// records (`journey-attribution-table`) gives each image as the attribution it holds, or
+/// why it holds none; only the image a change needs is looked at (a MODIFY's unreadable
+/// OldImage does not stop its NewImage being projected).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamChange {
     pub kind: ChangeKind,
     /// `userIdentity` is `{type: Service, principalId: dynamodb.amazonaws.com}`.
     pub ttl_delete: bool,
-    pub old_image: Option<Item>,
-    pub new_image: Option<Item>,
+    pub old_image: Option<Image>,
+    pub new_image: Option<Image>,
+}
+
+/// An image of the stream: the attribution, or why its item is not one.
+pub type Image = Result<Attribution, ImageError>;
+
+/// An item that is not an attribution: the attribute, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("item attribute {field}: {reason}")]
+pub struct ImageError {
+    pub field: &'static str,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +73,7 @@ pub enum SyncError {
     #[error("{image}: {source}")]
     Item {
         image: &'static str,
-        source: ItemError,
+        source: ImageError,
     },
     /// The token is built from the new image's `application_id`, `journey_id` and `label`.
     #[error("NewImage.application_id/journey_id/label: too long for {username}'s {source}")]
@@ -98,12 +111,15 @@ pub fn decide(change: &StreamChange) -> Result<SyncAction, SyncError> {
     }
 }
 
-fn image(item: Option<&Item>, name: &'static str) -> Result<Attribution, SyncError> {
-    let item = item.ok_or(SyncError::MissingImage { image: name })?;
-    from_item(item).map_err(|source| SyncError::Item {
-        image: name,
-        source,
-    })
+fn image(image: Option<&Image>, name: &'static str) -> Result<Attribution, SyncError> {
+    match image {
+        None => Err(SyncError::MissingImage { image: name }),
+        Some(Ok(a)) => Ok(a.clone()),
+        Some(Err(source)) => Err(SyncError::Item {
+            image: name,
+            source: source.clone(),
+        }),
+    }
 }
 
 /// Whether an expiring attribution may clear the user's current attribute value: only when
@@ -175,7 +191,6 @@ pub fn legacy_migration(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::item::{ItemValue, to_item};
 
     fn attribution(journey: &str, at: i64) -> Attribution {
         Attribution {
@@ -199,8 +214,8 @@ mod tests {
         StreamChange {
             kind,
             ttl_delete: ttl,
-            old_image: old.map(to_item),
-            new_image: new.map(to_item),
+            old_image: old.cloned().map(Ok),
+            new_image: new.cloned().map(Ok),
         }
     }
 
@@ -325,17 +340,28 @@ mod tests {
             err.to_string(),
             "NewImage: missing (the stream must be NEW_AND_OLD_IMAGES)"
         );
-        let mut item = to_item(&attribution("j", 0));
-        item.insert("touched_at".into(), ItemValue::Other("BOOL"));
         let c = StreamChange {
             kind: ChangeKind::Modify,
             ttl_delete: false,
-            old_image: None,
-            new_image: Some(item),
+            old_image: Some(Err(ImageError {
+                field: "label",
+                reason: "missing".into(),
+            })),
+            new_image: Some(Err(ImageError {
+                field: "touched_at",
+                reason: "expected N, found BOOL".into(),
+            })),
         };
         assert_eq!(
             decide(&c).unwrap_err().to_string(),
             "NewImage: item attribute touched_at: expected N, found BOOL"
         );
+        // Only the image the change needs is read: an unreadable OldImage does not stop a
+        // MODIFY's projection.
+        let c = StreamChange {
+            new_image: Some(Ok(attribution("j", 0))),
+            ..c
+        };
+        assert!(matches!(decide(&c), Ok(SyncAction::Set { .. })));
     }
 }

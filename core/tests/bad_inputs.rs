@@ -17,77 +17,12 @@ use journey_attribution_core::connect::{self, ConnectConfig};
 use journey_attribution_core::pinpoint::{self, SkipReason};
 use journey_attribution_core::report::{Aggregator, ReportOptions};
 use journey_attribution_core::ses::{self, SesConfig};
-use journey_attribution_core::stream;
-use journey_attribution_core::sync;
 use journey_attribution_core::token::Token;
 use journey_attribution_test_support::bad::{
-    Seg, Tally, bad_texts, bad_values, clip, dotted, paths, prefixes, text_with, with,
+    Seg, Tally, assert_located, assert_names_field, bad_texts, bad_values, dotted, paths, prefixes,
+    text_with, wire, with,
 };
 use serde_json::Value;
-
-// ---------------------------------------------------------------- wire
-
-/// JSON text to a `Value` as the Lambda runtime would, keeping the error's path.
-fn wire(text: &str, root: &str) -> Result<Value, String> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value: Value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { root.to_owned() } else { path };
-        format!("{path}: {}", e.inner())
-    })?;
-    de.end().map_err(|e| format!("{root}: {e}"))?;
-    Ok(value)
-}
-
-// ---------------------------------------------------------------- checks
-
-/// The message names a field of `path` (or the root marker when the path is the root) and
-/// says more than the name.
-fn assert_names_field(message: &str, path: &[Seg], root: &str, input: &str) {
-    let keys: Vec<&str> = path
-        .iter()
-        .filter_map(|s| match s {
-            Seg::Key(k) => Some(k.as_str()),
-            Seg::Index(_) => None,
-        })
-        .collect();
-    let named = if keys.is_empty() {
-        // The root, or the path of the error within the malformed document
-        // (`path: why`, or the report's `why at path (column N)`).
-        let prefix = message.split(": ").next().unwrap_or("");
-        message.contains(root)
-            || (!prefix.is_empty() && !prefix.contains(' '))
-            || message.contains(" at ")
-    } else {
-        keys.iter().any(|k| message.contains(k))
-    };
-    assert!(
-        named,
-        "message does not name the field {:?} ({input}): {}",
-        dotted(path),
-        clip(message)
-    );
-    // Says why: words beyond the field names.
-    let mut rest = message.to_owned();
-    for k in keys.iter().chain([&root]) {
-        rest = rest.replace(k, "");
-    }
-    assert!(
-        rest.chars().filter(char::is_ascii_alphabetic).count() >= 5,
-        "message does not say why ({input}): {}",
-        clip(message)
-    );
-}
-
-/// The message locates the error (a path, or the root) and gives a position.
-fn assert_located(message: &str, input: &str) {
-    assert!(
-        message.contains("column")
-            && (message.contains(": ") || message.contains(" at ") || message.contains(" in ")),
-        "truncated input without a located reason ({input}): {}",
-        clip(message)
-    );
-}
 
 fn fixture(name: &str) -> String {
     journey_attribution_test_support::fixtures::text(name)
@@ -331,61 +266,6 @@ fn ses_notifications() {
         },
         1,
     );
-}
-
-// ---------------------------------------------------------------- stream records
-
-/// `decode_record` then the sync rule (`decide`), as `sync` applies a record.
-fn stream_run(record: &Value) -> Result<(), String> {
-    let decoded = stream::decode_record(record).map_err(|e| e.to_string())?;
-    sync::decide(&decoded.change).map_err(|e| e.to_string())?;
-    Ok(())
-}
-
-#[test]
-fn stream_records() {
-    let mut tally = Tally::default();
-    for name in [
-        "dynamodb-stream-insert.json",
-        "dynamodb-stream-modify.json",
-        "dynamodb-stream-ttl-remove.json",
-    ] {
-        let text = fixture(name);
-        let event: Value = serde_json::from_str(&text).unwrap();
-        let valid = event["Records"][0].clone();
-        stream_run(&valid).unwrap();
-        let judge = |kind: &str, path: &[Seg], v: &Value, tally: &mut Tally| {
-            let input = format!("{name}: {kind} at {}", dotted(path));
-            match stream_run(v) {
-                Ok(()) => tally.count(kind, "accepted"),
-                Err(message) => {
-                    assert_names_field(&message, path, "dynamodb", &input);
-                    tally.count(kind, "error");
-                }
-            }
-        };
-        for path in paths(&valid) {
-            for (kind, bad) in bad_values() {
-                judge(kind, &path, &with(&valid, &path, bad), &mut tally);
-            }
-            for (kind, text) in bad_texts(&valid, &path) {
-                match wire(&text, "(record)") {
-                    Ok(v) => judge(kind, &path, &v, &mut tally),
-                    Err(message) => {
-                        assert_names_field(&message, &path, "(record)", kind);
-                        tally.count(kind, "json_error");
-                    }
-                }
-            }
-        }
-        let record_text = serde_json::to_string(&valid).unwrap();
-        for prefix in prefixes(&record_text) {
-            let message = wire(prefix, "(record)").expect_err("a strict prefix is not JSON");
-            assert_located(&message, "truncated");
-            tally.count("truncated", "json_error");
-        }
-    }
-    tally.print("stream::decode_record + sync::decide");
 }
 
 // ---------------------------------------------------------------- pre-token generation

@@ -2,7 +2,7 @@
 //! record: decoding and the sync decision never panic.
 #![no_main]
 
-use journey_attribution_core::stream::decode_record;
+use journey_attribution_table::stream::decode_record;
 use journey_attribution_core::sync;
 use libfuzzer_sys::fuzz_target;
 

@@ -7,8 +7,8 @@ use aws_sdk_cognitoidentityprovider as cognito;
 use aws_sdk_dynamodb as dynamodb;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
-use journey_attribution_core::item::{self, Item, ItemValue};
 use journey_attribution_core::{Attribution, WriteDecision};
+use journey_attribution_table::item::{self, Item, ItemValue};
 
 use crate::ports::{
     AttributionReader, AttributionStore, FailureQueue, QueueError, StoreError, TouchLedger,

@@ -10,6 +10,7 @@
 //! every function reads or sets up at start. The binaries in `src/bin/` only wire these.
 
 pub use journey_attribution_core as core;
+pub use journey_attribution_table as table;
 
 pub mod aws;
 pub mod claims;

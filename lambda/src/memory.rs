@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
-use journey_attribution_core::item::{self, Item, ItemValue};
-use journey_attribution_core::sync::{ChangeKind, StreamChange, TTL_PRINCIPAL};
+use journey_attribution_core::sync::{ChangeKind, Image, StreamChange, TTL_PRINCIPAL};
 use journey_attribution_core::{Attribution, WriteDecision};
+use journey_attribution_table::item::{self, Item, ItemValue};
 use serde_json::{Value, json};
 
 use crate::ports::{
@@ -61,7 +61,7 @@ impl MemoryStore {
                 state.changes.push(StreamChange {
                     kind: ChangeKind::Remove,
                     ttl_delete: true,
-                    old_image: Some(item::to_item(&old)),
+                    old_image: Some(Ok(old)),
                     new_image: None,
                 });
             }
@@ -103,8 +103,8 @@ impl AttributionStore for MemoryStore {
                     ChangeKind::Insert
                 },
                 ttl_delete: false,
-                old_image: old.as_ref().map(item::to_item),
-                new_image: Some(item::to_item(attribution)),
+                old_image: old.map(Ok),
+                new_image: Some(Ok(attribution.clone())),
             });
         }
         Ok(decision)
@@ -117,15 +117,24 @@ impl AttributionReader for MemoryStore {
     }
 }
 
-/// A stream record in Lambda's JSON shape (what `stream::decode_record` reads).
+/// A stream record in Lambda's JSON shape (what `stream::decode_record` reads). An image
+/// that is not an attribution (an `Err`) has no item to write, and is left out.
 pub fn stream_record(change: &StreamChange, sequence_number: &str) -> Value {
     let name = match change.kind {
         ChangeKind::Insert => "INSERT",
         ChangeKind::Modify => "MODIFY",
         ChangeKind::Remove => "REMOVE",
     };
-    let image = change.new_image.as_ref().or(change.old_image.as_ref());
-    let keys = image
+    let item = |image: &Option<Image>| {
+        image
+            .as_ref()
+            .and_then(|i| i.as_ref().ok())
+            .map(item::to_item)
+    };
+    let (new, old) = (item(&change.new_image), item(&change.old_image));
+    let keys = new
+        .as_ref()
+        .or(old.as_ref())
         .and_then(|i| i.get(item::USERNAME))
         .map(|u| json!({ item::USERNAME: item_value_json(u) }))
         .unwrap_or_else(|| json!({}));
@@ -136,10 +145,10 @@ pub fn stream_record(change: &StreamChange, sequence_number: &str) -> Value {
         "SizeBytes": 100,
         "StreamViewType": "NEW_AND_OLD_IMAGES",
     });
-    if let Some(new) = &change.new_image {
+    if let Some(new) = &new {
         dynamodb["NewImage"] = item_json(new);
     }
-    if let Some(old) = &change.old_image {
+    if let Some(old) = &old {
         dynamodb["OldImage"] = item_json(old);
     }
     let mut record = json!({

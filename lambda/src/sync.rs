@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use journey_attribution_core::stream::{self, RecordError};
 use journey_attribution_core::sync::{self as rules, SyncAction, SyncError};
+use journey_attribution_table::stream::{self, RecordError};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::{Value, json};
 use tokio::time::Instant;
@@ -453,7 +453,7 @@ mod tests {
             &journey_attribution_core::StreamChange {
                 kind: journey_attribution_core::ChangeKind::Remove,
                 ttl_delete: true,
-                old_image: Some(journey_attribution_core::item::to_item(&old)),
+                old_image: Some(Ok(old.clone())),
                 new_image: None,
             },
             "9",
@@ -534,9 +534,7 @@ mod tests {
             &journey_attribution_core::StreamChange {
                 kind: journey_attribution_core::ChangeKind::Remove,
                 ttl_delete: false,
-                old_image: Some(journey_attribution_core::item::to_item(&attribution(
-                    "alice", "j1", 1_000,
-                ))),
+                old_image: Some(Ok(attribution("alice", "j1", 1_000))),
                 new_image: None,
             },
             "5",

@@ -6,7 +6,6 @@
 //! processed. Counts are printed (`--nocapture`) and recorded in FUZZING.md.
 #![allow(clippy::unwrap_used)]
 
-use journey_attribution_lambda::core::item::to_item;
 use journey_attribution_lambda::core::token::Token;
 use journey_attribution_lambda::core::{
     Attribution, Campaign, ChangeKind, LookbackWindows, StreamChange,
@@ -186,7 +185,7 @@ fn insert(user: &str, sequence: &str) -> Value {
             kind: ChangeKind::Insert,
             ttl_delete: false,
             old_image: None,
-            new_image: Some(to_item(&attribution(user, "j-sibling"))),
+            new_image: Some(Ok(attribution(user, "j-sibling"))),
         },
         sequence,
     )

@@ -24,7 +24,7 @@ use common::{Function, Outcome};
 use journey_attribution_lambda::core::pinpoint::parse_invocation;
 use journey_attribution_lambda::core::rfc3339::format_ms;
 use journey_attribution_lambda::core::{
-    Attribution, ChangeKind, LookbackWindows, StreamChange, Token, WriteDecision, item,
+    Attribution, ChangeKind, LookbackWindows, StreamChange, Token, WriteDecision,
 };
 use journey_attribution_lambda::memory::stream_record;
 use serde_json::{Value, json};
@@ -630,8 +630,8 @@ async fn nothing_is_lost_or_misattributed_under_injected_faults() {
                     ChangeKind::Insert
                 },
                 ttl_delete: false,
-                old_image: old.map(item::to_item),
-                new_image: Some(item::to_item(a)),
+                old_image: old.cloned().map(Ok),
+                new_image: Some(Ok((*a).clone())),
             });
             old = Some(a);
         }
@@ -640,7 +640,7 @@ async fn nothing_is_lost_or_misattributed_under_injected_faults() {
             changes.push(StreamChange {
                 kind: ChangeKind::Remove,
                 ttl_delete: true,
-                old_image: Some(item::to_item(images[images.len() - 2])),
+                old_image: Some(Ok(images[images.len() - 2].clone())),
                 new_image: None,
             });
         }
@@ -649,7 +649,7 @@ async fn nothing_is_lost_or_misattributed_under_injected_faults() {
             changes.push(StreamChange {
                 kind: ChangeKind::Remove,
                 ttl_delete: true,
-                old_image: Some(item::to_item(last)),
+                old_image: Some(Ok((*last).clone())),
                 new_image: None,
             });
         }

@@ -5,7 +5,7 @@
 mod common;
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
-use journey_attribution_lambda::core::stream;
+use journey_attribution_lambda::table::stream;
 
 #[test]
 fn stream_fixtures_are_lambda_dynamodb_events() {

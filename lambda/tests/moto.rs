@@ -360,7 +360,7 @@ async fn tagging_then_sync_end_to_end_with_an_unknown_user_mid_batch() {
             kind: journey_attribution_lambda::core::ChangeKind::Insert,
             ttl_delete: false,
             old_image: None,
-            new_image: Some(journey_attribution_lambda::core::item::to_item(&a)),
+            new_image: Some(Ok(a.clone())),
         };
         records.push(journey_attribution_lambda::memory::stream_record(
             &change, seq,

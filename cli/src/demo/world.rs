@@ -3,7 +3,6 @@
 //! advance, and the events the app recorded.
 
 use journey_attribution_core::Attribution;
-use journey_attribution_core::item::to_item;
 use journey_attribution_core::report::{Aggregator, Cost, Report, ReportError, ReportOptions};
 use journey_attribution_core::rfc3339;
 use journey_attribution_core::sync::{ChangeKind, StreamChange};
@@ -16,6 +15,7 @@ use journey_attribution_lambda::runtime;
 use journey_attribution_lambda::ses::{self, SesTaggingConfig};
 use journey_attribution_lambda::sync::{self, SyncConfig};
 use journey_attribution_lambda::tagging::{self, TaggingConfig};
+use journey_attribution_table::item::to_item;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -341,7 +341,7 @@ impl World {
         let change = StreamChange {
             kind: ChangeKind::Remove,
             ttl_delete: true,
-            old_image: Some(to_item(expired)),
+            old_image: Some(Ok(expired.clone())),
             new_image: None,
         };
         let event = json!({ "Records": [memory::stream_record(&change, "late-ttl-removal")] });
@@ -436,7 +436,7 @@ impl World {
                 json!({
                     "username": u,
                     "campaign_attribute": self.campaign_attribute(u),
-                    "item": self.store.get(u).map(|a| journey_attribution_core::item::to_item(&a))
+                    "item": self.store.get(u).map(|a| to_item(&a))
                         .map(|i| journey_attribution_lambda::memory::item_json(&i)),
                 })
             })

@@ -347,7 +347,7 @@ pub async fn get_item(
         .await
         .expect("get item");
     out.item().map(|i| {
-        journey_attribution_lambda::core::item::from_item(
+        journey_attribution_lambda::table::item::from_item(
             &journey_attribution_lambda::aws::from_sdk(i),
         )
         .expect("a readable item")
@@ -430,7 +430,7 @@ pub async fn insert_records(
             kind: journey_attribution_lambda::core::ChangeKind::Insert,
             ttl_delete: false,
             old_image: None,
-            new_image: Some(journey_attribution_lambda::core::item::to_item(&a)),
+            new_image: Some(Ok(a.clone())),
         };
         records.push(journey_attribution_lambda::memory::stream_record(
             &change,

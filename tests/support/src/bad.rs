@@ -169,6 +169,68 @@ pub fn clip(s: &str) -> String {
     s.chars().take(300).collect()
 }
 
+// ---------------------------------------------------------------- checks
+
+/// JSON text to a `Value` as the Lambda runtime would, keeping the error's path.
+pub fn wire(text: &str, root: &str) -> Result<Value, String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value: Value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { root.to_owned() } else { path };
+        format!("{path}: {}", e.inner())
+    })?;
+    de.end().map_err(|e| format!("{root}: {e}"))?;
+    Ok(value)
+}
+
+/// The message names a field of `path` (or the root marker when the path is the root) and
+/// says more than the name.
+pub fn assert_names_field(message: &str, path: &[Seg], root: &str, input: &str) {
+    let keys: Vec<&str> = path
+        .iter()
+        .filter_map(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        })
+        .collect();
+    let named = if keys.is_empty() {
+        // The root, or the path of the error within the malformed document
+        // (`path: why`, or the report's `why at path (column N)`).
+        let prefix = message.split(": ").next().unwrap_or("");
+        message.contains(root)
+            || (!prefix.is_empty() && !prefix.contains(' '))
+            || message.contains(" at ")
+    } else {
+        keys.iter().any(|k| message.contains(k))
+    };
+    assert!(
+        named,
+        "message does not name the field {:?} ({input}): {}",
+        dotted(path),
+        clip(message)
+    );
+    // Says why: words beyond the field names.
+    let mut rest = message.to_owned();
+    for k in keys.iter().chain([&root]) {
+        rest = rest.replace(k, "");
+    }
+    assert!(
+        rest.chars().filter(char::is_ascii_alphabetic).count() >= 5,
+        "message does not say why ({input}): {}",
+        clip(message)
+    );
+}
+
+/// The message locates the error (a path, or the root) and gives a position.
+pub fn assert_located(message: &str, input: &str) {
+    assert!(
+        message.contains("column")
+            && (message.contains(": ") || message.contains(" at ") || message.contains(" in ")),
+        "truncated input without a located reason ({input}): {}",
+        clip(message)
+    );
+}
+
 /// Inputs tried, by kind and outcome.
 #[derive(Debug, Default)]
 pub struct Tally {

@@ -1,10 +1,10 @@
 //! DynamoDB stream records (the JSON Lambda receives) into [`StreamChange`]s, one record at
 //! a time so a malformed record fails alone.
 
+use journey_attribution_core::sync::{ChangeKind, Image, StreamChange, TTL_PRINCIPAL};
 use serde_json::Value;
 
-use crate::item::{Item, ItemValue};
-use crate::sync::{ChangeKind, StreamChange, TTL_PRINCIPAL};
+use crate::item::{Item, ItemValue, from_item};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]
@@ -64,10 +64,12 @@ pub fn decode_record(record: &Value) -> Result<DecodedRecord, RecordError> {
                 && identity.get("principalId").and_then(Value::as_str) == Some(TTL_PRINCIPAL)
         }
     };
-    let image = |name: &str| -> Result<Option<Item>, RecordError> {
+    // An image's DynamoDB JSON must be well-formed (else the record fails here); whether
+    // its item is an attribution is for `sync::decide` to ask, of the image it needs.
+    let image = |name: &str| -> Result<Option<Image>, RecordError> {
         match record.pointer(&format!("/dynamodb/{name}")) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => decode_item(v, &format!("dynamodb.{name}")).map(Some),
+            Some(v) => decode_item(v, &format!("dynamodb.{name}")).map(|i| Some(from_item(&i))),
         }
     };
     Ok(DecodedRecord {

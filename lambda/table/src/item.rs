@@ -5,7 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::attribution::{Attribution, Campaign};
+use journey_attribution_core::{Attribution, Campaign};
+
+/// An item that is not an attribution: the attribute, and why (core's `ImageError`, which
+/// `sync` reports as the image's).
+pub use journey_attribution_core::sync::ImageError as ItemError;
 
 pub const USERNAME: &str = "username";
 pub const JOURNEY_ID: &str = "journey_id";
@@ -24,13 +28,6 @@ pub enum ItemValue {
 }
 
 pub type Item = BTreeMap<String, ItemValue>;
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("item attribute {field}: {reason}")]
-pub struct ItemError {
-    pub field: &'static str,
-    pub reason: String,
-}
 
 pub fn to_item(a: &Attribution) -> Item {
     let c = &a.campaign;
