@@ -191,6 +191,7 @@ mod tests {
     use super::*;
     use crate::memory::MemoryStore;
     use crate::ports::AttributionStore;
+    use crate::runtime::vars as env;
     use journey_attribution_core::token::Token;
     use journey_attribution_core::{Attribution, Campaign};
     use serde_json::json;
@@ -329,14 +330,7 @@ mod tests {
         assert_eq!(out, v1("alice"));
         assert_eq!(m.get("unchanged.unencodable_item"), 1);
     }
-}
 
-#[cfg(test)]
-mod settings_tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use crate::runtime::vars as env;
-    use std::time::Duration;
     #[test]
     fn claims_settings_need_the_table_and_read_the_claim() {
         let err = Settings::from_env(&env(&[])).unwrap_err();

@@ -142,6 +142,7 @@ mod tests {
     use super::*;
     use crate::memory::{MemoryLedger, MemoryStore};
     use crate::retry::Backoff;
+    use crate::runtime::vars as env;
     use journey_attribution_core::LookbackWindows;
     use serde_json::json;
 
@@ -288,13 +289,6 @@ mod tests {
             "invalid invocation: (event): missing field `InvocationMetadata`"
         );
     }
-}
-
-#[cfg(test)]
-mod settings_tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use crate::runtime::vars as env;
 
     #[test]
     fn connect_settings_need_the_ledger_and_read_the_username_field() {

@@ -125,13 +125,13 @@ pub fn stream_record(change: &StreamChange, sequence_number: &str) -> Value {
         ChangeKind::Modify => "MODIFY",
         ChangeKind::Remove => "REMOVE",
     };
-    let item = |image: &Option<Image>| {
+    let written = |image: &Option<Image>| {
         image
             .as_ref()
             .and_then(|i| i.as_ref().ok())
             .map(item::to_item)
     };
-    let (new, old) = (item(&change.new_image), item(&change.old_image));
+    let (new, old) = (written(&change.new_image), written(&change.old_image));
     let keys = new
         .as_ref()
         .or(old.as_ref())

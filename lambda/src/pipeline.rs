@@ -201,6 +201,7 @@ async fn write_all<S: AttributionStore + Sync>(
     }
     writes.into_iter().map(|(_, r)| r).collect()
 }
+
 /// `LOOKBACK_WINDOW` (default) and `LOOKBACK_WINDOWS` (per-application overrides).
 fn windows<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<LookbackWindows, ConfigError> {
     LookbackWindows::parse(

@@ -102,6 +102,7 @@ mod tests {
     use super::*;
     use crate::memory::MemoryStore;
     use crate::retry::Backoff;
+    use crate::runtime::vars as env;
     use journey_attribution_core::LookbackWindows;
     use serde_json::json;
 
@@ -181,13 +182,6 @@ mod tests {
             "{err}"
         );
     }
-}
-
-#[cfg(test)]
-mod settings_tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use crate::runtime::vars as env;
 
     #[test]
     fn ses_settings_choose_the_events_and_tags() {

@@ -340,6 +340,7 @@ mod tests {
     use super::*;
     use crate::memory::{MemoryQueue, MemoryStore, MemoryUserPool};
     use crate::ports::AttributionStore;
+    use crate::runtime::vars as env;
     use journey_attribution_core::token::Token;
     use journey_attribution_core::{Attribution, Campaign};
     use serde_json::json;
@@ -686,13 +687,6 @@ mod tests {
             "Records[0]: dynamodb.SequenceNumber: missing or not a string"
         );
     }
-}
-
-#[cfg(test)]
-mod settings_tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use crate::runtime::vars as env;
 
     #[test]
     fn sync_settings_need_the_pool() {

@@ -76,6 +76,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::memory::MemoryStore;
+    use crate::runtime::vars as env;
     use serde_json::json;
 
     use crate::retry::Backoff;
@@ -195,13 +196,6 @@ mod tests {
             "invalid invocation: JourneyId: missing (neither JourneyId nor CampaignId is set)"
         );
     }
-}
-
-#[cfg(test)]
-mod settings_tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use crate::runtime::vars as env;
 
     #[test]
     fn tagging_settings_have_defaults_and_fail_fast() {

@@ -7,7 +7,7 @@ use super::model::{CampaignReport, Cost, Report, ReportError, ReportOptions, Ski
 use super::pricing::{self, round6};
 use super::record::Record;
 use super::shapes::{self, Object, Shape};
-use super::touches::{TouchAggregator, TouchOptions};
+use super::touches::{TouchAggregator, TouchOptions, Touches};
 use crate::event::is_reserved_event_type;
 use crate::ses::SesConfig;
 
@@ -27,8 +27,9 @@ pub struct Aggregator {
     events: u64,
     custom_events: u64,
     attributed_events: u64,
-    /// Touch reconstruction, when asked for.
-    touches: Option<TouchAggregator>,
+    /// Touch reconstruction, when asked for: behind [`Touches`], so that a build that never
+    /// asks for it (the npm report module) links none of it.
+    touches: Option<Box<dyn Touches>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -107,7 +108,7 @@ impl Aggregator {
     pub fn with_touches(options: ReportOptions, touch: TouchOptions) -> Self {
         let touches = TouchAggregator::new(&options, touch);
         Aggregator {
-            touches: Some(touches),
+            touches: Some(Box::new(touches)),
             ..Aggregator::new(options)
         }
     }
@@ -116,12 +117,14 @@ impl Aggregator {
     /// [`SesConfig::default()`] (see [`TouchAggregator::with_ses`]); no effect without touch
     /// reconstruction, whose absence leaves SES event records unread.
     pub fn with_ses(mut self, ses: SesConfig) -> Self {
-        self.touches = self.touches.map(|t| t.with_ses(ses));
+        if let Some(touches) = &mut self.touches {
+            touches.set_ses(ses);
+        }
         self
     }
 
     pub fn touch_options(&self) -> Option<&TouchOptions> {
-        self.touches.as_ref().map(TouchAggregator::options)
+        self.touches.as_deref().map(Touches::options)
     }
 
     pub fn options(&self) -> &ReportOptions {
@@ -147,12 +150,12 @@ impl Aggregator {
                 Ok(()) => Ok(()),
                 Err(e) => self
                     .push_shapes(line)
-                    .unwrap_or_else(|| Err(shapes::reason::<Record<'_>>(line, &e, 0))),
+                    .unwrap_or_else(|| Err(shapes::reason(line, &e, 0, &shapes::RECORD))),
             }
         } else {
             self.push_shapes(line).unwrap_or_else(|| {
                 self.push_pinpoint(line)
-                    .map_err(|e| shapes::reason::<Record<'_>>(line, &e, 0))
+                    .map_err(|e| shapes::reason(line, &e, 0, &shapes::RECORD))
             })
         };
         result.map_err(|reason| {
@@ -198,10 +201,10 @@ impl Aggregator {
         if spans.iter().all(|s| s.shape == Shape::Pinpoint) {
             return None;
         }
-        let ses = self.touches.as_ref().map(TouchAggregator::ses);
+        let touches = self.touches.as_deref();
         let mut parsed = Vec::with_capacity(spans.len());
         for s in spans {
-            match shapes::parse_object(&line[s.start..s.end], s.shape, s.start, ses) {
+            match shapes::parse_object(&line[s.start..s.end], s.shape, s.start, touches) {
                 Ok(p) => parsed.push(p),
                 Err(reason) => return Some(Err(reason)),
             }
@@ -292,7 +295,7 @@ impl Aggregator {
         self.custom_events += other.custom_events;
         self.attributed_events += other.attributed_events;
         match (&mut self.touches, other.touches) {
-            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (Some(mine), Some(theirs)) => mine.merge_box(theirs),
             (mine @ None, Some(theirs)) => *mine = Some(theirs),
             _ => {}
         }
@@ -311,7 +314,7 @@ impl Aggregator {
         costs: &[Cost],
         endpoints: &HashMap<String, String>,
     ) -> Result<Report, ReportError> {
-        let touch_attribution = self.touches.map(|t| t.finish(endpoints));
+        let touch_attribution = self.touches.map(|t| t.finish_box(endpoints));
         let has_revenue = self.options.revenue_metric.is_some();
         let mut campaigns: Vec<CampaignReport> = Vec::new();
         let to_row = |id: Option<String>, agg: CampaignAgg| CampaignReport {

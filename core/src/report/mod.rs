@@ -71,6 +71,7 @@
 
 mod aggregate;
 mod base64;
+mod field_path;
 mod model;
 mod pricing;
 pub mod record;

@@ -29,10 +29,12 @@ use serde::de::{self, IgnoredAny, MapAccess, Unexpected, Visitor};
 use serde_json::Value;
 
 use super::base64;
+use super::field_path::{self, Schema, Struct};
 use super::record::{
     Attributes, BorrowedStr, Client, Metrics, Record, USER_ID_ATTRIBUTE, optional_borrowed_str,
     parse_record, read_attributes,
 };
+use super::touches::Touches;
 use crate::event::DataShape;
 use crate::rfc3339;
 use crate::ses::{self, SesConfig};
@@ -485,33 +487,67 @@ struct LambdaKinesis<'a> {
     arrival: Option<ArrivalMs>,
 }
 
-/// Where the first error in `text` is (`at <JSON path>`, or `in the record`), so a skip
-/// reason names the field. Only run for objects that failed to parse.
-pub(super) fn error_path<'a, T: Deserialize<'a>>(text: &'a str) -> String {
-    let mut de = serde_json::Deserializer::from_str(text);
-    loop {
-        let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-            Ok(_) if de.end().is_err() => continue,
-            Ok(_) => return "in the record".into(),
-            Err(e) => e.path().to_string(),
-        };
-        // `?` is a key not read yet (e.g. the input ended before it).
-        let path = path.trim_end_matches(".?");
-        return if path == "." || path == "?" {
-            "in the record".into()
-        } else {
-            format!("at {path}")
-        };
-    }
-}
+/// How each shape is read, for [`field_path::error_path`]: kept next to the types, field
+/// for field (the test `field_paths_are_serde_path_to_error_s` checks them against the
+/// types).
+pub(super) static RECORD: Schema = Schema::Struct(&Struct {
+    name: "Record",
+    fields: &[
+        ("event_type", Schema::Str, false),
+        ("event_timestamp", Schema::Option(&Schema::I64), true),
+        (
+            "client",
+            Schema::Option(&Schema::Struct(&Struct {
+                name: "Client",
+                fields: &[("client_id", Schema::Option(&Schema::Str), true)],
+            })),
+            true,
+        ),
+        (
+            "attributes",
+            Schema::Option(&Schema::Attributes { user_id: false }),
+            true,
+        ),
+        ("metrics", Schema::Option(&Schema::Metrics), true),
+    ],
+});
+
+static KINESIS_RECORD: Schema = Schema::Struct(&Struct {
+    name: "KinesisRecord",
+    fields: &[
+        ("Data", Schema::Str, false),
+        ("PartitionKey", Schema::Option(&Schema::Str), true),
+        (
+            "ApproximateArrivalTimestamp",
+            Schema::Option(&Schema::ArrivalMs),
+            true,
+        ),
+    ],
+});
+
+static LAMBDA_KINESIS_RECORD: Schema = Schema::Struct(&Struct {
+    name: "LambdaKinesisRecord",
+    fields: &[(
+        "kinesis",
+        Schema::Struct(&Struct {
+            name: "LambdaKinesis",
+            fields: &[
+                ("data", Schema::Str, false),
+                ("partitionKey", Schema::Option(&Schema::Str), true),
+                (
+                    "approximateArrivalTimestamp",
+                    Schema::Option(&Schema::ArrivalMs),
+                    true,
+                ),
+            ],
+        }),
+        false,
+    )],
+});
 
 /// `<serde's message> at <path> (column N)`, for an error in `text` parsed as `T`; `column`
 /// is where `text` starts in its line.
-pub(super) fn reason<'a, T: Deserialize<'a>>(
-    text: &'a str,
-    e: &serde_json::Error,
-    column: usize,
-) -> String {
+pub(super) fn reason(text: &str, e: &serde_json::Error, column: usize, schema: &Schema) -> String {
     // serde_json says "at line 1 column N": the line is the caller's to number.
     let message = e.to_string();
     let message = message
@@ -519,7 +555,7 @@ pub(super) fn reason<'a, T: Deserialize<'a>>(
         .map_or(message.as_str(), |(m, _)| m);
     format!(
         "{message} {} (column {})",
-        error_path::<T>(text),
+        field_path::error_path(text, schema),
         column + e.column()
     )
 }
@@ -548,17 +584,17 @@ fn amplify_record<'a>(
 }
 
 /// Parses one object of a line (`text`, starting at byte `column` of it) as `shape`;
-/// `Err` is the skip reason, naming the field. `ses` is the configuration SES event records
-/// are read with, `None` when touch reconstruction is off (they are then accepted unread).
+/// `Err` is the skip reason, naming the field. SES event records are read by `touches`
+/// (with its SES configuration), and accepted unread without touch reconstruction.
 pub(super) fn parse_object<'a>(
     text: &'a str,
     shape: Shape,
     column: usize,
-    ses: Option<&SesConfig>,
+    touches: Option<&dyn Touches>,
 ) -> Result<Object<'a>, String> {
     match shape {
-        Shape::Ses | Shape::SnsNotification => match ses {
-            Some(config) => ses_touch(text, shape, column, config).map(Object::SesTouch),
+        Shape::Ses | Shape::SnsNotification => match touches {
+            Some(touches) => touches.ses_touch(text, shape, column).map(Object::SesTouch),
             None => Ok(Object::SesTouch(None)),
         },
         _ => parse_event(text, shape, column).map(Object::Event),
@@ -573,7 +609,7 @@ fn parse_event(text: &str, shape: Shape, column: usize) -> Result<Parsed<'_>, St
                 record,
                 touch: TouchInput::Pinpoint(Cow::Borrowed(text)),
             })
-            .map_err(|e| reason::<Record<'_>>(text, &e, column)),
+            .map_err(|e| reason(text, &e, column, &RECORD)),
         Shape::Amplify => serde_json::from_str::<AmplifyData<'_>>(text)
             .map(|data| Parsed {
                 record: amplify_record(data, None, None),
@@ -583,15 +619,15 @@ fn parse_event(text: &str, shape: Shape, column: usize) -> Result<Parsed<'_>, St
                     time_ms: None,
                 },
             })
-            .map_err(|e| reason::<AmplifyData<'_>>(text, &e, column)),
+            .map_err(|e| reason(text, &e, column, &Schema::Amplify)),
         Shape::Kinesis => {
             let r = serde_json::from_str::<KinesisRecord<'_>>(text)
-                .map_err(|e| reason::<KinesisRecord<'_>>(text, &e, column))?;
+                .map_err(|e| reason(text, &e, column, &KINESIS_RECORD))?;
             decoded("Data", &r.data, r.partition_key, r.arrival)
         }
         Shape::LambdaKinesis => {
             let r = serde_json::from_str::<LambdaKinesisRecord<'_>>(text)
-                .map_err(|e| reason::<LambdaKinesisRecord<'_>>(text, &e, column))?;
+                .map_err(|e| reason(text, &e, column, &LAMBDA_KINESIS_RECORD))?;
             let k = r.kinesis;
             decoded("kinesis.data", &k.data, k.partition_key, k.arrival)
         }
@@ -617,7 +653,7 @@ const SNS_RECORD: &str = "Records[0].Sns.";
 /// names, the open/click choice, the time and the user are the `ses-tagging` Lambda's).
 /// `Ok(None)`: a record that is not a touch (Delivery, Send, no journey tag, opens off...);
 /// `Err`: a malformed record, the reason naming the field.
-fn ses_touch(
+pub(super) fn ses_touch(
     text: &str,
     shape: Shape,
     column: usize,
@@ -625,7 +661,7 @@ fn ses_touch(
 ) -> Result<Option<Touch>, String> {
     let at = start_column(text, column);
     let value: Value =
-        serde_json::from_str(text).map_err(|e| reason::<IgnoredAny>(text, &e, column))?;
+        serde_json::from_str(text).map_err(|e| reason(text, &e, column, &Schema::Ignored))?;
     let (what, event) = if shape == Shape::SnsNotification {
         match value.get("Type") {
             Some(Value::String(t)) if t == "Notification" => {}
@@ -677,7 +713,7 @@ fn decoded<'a>(
     match serde_json::from_str::<Probe>(&json) {
         Ok(Probe(Shape::Pinpoint)) => {
             let record = parse_record(&json)
-                .map_err(|e| in_field(reason::<Record<'_>>(&json, &e, 0)))?
+                .map_err(|e| in_field(reason(&json, &e, 0, &RECORD)))?
                 .into_owned();
             Ok(Parsed {
                 record,
@@ -687,7 +723,7 @@ fn decoded<'a>(
         Ok(Probe(Shape::Amplify)) => {
             let record = serde_json::from_str::<AmplifyData<'_>>(&json)
                 .map(|d| amplify_record(d, partition_key.clone(), time_ms).into_owned())
-                .map_err(|e| in_field(reason::<AmplifyData<'_>>(&json, &e, 0)))?;
+                .map_err(|e| in_field(reason(&json, &e, 0, &Schema::Amplify)))?;
             Ok(Parsed {
                 record,
                 touch: TouchInput::Amplify {
@@ -701,6 +737,58 @@ fn decoded<'a>(
             "not an event: no `name` (Amplify event) or `event_type` (Pinpoint event) in the record"
                 .to_owned(),
         )),
-        Err(e) => Err(in_field(reason::<IgnoredAny>(&json, &e, 0))),
+        Err(e) => Err(in_field(reason(&json, &e, 0, &Schema::Ignored))),
+    }
+}
+
+#[cfg(test)]
+pub(super) mod oracle {
+    //! The paths as `serde_path_to_error` gives them, which [`field_path`] must match.
+    use serde::Deserialize;
+    use serde::de::IgnoredAny;
+
+    use super::{AmplifyData, KinesisRecord, LambdaKinesisRecord, RECORD, Schema};
+    use crate::report::record::Record;
+
+    /// Where the first error in `text` is (`at <JSON path>`, or `in the record`), so a skip
+    /// reason names the field. Only run for objects that failed to parse.
+    pub(super) fn error_path<'a, T: Deserialize<'a>>(text: &'a str) -> String {
+        let mut de = serde_json::Deserializer::from_str(text);
+        loop {
+            let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                Ok(_) if de.end().is_err() => continue,
+                Ok(_) => return "in the record".into(),
+                Err(e) => e.path().to_string(),
+            };
+            // `?` is a key not read yet (e.g. the input ended before it).
+            let path = path.trim_end_matches(".?");
+            return if path == "." || path == "?" {
+                "in the record".into()
+            } else {
+                format!("at {path}")
+            };
+        }
+    }
+
+    /// Each shape's schema with its type's `serde_path_to_error` path.
+    /// A shape's name, its schema, and its type's path of the first error of a text.
+    pub(in crate::report) type Shape = (&'static str, &'static Schema, fn(&str) -> String);
+
+    pub(in crate::report) fn shapes() -> Vec<Shape> {
+        vec![
+            ("Record", &RECORD, |t| error_path::<Record<'_>>(t)),
+            ("AmplifyData", &Schema::Amplify, |t| {
+                error_path::<AmplifyData<'_>>(t)
+            }),
+            ("KinesisRecord", &super::KINESIS_RECORD, |t| {
+                error_path::<KinesisRecord<'_>>(t)
+            }),
+            ("LambdaKinesisRecord", &super::LAMBDA_KINESIS_RECORD, |t| {
+                error_path::<LambdaKinesisRecord<'_>>(t)
+            }),
+            ("IgnoredAny", &Schema::Ignored, |t| {
+                error_path::<IgnoredAny>(t)
+            }),
+        ]
     }
 }
