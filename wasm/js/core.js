@@ -23,7 +23,6 @@ let campaignKey;
 let campaignIdKey;
 let flatReserved;
 let sentToken;
-let valuesKey;
 let lastValues;
 // The landing touch (a `custom:campaign`-format token from a message link; the core's
 // `landing`): kept in localStorage under this key, in memory where storage fails.
@@ -66,9 +65,9 @@ function checkedName(event) {
 
 /**
  * The core's decision for an event with `name`, `keyCount` attributes + metrics, and
- * `appAttributed` when it has `campaign` or `campaign_id`; `lastValues` holds what to add
- * when it is `stamped` (`[label]` or `[label, journeyId]`). `withLanding`: the landing touch
- * may win (the wrappers).
+ * `appAttributed` when it has `campaign` or `campaign_id`; when it is `stamped`,
+ * `lastValues` is what to add (`[label]` or `[label, journeyId]`), from the same call.
+ * `withLanding`: the landing touch may win (the wrappers).
  */
 function plan(name, keyCount, appAttributed, token, nowMs, withLanding) {
   // 0: no value, 1: not a string, 2: a string, sent only when it differs from the last one
@@ -81,17 +80,12 @@ function plan(name, keyCount, appAttributed, token, nowMs, withLanding) {
   } else if (token !== undefined && token !== null) {
     kind = 1;
   }
-  const code = stamper.plan(name, keyCount, appAttributed, kind, sent, nowMs ?? Date.now(), withLanding === true);
+  const planned = stamper.plan(name, keyCount, appAttributed, kind, sent, nowMs ?? Date.now(), withLanding === true);
   if (kind === 2) sentToken = token;
-  // FROM_LANDING (1 << 8): the landing touch is the attribution.
-  const fromLanding = code >= 256;
-  const status = statuses[code & 255];
-  const key = fromLanding ? `landing:${landingToken}` : token;
-  if (status === 'stamped' && key !== valuesKey) {
-    lastValues = stamper.values();
-    valuesKey = key;
-  }
-  return status;
+  // A status code, or the stamped attribution's values (an array).
+  if (typeof planned === 'number') return statuses[planned];
+  lastValues = planned;
+  return 'stamped';
 }
 
 /** Adds the stamped values to `target` (a fresh object). */

@@ -126,6 +126,12 @@ fn error(context: &str, detail: &str) -> JsError {
 extern "C" {
     #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
     fn reflect_get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
+    /// `Array.of(label)`: the values of an attribution without a journey id.
+    #[wasm_bindgen(js_namespace = Array, js_name = of)]
+    fn array_of_1(label: &str) -> JsValue;
+    /// `Array.of(label, journeyId)`.
+    #[wasm_bindgen(js_namespace = Array, js_name = of)]
+    fn array_of_2(label: &str, journey_id: &str) -> JsValue;
 }
 
 fn get(target: &JsValue, key: &str) -> JsValue {
@@ -160,8 +166,37 @@ const STATUSES: [StampStatus; 8] = [
     StampStatus::ValueTooLong,
 ];
 
-/// What a token value decodes to; `Err` when it is unreadable.
-type Decoded = Result<Option<Token>, ()>;
+/// What a token value decodes to (`Err` when it is unreadable), with the values an event
+/// it stamps gets, as the JS array `plan` returns: made once per distinct token, so that
+/// stamping copies no string out of the module per event.
+#[derive(Debug)]
+struct Decoded {
+    token: Result<Option<Token>, ()>,
+    values: JsValue,
+}
+
+impl Decoded {
+    fn new(token: Result<Option<Token>, ()>) -> Self {
+        let values = match &token {
+            Ok(Some(t)) => stamp_values_of(t),
+            _ => JsValue::UNDEFINED,
+        };
+        Decoded { token, values }
+    }
+}
+
+/// The attribution a decoded token is, if it is one.
+fn attribution_of(d: &Decoded) -> Option<&Token> {
+    d.token.as_ref().ok().and_then(Option::as_ref)
+}
+
+/// `[label]` or `[label, journeyId]` (the core's `stamp_values`), as a JS array.
+fn stamp_values_of(token: &Token) -> JsValue {
+    match stamp_values(token) {
+        (label, Some(journey_id)) => array_of_2(label, journey_id),
+        (label, None) => array_of_1(label),
+    }
+}
 
 /// @internal The names of `Stamper.plan`'s status codes, in code order (the core's
 /// `StampStatus::as_str`).
@@ -212,16 +247,25 @@ pub const TOKEN_STRING: u32 = 2;
 /// instance, made by `wasm/js/core.js`; an exported object rather than a `thread_local!`,
 /// which `no_std` does not have.
 #[wasm_bindgen(skip_typescript)]
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Stamper {
     last: Option<(String, Decoded)>,
-    landing: Option<Token>,
-    /// Whether the last `plan` chose the landing touch over the token.
-    chose_landing: bool,
+    landing: Option<Decoded>,
+    /// Each status code as a JS number, made once: `plan` returns one per event.
+    codes: Vec<JsValue>,
 }
 
-/// `Stamper.plan`'s result: the status code, plus this when the landing touch stamped.
-pub const FROM_LANDING: u32 = 1 << 8;
+impl Default for Stamper {
+    fn default() -> Self {
+        Stamper {
+            last: None,
+            landing: None,
+            codes: (0..STATUSES.len())
+                .map(|code| JsValue::from_f64(code as f64))
+                .collect(),
+        }
+    }
+}
 
 #[wasm_bindgen]
 impl Stamper {
@@ -234,7 +278,7 @@ impl Stamper {
     fn remember(&mut self, value: Option<String>) {
         if let Some(value) = value {
             if self.last.as_ref().is_none_or(|(last, _)| *last != value) {
-                let decoded = Token::decode(&value).map_err(|_| ());
+                let decoded = Decoded::new(Token::decode(&value).map_err(|_| ()));
                 self.last = Some((value, decoded));
             }
         }
@@ -242,11 +286,14 @@ impl Stamper {
 
     /// @internal The core's stamping decision for an event described by `name`,
     /// `key_count` (attributes + metrics) and `app_attributed` (it has `campaign` or
-    /// `campaign_id`), as a code indexing `stampStatuses()`, plus [`FROM_LANDING`] when the
-    /// landing touch is the attribution (the core's `landing_wins`; only `with_landing`:
-    /// the wrappers, not the pure `stampEvent`). `token_kind` says what the raw
-    /// `custom:campaign` value is (see [`TOKEN_STRING`]). Throws only when `now` is not
-    /// finite, or for a string kind before any string was passed.
+    /// `campaign_id`), with what the event gets: when it is `stamped`, the attribution's
+    /// values (`[label]` or `[label, journeyId]`, the core's `stamp_values`) as an array;
+    /// else the status code, a number indexing `stampStatuses()`. The attribution is the
+    /// landing touch when the core's `landing_wins` says so (only `with_landing`: the
+    /// wrappers, not the pure `stampEvent`), else the token. `token_kind` says what the
+    /// raw `custom:campaign` value is (see [`TOKEN_STRING`]). One call, no state between
+    /// calls but the decoded tokens. Throws only when `now` is not finite, or for a string
+    /// kind before any string was passed.
     #[allow(clippy::too_many_arguments)]
     pub fn plan(
         &mut self,
@@ -257,7 +304,7 @@ impl Stamper {
         token: Option<String>,
         now: f64,
         with_landing: bool,
-    ) -> Result<u32, JsError> {
+    ) -> Result<JsValue, JsError> {
         let now = now_ms(now)?;
         let key_count = usize::try_from(key_count).unwrap_or(usize::MAX);
         if token_kind == TOKEN_STRING {
@@ -266,57 +313,49 @@ impl Stamper {
                 return Err(error("internal", "no token value was passed yet"));
             }
         }
-        let server: Result<Option<&Token>, ()> = match (token_kind, &self.last) {
+        let server: Result<Option<&Decoded>, ()> = match (token_kind, &self.last) {
             (TOKEN_NONE, _) => Ok(None),
-            (TOKEN_STRING, Some((_, decoded))) => {
-                decoded.as_ref().map(Option::as_ref).map_err(|_| ())
-            }
+            (TOKEN_STRING, Some((_, decoded))) => match &decoded.token {
+                Ok(Some(_)) => Ok(Some(decoded)),
+                Ok(None) => Ok(None),
+                Err(()) => Err(()),
+            },
             _ => Err(()),
         };
-        let landing = match &self.landing {
-            Some(t @ Token::V1(c))
-                if with_landing && landing_wins(server.ok().flatten(), c, now) =>
-            {
-                Some(t)
+        let landing = self
+            .landing
+            .as_ref()
+            .filter(|landing| match &landing.token {
+                Ok(Some(Token::V1(c))) => {
+                    with_landing
+                        && landing_wins(server.ok().flatten().and_then(attribution_of), c, now)
+                }
+                _ => false,
+            });
+        let (status, chosen) = match (landing, server) {
+            (Some(d), _) => (
+                stamp_decision(name, key_count, app_attributed, attribution_of(d), now),
+                Some(d),
+            ),
+            (None, Ok(d)) => (
+                stamp_decision(
+                    name,
+                    key_count,
+                    app_attributed,
+                    d.and_then(attribution_of),
+                    now,
+                ),
+                d,
+            ),
+            (None, Err(())) => (unreadable_token_decision(name), None),
+        };
+        Ok(match chosen {
+            Some(d) if status == StampStatus::Stamped => d.values.clone(),
+            _ => {
+                let code = STATUSES.iter().position(|s| *s == status).unwrap_or(0);
+                self.codes.get(code).cloned().unwrap_or(JsValue::UNDEFINED)
             }
-            _ => None,
-        };
-        self.chose_landing = landing.is_some();
-        let status = match (landing, server) {
-            (Some(t), _) => stamp_decision(name, key_count, app_attributed, Some(t), now),
-            (None, Ok(t)) => stamp_decision(name, key_count, app_attributed, t, now),
-            (None, Err(())) => unreadable_token_decision(name),
-        };
-        let code = STATUSES.iter().position(|s| *s == status).unwrap_or(0);
-        let code = u32::try_from(code).unwrap_or(0);
-        Ok(if self.chose_landing {
-            code | FROM_LANDING
-        } else {
-            code
         })
-    }
-
-    /// @internal What a `stamped` event gets from the attribution the last `plan` chose:
-    /// `[label]` or `[label, journeyId]` (the core's `stamp_values`); empty when none.
-    pub fn values(&self) -> Vec<String> {
-        let token = if self.chose_landing {
-            self.landing.as_ref()
-        } else {
-            match &self.last {
-                Some((_, Ok(Some(t)))) => Some(t),
-                _ => None,
-            }
-        };
-        match token {
-            Some(token) => {
-                let (label, journey_id) = stamp_values(token);
-                core::iter::once(label)
-                    .chain(journey_id)
-                    .map(str::to_owned)
-                    .collect()
-            }
-            None => Vec::new(),
-        }
     }
 
     /// @internal Sets the landing touch (`None` forgets it): one just captured by the
@@ -325,10 +364,10 @@ impl Stamper {
     #[wasm_bindgen(js_name = setLanding)]
     pub fn set_landing(&mut self, token: Option<String>) -> f64 {
         self.landing = match token.as_deref().map(Token::decode) {
-            Some(Ok(Some(t @ Token::V1(_)))) => Some(t),
+            Some(Ok(Some(t @ Token::V1(_)))) => Some(Decoded::new(Ok(Some(t)))),
             _ => None,
         };
-        match &self.landing {
+        match self.landing.as_ref().and_then(attribution_of) {
             Some(t) => t.expires_at_ms().map_or(-1.0, |ms| ms as f64),
             None => -1.0,
         }
