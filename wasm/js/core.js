@@ -3,6 +3,7 @@
 // WebAssembly module and hands its promise to `start`.
 import * as wasm from './journey_attribution_wasm.js';
 import { loader } from './loader.js';
+import { checkedName, countKeys } from './event-shape.js';
 
 const state = loader('');
 
@@ -31,10 +32,6 @@ let landingToken; // the restored or captured token, '' when none
 let memoryLanding;
 let linkParams;
 
-function invalidEvent(detail) {
-  return new Error(`journey-attribution: invalid event: ${detail}`);
-}
-
 function init() {
   if (statuses !== undefined) return;
   statuses = wasm.stampStatuses();
@@ -42,25 +39,6 @@ function init() {
   [campaignKey, campaignIdKey] = wasm.stampAttributes();
   flatReserved = new Set(wasm.flatReservedFields());
   linkParams = wasm.linkParams();
-}
-
-/** Checks one of the event's maps; returns its key count (0 when absent). */
-function countKeys(map, field, type, onKey) {
-  if (map === undefined || map === null) return 0;
-  if (typeof map !== 'object' || Array.isArray(map)) throw invalidEvent(`${field} must be an object`);
-  const keys = Object.keys(map);
-  for (const key of keys) {
-    if (typeof map[key] !== type) throw invalidEvent(`${field}.${key} must be a ${type}`);
-    if (onKey) onKey(key);
-  }
-  return keys.length;
-}
-
-function checkedName(event) {
-  if (typeof event !== 'object' || event === null) throw invalidEvent('expected an object { name, attributes?, metrics? }');
-  const name = event.name;
-  if (typeof name !== 'string') throw invalidEvent('name must be a string');
-  return name;
 }
 
 /**
@@ -102,9 +80,9 @@ function stamp(event, token, nowMs, withLanding) {
   const attributes = event.attributes;
   let appAttributed = false;
   const keyCount =
-    countKeys(attributes, 'attributes', 'string', (key) => {
+    countKeys(attributes, 'attributes', (key) => {
       if (key === campaignKey || key === campaignIdKey) appAttributed = true;
-    }) + countKeys(event.metrics, 'metrics', 'number');
+    }) + countKeys(event.metrics, 'metrics');
   const status = plan(name, keyCount, appAttributed, token, nowMs, withLanding);
   // A shallow copy keeps every field the core does not know (e.g. `immediate`); the
   // attributes are always a fresh object, so the caller's event stays untouched.

@@ -111,6 +111,20 @@ test('validateEvent (journey-attribution/validate) lists violations of Pinpoint 
   const many = Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`k${i}`, 'v']));
   assert.equal(validateEvent({ name: 'p', attributes: many })[0].field, 'attributes+metrics');
   assert.throws(() => validateEvent({ name: 'p', metrics: { m: 'x' } }), { message: 'journey-attribution: invalid event: metrics.m must be a number' });
+  // The same shape checks, with the same messages, as stamping (wasm/js/event-shape.js).
+  for (const [bad, detail] of [
+    ['purchase', 'expected an object { name, attributes?, metrics? }'],
+    [null, 'expected an object { name, attributes?, metrics? }'],
+    [{ name: 3 }, 'name must be a string'],
+    [{ name: 'p', attributes: [] }, 'attributes must be an object'],
+    [{ name: 'p', attributes: { a: 1 } }, 'attributes.a must be a string'],
+    [{ name: 'p', metrics: 'm' }, 'metrics must be an object'],
+  ]) {
+    const message = `journey-attribution: invalid event: ${detail}`;
+    assert.throws(() => validateEvent(bad), { message }, JSON.stringify(bad));
+    assert.throws(() => ja.stampEvent(bad, live, NOW), { message }, JSON.stringify(bad));
+  }
+  assert.deepEqual(validateEvent({ name: 'p', attributes: null, metrics: undefined }), []);
 });
 
 test('the browser entry exists and the package declares conditional exports', async () => {

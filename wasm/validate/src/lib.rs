@@ -1,10 +1,7 @@
 //! `validateEvent` for the npm subpath `journey-attribution/validate`: the core's
-//! `validate_event` (Pinpoint's limits) over an event read from JS with `js-sys`.
-
-use std::collections::BTreeMap;
+//! `validate_event` (Pinpoint's limits) over an event `wasm/js/validate-core.js` read.
 
 use journey_attribution_core::{AnalyticsEvent, Violation, validate_event};
-use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 // `AnalyticsEvent` is the stamping module's type, declared once (both ship in one package).
@@ -20,82 +17,33 @@ export interface Violation {
 }
 "#;
 
-fn error(detail: &str) -> JsError {
-    JsError::new(&["journey-attribution: invalid event: ", detail].concat())
-}
-
-fn get(target: &JsValue, key: &str) -> JsValue {
-    // `Reflect.get` only fails on a non-object target, which every caller has ruled out.
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// `[key, value]` pairs of a plain object field (`attributes`, `metrics`); absent is empty.
-fn entries(
-    event: &JsValue,
-    field: &str,
-    mut each: impl FnMut(String, JsValue) -> Result<(), JsError>,
-) -> Result<(), JsError> {
-    let value = get(event, field);
-    if value.is_null() || value.is_undefined() {
-        return Ok(());
-    }
-    if !value.is_object() || Array::is_array(&value) {
-        return Err(error(&[field, " must be an object"].concat()));
-    }
-    for pair in Object::entries(value.unchecked_ref()).iter() {
-        let pair: Array = pair.unchecked_into();
-        let key = pair.get(0).as_string().unwrap_or_default();
-        each(key, pair.get(1))?;
-    }
-    Ok(())
-}
-
-fn read_event(event: &JsValue) -> Result<AnalyticsEvent, JsError> {
-    if !event.is_object() {
-        return Err(error("expected an object { name, attributes?, metrics? }"));
-    }
-    let name = get(event, "name")
-        .as_string()
-        .ok_or_else(|| error("name must be a string"))?;
-    let mut attributes = BTreeMap::new();
-    entries(event, "attributes", |key, value| {
-        let value = value
-            .as_string()
-            .ok_or_else(|| error(&["attributes.", &key, " must be a string"].concat()))?;
-        attributes.insert(key, value);
-        Ok(())
-    })?;
-    let mut metrics = BTreeMap::new();
-    entries(event, "metrics", |key, value| {
-        let value = value
-            .as_f64()
-            .ok_or_else(|| error(&["metrics.", &key, " must be a number"].concat()))?;
-        metrics.insert(key, value);
-        Ok(())
-    })?;
-    Ok(AnalyticsEvent {
-        name,
-        attributes,
-        metrics,
-    })
-}
-
-fn violation_to_js(v: &Violation) -> Result<JsValue, JsError> {
-    let out = Object::new();
-    for (key, value) in [("field", &v.field), ("reason", &v.reason)] {
-        Reflect::set(&out, &JsValue::from_str(key), &JsValue::from_str(value))
-            .map_err(|_| JsError::new("journey-attribution: internal conversion"))?;
-    }
-    Ok(out.into())
-}
-
-/// Lists the ways `event` breaks Pinpoint's limits (empty when it is fine).
-#[wasm_bindgen(js_name = validateEvent, unchecked_return_type = "Violation[]")]
+/// @internal Lists the ways an event breaks Pinpoint's limits (the core's
+/// `validate_event`), as `[field, reason, field, reason, ...]`, for an event already read
+/// by `wasm/js/event-shape.js` (the JS types of its fields checked there, once for
+/// stamping and for this): its name, and its attributes and metrics as parallel arrays.
+/// `wasm/js/validate-core.js` makes the `Violation` objects.
+#[wasm_bindgen(js_name = validateEvent, skip_typescript)]
 pub fn validate(
-    #[wasm_bindgen(unchecked_param_type = "AnalyticsEvent")] event: JsValue,
-) -> Result<Array, JsError> {
-    validate_event(&read_event(&event)?)
-        .iter()
-        .map(violation_to_js)
+    name: String,
+    attribute_keys: Vec<String>,
+    attribute_values: Vec<String>,
+    metric_keys: Vec<String>,
+    metric_values: Vec<f64>,
+) -> Vec<String> {
+    // Inserted one by one: `collect` into a `BTreeMap` links a stable sort and its bulk
+    // build, 2 KB gzip more.
+    let mut event = AnalyticsEvent {
+        name,
+        ..AnalyticsEvent::default()
+    };
+    for (key, value) in attribute_keys.into_iter().zip(attribute_values) {
+        event.attributes.insert(key, value);
+    }
+    for (key, value) in metric_keys.into_iter().zip(metric_values) {
+        event.metrics.insert(key, value);
+    }
+    validate_event(&event)
+        .into_iter()
+        .flat_map(|Violation { field, reason }| [field, reason])
         .collect()
 }
