@@ -76,11 +76,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::memory::MemoryStore;
-    use crate::runtime::vars as env;
-    use serde_json::json;
-
     use crate::retry::Backoff;
+    use crate::runtime::vars as env;
     use journey_attribution_core::LookbackWindows;
+    use serde_json::json;
 
     fn config() -> TaggingConfig {
         TaggingConfig {
