@@ -10,7 +10,7 @@ cd "$root/fuzz"
 seconds="${1:-20}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(custom_channel token stream_record report_line connect_invocation ses_event)
+[ ${#targets[@]} -gt 0 ] || targets=(custom_channel token stream_record report_line field_path connect_invocation ses_event)
 fixtures="$root/tests/fixtures"
 # The fixtures each target starts from.
 seeds_of() {
@@ -19,7 +19,7 @@ seeds_of() {
     connect_invocation) ls "$fixtures"/connect-*.json ;;
     ses_event) ls "$fixtures"/ses-*.json ;;
     stream_record) ls "$fixtures"/dynamodb-stream-*.json ;;
-    report_line) ls "$fixtures"/report/* ;;
+    report_line | field_path) ls "$fixtures"/report/* ;;
     token) ;;
     *) echo "fuzz: no seeds named for target $1" >&2; return 1 ;;
   esac

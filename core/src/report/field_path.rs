@@ -76,16 +76,30 @@ pub(super) fn error_path(text: &str, schema: &Schema) -> String {
         match read {
             Ok(()) if de.end().is_err() => continue,
             Ok(()) => return "in the record".into(),
-            Err(_) if path.is_empty() => return "in the record".into(),
-            Err(_) => return format!("at {}", Display(&path)),
+            Err(_) => {
+                // As the skip reasons always read: `serde_path_to_error`'s rendering, with
+                // its `.` for the root and a trailing unread key `?` taken off, so that a
+                // path of empty keys reads as the root too.
+                let path = Display(&path).to_string();
+                let path = path.trim_end_matches(".?");
+                return if path == "." || path == "?" {
+                    "in the record".into()
+                } else {
+                    format!("at {path}")
+                };
+            }
         }
     }
 }
 
+/// A path as `serde_path_to_error` renders one: `a.b[0].c`, `.` for the root.
 struct Display<'a>(&'a [Segment]);
 
 impl fmt::Display for Display<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str(".");
+        }
         for (i, segment) in self.0.iter().enumerate() {
             match segment {
                 Segment::Key(key) if i == 0 => f.write_str(key)?,
@@ -461,6 +475,13 @@ mod tests {
         "{\"event_type\":\"x\",",
         "nul",
         "null",
+        // Found by the `field_path` fuzz target: an empty key, nested.
+        r#"{"":{"":aa"#,
+        r#"{"": tru}"#,
+        r#"{"?": tru}"#,
+        r#"{"name": "x", "a": {"?": tru}}"#,
+        r#"{"name": "x", "a.?": [tru]}"#,
+        r#"{"event_type": "x", "attributes": {"": 1}}"#,
         "\"x\"",
     ];
 

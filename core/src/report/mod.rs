@@ -86,6 +86,20 @@ pub use model::{
 };
 pub use touches::{TouchAggregator, TouchOptions, user_id_of_endpoint};
 
+/// For the `field_path` fuzz target: the field path of the first error in `text`, read as
+/// each shape the report reads, is `serde_path_to_error`'s; `Err` names the shape and both.
+#[cfg(feature = "path-oracle")]
+#[doc(hidden)]
+pub fn check_field_paths(text: &str) -> Result<(), String> {
+    for (name, schema, expected) in shapes::oracle::shapes() {
+        let (got, want) = (field_path::error_path(text, schema), expected(text));
+        if got != want {
+            return Err(format!("{name}: {got:?}, serde_path_to_error {want:?}"));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod shape_tests;
 #[cfg(test)]

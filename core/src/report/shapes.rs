@@ -741,7 +741,7 @@ fn decoded<'a>(
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "path-oracle"))]
 pub(super) mod oracle {
     //! The paths as `serde_path_to_error` gives them, which [`field_path`] must match.
     use serde::Deserialize;
