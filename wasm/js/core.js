@@ -24,6 +24,9 @@ let campaignKey;
 let campaignIdKey;
 let flatReserved;
 let sentToken;
+// Where the stamping module publishes each attribution's values, [token's, landing's]
+// (written when a token is decoded; `plan` answers the slot).
+let valuesBox;
 let lastValues;
 // The landing touch (a `custom:campaign`-format token from a message link; the core's
 // `landing`): kept in localStorage under this key, in memory where storage fails.
@@ -35,7 +38,8 @@ let linkParams;
 function init() {
   if (statuses !== undefined) return;
   statuses = wasm.stampStatuses();
-  stamper = new wasm.Stamper();
+  valuesBox = [];
+  stamper = new wasm.Stamper(valuesBox);
   [campaignKey, campaignIdKey] = wasm.stampAttributes();
   flatReserved = new Set(wasm.flatReservedFields());
   linkParams = wasm.linkParams();
@@ -60,10 +64,10 @@ function plan(name, keyCount, appAttributed, token, nowMs, withLanding) {
   }
   const planned = stamper.plan(name, keyCount, appAttributed, kind, sent, nowMs ?? Date.now(), withLanding === true);
   if (kind === 2) sentToken = token;
-  // A status code, or the stamped attribution's values (an array).
-  if (typeof planned === 'number') return statuses[planned];
-  lastValues = planned;
-  return 'stamped';
+  // The status code; above it (>> 8), the slot of the stamped attribution's values.
+  const status = statuses[planned & 255];
+  if (status === 'stamped') lastValues = valuesBox[planned >> 8];
+  return status;
 }
 
 /** Adds the stamped values to `target` (a fresh object). */

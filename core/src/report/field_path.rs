@@ -81,7 +81,10 @@ pub(super) fn error_path(text: &str, schema: &Schema) -> String {
                 // its `.` for the root and a trailing unread key `?` taken off, so that a
                 // path of empty keys reads as the root too.
                 let path = Display(&path).to_string();
-                let path = path.trim_end_matches(".?");
+                let mut path = path.as_str();
+                while let Some(rest) = path.strip_suffix(".?") {
+                    path = rest;
+                }
                 return if path == "." || path == "?" {
                     "in the record".into()
                 } else {

@@ -126,6 +126,9 @@ fn error(context: &str, detail: &str) -> JsError {
 extern "C" {
     #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
     fn reflect_get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
+    /// `Reflect.set(values, slot, value)`: publishes an attribution's values (see `Stamper`).
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
+    fn reflect_set(target: &JsValue, key: u32, value: &JsValue) -> bool;
     /// `Array.of(label)`: the values of an attribution without a journey id.
     #[wasm_bindgen(js_namespace = Array, js_name = of)]
     fn array_of_1(label: &str) -> JsValue;
@@ -166,35 +169,21 @@ const STATUSES: [StampStatus; 8] = [
     StampStatus::ValueTooLong,
 ];
 
-/// What a token value decodes to (`Err` when it is unreadable), with the values an event
-/// it stamps gets, as the JS array `plan` returns: made once per distinct token, so that
-/// stamping copies no string out of the module per event.
-#[derive(Debug)]
-struct Decoded {
-    token: Result<Option<Token>, ()>,
-    values: JsValue,
-}
-
-impl Decoded {
-    fn new(token: Result<Option<Token>, ()>) -> Self {
-        let values = match &token {
-            Ok(Some(t)) => stamp_values_of(t),
-            _ => JsValue::UNDEFINED,
-        };
-        Decoded { token, values }
-    }
-}
+/// What a token value decodes to; `Err` when it is unreadable.
+type Decoded = Result<Option<Token>, ()>;
 
 /// The attribution a decoded token is, if it is one.
 fn attribution_of(d: &Decoded) -> Option<&Token> {
-    d.token.as_ref().ok().and_then(Option::as_ref)
+    d.as_ref().ok().and_then(Option::as_ref)
 }
 
-/// `[label]` or `[label, journeyId]` (the core's `stamp_values`), as a JS array.
-fn stamp_values_of(token: &Token) -> JsValue {
-    match stamp_values(token) {
-        (label, Some(journey_id)) => array_of_2(label, journey_id),
-        (label, None) => array_of_1(label),
+/// `[label]` or `[label, journeyId]` (the core's `stamp_values`) as a JS array;
+/// `undefined` when the token is no attribution.
+fn stamp_values_of(token: Option<&Token>) -> JsValue {
+    match token.map(stamp_values) {
+        Some((label, Some(journey_id))) => array_of_2(label, journey_id),
+        Some((label, None)) => array_of_1(label),
+        None => JsValue::UNDEFINED,
     }
 }
 
@@ -241,6 +230,14 @@ pub const TOKEN_UNREADABLE: u32 = 1;
 /// as in the previous call (copying a string into wasm costs more than the decision).
 pub const TOKEN_STRING: u32 = 2;
 
+/// `Stamper.plan`'s result: the status code, plus, shifted by this, the slot of the values
+/// box holding what a stamped event gets: [`TOKEN_SLOT`] or [`LANDING_SLOT`].
+pub const VALUES_SLOT_SHIFT: u32 = 8;
+/// The values box's slot of the token's values.
+pub const TOKEN_SLOT: u32 = 0;
+/// The values box's slot of the landing touch's values.
+pub const LANDING_SLOT: u32 = 1;
+
 /// @internal The stamping state of a page: the token value last seen and what it decodes
 /// to (an app stamps every event with the same value, so it is decoded once, not per
 /// event), and the landing touch (made by the `wasm/landing` module, merged here). One
@@ -250,35 +247,36 @@ pub const TOKEN_STRING: u32 = 2;
 #[derive(Debug)]
 pub struct Stamper {
     last: Option<(String, Decoded)>,
-    landing: Option<Decoded>,
-    /// Each status code as a JS number, made once: `plan` returns one per event.
-    codes: Vec<JsValue>,
-}
-
-impl Default for Stamper {
-    fn default() -> Self {
-        Stamper {
-            last: None,
-            landing: None,
-            codes: (0..STATUSES.len())
-                .map(|code| JsValue::from_f64(code as f64))
-                .collect(),
-        }
-    }
+    landing: Option<Token>,
+    /// The JS array `[the token's values, the landing touch's values]` (`[label]` or
+    /// `[label, journeyId]`), written when a token is decoded, once per distinct value,
+    /// and read by JS at the slot `plan` answers. Returning the values themselves from
+    /// `plan` cost a JS value per event: +38 ns, 2.7 % of `stampEvent` (BENCHMARKS.md).
+    values: JsValue,
 }
 
 #[wasm_bindgen]
 impl Stamper {
+    /// `values`: the array the attributions' values are published in (see `plan`).
     #[wasm_bindgen(constructor)]
-    pub fn new() -> Stamper {
-        Stamper::default()
+    pub fn new(values: JsValue) -> Stamper {
+        Stamper {
+            last: None,
+            landing: None,
+            values,
+        }
+    }
+
+    fn publish(&self, slot: u32, token: Option<&Token>) {
+        reflect_set(&self.values, slot, &stamp_values_of(token));
     }
 
     /// Caches the decoded `value` when it differs from the last one.
     fn remember(&mut self, value: Option<String>) {
         if let Some(value) = value {
             if self.last.as_ref().is_none_or(|(last, _)| *last != value) {
-                let decoded = Decoded::new(Token::decode(&value).map_err(|_| ()));
+                let decoded = Token::decode(&value).map_err(|_| ());
+                self.publish(TOKEN_SLOT, attribution_of(&decoded));
                 self.last = Some((value, decoded));
             }
         }
@@ -286,14 +284,14 @@ impl Stamper {
 
     /// @internal The core's stamping decision for an event described by `name`,
     /// `key_count` (attributes + metrics) and `app_attributed` (it has `campaign` or
-    /// `campaign_id`), with what the event gets: when it is `stamped`, the attribution's
-    /// values (`[label]` or `[label, journeyId]`, the core's `stamp_values`) as an array;
-    /// else the status code, a number indexing `stampStatuses()`. The attribution is the
+    /// `campaign_id`), with where its values are: the status code (indexing
+    /// `stampStatuses()`) and, when it is `stamped`, the slot of the values box holding
+    /// the attribution's values, shifted by [`VALUES_SLOT_SHIFT`]. The attribution is the
     /// landing touch when the core's `landing_wins` says so (only `with_landing`: the
     /// wrappers, not the pure `stampEvent`), else the token. `token_kind` says what the
-    /// raw `custom:campaign` value is (see [`TOKEN_STRING`]). One call, no state between
-    /// calls but the decoded tokens. Throws only when `now` is not finite, or for a string
-    /// kind before any string was passed.
+    /// raw `custom:campaign` value is (see [`TOKEN_STRING`]). One call: nothing is kept
+    /// between calls but the decoded tokens and their values. Throws only when `now` is
+    /// not finite, or for a string kind before any string was passed.
     #[allow(clippy::too_many_arguments)]
     pub fn plan(
         &mut self,
@@ -304,7 +302,7 @@ impl Stamper {
         token: Option<String>,
         now: f64,
         with_landing: bool,
-    ) -> Result<JsValue, JsError> {
+    ) -> Result<u32, JsError> {
         let now = now_ms(now)?;
         let key_count = usize::try_from(key_count).unwrap_or(usize::MAX);
         if token_kind == TOKEN_STRING {
@@ -313,49 +311,35 @@ impl Stamper {
                 return Err(error("internal", "no token value was passed yet"));
             }
         }
-        let server: Result<Option<&Decoded>, ()> = match (token_kind, &self.last) {
+        let server: Result<Option<&Token>, ()> = match (token_kind, &self.last) {
             (TOKEN_NONE, _) => Ok(None),
-            (TOKEN_STRING, Some((_, decoded))) => match &decoded.token {
-                Ok(Some(_)) => Ok(Some(decoded)),
-                Ok(None) => Ok(None),
-                Err(()) => Err(()),
-            },
+            (TOKEN_STRING, Some((_, decoded))) => {
+                decoded.as_ref().map(Option::as_ref).map_err(|_| ())
+            }
             _ => Err(()),
         };
-        let landing = self
-            .landing
-            .as_ref()
-            .filter(|landing| match &landing.token {
-                Ok(Some(Token::V1(c))) => {
-                    with_landing
-                        && landing_wins(server.ok().flatten().and_then(attribution_of), c, now)
-                }
-                _ => false,
-            });
-        let (status, chosen) = match (landing, server) {
-            (Some(d), _) => (
-                stamp_decision(name, key_count, app_attributed, attribution_of(d), now),
-                Some(d),
-            ),
-            (None, Ok(d)) => (
-                stamp_decision(
-                    name,
-                    key_count,
-                    app_attributed,
-                    d.and_then(attribution_of),
-                    now,
-                ),
-                d,
-            ),
-            (None, Err(())) => (unreadable_token_decision(name), None),
-        };
-        Ok(match chosen {
-            Some(d) if status == StampStatus::Stamped => d.values.clone(),
-            _ => {
-                let code = STATUSES.iter().position(|s| *s == status).unwrap_or(0);
-                self.codes.get(code).cloned().unwrap_or(JsValue::UNDEFINED)
+        let landing = match &self.landing {
+            Some(t @ Token::V1(c))
+                if with_landing && landing_wins(server.ok().flatten(), c, now) =>
+            {
+                Some(t)
             }
-        })
+            _ => None,
+        };
+        let (status, slot) = match (landing, server) {
+            (Some(t), _) => (
+                stamp_decision(name, key_count, app_attributed, Some(t), now),
+                LANDING_SLOT,
+            ),
+            (None, Ok(t)) => (
+                stamp_decision(name, key_count, app_attributed, t, now),
+                TOKEN_SLOT,
+            ),
+            (None, Err(())) => (unreadable_token_decision(name), TOKEN_SLOT),
+        };
+        let code = STATUSES.iter().position(|s| *s == status).unwrap_or(0);
+        let code = u32::try_from(code).unwrap_or(0);
+        Ok(code | (slot << VALUES_SLOT_SHIFT))
     }
 
     /// @internal Sets the landing touch (`None` forgets it): one just captured by the
@@ -364,10 +348,11 @@ impl Stamper {
     #[wasm_bindgen(js_name = setLanding)]
     pub fn set_landing(&mut self, token: Option<String>) -> f64 {
         self.landing = match token.as_deref().map(Token::decode) {
-            Some(Ok(Some(t @ Token::V1(_)))) => Some(Decoded::new(Ok(Some(t)))),
+            Some(Ok(Some(t @ Token::V1(_)))) => Some(t),
             _ => None,
         };
-        match self.landing.as_ref().and_then(attribution_of) {
+        self.publish(LANDING_SLOT, self.landing.as_ref());
+        match &self.landing {
             Some(t) => t.expires_at_ms().map_or(-1.0, |ms| ms as f64),
             None => -1.0,
         }

@@ -6,8 +6,8 @@
 use std::cell::RefCell;
 
 use journey_attribution_wasm::{
-    Stamper, TOKEN_NONE, TOKEN_STRING, TOKEN_UNREADABLE, decode_token, encode_token,
-    stamp_attributes, stamp_statuses,
+    Stamper, TOKEN_NONE, TOKEN_STRING, TOKEN_UNREADABLE, VALUES_SLOT_SHIFT, decode_token,
+    encode_token, stamp_attributes, stamp_statuses,
 };
 use js_sys::JSON;
 use wasm_bindgen::{JsCast, JsValue};
@@ -28,9 +28,15 @@ fn message(err: wasm_bindgen::JsError) -> String {
     error.message().as_string().unwrap()
 }
 
+/// A stamper with its values box, as wasm/js/core.js makes them.
+fn stamper() -> (Stamper, js_sys::Array) {
+    let values = js_sys::Array::new();
+    (Stamper::new(values.clone().into()), values)
+}
+
 thread_local! {
     // The page's one stamper, as wasm/js/core.js holds it.
-    static STAMPER: RefCell<Stamper> = RefCell::new(Stamper::new());
+    static STAMPER: RefCell<(Stamper, js_sys::Array)> = RefCell::new(stamper());
 }
 
 fn plan(name: &str, keys: u32, app: bool, token: Option<&str>, unreadable: bool) -> String {
@@ -39,18 +45,24 @@ fn plan(name: &str, keys: u32, app: bool, token: Option<&str>, unreadable: bool)
         (None, _) => TOKEN_NONE,
         (Some(_), _) => TOKEN_STRING,
     };
-    let planned = STAMPER
-        .with_borrow_mut(|s| s.plan(name, keys, app, kind, token.map(str::to_owned), NOW, false))
-        .unwrap();
-    outcome(&planned)
+    STAMPER.with_borrow_mut(|(s, values)| {
+        let planned = s
+            .plan(name, keys, app, kind, token.map(str::to_owned), NOW, false)
+            .unwrap();
+        outcome(planned, values)
+    })
 }
 
-/// `plan`'s answer: the status a code names, or `stamped [values]` for an array.
-fn outcome(planned: &JsValue) -> String {
-    match planned.as_f64() {
-        Some(code) => stamp_statuses()[code as usize].clone(),
-        None if js_sys::Array::is_array(planned) => format!("stamped {}", json(planned)),
-        None => panic!("plan answered {}", json(planned)),
+/// `plan`'s answer: the status its code names, and for `stamped` the values at its slot.
+fn outcome(planned: u32, values: &js_sys::Array) -> String {
+    let status = stamp_statuses()[(planned & 255) as usize].clone();
+    if status == "stamped" {
+        format!(
+            "stamped {}",
+            json(&values.get(planned >> VALUES_SLOT_SHIFT))
+        )
+    } else {
+        status
     }
 }
 
@@ -107,7 +119,8 @@ fn gives_what_a_stamped_event_gets() {
 
 #[wasm_bindgen_test]
 fn a_non_finite_now_is_a_js_error_with_a_readable_message() {
-    let err = Stamper::new()
+    let err = stamper()
+        .0
         .plan("purchase", 0, false, TOKEN_NONE, None, f64::NAN, false)
         .unwrap_err();
     assert!(message(err).contains("invalid nowMs"));
@@ -148,7 +161,7 @@ fn decodes_to_epoch_milliseconds_and_encodes_back() {
 
 #[wasm_bindgen_test]
 fn a_landing_touch_stamps_while_it_is_the_newest_live_attribution() {
-    let mut s = Stamper::new();
+    let (mut s, values) = stamper();
     // Landing at NOW under a 1-day window, as the landing module makes it.
     let token = "ja1||j-land|1700000000000|1700086400|Spring sale";
     assert_eq!(s.set_landing(Some(token.into())), 1_700_086_400_000.0);
@@ -167,44 +180,54 @@ fn a_landing_touch_stamps_while_it_is_the_newest_live_attribution() {
     let landing = r#"stamped ["Spring sale","j-land"]"#;
     // Signed out: the landing touch stamps; the pure API ignores it.
     let planned = code(&mut s, TOKEN_NONE, None, NOW + 1.0, true);
-    assert_eq!(outcome(&planned), landing);
+    assert_eq!(outcome(planned, &values), landing);
     assert_eq!(
-        outcome(&code(&mut s, TOKEN_NONE, None, NOW + 1.0, false)),
+        outcome(code(&mut s, TOKEN_NONE, None, NOW + 1.0, false), &values),
         "no_attribution"
     );
     // An older server token loses; an unreadable one too.
     assert_eq!(
-        outcome(&code(&mut s, TOKEN_STRING, Some(LIVE), NOW + 1.0, true)),
+        outcome(
+            code(&mut s, TOKEN_STRING, Some(LIVE), NOW + 1.0, true),
+            &values
+        ),
         landing
     );
     assert_eq!(
-        outcome(&code(&mut s, TOKEN_UNREADABLE, None, NOW + 1.0, true)),
+        outcome(
+            code(&mut s, TOKEN_UNREADABLE, None, NOW + 1.0, true),
+            &values
+        ),
         landing
     );
     // A landing event that is not stamped gets its status, not the values.
     assert_eq!(
         outcome(
-            &s.plan("purchase", 1, true, TOKEN_NONE, None, NOW + 1.0, true)
-                .unwrap()
+            s.plan("purchase", 1, true, TOKEN_NONE, None, NOW + 1.0, true)
+                .unwrap(),
+            &values
         ),
         "app_attributed"
     );
     // A newer server token wins.
     let newer = "ja1|app-1|j-new|1700000000001|1702592001|Newer";
     assert_eq!(
-        outcome(&code(&mut s, TOKEN_STRING, Some(newer), NOW + 2.0, true)),
+        outcome(
+            code(&mut s, TOKEN_STRING, Some(newer), NOW + 2.0, true),
+            &values
+        ),
         r#"stamped ["Newer","j-new"]"#
     );
     // Past the window the landing touch never stamps.
     let later = NOW + 86_400_000.0;
     assert_eq!(
-        outcome(&code(&mut s, TOKEN_NONE, None, later, true)),
+        outcome(code(&mut s, TOKEN_NONE, None, later, true), &values),
         "no_attribution"
     );
     // Only versioned tokens are landing touches.
     assert_eq!(s.set_landing(Some("Legacy".into())), -1.0);
     assert_eq!(
-        outcome(&code(&mut s, TOKEN_NONE, None, NOW + 1.0, true)),
+        outcome(code(&mut s, TOKEN_NONE, None, NOW + 1.0, true), &values),
         "no_attribution"
     );
     assert_eq!(s.set_landing(None), -1.0);
