@@ -77,9 +77,10 @@ pub(super) fn error_path(text: &str, schema: &Schema) -> String {
             Ok(()) if de.end().is_err() => continue,
             Ok(()) => return "in the record".into(),
             Err(_) => {
-                // As the skip reasons always read: `serde_path_to_error`'s rendering, with
-                // its `.` for the root and a trailing unread key `?` taken off, so that a
-                // path of empty keys reads as the root too.
+                // As the skip reasons always read: `serde_path_to_error`'s rendering (`.` for
+                // the root, so a path of two empty keys reads as the root too), with the
+                // trailing `.?` it writes for a key not read yet taken off (here only ever a
+                // key named `?`).
                 let path = Display(&path).to_string();
                 let mut path = path.as_str();
                 while let Some(rest) = path.strip_suffix(".?") {
@@ -217,7 +218,7 @@ impl<'de> Visitor<'de> for StructVisitor<'_> {
                 if *default {
                     continue;
                 }
-                return Err(de::Error::invalid_length(i, &self_expecting(s)));
+                return Err(de::Error::invalid_length(i, &struct_expecting(s)));
             }
         }
         Ok(())
@@ -225,7 +226,7 @@ impl<'de> Visitor<'de> for StructVisitor<'_> {
 }
 
 /// serde derive's expectation for a struct read as a sequence (for `invalid_length`).
-fn self_expecting(s: &'static Struct) -> impl de::Expected {
+fn struct_expecting(s: &'static Struct) -> impl de::Expected {
     struct E(&'static Struct);
     impl de::Expected for E {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -545,8 +545,8 @@ static LAMBDA_KINESIS_RECORD: Schema = Schema::Struct(&Struct {
     )],
 });
 
-/// `<serde's message> at <path> (column N)`, for an error in `text` parsed as `T`; `column`
-/// is where `text` starts in its line.
+/// `<serde's message> at <path> (column N)`, for an error in `text` parsed as the shape
+/// `schema` describes; `column` is where `text` starts in its line.
 pub(super) fn reason(text: &str, e: &serde_json::Error, column: usize, schema: &Schema) -> String {
     // serde_json says "at line 1 column N": the line is the caller's to number.
     let message = e.to_string();

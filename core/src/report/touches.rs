@@ -30,7 +30,7 @@
 //!
 //! SES event records (a configuration set's event publishing, as Firehose writes them to S3,
 //! or in SNS notifications) are read with [`crate::ses::plan`], as the `ses-tagging` Lambda
-//! reads them, with [`TouchAggregator::ses`] (the defaults unless
+//! reads them, with its configuration (the defaults unless
 //! [`TouchAggregator::with_ses`]): a Click (and an Open unless clicks only) whose email
 //! carries the journey tag is a touch of the journey, by the user in the user tag (the
 //! Cognito username: the app's `user_id` attribute holds the same username, so they join),
@@ -270,13 +270,8 @@ impl TouchAggregator {
     /// its opens / clicks) instead of [`SesConfig::default()`]; opens stay off under
     /// [`TouchOptions::clicks_only`].
     pub fn with_ses(mut self, ses: SesConfig) -> Self {
-        self.ses = ses_config(&self.options, ses);
+        Touches::set_ses(&mut self, ses);
         self
-    }
-
-    /// The configuration SES event records are read with.
-    pub fn ses(&self) -> &SesConfig {
-        &self.ses
     }
 
     /// A journey touch from an SES event record (see the module docs), as

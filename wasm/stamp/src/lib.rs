@@ -251,7 +251,8 @@ pub struct Stamper {
     /// The JS array `[the token's values, the landing touch's values]` (`[label]` or
     /// `[label, journeyId]`), written when a token is decoded, once per distinct value,
     /// and read by JS at the slot `plan` answers. Returning the values themselves from
-    /// `plan` cost a JS value per event: +38 ns, 2.7 % of `stampEvent` (BENCHMARKS.md).
+    /// `plan` cost a JS value per event: 1,464 against 1,390 ns per `stampEvent`
+    /// (BENCHMARKS.md).
     values: JsValue,
 }
 
