@@ -74,3 +74,12 @@ step "headless Chromium (playwright-core): real aws-amplify v6, PutEvents interc
 step "stampEvent ns/event vs a plain-JS copy (Node)"
 cp wasm/tests/bench/stamp.bench.mjs "$app/"
 (cd "$app" && node stamp.bench.mjs 50000 | tee "$root/target/npm/bench-stamp.json")
+
+step "buildReport MB/s on a generated 5 MB export (Node)"
+bench_data="$root/target/npm/bench-report-data"
+[ -s "$bench_data/pinpoint-events-000.jsonl" ] ||
+  python3 scripts/gen-events.py --out "$bench_data" --size-mb 5 --files 1 --seed 7 \
+    --shapes pinpoint,nested,flat >/dev/null
+cp wasm/tests/bench/report.bench.mjs "$app/"
+(cd "$app" && node report.bench.mjs "$bench_data/pinpoint-events-000.jsonl" 5 |
+  tee "$root/target/npm/bench-report.json")

@@ -10,6 +10,9 @@ use journey_attribution_core::report::{Aggregator, Cost, ReportOptions};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
+// lol_alloc as the allocator (see that crate): 3.5 KB gzip less than dlmalloc.
+use journey_attribution_wasm_runtime as _;
+
 /// What `buildReportJson` takes besides the text, in the core's serde shapes.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
