@@ -548,11 +548,12 @@ static LAMBDA_KINESIS_RECORD: Schema = Schema::Struct(&Struct {
 /// `<serde's message> at <path> (column N)`, for an error in `text` parsed as the shape
 /// `schema` describes; `column` is where `text` starts in its line.
 pub(super) fn reason(text: &str, e: &serde_json::Error, column: usize, schema: &Schema) -> String {
-    // serde_json says "at line 1 column N": the line is the caller's to number.
+    // serde_json says "at line 1 column N": the line is the caller's to number. Stripped
+    // as the known suffix: `rsplit_once(" at line ")` linked a reverse two-way search,
+    // 171 B gzip of the report module.
     let message = e.to_string();
-    let message = message
-        .rsplit_once(" at line ")
-        .map_or(message.as_str(), |(m, _)| m);
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    let message = message.strip_suffix(&position).unwrap_or(&message);
     format!(
         "{message} {} (column {})",
         field_path::error_path(text, schema),
