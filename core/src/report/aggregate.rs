@@ -321,7 +321,15 @@ impl Aggregator {
             campaign: agg.label(),
             campaign_id: id,
             attributed_events: agg.attributed_events,
-            events_by_type: agg.events_by_type.into_iter().collect::<BTreeMap<_, _>>(),
+            // Inserted, not `collect`ed: collecting sorts a vector (a third stable sort
+            // of its own) and bulk-builds the tree, for one map per campaign.
+            events_by_type: agg.events_by_type.into_iter().fold(
+                BTreeMap::new(),
+                |mut m, (k, v)| {
+                    m.insert(k, v);
+                    m
+                },
+            ),
             converted_users: agg.converted.len() as u64,
             revenue: has_revenue.then_some(round6(agg.revenue)),
             cost: None,

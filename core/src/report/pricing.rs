@@ -1,6 +1,7 @@
 //! Costs matched to campaigns, ROI, and the report's order: one rule for the streaming
 //! aggregate and for the SQL path's rows ([`super::sql`]).
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use super::model::{CampaignReport, Cost, ReportError};
@@ -22,7 +23,7 @@ pub(crate) fn price(
     has_revenue: bool,
 ) -> Result<(Vec<CampaignReport>, Vec<String>), ReportError> {
     // Deterministic order before matching costs, so "no match" rows land predictably.
-    campaigns.sort_by(|a, b| (&a.campaign, &a.campaign_id).cmp(&(&b.campaign, &b.campaign_id)));
+    sort(&mut campaigns, by_name);
     let mut unmatched_costs = Vec::new();
     for cost in costs {
         if !cost.cost.is_finite() || cost.cost < 0.0 {
@@ -60,13 +61,19 @@ pub(crate) fn price(
                         campaigns.len() - 1
                     }
                     several => {
-                        let ids: Vec<&str> = several
-                            .iter()
-                            .map(|&i| campaigns[i].campaign_id.as_deref().unwrap_or("-"))
-                            .collect();
+                        // Pushed, not `join`ed: `join` is a 1 KB generic of its own in
+                        // the report .wasm for this one message.
+                        let mut journey_ids = String::new();
+                        for (n, &i) in several.iter().enumerate() {
+                            if n > 0 {
+                                journey_ids.push_str(", ");
+                            }
+                            journey_ids
+                                .push_str(campaigns[i].campaign_id.as_deref().unwrap_or("-"));
+                        }
                         return Err(ReportError::AmbiguousCost {
                             campaign: cost.campaign.clone(),
-                            journey_ids: ids.join(", "),
+                            journey_ids,
                         });
                     }
                 }
@@ -82,12 +89,33 @@ pub(crate) fn price(
             _ => None,
         };
     }
-    campaigns.sort_by(|a, b| {
-        let rev = |c: &CampaignReport| c.revenue.unwrap_or(0.0);
-        rev(b)
-            .total_cmp(&rev(a))
-            .then(b.attributed_events.cmp(&a.attributed_events))
-            .then_with(|| (&a.campaign, &a.campaign_id).cmp(&(&b.campaign, &b.campaign_id)))
-    });
+    sort(&mut campaigns, by_revenue);
     Ok((campaigns, unmatched_costs))
+}
+
+type Order = fn(&CampaignReport, &CampaignReport) -> Ordering;
+
+/// One sort for both orders: a function pointer, not two closures, so the report .wasm
+/// holds one instance of the sort, not two (with the unstable sort, 652 B gzip less than
+/// two stable ones). Unstable gives the stable order here: no two campaigns share
+/// (label, journey id) (the aggregate keys them by id, else by label; a cost row becomes
+/// a campaign only when no campaign has its name; the SQL rows are a map by that pair),
+/// so neither order has ties. A report has a few hundred campaigns, not millions: the
+/// indirect call costs nothing that shows.
+fn sort(campaigns: &mut [CampaignReport], order: Order) {
+    campaigns.sort_unstable_by(order);
+}
+
+/// By label, then journey id.
+fn by_name(a: &CampaignReport, b: &CampaignReport) -> Ordering {
+    (&a.campaign, &a.campaign_id).cmp(&(&b.campaign, &b.campaign_id))
+}
+
+/// The report's order: revenue, then attributed events, both descending, then by name.
+fn by_revenue(a: &CampaignReport, b: &CampaignReport) -> Ordering {
+    let rev = |c: &CampaignReport| c.revenue.unwrap_or(0.0);
+    rev(b)
+        .total_cmp(&rev(a))
+        .then(b.attributed_events.cmp(&a.attributed_events))
+        .then_with(|| by_name(a, b))
 }

@@ -1282,3 +1282,56 @@ fn flat_data_in_kinesis_envelopes_and_touch_reconstruction() {
         assert_eq!(flat.campaigns, nested.campaigns);
     }
 }
+
+/// The two time readers share one visitor: each keeps its own range, unit and message.
+#[test]
+fn epoch_and_arrival_times_keep_their_ranges_and_messages() {
+    use super::shapes::{ArrivalMs, EpochMs};
+    let epoch = |v: &str| {
+        serde_json::from_str::<EpochMs>(v)
+            .map(|t| t.0)
+            .map_err(|e| e.to_string())
+    };
+    let arrival = |v: &str| {
+        serde_json::from_str::<ArrivalMs>(v)
+            .map(|t| t.0)
+            .map_err(|e| e.to_string())
+    };
+
+    // Milliseconds, negative allowed, below 10^16 in magnitude; RFC 3339 too.
+    assert_eq!(epoch("1700000000000"), Ok(1_700_000_000_000));
+    assert_eq!(epoch("-5"), Ok(-5));
+    assert_eq!(epoch("1.5"), Ok(2));
+    assert_eq!(epoch("-9999999999999998"), Ok(-9_999_999_999_999_998));
+    assert_eq!(epoch("\"1970-01-01T00:00:01Z\""), Ok(1000));
+    let want = "expected epoch milliseconds or an RFC 3339 time";
+    for bad in ["1e16", "-1e16", "18446744073709551615", "\"soon\""] {
+        let e = epoch(bad).unwrap_err();
+        assert!(
+            e.starts_with("invalid value: ") && e.contains(want),
+            "{bad}: {e}"
+        );
+    }
+    assert_eq!(
+        epoch("18446744073709551615").unwrap_err(),
+        format!("invalid value: integer `18446744073709551615`, {want} at line 1 column 20")
+    );
+
+    // Seconds below 10^11, milliseconds from there; never negative.
+    assert_eq!(arrival("1700000000.25"), Ok(1_700_000_000_250));
+    assert_eq!(arrival("1700000000"), Ok(1_700_000_000_000));
+    assert_eq!(arrival("99999999999"), Ok(99_999_999_999_000));
+    assert_eq!(arrival("100000000000"), Ok(100_000_000_000));
+    assert_eq!(arrival("\"1970-01-01T00:00:01Z\""), Ok(1000));
+    assert_eq!(
+        arrival("-1").unwrap_err(),
+        "invalid value: floating point `-1.0`, expected epoch seconds or an RFC 3339 time at line 1 column 2"
+    );
+    for bad in ["1e16", "-0.5", "\"soon\""] {
+        let e = arrival(bad).unwrap_err();
+        assert!(
+            e.contains("expected epoch seconds or an RFC 3339 time"),
+            "{bad}: {e}"
+        );
+    }
+}

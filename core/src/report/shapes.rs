@@ -380,34 +380,8 @@ const MAX_TIME: f64 = 1e16;
 
 impl<'de> Deserialize<'de> for EpochMs {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = EpochMs;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("epoch milliseconds or an RFC 3339 time")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<EpochMs, E> {
-                Ok(EpochMs(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<EpochMs, E> {
-                i64::try_from(v)
-                    .map(EpochMs)
-                    .map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<EpochMs, E> {
-                if v.is_finite() && v.abs() < MAX_TIME {
-                    Ok(EpochMs(v.round() as i64))
-                } else {
-                    Err(E::invalid_value(Unexpected::Float(v), &self))
-                }
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<EpochMs, E> {
-                rfc3339::parse_ms(v)
-                    .map(EpochMs)
-                    .ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self))
-            }
-        }
-        d.deserialize_any(V)
+        d.deserialize_any(TimeVisitor { arrival: false })
+            .map(EpochMs)
     }
 }
 
@@ -420,32 +394,56 @@ pub struct ArrivalMs(pub i64);
 
 impl<'de> Deserialize<'de> for ArrivalMs {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = ArrivalMs;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("epoch seconds or an RFC 3339 time")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ArrivalMs, E> {
-                self.visit_f64(v as f64)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ArrivalMs, E> {
-                self.visit_f64(v as f64)
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ArrivalMs, E> {
-                if !(v.is_finite() && (0.0..MAX_TIME).contains(&v)) {
-                    return Err(E::invalid_value(Unexpected::Float(v), &self));
-                }
-                let ms = if v >= 1e11 { v } else { v * 1000.0 };
-                Ok(ArrivalMs(ms.round() as i64))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ArrivalMs, E> {
-                rfc3339::parse_ms(v)
-                    .map(ArrivalMs)
-                    .ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self))
-            }
+        d.deserialize_any(TimeVisitor { arrival: true })
+            .map(ArrivalMs)
+    }
+}
+
+/// Reads an [`EpochMs`] or (`arrival`) an [`ArrivalMs`]: one visitor for the two, so the
+/// report .wasm holds one `deserialize_any` of it, not two.
+struct TimeVisitor {
+    arrival: bool,
+}
+
+impl Visitor<'_> for TimeVisitor {
+    type Value = i64;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(if self.arrival {
+            "epoch seconds or an RFC 3339 time"
+        } else {
+            "epoch milliseconds or an RFC 3339 time"
+        })
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+        if self.arrival {
+            self.visit_f64(v as f64)
+        } else {
+            Ok(v)
         }
-        d.deserialize_any(V)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+        if self.arrival {
+            self.visit_f64(v as f64)
+        } else {
+            i64::try_from(v).map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
+        }
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
+        // Arrival times are seconds below 10^11, milliseconds from there; never negative.
+        let (range, scale) = match self.arrival {
+            true if v < 1e11 => (0.0..MAX_TIME, 1000.0),
+            true => (0.0..MAX_TIME, 1.0),
+            false => (-MAX_TIME..MAX_TIME, 1.0),
+        };
+        // `range` is open at MAX_TIME; `-MAX_TIME` itself is out too (`v.abs() < MAX_TIME`).
+        if v.is_finite() && range.contains(&v) && v != -MAX_TIME {
+            Ok((v * scale).round() as i64)
+        } else {
+            Err(E::invalid_value(Unexpected::Float(v), &self))
+        }
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
+        rfc3339::parse_ms(v).ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self))
     }
 }
 
