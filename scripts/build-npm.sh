@@ -3,8 +3,8 @@
 # target/npm/journey-attribution-<version>.tgz; prints the tarball's path on stdout.
 # Idempotent: does nothing when no input changed since the last build.
 #
-#   wasm-pack build --target web --profile wasm-release --no-opt   (Rust -> .wasm + glue)
-#   wasm-opt (npm binaryen, never Debian's 108) -Oz                 (size)
+#   wasm-pack build --target web --profile wasm-release[-s] --no-opt (Rust -> .wasm + glue)
+#   wasm-opt (npm binaryen, never Debian's 108) -Oz or -Os          (size)
 #   + the hand-written ESM entries, wrappers and types from wasm/js/
 #
 # One .wasm serves every environment: index.node.js compiles it synchronously from disk
@@ -58,28 +58,33 @@ export WASM_PACK_CACHE
 rm -rf "$pkg" "$out/wasm-pack" "$out/wasm-pack-report" "$out/wasm-pack-validate" "$out/wasm-pack-landing" "$out/wasm-pack-landing"
 mkdir -p "$pkg"
 
-# build_module <crate dir> <out name> <scratch dir> [cargo args...]: wasm-pack into the
+# build_module <crate dir> <out name> <scratch dir> <cargo profile> [cargo args...]: wasm-pack into the
 # scratch dir, wasm-opt into $pkg.
 build_module() {
-  local crate="$1" name="$2" scratch="$3"
-  shift 3
-  log "wasm-pack build $crate --target web --profile wasm-release"
+  local crate="$1" name="$2" scratch="$3" profile="$4"
+  shift 4
+  log "wasm-pack build $crate --target web --profile $profile"
   # --no-opt: wasm-pack would look for (or download) its own wasm-opt; we run binaryen's below.
   # --mode no-install: use the wasm-bindgen-cli the bootstrap installed at the pinned version.
-  wasm-pack --quiet build "$crate" --target web --profile wasm-release --no-opt --no-pack \
+  wasm-pack --quiet build "$crate" --target web --profile "$profile" --no-opt --no-pack \
     --mode no-install --out-dir "$scratch" --out-name "$name" ${1:+-- "$@"} >&2
+  # -Os after opt-level "s" (report 68,777 -> 68,641 B gzip, validate 13,177 -> 12,893), -Oz
+  # after "z" (-Os gains the stamping module 6 B and costs the landing module 9).
+  local level=-Oz
+  if [ "$profile" = wasm-release-s ]; then level=-Os; fi
   # Rust's default wasm32 features (Rust >= 1.82); the module's target_features section says
   # the same, the flags make wasm-opt's validation independent of it.
-  "$wasm_opt" -Oz --strip-debug --strip-producers --strip-target-features \
+  "$wasm_opt" "$level" --strip-debug --strip-producers --strip-target-features \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-reference-types --enable-multivalue --enable-mutable-globals \
     "$scratch/${name}_bg.wasm" -o "$pkg/${name}_bg.wasm"
   cp "$scratch/$name.js" "$scratch/$name.d.ts" "$scratch/${name}_bg.wasm.d.ts" "$pkg/"
 }
-build_module wasm/stamp journey_attribution_wasm "$out/wasm-pack" --no-default-features --features bundle
-build_module wasm/report journey_attribution_report "$out/wasm-pack-report"
-build_module wasm/validate journey_attribution_validate "$out/wasm-pack-validate"
-build_module wasm/landing journey_attribution_landing "$out/wasm-pack-landing" --no-default-features --features bundle
+# wasm-release-s for the two modules it makes smaller once gzipped (Cargo.toml says by how much).
+build_module wasm/stamp journey_attribution_wasm "$out/wasm-pack" wasm-release --no-default-features --features bundle
+build_module wasm/report journey_attribution_report "$out/wasm-pack-report" wasm-release-s
+build_module wasm/validate journey_attribution_validate "$out/wasm-pack-validate" wasm-release-s
+build_module wasm/landing journey_attribution_landing "$out/wasm-pack-landing" wasm-release --no-default-features --features bundle
 cp wasm/js/core.js wasm/js/loader.js wasm/js/event-shape.js wasm/js/wrappers.js wasm/js/index.js wasm/js/index.node.js \
   wasm/js/index.d.ts wasm/js/report-core.js wasm/js/report.js wasm/js/report.node.js \
   wasm/js/report.d.ts wasm/js/validate-core.js wasm/js/validate.js wasm/js/validate.node.js \
