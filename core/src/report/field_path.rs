@@ -22,8 +22,8 @@ use super::shapes::{ArrivalMs, EpochMs};
 /// How a shape's parse reads a value (mirrors the shape's `Deserialize` impls).
 #[derive(Debug)]
 pub(super) enum Schema {
-    /// A `#[derive(Deserialize)]` struct: a map whose `fields` are read (a second one is a
-    /// duplicate) and others skipped, or a sequence of the fields in order.
+    /// A struct read by `record::read_fields`: a map whose `fields` are read (a second one
+    /// is a duplicate) and others skipped; not a sequence.
     Struct(&'static Struct),
     /// `Option` of a value: `null`, or the value.
     Option(&'static Schema),
@@ -137,7 +137,7 @@ impl<'de> DeserializeSeed<'de> for Seed<'_, '_> {
         }
         let path = &mut *self.path;
         match self.schema {
-            Schema::Struct(s) => d.deserialize_struct(s.name, &[], StructVisitor(s, path)),
+            Schema::Struct(s) => d.deserialize_map(StructVisitor(s, path)),
             Schema::Option(inner) => d.deserialize_option(OptionVisitor(inner, path)),
             Schema::Attributes { .. } | Schema::Metrics | Schema::Amplify => {
                 d.deserialize_map(MapVisitor(self.schema, path))
@@ -205,40 +205,6 @@ impl<'de> Visitor<'de> for StructVisitor<'_> {
             None => Ok(()),
         }
     }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Read<A::Error> {
-        let StructVisitor(s, path) = self;
-        for (i, (_, schema, default)) in s.fields.iter().enumerate() {
-            let element = Seed {
-                schema,
-                at: Some(Segment::Index(i)),
-                path,
-            };
-            if seq.next_element_seed(element)?.is_none() {
-                if *default {
-                    continue;
-                }
-                return Err(de::Error::invalid_length(i, &struct_expecting(s)));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// serde derive's expectation for a struct read as a sequence (for `invalid_length`).
-fn struct_expecting(s: &'static Struct) -> impl de::Expected {
-    struct E(&'static Struct);
-    impl de::Expected for E {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(
-                f,
-                "struct {} with {} elements",
-                self.0.name,
-                self.0.fields.len()
-            )
-        }
-    }
-    E(s)
 }
 
 /// Whether a missing field of this schema is `None` rather than an error (serde's rule

@@ -56,7 +56,9 @@
 //! `ApproximateArrivalTimestamp` is epoch seconds (with a fraction; from 10^11 up,
 //! milliseconds) or an RFC 3339 string. Names starting with `_` are not custom events, as
 //! for Pinpoint. An object of none of these shapes, or with a field of the wrong type, makes
-//! its line a skipped line whose reason names the field.
+//! its line a skipped line whose reason names the field. Records and the objects in them are
+//! JSON objects: an array in their place (which serde's derive would have read as the
+//! fields in order) is a wrong type.
 //!
 //! SES event records (journeys sending email through SES) are never events: the report
 //! reads them only for touch reconstruction, as journey touches (an Open or a Click whose

@@ -25,14 +25,14 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, IgnoredAny, MapAccess, Unexpected, Visitor};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Unexpected, Visitor};
 use serde_json::Value;
 
 use super::base64;
 use super::field_path::{self, Schema, Struct};
 use super::record::{
-    Attributes, BorrowedStr, Client, Metrics, Record, USER_ID_ATTRIBUTE, optional_borrowed_str,
-    parse_record, read_attributes,
+    Attributes, BorrowedStr, Client, Metrics, Record, USER_ID_ATTRIBUTE, parse_record,
+    read_attributes, read_fields,
 };
 use super::touches::Touches;
 use crate::event::DataShape;
@@ -447,42 +447,102 @@ impl Visitor<'_> for TimeVisitor {
     }
 }
 
-fn borrowed_str<'de, D: de::Deserializer<'de>>(d: D) -> Result<Cow<'de, str>, D::Error> {
-    Ok(BorrowedStr::deserialize(d)?.0)
+/// What the report reads of a Kinesis record: its `Data`, partition key and arrival time,
+/// named as [`EnvelopeNames`] says.
+#[derive(Debug)]
+struct Envelope<'a> {
+    data: Cow<'a, str>,
+    partition_key: Option<Cow<'a, str>>,
+    arrival: Option<ArrivalMs>,
+}
+
+/// The struct an [`Envelope`] is read as (for messages) and its three fields' names: one
+/// reader for both spellings, so the report .wasm holds one.
+#[derive(Debug, Clone, Copy)]
+struct EnvelopeNames {
+    expecting: &'static str,
+    fields: &'static [&'static str],
+}
+
+/// As `aws kinesis get-records` prints a record.
+const KINESIS: EnvelopeNames = EnvelopeNames {
+    expecting: "struct KinesisRecord",
+    fields: &["Data", "PartitionKey", "ApproximateArrivalTimestamp"],
+};
+
+/// As Lambda's Kinesis event has it, under `kinesis`.
+const LAMBDA_KINESIS: EnvelopeNames = EnvelopeNames {
+    expecting: "struct LambdaKinesis",
+    fields: &["data", "partitionKey", "approximateArrivalTimestamp"],
+};
+
+impl<'de> DeserializeSeed<'de> for EnvelopeNames {
+    type Value = Envelope<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Envelope<'de>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EnvelopeNames {
+    type Value = Envelope<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.expecting)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'de>, A::Error> {
+        let (mut data, mut partition_key, mut arrival) = (None, None, None);
+        read_fields(&mut map, self.fields, false, |i, map| {
+            match i {
+                0 => data = Some(map.next_value::<BorrowedStr<'de>>()?.0),
+                1 => partition_key = map.next_value::<Option<BorrowedStr<'de>>>()?.map(|s| s.0),
+                _ => arrival = map.next_value()?,
+            }
+            Ok(())
+        })?;
+        Ok(Envelope {
+            data: data.ok_or_else(|| de::Error::missing_field(self.fields[0]))?,
+            partition_key,
+            arrival,
+        })
+    }
 }
 
 /// A record as `aws kinesis get-records` prints it (other fields skipped).
-#[derive(Debug, Deserialize)]
-struct KinesisRecord<'a> {
-    #[serde(rename = "Data", borrow, deserialize_with = "borrowed_str")]
-    data: Cow<'a, str>,
-    #[serde(
-        rename = "PartitionKey",
-        default,
-        borrow,
-        deserialize_with = "optional_borrowed_str"
-    )]
-    partition_key: Option<Cow<'a, str>>,
-    #[serde(rename = "ApproximateArrivalTimestamp", default)]
-    arrival: Option<ArrivalMs>,
+#[derive(Debug)]
+struct KinesisRecord<'a>(Envelope<'a>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for KinesisRecord<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        KINESIS.deserialize(d).map(KinesisRecord)
+    }
 }
 
 /// A record of Lambda's Kinesis event, `{"kinesis": {...}, "eventSource", ...}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 struct LambdaKinesisRecord<'a> {
-    #[serde(borrow)]
-    kinesis: LambdaKinesis<'a>,
+    kinesis: Envelope<'a>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LambdaKinesis<'a> {
-    #[serde(borrow, deserialize_with = "borrowed_str")]
-    data: Cow<'a, str>,
-    #[serde(default, borrow, deserialize_with = "optional_borrowed_str")]
-    partition_key: Option<Cow<'a, str>>,
-    #[serde(default, rename = "approximateArrivalTimestamp")]
-    arrival: Option<ArrivalMs>,
+impl<'de: 'a, 'a> Deserialize<'de> for LambdaKinesisRecord<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LambdaKinesisRecord<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("struct LambdaKinesisRecord")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut kinesis = None;
+                read_fields(&mut map, &["kinesis"], false, |_, map| {
+                    kinesis = Some(map.next_value_seed(LAMBDA_KINESIS)?);
+                    Ok(())
+                })?;
+                Ok(LambdaKinesisRecord {
+                    kinesis: kinesis.ok_or_else(|| de::Error::missing_field("kinesis"))?,
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 /// How each shape is read, for [`field_path::error_path`]: kept next to the types, field
@@ -620,7 +680,7 @@ fn parse_event(text: &str, shape: Shape, column: usize) -> Result<Parsed<'_>, St
             })
             .map_err(|e| reason(text, &e, column, &Schema::Amplify)),
         Shape::Kinesis => {
-            let r = serde_json::from_str::<KinesisRecord<'_>>(text)
+            let KinesisRecord(r) = serde_json::from_str(text)
                 .map_err(|e| reason(text, &e, column, &KINESIS_RECORD))?;
             decoded("Data", &r.data, r.partition_key, r.arrival)
         }

@@ -9,32 +9,113 @@
 //! serde_json for the export anyway, and taking the request and giving the report as JS
 //! values through it made the module 4,497 B gzip larger (74,029 -> 78,526, BENCHMARKS.md).
 
+use std::fmt;
+
+use journey_attribution_core::report::record::read_fields;
 use journey_attribution_core::report::{Aggregator, Cost, ReportOptions};
 use serde::Deserialize;
+use serde::de::{self, MapAccess, Visitor};
 use wasm_bindgen::prelude::*;
 
 // lol_alloc as the allocator (see that crate): 3.5 KB gzip less than dlmalloc.
 use journey_attribution_wasm_runtime as _;
 
-/// What `buildReportJson` takes besides the text, in the core's serde shapes.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// What `buildReportJson` takes besides the text: `{"options"?, "costs"?}`, nothing else.
+#[derive(Debug, Default)]
 struct Request {
-    #[serde(default)]
     options: ReportOptions,
-    #[serde(default)]
     costs: Vec<CostRow>,
 }
 
 /// A cost row as JSON carries it: `JSON.stringify` writes `NaN` and `Infinity` as `null`,
 /// which then reaches the core as NaN so that its own message names the row.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct CostRow {
     campaign: String,
-    /// Required (an explicit `deserialize_with` keeps serde from defaulting it to `None`).
-    #[serde(deserialize_with = "Option::deserialize")]
+    /// Required, `null` allowed.
     cost: Option<f64>,
+}
+
+/// The core's [`ReportOptions`] read as the core's derive would (this crate reads every
+/// struct with `read_fields`, see there why).
+struct Options(ReportOptions);
+
+// The request is read with the core's `read_fields`, as the export's records are: serde
+// derive's own readers would bring back a struct-from-array form per struct.
+impl<'de> Deserialize<'de> for Request {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Request;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("struct Request")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Request, A::Error> {
+                let mut request = Request::default();
+                read_fields(&mut map, &["options", "costs"], true, |i, map| {
+                    match i {
+                        0 => request.options = map.next_value::<Options>()?.0,
+                        _ => request.costs = map.next_value()?,
+                    }
+                    Ok(())
+                })?;
+                Ok(request)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for CostRow {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CostRow;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("struct CostRow")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CostRow, A::Error> {
+                const NAMES: &[&str] = &["campaign", "cost"];
+                let (mut campaign, mut cost) = (None, None);
+                read_fields(&mut map, NAMES, true, |i, map| {
+                    match i {
+                        0 => campaign = Some(map.next_value()?),
+                        _ => cost = Some(map.next_value()?),
+                    }
+                    Ok(())
+                })?;
+                Ok(CostRow {
+                    campaign: campaign.ok_or_else(|| de::Error::missing_field(NAMES[0]))?,
+                    cost: cost.ok_or_else(|| de::Error::missing_field(NAMES[1]))?,
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Options {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Options;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("struct ReportOptions")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Options, A::Error> {
+                let mut options = ReportOptions::default();
+                read_fields(&mut map, &["goals", "revenue_metric"], false, |i, map| {
+                    match i {
+                        0 => options.goals = map.next_value()?,
+                        _ => options.revenue_metric = map.next_value()?,
+                    }
+                    Ok(())
+                })?;
+                Ok(Options(options))
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 /// The report on `text` (Pinpoint event-stream records, one JSON object per line) as
@@ -105,5 +186,16 @@ not json
         assert!(no_cost.unwrap_err().contains("missing field `cost`"));
         let unknown = report(json!({"option": {}}));
         assert!(unknown.unwrap_err().contains("invalid report options"));
+        // Objects only (serde's derive also took `[]` as an empty request).
+        assert_eq!(
+            report(json!([])).unwrap_err(),
+            "journey-attribution: invalid report options or costs: invalid type: sequence, \
+             expected struct Request at line 1 column 0"
+        );
+        assert_eq!(
+            report(json!({"costs": [{"campaign": "Spring", "cost": 1, "x": 2}]})).unwrap_err(),
+            "journey-attribution: invalid report options or costs: unknown field `x`, \
+             expected `campaign` or `cost` at line 1 column 43"
+        );
     }
 }
