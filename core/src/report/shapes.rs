@@ -490,7 +490,7 @@ impl<'de> Visitor<'de> for EnvelopeNames {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'de>, A::Error> {
         let (mut data, mut partition_key, mut arrival) = (None, None, None);
-        read_fields(&mut map, self.fields, false, |i, map| {
+        read_fields(&mut map, self.fields, false, &mut |i, map| {
             match i {
                 0 => data = Some(map.next_value::<BorrowedStr<'de>>()?.0),
                 1 => partition_key = map.next_value::<Option<BorrowedStr<'de>>>()?.map(|s| s.0),
@@ -532,7 +532,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for LambdaKinesisRecord<'a> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut kinesis = None;
-                read_fields(&mut map, &["kinesis"], false, |_, map| {
+                read_fields(&mut map, &["kinesis"], false, &mut |_, map| {
                     kinesis = Some(map.next_value_seed(LAMBDA_KINESIS)?);
                     Ok(())
                 })?;

@@ -52,7 +52,7 @@ impl<'de> Deserialize<'de> for Request {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Request, A::Error> {
                 let mut request = Request::default();
-                read_fields(&mut map, &["options", "costs"], true, |i, map| {
+                read_fields(&mut map, &["options", "costs"], true, &mut |i, map| {
                     match i {
                         0 => request.options = map.next_value::<Options>()?.0,
                         _ => request.costs = map.next_value()?,
@@ -77,7 +77,7 @@ impl<'de> Deserialize<'de> for CostRow {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CostRow, A::Error> {
                 const NAMES: &[&str] = &["campaign", "cost"];
                 let (mut campaign, mut cost) = (None, None);
-                read_fields(&mut map, NAMES, true, |i, map| {
+                read_fields(&mut map, NAMES, true, &mut |i, map| {
                     match i {
                         0 => campaign = Some(map.next_value()?),
                         _ => cost = Some(map.next_value()?),
@@ -104,13 +104,18 @@ impl<'de> Deserialize<'de> for Options {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Options, A::Error> {
                 let mut options = ReportOptions::default();
-                read_fields(&mut map, &["goals", "revenue_metric"], false, |i, map| {
-                    match i {
-                        0 => options.goals = map.next_value()?,
-                        _ => options.revenue_metric = map.next_value()?,
-                    }
-                    Ok(())
-                })?;
+                read_fields(
+                    &mut map,
+                    &["goals", "revenue_metric"],
+                    false,
+                    &mut |i, map| {
+                        match i {
+                            0 => options.goals = map.next_value()?,
+                            _ => options.revenue_metric = map.next_value()?,
+                        }
+                        Ok(())
+                    },
+                )?;
                 Ok(Options(options))
             }
         }
