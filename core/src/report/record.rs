@@ -34,25 +34,26 @@ pub struct Client<'a> {
     pub client_id: Option<Cow<'a, str>>,
 }
 
+/// Reads the value of field `i` from the map (see [`read_fields`]).
+pub type ReadField<'de, 'f, A> =
+    dyn FnMut(usize, &mut A) -> Result<(), <A as MapAccess<'de>>::Error> + 'f;
+
 /// A struct's fields read from a JSON object as serde's derive reads them, with its
 /// messages: a field seen twice is a `duplicate field` error; an unknown one is skipped
 /// or, with `deny_unknown`, an `unknown field` error; `field(i, map)` reads the value of
 /// `names[i]`, and the caller reports a missing required field (`missing_field`, in field
 /// order). From an object only: derive also reads a struct from an array of its fields, a
-/// form no export or request has, which cost the report .wasm 2,142 B gzip -9 over its 9
-/// structs (measured by building it against a serde_json whose `deserialize_struct` knew
-/// objects only). `field` is a `dyn` so that the loop is one instance per reader, not one
-/// per struct (7 of them: 895 B gzip).
-/// Reads the value of field `i` from the map (see [`read_fields`]).
-pub type ReadField<'de, 'f, A> =
-    dyn FnMut(usize, &mut A) -> Result<(), <A as MapAccess<'de>>::Error> + 'f;
-
+/// form no export or request has. These readers in place of derive's took 3,172 B gzip -9
+/// off the report .wasm (2,142 of it the array form: measured against a serde_json whose
+/// `deserialize_struct` knew objects only); `field` a `dyn`, so that the loop is one
+/// instance, not one per struct, 860 more (BENCHMARKS.md).
 pub fn read_fields<'de, A: MapAccess<'de>>(
     map: &mut A,
     names: &'static [&'static str],
     deny_unknown: bool,
     field: &mut ReadField<'de, '_, A>,
 ) -> Result<(), A::Error> {
+    debug_assert!(names.len() <= 32, "`seen` has a bit per field");
     let mut seen = 0u32;
     while let Some(key) = map.next_key::<BorrowedStr<'de>>()? {
         match names.iter().position(|name| *name == key.0) {
