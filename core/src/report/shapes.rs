@@ -429,18 +429,22 @@ impl Visitor<'_> for TimeVisitor {
         }
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
-        // Arrival times are seconds below 10^11, milliseconds from there; never negative.
-        let (range, scale) = match self.arrival {
-            true if v < 1e11 => (0.0..MAX_TIME, 1000.0),
-            true => (0.0..MAX_TIME, 1.0),
-            false => (-MAX_TIME..MAX_TIME, 1.0),
-        };
-        // `range` is open at MAX_TIME; `-MAX_TIME` itself is out too (`v.abs() < MAX_TIME`).
-        if v.is_finite() && range.contains(&v) && v != -MAX_TIME {
-            Ok((v * scale).round() as i64)
+        // Arrival times are never negative; NaN and infinities fail both tests.
+        let in_range = if self.arrival {
+            (0.0..MAX_TIME).contains(&v)
         } else {
-            Err(E::invalid_value(Unexpected::Float(v), &self))
+            v.abs() < MAX_TIME
+        };
+        if !in_range {
+            return Err(E::invalid_value(Unexpected::Float(v), &self));
         }
+        // Arrival times are seconds below 10^11, milliseconds from there.
+        let ms = if self.arrival && v < 1e11 {
+            v * 1000.0
+        } else {
+            v
+        };
+        Ok(ms.round() as i64)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
         rfc3339::parse_ms(v).ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self))
