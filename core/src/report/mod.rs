@@ -73,6 +73,7 @@
 
 mod aggregate;
 mod base64;
+pub mod decimal;
 mod field_path;
 mod model;
 mod pricing;

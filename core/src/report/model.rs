@@ -80,7 +80,8 @@ pub struct SkippedLine {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ReportError {
-    #[error("cost for {campaign:?} is {cost}: a cost must be a finite number >= 0")]
+    // Decimal, not `{cost}`: the same text without core's float printing (see there).
+    #[error("cost for {campaign:?} is {}: a cost must be a finite number >= 0", super::decimal::Decimal(*.cost))]
     InvalidCost { campaign: String, cost: f64 },
     #[error(
         "cost row {campaign:?} matches the label of several journeys ({journey_ids}); \

@@ -25,9 +25,8 @@ const BUDGETS = {
   // Issue 17: 6 KB, for the record wrappers (autoTrackAttributed, imported on its own, is
   // measured beside them: `autoTrackJsGzip`).
   stampingJsGzip: 6_144,
-  // Issue 17 asks for 60 KB; the module is 65.3 KB today (BENCHMARKS.md, "The report
-  // module"), down from 138 KB: not met. This guards against growth until it is.
-  reportWasmGzip: 65_700,
+  // Issue 17: 60 KB (the module is 58 KB: BENCHMARKS.md, "The report module").
+  reportWasmGzip: 61_440,
 };
 
 const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
