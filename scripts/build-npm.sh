@@ -74,7 +74,7 @@ build_module() {
   if [ "$profile" = wasm-release-s ]; then level=-Os; fi
   local input="$scratch/${name}_bg.wasm"
   if [ "$name" = journey_attribution_report ]; then
-    # core's float printing (6.5 KB gzip) is linked only through `f64`'s Display, which no
+    # core's float printing (about 7 KB gzip) is linked only through `f64`'s Display, which no
     # path of this module calls: serde_json writes the floats of its messages with zmij (its
     # JsonUnexpected formats `Unexpected::Float` itself, so serde's Display, the other holder
     # of that function, never meets a float), and the report's one float message goes

@@ -2,18 +2,17 @@
 //! (serde_json's float printer, in every module that writes JSON anyway) gives.
 //!
 //! Why not `{}`: `f64`'s `Display` links core's own float printing (Grisu with a Dragon4
-//! fallback, shortest and exact modes): 6.9 KB of the report `.wasm` once gzipped
-//! (64,572 -> 57,636 B with it snipped, 2026-12-03). With the report's one float message
-//! written through this type, `scripts/build-npm.sh` snips that code out of the module (see
-//! there why it is dead), and the CLI says the same.
+//! fallback, shortest and exact modes, `bignum`): 6.3 KB of the report `.wasm` once gzipped
+//! (64,632 -> 58,337 B with this type, 2026-12-03). With the report's one float message
+//! written through this type, `scripts/build-npm.sh` forwards `f64`'s `Display` to it in
+//! that module (see there why nothing calls it), wasm-opt drops the rest, and the CLI says
+//! the same as the module.
 
 use core::fmt;
 
 /// `Decimal(x)` displays as `format!("{x}")` does: the shortest digits that read back as
-/// `x`, in plain decimal notation (no exponent), `-0` for negative zero, `NaN`, `inf`. The
-/// same text for every value of up to 15 significant digits (what a cost file holds); where
-/// 16 or 17 digits are needed, the shortest is not always unique, and for about 1 value in
-/// 4,000 the last digit is the other one (tests below).
+/// `x` (of two equally near, the larger), in plain decimal notation (no exponent), `-0` for
+/// negative zero, `NaN`, `inf`.
 // transparent: scripts/wasm-redirect.mjs forwards `<f64 as Display>::fmt` to this type's,
 // which then reads the same argument.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -21,7 +20,7 @@ use core::fmt;
 pub struct Decimal(pub f64);
 
 impl fmt::Display for Decimal {
-    // Bytes, not `str` splits and `parse`: 1,599 -> 7xx B of the module before wasm-opt.
+    // The digits read into a u64 as they come: `str` splits and `parse` cost more code.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut buffer = zmij::Buffer::new();
         // zmij writes NaN, inf and -inf as Display does; finite values as `1.5`, `1.0`,
@@ -30,9 +29,9 @@ impl fmt::Display for Decimal {
         if !self.0.is_finite() {
             return f.write_str(text);
         }
-        // The significant digits (at most 17), and where the point falls after the first.
-        let mut digits = [0u8; 17];
-        let (mut n, mut point, mut exponent) = (0, 0i32, 0i32);
+        // The significant digits (at most 17, so a u64), how many, and where the point falls
+        // after the first: the value is 0.d₁d₂…dₙ × 10^point.
+        let (mut d, mut n, mut point, mut exponent) = (0u64, 0i32, 0i32, 0i32);
         let (mut negative, mut fraction, mut in_exponent, mut negative_exponent) =
             (false, false, false, false);
         for &b in text.as_bytes() {
@@ -46,10 +45,8 @@ impl fmt::Display for Decimal {
                 // A zero before the first significant digit: after the point, it moves it.
                 b'0' if n == 0 => point -= i32::from(fraction),
                 _ => {
-                    if n < digits.len() {
-                        digits[n] = b;
-                        n += 1;
-                    }
+                    d = d * 10 + u64::from(b - b'0');
+                    n += 1;
                     point += i32::from(!fraction);
                 }
             }
@@ -59,24 +56,46 @@ impl fmt::Display for Decimal {
         } else {
             exponent
         };
-        while n > 0 && digits[n - 1] == b'0' {
-            n -= 1;
+        let trim = |d: &mut u64, n: &mut i32| {
+            while *d != 0 && *d % 10 == 0 {
+                *d /= 10;
+                *n -= 1;
+            }
+        };
+        trim(&mut d, &mut n);
+        // zmij breaks a tie between two shortest candidates to the even one, `{}` to the
+        // larger (721352999.86328125: zmij …8632812, `{}` …8632813).
+        if d != 0 && is_midpoint(self.0.abs(), d, point - n) {
+            d += 1;
+            if d == 10u64.pow(n as u32) {
+                n += 1;
+                point += 1;
+            }
+            trim(&mut d, &mut n);
         }
         if negative {
             f.write_str("-")?;
         }
-        let digits = core::str::from_utf8(&digits[..n]).map_err(|_| fmt::Error)?;
+        if d == 0 {
+            return f.write_str("0");
+        }
+        let mut buffer = [b'0'; 17];
+        let digits = &mut buffer[..n as usize];
+        for slot in digits.iter_mut().rev() {
+            *slot = b'0' + (d % 10) as u8;
+            d /= 10;
+        }
+        let digits = core::str::from_utf8(digits).map_err(|_| fmt::Error)?;
         let zeros = |f: &mut fmt::Formatter<'_>, k: i32| (0..k).try_for_each(|_| f.write_str("0"));
         match usize::try_from(point) {
-            _ if n == 0 => f.write_str("0"),
             Err(_) | Ok(0) => {
                 f.write_str("0.")?;
                 zeros(f, -point)?;
                 f.write_str(digits)
             }
-            Ok(p) if p >= n => {
+            Ok(p) if p >= digits.len() => {
                 f.write_str(digits)?;
-                zeros(f, point - n as i32)
+                zeros(f, point - n)
             }
             Ok(p) => {
                 f.write_str(&digits[..p])?;
@@ -84,6 +103,32 @@ impl fmt::Display for Decimal {
                 f.write_str(&digits[p..])
             }
         }
+    }
+}
+
+/// Whether `x` (finite, > 0) lies exactly halfway between `d × 10^q` and `(d + 1) × 10^q`,
+/// i.e. `2x = (2d + 1) × 10^q`, in integers: `x = m × 2^e`, and `2d + 1` is odd, so the odd
+/// parts and the powers of two must match. No such midpoint needs more than 64 bits.
+fn is_midpoint(x: f64, d: u64, q: i32) -> bool {
+    let bits = x.to_bits();
+    let (biased, fraction) = ((bits >> 52) as i32, bits & ((1 << 52) - 1));
+    let (m, e) = match biased {
+        0 => (fraction, -1074),
+        _ => (fraction | 1 << 52, biased - 1075),
+    };
+    let zeros = m.trailing_zeros() as i32;
+    // 2x = odd × 2^two; (2d + 1) × 10^q = (2d + 1) × 5^q × 2^q.
+    let (odd, two) = (m >> zeros, zeros + e + 1);
+    let Some(n) = d.checked_mul(2).and_then(|d2| d2.checked_add(1)) else {
+        return false;
+    };
+    let five = |k: i32| 5u64.checked_pow(k.unsigned_abs());
+    if q >= 0 {
+        // odd × 2^two = n × 5^q × 2^q
+        two == q && five(q).and_then(|p| n.checked_mul(p)) == Some(odd)
+    } else {
+        // odd × 2^two × 5^-q × 2^-q = n
+        two == q && five(q).and_then(|p| odd.checked_mul(p)) == Some(n)
     }
 }
 
@@ -158,18 +203,31 @@ mod tests {
     }
 
     #[test]
-    fn any_value_reads_back_and_has_displays_length() {
-        // The shortest digits are not always unique: for about 1 in 4,000 arbitrary bit
-        // patterns zmij and core pick different last digits of 16 or 17 (both read back).
+    fn any_value_is_written_as_display_writes_it() {
         for s in bits(0x2545_F491_4F6C_DD1D) {
-            let x = f64::from_bits(s);
-            let (ours, core) = (Decimal(x).to_string(), format!("{x}"));
-            if x.is_nan() {
-                assert_eq!(ours, "NaN");
-                continue;
-            }
-            assert_eq!(ours.parse::<f64>().unwrap().to_bits(), s, "{ours}");
-            assert_eq!(ours.len(), core.len(), "{ours} {core}");
+            check(f64::from_bits(s));
+            // Where ties between 16- or 17-digit candidates live: few fractional bits.
+            let near_2_to_the_55 = (1023 + 45 + (s >> 60)) << 52 | (s & ((1 << 52) - 1));
+            check(f64::from_bits(near_2_to_the_55));
+        }
+    }
+
+    #[test]
+    #[expect(
+        clippy::excessive_precision,
+        reason = "the exact values, each halfway between its two shortest candidates"
+    )]
+    fn ties_between_two_shortest_go_to_the_larger_as_display_s_do() {
+        // zmij alone: …8632812 and …250.2 (to even); `{}`: …8632813 and …250.3.
+        for x in [
+            721352999.86328125,
+            -704567058987250.25,
+            0.5,
+            2.5e-323,
+            9.5e15,
+            1.5,
+        ] {
+            check(x);
         }
     }
 }
