@@ -25,6 +25,11 @@
 //! non-empty `campaign` (the label stamping adds). Campaigns are grouped by `campaign_id`
 //! (the journey id) when present, else by label.
 //!
+//! A message of the report writes a float through [`decimal::Decimal`], not `{}`: in the
+//! browser module `f64`'s `Display` is forwarded to Decimal's (`scripts/build-npm.sh`, to
+//! leave Rust's float printing out), which writes the same shortest digits but knows no
+//! precision or width, so `{:.2}` of an `f64` would print there as `{}` does.
+//!
 //! # Line shapes
 //!
 //! Each line holds one JSON object, or several back to back (`{...}{...}`); each object is

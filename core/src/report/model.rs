@@ -43,7 +43,7 @@ pub struct Report {
     pub goals: Vec<String>,
     pub revenue_metric: Option<String>,
     /// Touch reconstruction from journey email events; only when asked for
-    /// ([`Aggregator::with_touches`]).
+    /// ([`Aggregator::with_touches`](super::Aggregator::with_touches)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub touch_attribution: Option<TouchAttribution>,
     /// Cost rows whose `campaign` matched no journey id and no label of the events.
