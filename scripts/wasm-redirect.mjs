@@ -27,12 +27,8 @@ if (!to) {
 // Names kept on the way through (set before reading): wasm-opt strips them after optimising.
 binaryen.setDebugInfo(true);
 const mod = binaryen.readBinary(readFileSync(input));
-// Rust's default wasm32 features, as build-npm.sh passes them to wasm-opt: with All, the
-// module would be written with encodings Node 20 cannot read.
-const F = binaryen.Features;
-// (binaryen's --enable-bulk-memory and --enable-reference-types bring the last two.)
-mod.setFeatures(F.BulkMemory | F.NontrappingFPToInt | F.SignExt | F.ReferenceTypes
-  | F.Multivalue | F.MutableGlobals | F.BulkMemoryOpt | F.CallIndirectOverlong);
+// The features are the module's own (its target_features section, which binaryen reads):
+// not `Features.All`, with which it would be written in encodings Node 20 cannot read.
 
 const find = (pattern) => {
   const re = new RegExp(pattern);

@@ -80,7 +80,7 @@ pub struct SkippedLine {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ReportError {
-    // Decimal, not `{cost}`: the same text without core's float printing (see there).
+    // Decimal, not `{cost}`: the same text without core's float printing (report::decimal).
     #[error("cost for {campaign:?} is {}: a cost must be a finite number >= 0", super::decimal::Decimal(*.cost))]
     InvalidCost { campaign: String, cost: f64 },
     #[error(
