@@ -613,11 +613,8 @@ impl TouchAggregator {
     }
 }
 
-/// The SNS Lambda event path `ses::plan` names the fields of a wrapped notification with.
-const SNS_RECORD: &str = "Records[0].Sns.";
-
 /// An SES event record (`Shape::Ses`), or an SNS notification whose `Message` is one
-/// (`Shape::SnsNotification`), to its touch through [`ses::plan`] with `config` (so the tag
+/// (`Shape::SnsNotification`), to its touch through core's `ses` with `config` (so the tag
 /// names, the open/click choice, the time and the user are the `ses-tagging` Lambda's).
 /// `Ok(None)`: a record that is not a touch (Delivery, Send, no journey tag, opens off...);
 /// `Err`: a malformed record, the reason naming the field.
@@ -628,10 +625,10 @@ fn ses_touch(
     config: &SesConfig,
 ) -> Result<Option<Touch>, String> {
     let at = start_column(text, column);
-    let value: Value =
+    let object: serde_json::Map<String, Value> =
         serde_json::from_str(text).map_err(|e| reason(text, &e, column, &Schema::Ignored))?;
-    let (what, event) = if shape == Shape::SnsNotification {
-        match value.get("Type") {
+    let (what, touch) = if shape == Shape::SnsNotification {
+        match object.get("Type") {
             Some(Value::String(t)) if t == "Notification" => {}
             other => {
                 let t = other.map_or_else(|| "null".to_owned(), Value::to_string);
@@ -641,22 +638,19 @@ fn ses_touch(
                 ));
             }
         }
-        // The notification is the `Sns` object of an SNS Lambda event.
-        let event = serde_json::json!({ "Records": [{ "Sns": value }] });
-        ("SES event record in an SNS notification", event)
+        (
+            "SES event record in an SNS notification",
+            ses::notification_touch(object, config),
+        )
     } else {
-        ("SES event record", value)
+        ("SES event record", ses::record_touch(object, config))
     };
-    let malformed = |e: journey_attribution_core::pinpoint::InvocationError| {
-        let field = e.field.strip_prefix(SNS_RECORD).unwrap_or(&e.field);
-        format!("malformed {what}: {field}: {} (column {at})", e.reason)
-    };
-    let mut plan = ses::plan(event, config).map_err(malformed)?;
-    match plan.items.pop() {
-        Some((_, Ok(index))) if index < plan.touches.len() => {
-            Ok(Some(plan.touches.swap_remove(index)))
-        }
-        Some((_, Err(ses::SesSkip::Malformed(e)))) => Err(malformed(e)),
-        _ => Ok(None),
+    match touch {
+        Ok(touch) => Ok(Some(touch)),
+        Err(ses::SesSkip::Malformed(e)) => Err(format!(
+            "malformed {what}: {}: {} (column {at})",
+            e.field, e.reason
+        )),
+        Err(_) => Ok(None),
     }
 }

@@ -56,15 +56,24 @@ fn sns_message(
     let Value::Object(mut record) = record else {
         return (None, Err(error(at, "not a JSON object")));
     };
-    let Some(Value::Object(mut sns)) = record.remove("Sns") else {
+    let Some(Value::Object(sns)) = record.remove("Sns") else {
         let reason = "missing or not an object (not an SNS notification)";
         return (None, Err(error(&format!("{at}.Sns"), reason)));
     };
+    notification_message(sns, &format!("{at}.Sns."))
+}
+
+/// An SNS notification's MessageId (when it has one) and its `Message` as a JSON object;
+/// `at` prefixes the field names of errors (`""` for a notification read on its own).
+pub(super) fn notification_message(
+    mut sns: Map<String, Value>,
+    at: &str,
+) -> (Option<String>, Result<Map<String, Value>, InvocationError>) {
     let id = match sns.get("MessageId") {
         Some(Value::String(id)) if !id.is_empty() => Some(id.clone()),
         _ => None,
     };
-    let field = format!("{at}.Sns.Message");
+    let field = format!("{at}Message");
     let message = match sns.remove("Message") {
         Some(Value::String(text)) => serde_json::from_str::<Value>(&text)
             .map_err(|e| error(&field, &format!("not JSON: {e}"))),

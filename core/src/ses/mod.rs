@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::pinpoint::InvocationError;
 use crate::plan::{Planner, Skip, TouchOutcome, TouchPlan};
-use crate::touch::MAX_ATTRIBUTE_VALUE_CHARS;
+use crate::touch::{MAX_ATTRIBUTE_VALUE_CHARS, Touch};
 
 /// The tag SES adds to every event published through a configuration set.
 const CONFIGURATION_SET_TAG: &str = "ses:configuration-set";
@@ -169,6 +169,26 @@ pub fn plan(event: Value, config: &SesConfig) -> Result<SesPlan, InvocationError
         planner.push(id, touch);
     })?;
     Ok(planner.finish())
+}
+
+/// One SES event record, read on its own (as a configuration set's Firehose destination
+/// writes it), to its touch or a named skip: what [`plan`] does for each record of an event.
+pub fn record_touch(
+    record: serde_json::Map<String, Value>,
+    config: &SesConfig,
+) -> Result<Touch, SesSkip> {
+    record::touch_of(record, "", config)
+}
+
+/// An SNS notification (the `Sns` object of an SNS Lambda event, as an SNS subscription
+/// archives it) whose `Message` is an SES event record, to its touch or a named skip; errors
+/// name the field under the notification (`Message.mail.tags`).
+pub fn notification_touch(
+    notification: serde_json::Map<String, Value>,
+    config: &SesConfig,
+) -> Result<Touch, SesSkip> {
+    let (_, message) = envelope::notification_message(notification, "");
+    record::touch_of(message.map_err(SesSkip::Malformed)?, "Message", config)
 }
 
 pub(crate) fn error(field: &str, reason: &str) -> InvocationError {
