@@ -80,6 +80,10 @@ def iam_violations(template):
                         under_prefix = re.fullmatch(r"arn:\$\{AWS::Partition\}:s3:::\$\{\w+\}/\$\{\w+Prefix\}\*", resource)
                         if "*" in resource and not under_prefix:
                             found.append(f"{name}/{sid}: wildcard resource {resource}")
+                    # A bucket's listing is the whole bucket unless a prefix condition narrows it.
+                    prefix = st.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
+                    if "s3:ListBucket" in strings(st.get("Action", [])) and not prefix:
+                        found.append(f"{name}/{sid}: s3:ListBucket without an s3:prefix condition")
     return found
 
 
@@ -447,12 +451,24 @@ class AthenaTest(unittest.TestCase):
         self.assertEqual(by_sid["ReadTheFirehosePrefix"]["Resource"], "arn:aws:s3:::shop-events/firehose/*")
         self.assertEqual(by_sid["ListTheFirehosePrefix"]["Condition"], {"StringLike": {"s3:prefix": "firehose/*"}})
         self.assertEqual(by_sid["WriteAndReadTheResults"]["Resource"], "arn:aws:s3:::shop-results/r/*")
+        # The results bucket is listed only under the workgroup's result prefix.
+        self.assertEqual(by_sid["ListTheResultsPrefix"]["Resource"], "arn:aws:s3:::shop-results")
+        self.assertEqual(by_sid["ListTheResultsPrefix"]["Condition"], {"StringLike": {"s3:prefix": "r/*"}})
+        listing = [sid for sid, st in by_sid.items() if "s3:ListBucket" in as_list(st["Action"])]
+        self.assertEqual(sorted(listing), ["ListTheFirehosePrefix", "ListTheResultsPrefix"])
+        self.assertNotIn("Condition", by_sid["WhereTheBucketsAre"], "GetBucketLocation carries no s3:prefix")
         self.assertEqual(iam_violations(self.t), [])
         bad = load()
         st = bad["Resources"]["AthenaReportPolicy"]["Properties"]["PolicyDocument"]["Statement"][2]
         st["Resource"] = {"Sub": "arn:${AWS::Partition}:s3:::${AthenaEventsBucket}/*"}
         self.assertEqual(iam_violations(bad), [
             "AthenaReportPolicy/ReadTheFirehosePrefix: wildcard resource arn:${AWS::Partition}:s3:::${AthenaEventsBucket}/*"])
+        bad = load()
+        st, = (st for st in bad["Resources"]["AthenaReportPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+               if st["Sid"] == "ListTheResultsPrefix")
+        del st["Condition"]
+        self.assertEqual(iam_violations(bad), [
+            "AthenaReportPolicy/ListTheResultsPrefix: s3:ListBucket without an s3:prefix condition"])
 
 
 if __name__ == "__main__":
