@@ -210,6 +210,12 @@ class DesignTest(unittest.TestCase):
                 env = res["Properties"]["Environment"]["Variables"]
                 self.assertEqual(env.get("USERNAME_CASE_SENSITIVE"), {"Ref": "UsernameCaseSensitive"}, name)
 
+    def test_every_function_names_users_in_its_logs_by_the_stacks_keyed_hash(self):
+        keys = [res["Properties"]["Environment"]["Variables"].get("LOG_USER_KEY")
+                for res in self.r.values() if res["Type"] == "AWS::Serverless::Function"]
+        self.assertEqual(len(keys), 5)
+        self.assertEqual(keys, [{"Select": [2, {"Split": ["/", {"Ref": "AWS::StackId"}]}]}] * 5)
+
     def test_table(self):
         p = self.r["AttributionTable"]["Properties"]
         self.assertEqual(p["BillingMode"], "PAY_PER_REQUEST")
@@ -313,6 +319,8 @@ class OptionalSourcesTest(unittest.TestCase):
         self.assertEqual(self.r["SnsInvokeSesTagging"]["Properties"]["SourceArn"], {"Ref": "SesSnsTopicArn"})
         env = self.r["SesTaggingFunction"]["Properties"]["Environment"]["Variables"]
         self.assertLessEqual({"SES_EVENTS", "SES_JOURNEY_TAG", "SES_LABEL_TAG", "SES_USER_TAG", "SES_USER_FROM_DESTINATION"}, set(env))
+        # Opens are an opt-in: mail proxies (Apple Mail Privacy Protection) open every email.
+        self.assertEqual(self.t["Parameters"]["SesEvents"]["Default"], "click")
         on_failure = self.r["SesTaggingFunction"]["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
         self.assertEqual(on_failure["Destination"], {"GetAtt": "SesTaggingFailureQueue.Arn"})
 
@@ -371,7 +379,8 @@ class ProjectionTest(unittest.TestCase):
         self.assertEqual(p["SourceAccount"], {"Ref": "AWS::AccountId"})
         f = r["ClaimsFunction"]["Properties"]
         self.assertEqual(set(f["Environment"]["Variables"]),
-                         {"ATTRIBUTION_TABLE", "CAMPAIGN_ATTRIBUTE", "CLAIMS_BUDGET_MS", "USERNAME_CASE_SENSITIVE", "RUST_LOG"})
+                         {"ATTRIBUTION_TABLE", "CAMPAIGN_ATTRIBUTE", "CLAIMS_BUDGET_MS", "USERNAME_CASE_SENSITIVE", "LOG_USER_KEY",
+                          "RUST_LOG"})
         self.assertLess(f["Timeout"], 5, "Cognito waits 5 s for a trigger")
         # The read's budget, at its largest, still ends before the function's timeout.
         budget = self.t["Parameters"]["ClaimsBudgetMs"]
