@@ -639,8 +639,9 @@ fn update_client_request(
         .set_access_token_validity(app.access_token_validity())
         .set_id_token_validity(app.id_token_validity())
         .set_token_validity_units(app.token_validity_units().cloned())
-        .set_read_attributes(Some(read))
-        .set_write_attributes(Some(write))
+        // An empty list is Cognito's default, as when omitted: sent as omitted.
+        .set_read_attributes(Some(read).filter(|r| !r.is_empty()))
+        .set_write_attributes(Some(write).filter(|w| !w.is_empty()))
         .set_explicit_auth_flows(Some(app.explicit_auth_flows().to_vec()).filter(|v| !v.is_empty()))
         .set_supported_identity_providers(
             Some(app.supported_identity_providers().to_vec()).filter(|v| !v.is_empty()),

@@ -423,15 +423,18 @@ async fn described(
 
 /// Under the attribute projection a value a user writes through *any* client of the pool
 /// reaches the web client's token: setup closes every client, `--check` names the open ones.
-#[tokio::test]
+// Multi-threaded: the recording proxy runs while the CLI blocks a worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs moto: run scripts/test.d/35-cli-moto.sh"]
 async fn setup_closes_every_client_of_the_pool_and_check_names_the_open_ones() {
     use cognito::types::*;
     let c = cognito::Client::new(&sdk().await);
-    let pool_id = c
-        .create_user_pool()
-        .pool_name(unique("pool"))
-        .schema(
+    // The app's own custom attribute, added as to any pool (moto then describes the standard
+    // attributes too, as AWS always does).
+    let pool_id = empty_pool(&c).await;
+    c.add_custom_attributes()
+        .user_pool_id(&pool_id)
+        .custom_attributes(
             SchemaAttributeType::builder()
                 .name("tenant_id")
                 .attribute_data_type(AttributeDataType::String)
@@ -440,12 +443,7 @@ async fn setup_closes_every_client_of_the_pool_and_check_names_the_open_ones() {
         )
         .send()
         .await
-        .unwrap()
-        .user_pool()
-        .unwrap()
-        .id()
-        .unwrap()
-        .to_owned();
+        .unwrap();
     // The web app's client with no read list; a mobile client that may write the attribute
     // (and keeps many settings an update without them would reset); an admin client with no
     // write list at all.
