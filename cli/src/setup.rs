@@ -129,37 +129,34 @@ pub async fn setup(
     let schema = pool.schema_attributes();
     done.extend(username_report(pool_id, Some(&pool)));
     let present = schema.iter().find(|a| a.name() == Some(CUSTOM_ATTRIBUTE));
-    match present {
-        Some(existing) => {
-            if existing.attribute_data_type() != Some(&AttributeDataType::String)
-                || existing.mutable() == Some(false)
-            {
-                return Err(format!(
-                    "{CUSTOM_ATTRIBUTE} exists but is not a mutable String attribute; Cognito cannot change that: \
-                     use another name with CAMPAIGN_ATTRIBUTE / --attribute"
-                )
-                .into());
-            }
-            // Cognito refuses a longer value for good (InvalidParameterException), and
-            // cannot change an attribute's MaxLength.
-            let max_length = existing
-                .string_attribute_constraints()
-                .and_then(|c| c.max_length())
-                .and_then(|m| m.parse::<usize>().ok());
-            if let Some(max) = max_length.filter(|m| *m < MAX_TOKEN_BYTES) {
-                return Err(format!(
-                    "{CUSTOM_ATTRIBUTE} holds at most {max} characters; a token may need \
-                     {MAX_TOKEN_BYTES} (sync would park every longer one): Cognito cannot \
-                     change that: use another name with CAMPAIGN_ATTRIBUTE / --attribute"
-                )
-                .into());
-            }
-            done.push(format!(
-                "user pool {pool_id}: {CUSTOM_ATTRIBUTE} already present"
-            ));
+    // Added below, once the clients are known to be this pool's: a refusal changes nothing.
+    if let Some(existing) = present {
+        if existing.attribute_data_type() != Some(&AttributeDataType::String)
+            || existing.mutable() == Some(false)
+        {
+            return Err(format!(
+                "{CUSTOM_ATTRIBUTE} exists but is not a mutable String attribute; Cognito cannot change that: \
+                 use another name with CAMPAIGN_ATTRIBUTE / --attribute"
+            )
+            .into());
         }
-        // Added below, once the clients are known to be this pool's: a refusal changes nothing.
-        None => {}
+        // Cognito refuses a longer value for good (InvalidParameterException), and
+        // cannot change an attribute's MaxLength.
+        let max_length = existing
+            .string_attribute_constraints()
+            .and_then(|c| c.max_length())
+            .and_then(|m| m.parse::<usize>().ok());
+        if let Some(max) = max_length.filter(|m| *m < MAX_TOKEN_BYTES) {
+            return Err(format!(
+                "{CUSTOM_ATTRIBUTE} holds at most {max} characters; a token may need \
+                 {MAX_TOKEN_BYTES} (sync would park every longer one): Cognito cannot \
+                 change that: use another name with CAMPAIGN_ATTRIBUTE / --attribute"
+            )
+            .into());
+        }
+        done.push(format!(
+            "user pool {pool_id}: {CUSTOM_ATTRIBUTE} already present"
+        ));
     }
     let ids = list_clients(client, pool_id).await?;
     if !ids.iter().any(|id| id == app_client_id) {
@@ -169,34 +166,31 @@ pub async fn setup(
         )
         .into());
     }
-    match present {
-        Some(_) => {}
-        None => {
-            let attribute = SchemaAttributeType::builder()
-                .name(ATTRIBUTE)
-                .attribute_data_type(AttributeDataType::String)
-                .mutable(true)
-                .string_attribute_constraints(
-                    StringAttributeConstraintsType::builder()
-                        .min_length("0")
-                        .max_length(MAX_TOKEN_BYTES.to_string())
-                        .build(),
+    if present.is_none() {
+        let attribute = SchemaAttributeType::builder()
+            .name(ATTRIBUTE)
+            .attribute_data_type(AttributeDataType::String)
+            .mutable(true)
+            .string_attribute_constraints(
+                StringAttributeConstraintsType::builder()
+                    .min_length("0")
+                    .max_length(MAX_TOKEN_BYTES.to_string())
+                    .build(),
+            )
+            .build();
+        client
+            .add_custom_attributes()
+            .user_pool_id(pool_id)
+            .custom_attributes(attribute)
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "AddCustomAttributes: {}",
+                    cognito::error::DisplayErrorContext(&e)
                 )
-                .build();
-            client
-                .add_custom_attributes()
-                .user_pool_id(pool_id)
-                .custom_attributes(attribute)
-                .send()
-                .await
-                .map_err(|e| {
-                    format!(
-                        "AddCustomAttributes: {}",
-                        cognito::error::DisplayErrorContext(&e)
-                    )
-                })?;
-            done.push(format!("user pool {pool_id}: added custom attribute {CUSTOM_ATTRIBUTE} (String, mutable, max 2048)"));
-        }
+            })?;
+        done.push(format!("user pool {pool_id}: added custom attribute {CUSTOM_ATTRIBUTE} (String, mutable, max 2048)"));
     }
 
     let attributes: Vec<(String, bool)> = schema
