@@ -94,11 +94,15 @@ function makeRecord() {
 }
 
 // The journey's message, with its link (built by the core, as `journey-attribution link`).
+let messageRequests = 0;
 async function renderMessage() {
+  // Typing fires one request per change: only the latest answer may draw the link.
+  const mine = ++messageRequests;
   const { url } = await api('link', {
     journey_id: $('journey-id').value.trim() || 'journey', label: $('label').value || 'Campaign',
     application_id: $('application').value, url: `${location.origin}/`,
   });
+  if (mine !== messageRequests) return;
   const link = $('message-link');
   link.href = `${url}&demo_visitor=1`;
   link.textContent = url;
@@ -147,13 +151,10 @@ function renderStep(step) {
     const label = img.label?.S ? ` (${img.label.S})` : '';
     return row([`${r.eventName}${label}`, r.dynamodb.Keys.username.S, by]);
   });
-  if (!rows.length) {
-    const empty = row(['no records']);
-    empty.firstElementChild.colSpan = 3;
-    empty.firstElementChild.className = 'muted';
-    rows.push(empty);
-  }
-  $('stream').replaceChildren(...rows);
+  const empty = row(['no records']);
+  empty.firstElementChild.colSpan = 3;
+  empty.firstElementChild.className = 'muted';
+  $('stream').replaceChildren(...(rows.length ? rows : [empty]));
   const failures = step.sync_response?.batchItemFailures ?? [];
   $('sync-result').textContent = `sync: ${rows.length} record(s), ${failures.length} batch item failure(s)`;
 }
