@@ -39,8 +39,8 @@ fi
 
 inputs_hash() {
   {
-    find core/src core/Cargo.toml wasm/stamp/src wasm/js wasm/stamp/Cargo.toml wasm/runtime/src wasm/runtime/Cargo.toml wasm/report/src wasm/report/Cargo.toml wasm/validate/src wasm/validate/Cargo.toml wasm/landing/src wasm/landing/Cargo.toml -type f -print0 | sort -z | xargs -0 sha256sum
-    sha256sum Cargo.toml Cargo.lock scripts/build-npm.sh scripts/wasm-redirect.mjs
+    find core/src core/Cargo.toml report/src report/Cargo.toml wasm/stamp/src wasm/js wasm/stamp/Cargo.toml wasm/runtime/src wasm/runtime/Cargo.toml wasm/report/src wasm/report/Cargo.toml wasm/validate/src wasm/validate/Cargo.toml wasm/landing/src wasm/landing/Cargo.toml -type f -print0 | sort -z | xargs -0 sha256sum
+    sha256sum Cargo.toml Cargo.lock scripts/build-npm.sh
     "$wasm_opt" --version
     wasm-bindgen --version
   } | sha256sum | cut -d' ' -f1
@@ -73,18 +73,6 @@ build_module() {
   local level=-Oz
   if [ "$profile" = wasm-release-s ]; then level=-Os; fi
   local input="$scratch/${name}_bg.wasm"
-  if [ "$name" = journey_attribution_report ]; then
-    # core's float printing (about 7 KB gzip) is linked only through `f64`'s Display, which no
-    # path of this module calls: serde_json writes the floats of its messages with zmij (its
-    # JsonUnexpected formats `Unexpected::Float` itself, so serde's Display, the other holder
-    # of that function, never meets a float), and the report's one float message goes
-    # through core::report::decimal::Decimal. Display is forwarded to Decimal's all the same
-    # (wasm-redirect.mjs says why), and wasm-opt drops the rest.
-    node scripts/wasm-redirect.mjs "$input" "$scratch/${name}_redirected.wasm" \
-      '^<f64 as core(\[[0-9a-f]+\])?::fmt::Display>::fmt' \
-      '^<journey_attribution_core::report::decimal::Decimal as core::fmt::Display>::fmt'
-    input="$scratch/${name}_redirected.wasm"
-  fi
   # Rust's default wasm32 features (Rust >= 1.82); the module's target_features section says
   # the same, the flags make wasm-opt's validation independent of it.
   "$wasm_opt" "$level" --strip-debug --strip-producers --strip-target-features \

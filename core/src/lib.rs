@@ -41,8 +41,6 @@ pub mod pinpoint;
 #[cfg(feature = "std")]
 pub mod plan;
 #[cfg(feature = "std")]
-pub mod report;
-#[cfg(feature = "std")]
 pub mod rfc3339;
 #[cfg(feature = "std")]
 pub mod ses;

@@ -1,9 +1,7 @@
 //! RFC 3339 timestamps (Pinpoint's `ScheduledTime`, SES's and the report's timestamps), to
 //! and from epoch milliseconds. Hand-written: the report module links `parse_ms` (the
-//! stamping module links none of this), and the `time` crate's RFC 3339 parser
-//! (`time` 0.3, `parsing` only) in its place costs the report `.wasm` +4,206 B, +1,900 B
-//! gzip -9 (138,191 → 140,091 B, Node's zlib: past its 140,000 B budget), measured
-//! 2026-12-02 with `scripts/build-npm.sh`.
+//! stamping module links none of this), and the `time` crate's RFC 3339 parser in its place
+//! costs the report `.wasm` about 2 KB gzip (BENCHMARKS.md) for these 150 lines.
 
 /// Parses `2020-04-19T00:33:24.609Z` or `...+02:00`; `None` when not RFC 3339.
 pub fn parse_ms(s: &str) -> Option<i64> {

@@ -25,7 +25,7 @@ pub const MAX_TOKEN_BYTES: usize = 2048;
 const PREFIX: &str = "ja1|";
 
 /// Why a value is not a token. Its message is built by [`TokenError::message`] without
-/// `core::fmt` (the stamping `.wasm` carries no formatting machinery, issue 17), and
+/// `core::fmt` (the stamping `.wasm` carries no formatting machinery), and
 /// `Display` prints that message, so the Lambdas, the CLI and the browser say the same.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenError {
@@ -176,7 +176,7 @@ impl Token {
                 label: value.to_owned(),
             }));
         };
-        // No `Vec`: its growth brings panic formatting into the stamping .wasm (issue 17).
+        // No `Vec`: its growth brings panic formatting into the stamping .wasm.
         let mut fields = rest.split('|');
         let mut next = || fields.next();
         let (Some(app), Some(journey), Some(touched), Some(expires), Some(label), None) =
@@ -205,7 +205,7 @@ fn versioned_prefix(value: &str) -> Option<&str> {
 }
 
 /// `n` in decimal, without `core::fmt` (`write!`) or `itoa` (1.0.19 reaches `core::fmt`
-/// through an `expect`): the stamping .wasm carries no formatting code (issue 17).
+/// through an `expect`): the stamping .wasm carries no formatting code.
 fn push_i64(out: &mut String, n: i64) {
     push_decimal(out, n.unsigned_abs(), n < 0);
 }
@@ -283,7 +283,7 @@ fn integer(s: &str, field: &'static str) -> Result<i64, TokenError> {
     let (negative, digits) = s.strip_prefix('-').map_or((false, s), |d| (true, d));
     let canonical = !digits.is_empty() && (digits == "0" || !digits.starts_with('0')) && s != "-0";
     // Accumulated negatively, so i64::MIN fits; digit by digit rather than `str::parse`,
-    // half the code in the stamping .wasm (issue 17).
+    // half the code in the stamping .wasm.
     let mut value: Option<i64> = canonical.then_some(0);
     for b in digits.bytes() {
         value = value.and_then(|v| {

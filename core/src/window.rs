@@ -176,7 +176,7 @@ impl fmt::Display for LookbackWindow {
 pub struct LookbackWindows {
     default: LookbackWindow,
     /// A `Vec`, not a map: a handful of entries, and a `BTreeMap` costs the stamping .wasm
-    /// 3 KB of code (it reads the wrappers' `windows`; issue 15).
+    /// 3 KB of code (it reads the wrappers' `windows`).
     overrides: Vec<(String, LookbackWindow)>,
 }
 

@@ -2,7 +2,7 @@
 //! schema-driven walker, `report/field_path.rs`) is `serde_path_to_error`'s, word for word.
 #![no_main]
 
-use journey_attribution_core::report::check_field_paths;
+use journey_attribution_report::check_field_paths;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

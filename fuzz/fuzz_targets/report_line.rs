@@ -2,7 +2,7 @@
 //! every non-blank line (read or skipped).
 #![no_main]
 
-use journey_attribution_core::report::{Aggregator, ReportOptions};
+use journey_attribution_report::{Aggregator, ReportOptions};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

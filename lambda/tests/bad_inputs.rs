@@ -1,4 +1,4 @@
-//! Bad-input corpus (issue 8) for the batch handlers, over the in-memory adapters: one
+//! Bad-input corpus for the batch handlers, over the in-memory adapters: one
 //! malformed endpoint / stream record among valid siblings, ≥ 1,000 variants each,
 //! generated deterministically from the fixtures. For each: no panic; the malformed item
 //! is skipped (tagging) or reported by exactly its SequenceNumber (sync), or the whole

@@ -999,7 +999,7 @@ async fn the_token_projection_makes_no_cognito_call() {
     // Sign-ins right after, for users across the burst: each token carries the claim. This
     // phase checks what the claim is, so it gives `claims` the largest budget
     // (`CLAIMS_BUDGET_MS`): one moto shared with the fault-injection test, on 2 cores, has
-    // answered a read past the default 500 ms (CI, 2026-12-02). The phase under faults
+    // answered a read past the default 500 ms on CI. The phase under faults
     // below keeps the default and checks the sign-in's latency.
     let claims = Function::start(
         CLAIMS,

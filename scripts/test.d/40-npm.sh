@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The npm package `journey-attribution` (issue 5): clippy for wasm32, wasm-bindgen-test
+# The npm package `journey-attribution`: clippy for wasm32, wasm-bindgen-test
 # under Node and in headless Chromium, `node --test` against the packed tarball installed
 # into a temporary project, a Vite build importing it, and real aws-amplify v6 in headless
 # Chromium (playwright-core) with PutEvents intercepted. Fails, never skips.

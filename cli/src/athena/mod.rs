@@ -8,8 +8,8 @@ use std::error::Error;
 
 use aws_sdk_glue::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_glue::types::{Column, DatabaseInput, SerDeInfo, StorageDescriptor, TableInput};
-use journey_attribution_core::report::sql::{self, GlueTable, INPUT_FORMAT, OUTPUT_FORMAT, SERDE};
 use journey_attribution_lambda::runtime::sdk_config_with;
+use journey_attribution_report::sql::{self, GlueTable, INPUT_FORMAT, OUTPUT_FORMAT, SERDE};
 
 /// The database and table `athena setup` creates and `report --athena` reads by default.
 pub const DEFAULT_DATABASE: &str = "journey_attribution";

@@ -3,7 +3,6 @@
 //! advance, and the events the app recorded.
 
 use journey_attribution_core::Attribution;
-use journey_attribution_core::report::{Aggregator, Cost, Report, ReportError, ReportOptions};
 use journey_attribution_core::rfc3339;
 use journey_attribution_core::sync::{ChangeKind, StreamChange};
 use journey_attribution_lambda::connect::{self, ConnectTaggingConfig};
@@ -15,6 +14,7 @@ use journey_attribution_lambda::runtime;
 use journey_attribution_lambda::ses::{self, SesTaggingConfig};
 use journey_attribution_lambda::sync::{self, SyncConfig};
 use journey_attribution_lambda::tagging::{self, TaggingConfig};
+use journey_attribution_report::{Aggregator, Cost, Report, ReportError, ReportOptions};
 use journey_attribution_table::item::to_item;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

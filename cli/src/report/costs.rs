@@ -3,7 +3,7 @@
 use std::error::Error;
 use std::path::Path;
 
-use journey_attribution_core::report::Cost;
+use journey_attribution_report::Cost;
 
 /// Reads `path`. Columns are found by header name (case and surrounding spaces ignored);
 /// other columns are ignored; fields use standard CSV quoting. The `campaign` field is kept

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
-use journey_attribution_core::report::user_id_of_endpoint;
+use journey_attribution_report::user_id_of_endpoint;
 use serde_json::Value;
 
 /// `Id` → `User.UserId` for every endpoint that has a user id; lines without one are

@@ -5,7 +5,7 @@ use std::error::Error;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use journey_attribution_core::report::Report;
+use journey_attribution_report::Report;
 
 use super::render::{credit, label_of, money, percent};
 

@@ -13,7 +13,7 @@ use std::sync::{Mutex, mpsc};
 
 use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
-use journey_attribution_core::report::{Aggregator, ReportOptions, TouchOptions};
+use journey_attribution_report::{Aggregator, ReportOptions, TouchOptions};
 
 use super::s3::{Hours, Object, S3, S3Url};
 
@@ -687,7 +687,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use std::io::Write as _;
 
-    use journey_attribution_core::report::Report;
+    use journey_attribution_report::Report;
 
     use super::*;
 

@@ -1,7 +1,7 @@
 //! `journey-attribution report`: per-campaign ROI over event-stream exports (Pinpoint's, and
-//! Amplify's Kinesis / Firehose analytics records; see `journey_attribution_core::report`).
+//! Amplify's Kinesis / Firehose analytics records; see `journey_attribution_report`).
 //!
-//! The aggregation is `journey_attribution_core::report`; this module finds and reads the
+//! The aggregation is `journey_attribution_report`; this module finds and reads the
 //! files (plain or gzip, in parallel), reads the costs CSV and renders the report.
 
 mod costs;
@@ -20,9 +20,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use journey_attribution_core::LookbackWindow;
-use journey_attribution_core::report::{
-    Cost, Report, ReportOptions, TouchModel, TouchOptions, sql,
-};
+use journey_attribution_report::{Cost, Report, ReportOptions, TouchModel, TouchOptions, sql};
 
 /// Touch-reconstruction models (`--touch-model`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,7 +3,7 @@
 use std::error::Error;
 use std::io::Write;
 
-use journey_attribution_core::report::{CampaignReport, Report};
+use journey_attribution_report::{CampaignReport, Report};
 
 /// `1234.5` -> `1,234.50`.
 pub fn money(x: f64) -> String {

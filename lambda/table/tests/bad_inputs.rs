@@ -1,4 +1,4 @@
-//! Bad-input corpus (issue 8) for the stream records `sync` reads: every path of each
+//! Bad-input corpus for the stream records `sync` reads: every path of each
 //! stream fixture with every malformation of the shared generator (`tests/support`). For
 //! each: no panic, and either an error that names the field and says why, or acceptance
 //! where the field is one the rule ignores by design. Counts are printed (`--nocapture`)

@@ -1,4 +1,4 @@
-//! The bad-input generator (issue 8), one for every crate: from a valid fixture, every
+//! The bad-input generator, one for every crate: from a valid fixture, every
 //! path in it with every malformed value ([`bad_values`]) and every malformed text
 //! ([`bad_texts`]), deterministically. Each crate's test says what its entry point must do
 //! with them; [`Tally`] counts the outcomes for FUZZING.md.

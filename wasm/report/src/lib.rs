@@ -11,8 +11,8 @@
 
 use std::fmt;
 
-use journey_attribution_core::report::record::read_fields;
-use journey_attribution_core::report::{Aggregator, Cost, ReportOptions};
+use journey_attribution_report::record::read_fields;
+use journey_attribution_report::{Aggregator, Cost, ReportOptions};
 use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
 use wasm_bindgen::prelude::*;

@@ -11,7 +11,7 @@
 //! latter pulled in serde's error formatting and with it Rust's float printing, tripling
 //! the gzip size of the `.wasm` (figures in BENCHMARKS.md). Every page downloads this
 //! module, so nothing here formats (`format!`, `{:?}`): messages are concatenated, and the
-//! core's `TokenError::message` is fmt-free too (issue 17; figures in BENCHMARKS.md).
+//! core's `TokenError::message` is fmt-free too.
 //! `validateEvent` lives in a module of its own (`wasm/validate`, the subpath
 //! `journey-attribution/validate`).
 //!
@@ -120,8 +120,7 @@ fn error(context: &str, detail: &str) -> JsError {
 }
 
 // `Reflect.get`, declared here rather than taken from `js-sys`: js-sys 0.3.107 links its
-// JSPI futures runtime, whose waker's `RefCell` panic brings `core::fmt` back (237 B of the
-// gzip -9 .wasm, 12,291 → 12,054; BENCHMARKS.md, issue 17).
+// JSPI futures runtime, whose waker's `RefCell` panic brings `core::fmt` back (BENCHMARKS.md).
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]

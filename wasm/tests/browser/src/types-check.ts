@@ -53,7 +53,7 @@ void kinesis({ streamName: 's', data: { name: 'x' } });
 // The README's identifyUser call (the endpoint carries the Cognito username for tagging).
 const username = 'alice';
 void identifyUser({ userId: username, userProfile: {}, options: { userAttributes: { username: [username] } } });
-// @ts-expect-error: Amplify's types require userProfile (the README's example before issue 18)
+// @ts-expect-error: Amplify's types require userProfile (the README's earlier example)
 void identifyUser({ userId: username, options: { userAttributes: { username: [username] } } });
 
 // Amplify's real Kinesis and Firehose `record` (overloaded; Kinesis' partitionKey required).

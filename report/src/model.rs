@@ -80,8 +80,7 @@ pub struct SkippedLine {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ReportError {
-    // Decimal, not `{cost}`: the same text without core's float printing (report::decimal).
-    #[error("cost for {campaign:?} is {}: a cost must be a finite number >= 0", super::decimal::Decimal(*.cost))]
+    #[error("cost for {campaign:?} is {cost}: a cost must be a finite number >= 0")]
     InvalidCost { campaign: String, cost: f64 },
     #[error(
         "cost row {campaign:?} matches the label of several journeys ({journey_ids}); \

@@ -277,12 +277,12 @@ fn malformed_lines_do_not_count_as_touches() {
 /// A bare SES event record (as Firehose writes it) of a journey email to `user` (the
 /// `username` tag, the Cognito username).
 fn ses(event_type: &str, day: i64, journey: &str, user: &str) -> String {
-    let at = crate::rfc3339::format_ms(T0 + day * DAY);
+    let at = journey_attribution_core::rfc3339::format_ms(T0 + day * DAY);
     let field = event_type.to_ascii_lowercase();
     serde_json::json!({
         "eventType": event_type,
         "mail": {
-            "timestamp": crate::rfc3339::format_ms(T0 + day * DAY - 60_000),
+            "timestamp": journey_attribution_core::rfc3339::format_ms(T0 + day * DAY - 60_000),
             "source": "news@example.com",
             "messageId": format!("msg-{journey}-{user}"),
             "destination": [format!("{user}@example.com")],

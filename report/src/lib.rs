@@ -6,7 +6,7 @@
 //! aggregates built in parallel, then [`Aggregator::finish`] with the marketer's costs.
 //!
 //! ```
-//! use journey_attribution_core::report::{Aggregator, Cost, ReportOptions};
+//! use journey_attribution_report::{Aggregator, Cost, ReportOptions};
 //!
 //! let mut agg = Aggregator::new(ReportOptions {
 //!     goals: vec!["purchase".into()],
@@ -24,11 +24,6 @@
 //! Attributed = a custom event (type not starting with `_`) whose attributes carry a
 //! non-empty `campaign` (the label stamping adds). Campaigns are grouped by `campaign_id`
 //! (the journey id) when present, else by label.
-//!
-//! A message of the report writes a float through [`decimal::Decimal`], not `{}`: in the
-//! browser module `f64`'s `Display` is forwarded to Decimal's (`scripts/build-npm.sh`, to
-//! leave Rust's float printing out), which writes the same shortest digits but knows no
-//! precision or width, so `{:.2}` of an `f64` would print there as `{}` does.
 //!
 //! # Line shapes
 //!
@@ -51,7 +46,7 @@
 //! records it (`{"name": "albumVisit", "genre": "jazz", "minutesListened": 30}`): its string
 //! fields are the attributes (`campaign`, `campaign_id`, `user_id` at the top level), its
 //! number fields the metrics (for the revenue metric), other values are skipped. The shape
-//! is told per record ([`crate::event::DataShape::detect`]): nested when the data has an
+//! is told per record ([`journey_attribution_core::event::DataShape::detect`]): nested when the data has an
 //! `attributes` or a `metrics` key, flat otherwise. Touch reconstruction takes the user id from its own
 //! `user_attribute` (default `user_id`, the attribute it reads on Pinpoint records too),
 //! else the `PartitionKey`.
@@ -67,7 +62,7 @@
 //!
 //! SES event records (journeys sending email through SES) are never events: the report
 //! reads them only for touch reconstruction, as journey touches (an Open or a Click whose
-//! email carries the journey tag; see [`TouchAggregator`]), through [`crate::ses::plan`].
+//! email carries the journey tag; see [`TouchAggregator`]), through [`journey_attribution_core::ses::plan`].
 //! Without touch reconstruction they are accepted unread; with it, one that is not a touch
 //! (Delivery, Send, no journey tag...) is ignored and a malformed one makes its line a
 //! skipped line whose reason names the field.
@@ -78,13 +73,13 @@
 
 mod aggregate;
 mod base64;
-pub mod decimal;
 mod field_path;
 mod model;
 mod pricing;
 pub mod record;
 mod shapes;
 pub mod sql;
+mod time;
 mod touches;
 
 pub use aggregate::Aggregator;

@@ -29,7 +29,7 @@
 //! earliest (first), all to the latest (last), or split equally (linear).
 //!
 //! SES event records (a configuration set's event publishing, as Firehose writes them to S3,
-//! or in SNS notifications) are read with [`crate::ses::plan`], as the `ses-tagging` Lambda
+//! or in SNS notifications) are read with [`journey_attribution_core::ses::plan`], as the `ses-tagging` Lambda
 //! reads them, with its configuration (the defaults unless
 //! [`TouchAggregator::with_ses`]): a Click (and an Open unless clicks only) whose email
 //! carries the journey tag is a touch of the journey, by the user in the user tag (the
@@ -47,14 +47,17 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::event::{DataShape, is_reserved_event_type};
-use crate::ses::SesConfig;
-use crate::touch::Touch;
-use crate::window::LookbackWindow;
+use journey_attribution_core::event::{DataShape, is_reserved_event_type};
+use journey_attribution_core::ses::SesConfig;
+use journey_attribution_core::touch::Touch;
+use journey_attribution_core::window::LookbackWindow;
 
+use super::field_path::Schema;
 use super::model::{ReportOptions, TouchAttribution, TouchCampaign, TouchModel};
 use super::pricing::round6;
-use super::shapes::{self, EpochMs, Shape, TouchInput};
+use super::shapes::{Shape, TouchInput, reason, start_column};
+use super::time::EpochMs;
+use journey_attribution_core::ses;
 
 /// What touch reconstruction credits, and how users are joined.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,7 +202,7 @@ pub(super) trait Touches: fmt::Debug + Send + Sync {
     fn push_line(&mut self, line: &str);
     fn push_input(&mut self, input: &TouchInput<'_>);
     /// An SES event record (or an SNS notification of one) read with this configuration
-    /// (see [`shapes::ses_touch`]).
+    /// (see [`ses_touch`]).
     fn ses_touch(&self, text: &str, shape: Shape, column: usize) -> Result<Option<Touch>, String>;
     fn push_ses(&mut self, touch: Touch);
     /// Folds `other`, made by the same `Aggregator::with_touches`, into `self`.
@@ -229,7 +232,7 @@ impl Touches for TouchAggregator {
         TouchAggregator::push_input(self, input);
     }
     fn ses_touch(&self, text: &str, shape: Shape, column: usize) -> Result<Option<Touch>, String> {
-        shapes::ses_touch(text, shape, column, &self.ses)
+        ses_touch(text, shape, column, &self.ses)
     }
     fn push_ses(&mut self, touch: Touch) {
         TouchAggregator::push_ses(self, touch);
@@ -277,7 +280,7 @@ impl TouchAggregator {
     }
 
     /// A journey touch from an SES event record (see the module docs), as
-    /// [`crate::ses::plan`] made it.
+    /// [`journey_attribution_core::ses::plan`] made it.
     pub(super) fn push_ses(&mut self, touch: Touch) {
         self.touches += 1;
         if touch.username.is_empty() {
@@ -609,5 +612,53 @@ impl TouchAggregator {
             format!("no journey touch of the same user within {lookback} before a conversion")
         };
         format!("{head}: {why}")
+    }
+}
+
+/// The SNS Lambda event path `ses::plan` names the fields of a wrapped notification with.
+const SNS_RECORD: &str = "Records[0].Sns.";
+
+/// An SES event record (`Shape::Ses`), or an SNS notification whose `Message` is one
+/// (`Shape::SnsNotification`), to its touch through [`ses::plan`] with `config` (so the tag
+/// names, the open/click choice, the time and the user are the `ses-tagging` Lambda's).
+/// `Ok(None)`: a record that is not a touch (Delivery, Send, no journey tag, opens off...);
+/// `Err`: a malformed record, the reason naming the field.
+fn ses_touch(
+    text: &str,
+    shape: Shape,
+    column: usize,
+    config: &SesConfig,
+) -> Result<Option<Touch>, String> {
+    let at = start_column(text, column);
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| reason(text, &e, column, &Schema::Ignored))?;
+    let (what, event) = if shape == Shape::SnsNotification {
+        match value.get("Type") {
+            Some(Value::String(t)) if t == "Notification" => {}
+            other => {
+                let t = other.map_or_else(|| "null".to_owned(), Value::to_string);
+                return Err(format!(
+                    "SNS message of Type {t}: not a Notification, so no SES event record \
+                     (column {at})"
+                ));
+            }
+        }
+        // The notification is the `Sns` object of an SNS Lambda event.
+        let event = serde_json::json!({ "Records": [{ "Sns": value }] });
+        ("SES event record in an SNS notification", event)
+    } else {
+        ("SES event record", value)
+    };
+    let malformed = |e: journey_attribution_core::pinpoint::InvocationError| {
+        let field = e.field.strip_prefix(SNS_RECORD).unwrap_or(&e.field);
+        format!("malformed {what}: {field}: {} (column {at})", e.reason)
+    };
+    let mut plan = ses::plan(event, config).map_err(malformed)?;
+    match plan.items.pop() {
+        Some((_, Ok(index))) if index < plan.touches.len() => {
+            Ok(Some(plan.touches.swap_remove(index)))
+        }
+        Some((_, Err(ses::SesSkip::Malformed(e)))) => Err(malformed(e)),
+        _ => Ok(None),
     }
 }

@@ -8,8 +8,15 @@ use super::pricing::{self, round6};
 use super::record::Record;
 use super::shapes::{self, Object, Shape};
 use super::touches::{TouchAggregator, TouchOptions, Touches};
-use crate::event::is_reserved_event_type;
-use crate::ses::SesConfig;
+use journey_attribution_core::event::is_reserved_event_type;
+use journey_attribution_core::ses::SesConfig;
+
+/// One object of a line once read: an event, or an SES record's journey touch (`None` when it
+/// is not one, or when touch reconstruction is off and it is not even read).
+enum Parsed<'a> {
+    Event(shapes::Parsed<'a>),
+    Ses(Option<journey_attribution_core::touch::Touch>),
+}
 
 /// Partial report over the lines pushed so far. Build one per thread and [`merge`] them:
 /// the result does not depend on how the input was split.
@@ -201,23 +208,31 @@ impl Aggregator {
         if spans.iter().all(|s| s.shape == Shape::Pinpoint) {
             return None;
         }
-        let touches = self.touches.as_deref();
         let mut parsed = Vec::with_capacity(spans.len());
         for s in spans {
-            match shapes::parse_object(&line[s.start..s.end], s.shape, s.start, touches) {
+            let text = &line[s.start..s.end];
+            let object = match shapes::parse_object(text, s.shape, s.start) {
+                Ok(Object::Ses) => match self.touches.as_deref() {
+                    Some(touches) => touches.ses_touch(text, s.shape, s.start).map(Parsed::Ses),
+                    None => Ok(Parsed::Ses(None)),
+                },
+                Ok(Object::Event(p)) => Ok(Parsed::Event(p)),
+                Err(reason) => Err(reason),
+            };
+            match object {
                 Ok(p) => parsed.push(p),
                 Err(reason) => return Some(Err(reason)),
             }
         }
         for p in parsed {
             match p {
-                Object::Event(p) => {
+                Parsed::Event(p) => {
                     if let Some(touches) = &mut self.touches {
                         touches.push_input(&p.touch);
                     }
                     self.apply(p.record);
                 }
-                Object::SesTouch(touch) => {
+                Parsed::Ses(touch) => {
                     if let (Some(touches), Some(touch)) = (&mut self.touches, touch) {
                         touches.push_ses(touch);
                     }

@@ -30,7 +30,7 @@ use std::fmt::Write as _;
 use super::model::{CampaignReport, Cost, Report, ReportError, ReportOptions};
 use super::pricing::{self, round6};
 use super::record::USER_ID_ATTRIBUTE;
-use crate::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
+use journey_attribution_core::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
 
 /// The partition column over Firehose's `YYYY/MM/DD/HH/` key prefixes (Athena's partition
 /// projection, type `date`).

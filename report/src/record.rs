@@ -15,7 +15,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 
-use crate::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
+use journey_attribution_core::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
 
 /// The fields of a record the report needs (other fields are skipped; read as
 /// [`read_fields`] reads a struct).
@@ -273,7 +273,7 @@ mod tests {
 
     #[test]
     fn reads_the_documented_app_event() {
-        let line = include_str!("../../../tests/fixtures/report/session-stop.json");
+        let line = include_str!("../../tests/fixtures/report/session-stop.json");
         let r = parse_record(line).unwrap();
         assert_eq!(r.event_type, "_session.stop");
         assert_eq!(r.event_timestamp, Some(1487973802507));

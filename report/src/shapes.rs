@@ -14,7 +14,7 @@
 //! * **SES event record**, as a configuration set's Firehose destination writes it to S3:
 //!   `{"eventType", "mail", "open" | "click" | "delivery" | ...}`, or as an SNS notification
 //!   carries it: `{"Type": "Notification", "Message": "<the record as a JSON string>", ...}`.
-//!   Not an event: only touch reconstruction reads it, through [`crate::ses::plan`].
+//!   Not an event: only touch reconstruction reads it, through [`journey_attribution_core::ses::plan`].
 //!
 //! An object is classified by its top-level keys, first match wins: `event_type` (Pinpoint),
 //! `name` (Amplify data), `Data` (Kinesis record), `kinesis` (Lambda's Kinesis record),
@@ -25,8 +25,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Unexpected, Visitor};
-use serde_json::Value;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use super::base64;
 use super::field_path::{self, Schema, Struct};
@@ -34,12 +33,9 @@ use super::record::{
     Attributes, BorrowedStr, Client, Metrics, Record, USER_ID_ATTRIBUTE, parse_record,
     read_attributes, read_fields,
 };
-use super::touches::Touches;
-use crate::event::DataShape;
-use crate::rfc3339;
-use crate::ses::{self, SesConfig};
-use crate::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
-use crate::touch::Touch;
+use super::time::{ArrivalMs, EpochMs};
+use journey_attribution_core::event::DataShape;
+use journey_attribution_core::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
 
 /// What an object of a line is, from its top-level keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,10 +176,9 @@ pub(super) fn split(line: &str) -> Option<Vec<Span>> {
 pub(super) enum Object<'a> {
     /// An event record: counted by the report, and read by touch reconstruction.
     Event(Parsed<'a>),
-    /// An SES event record (bare or in an SNS notification): never an event, only a journey
-    /// touch; `None` when it is not one (Delivery, no journey tag, opens off...) or when
-    /// touch reconstruction is off (it is then not even read).
-    SesTouch(Option<Touch>),
+    /// An SES event record (bare or in an SNS notification): never an event, only read by
+    /// touch reconstruction, as a journey touch.
+    Ses,
 }
 
 /// An event record reduced to the report's record, with what touch reconstruction reads.
@@ -368,86 +363,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for DataAttributes<'a> {
             }
         }
         d.deserialize_map(V)
-    }
-}
-
-/// A time in epoch milliseconds, from a number of milliseconds or an RFC 3339 string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EpochMs(pub i64);
-
-/// Larger magnitudes are not times (and would not fit an `i64` once in milliseconds).
-const MAX_TIME: f64 = 1e16;
-
-impl<'de> Deserialize<'de> for EpochMs {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TimeVisitor { arrival: false })
-            .map(EpochMs)
-    }
-}
-
-/// A Kinesis `ApproximateArrivalTimestamp` in epoch milliseconds: epoch seconds with a
-/// fraction (the API, the AWS CLI v1, Lambda's event), an RFC 3339 string (the AWS CLI v2),
-/// or, from 10^11 up, epoch milliseconds (dumps that write dates as milliseconds; 10^11
-/// seconds is in the year 5138).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ArrivalMs(pub i64);
-
-impl<'de> Deserialize<'de> for ArrivalMs {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TimeVisitor { arrival: true })
-            .map(ArrivalMs)
-    }
-}
-
-/// Reads an [`EpochMs`] or (`arrival`) an [`ArrivalMs`]: one visitor for the two, so the
-/// report .wasm holds one `deserialize_any` of it, not two.
-struct TimeVisitor {
-    arrival: bool,
-}
-
-impl Visitor<'_> for TimeVisitor {
-    type Value = i64;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(if self.arrival {
-            "epoch seconds or an RFC 3339 time"
-        } else {
-            "epoch milliseconds or an RFC 3339 time"
-        })
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
-        if self.arrival {
-            self.visit_f64(v as f64)
-        } else {
-            Ok(v)
-        }
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
-        if self.arrival {
-            self.visit_f64(v as f64)
-        } else {
-            i64::try_from(v).map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
-        }
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
-        // Arrival times are never negative; NaN and infinities fail both tests.
-        let in_range = if self.arrival {
-            (0.0..MAX_TIME).contains(&v)
-        } else {
-            v.abs() < MAX_TIME
-        };
-        if !in_range {
-            return Err(E::invalid_value(Unexpected::Float(v), &self));
-        }
-        // Arrival times are seconds below 10^11, milliseconds from there.
-        let ms = if self.arrival && v < 1e11 {
-            v * 1000.0
-        } else {
-            v
-        };
-        Ok(ms.round() as i64)
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
-        rfc3339::parse_ms(v).ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self))
     }
 }
 
@@ -647,19 +562,11 @@ fn amplify_record<'a>(
 }
 
 /// Parses one object of a line (`text`, starting at byte `column` of it) as `shape`;
-/// `Err` is the skip reason, naming the field. SES event records are read by `touches`
-/// (with its SES configuration), and accepted unread without touch reconstruction.
-pub(super) fn parse_object<'a>(
-    text: &'a str,
-    shape: Shape,
-    column: usize,
-    touches: Option<&dyn Touches>,
-) -> Result<Object<'a>, String> {
+/// `Err` is the skip reason, naming the field. An SES event record is not parsed here:
+/// only touch reconstruction reads it, with its own SES configuration.
+pub(super) fn parse_object(text: &str, shape: Shape, column: usize) -> Result<Object<'_>, String> {
     match shape {
-        Shape::Ses | Shape::SnsNotification => match touches {
-            Some(touches) => touches.ses_touch(text, shape, column).map(Object::SesTouch),
-            None => Ok(Object::SesTouch(None)),
-        },
+        Shape::Ses | Shape::SnsNotification => Ok(Object::Ses),
         _ => parse_event(text, shape, column).map(Object::Event),
     }
 }
@@ -704,56 +611,8 @@ fn parse_event(text: &str, shape: Shape, column: usize) -> Result<Parsed<'_>, St
 }
 
 /// The 1-based column of the `{` of `text`, which starts at byte `column` of its line.
-fn start_column(text: &str, column: usize) -> usize {
+pub(super) fn start_column(text: &str, column: usize) -> usize {
     column + text.len() - text.trim_start().len() + 1
-}
-
-/// The SNS Lambda event path `ses::plan` names the fields of a wrapped notification with.
-const SNS_RECORD: &str = "Records[0].Sns.";
-
-/// An SES event record (`Shape::Ses`), or an SNS notification whose `Message` is one
-/// (`Shape::SnsNotification`), to its touch through [`ses::plan`] with `config` (so the tag
-/// names, the open/click choice, the time and the user are the `ses-tagging` Lambda's).
-/// `Ok(None)`: a record that is not a touch (Delivery, Send, no journey tag, opens off...);
-/// `Err`: a malformed record, the reason naming the field.
-pub(super) fn ses_touch(
-    text: &str,
-    shape: Shape,
-    column: usize,
-    config: &SesConfig,
-) -> Result<Option<Touch>, String> {
-    let at = start_column(text, column);
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| reason(text, &e, column, &Schema::Ignored))?;
-    let (what, event) = if shape == Shape::SnsNotification {
-        match value.get("Type") {
-            Some(Value::String(t)) if t == "Notification" => {}
-            other => {
-                let t = other.map_or_else(|| "null".to_owned(), Value::to_string);
-                return Err(format!(
-                    "SNS message of Type {t}: not a Notification, so no SES event record \
-                     (column {at})"
-                ));
-            }
-        }
-        // The notification is the `Sns` object of an SNS Lambda event.
-        let event = serde_json::json!({ "Records": [{ "Sns": value }] });
-        ("SES event record in an SNS notification", event)
-    } else {
-        ("SES event record", value)
-    };
-    let malformed = |e: crate::pinpoint::InvocationError| {
-        let field = e.field.strip_prefix(SNS_RECORD).unwrap_or(&e.field);
-        format!("malformed {what}: {field}: {} (column {at})", e.reason)
-    };
-    let mut plan = ses::plan(event, config).map_err(malformed)?;
-    match plan.items.pop() {
-        Some((_, Ok(index))) if index < plan.touches.len() => {
-            Ok(Some(plan.touches.swap_remove(index)))
-        }
-        Some((_, Err(ses::SesSkip::Malformed(e)))) => Err(malformed(e)),
-        _ => Ok(None),
-    }
 }
 
 /// The record in a Kinesis envelope's base64 `data` (the field is named `field`).
@@ -811,7 +670,7 @@ pub(super) mod oracle {
     use serde::de::IgnoredAny;
 
     use super::{AmplifyData, KinesisRecord, LambdaKinesisRecord, RECORD, Schema};
-    use crate::report::record::Record;
+    use crate::record::Record;
 
     /// Where the first error in `text` is (`at <JSON path>`, or `in the record`), so a skip
     /// reason names the field. Only run for objects that failed to parse.
@@ -835,9 +694,9 @@ pub(super) mod oracle {
 
     /// Each shape's schema with its type's `serde_path_to_error` path.
     /// A shape's name, its schema, and its type's path of the first error of a text.
-    pub(in crate::report) type Shape = (&'static str, &'static Schema, fn(&str) -> String);
+    pub(crate) type Shape = (&'static str, &'static Schema, fn(&str) -> String);
 
-    pub(in crate::report) fn shapes() -> Vec<Shape> {
+    pub(crate) fn shapes() -> Vec<Shape> {
         vec![
             ("Record", &RECORD, |t| error_path::<Record<'_>>(t)),
             ("AmplifyData", &Schema::Amplify, |t| {

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::record::BorrowedStr;
-use super::shapes::{ArrivalMs, EpochMs};
+use super::time::{ArrivalMs, EpochMs};
 
 /// How a shape's parse reads a value (mirrors the shape's `Deserialize` impls).
 #[derive(Debug)]
@@ -260,7 +260,8 @@ impl<'de> Visitor<'de> for MapVisitor<'_, '_> {
                 (Schema::Metrics, _) => &Schema::F64,
                 (
                     Schema::Attributes { .. },
-                    crate::stamp::CAMPAIGN_ATTRIBUTE | crate::stamp::CAMPAIGN_ID_ATTRIBUTE,
+                    journey_attribution_core::stamp::CAMPAIGN_ATTRIBUTE
+                    | journey_attribution_core::stamp::CAMPAIGN_ID_ATTRIBUTE,
                 ) => &Schema::Str,
                 (Schema::Attributes { user_id: true }, super::record::USER_ID_ATTRIBUTE) => {
                     &Schema::Str
@@ -348,8 +349,8 @@ mod tests {
     use serde_json::Value;
 
     use super::error_path;
-    use crate::report::base64;
-    use crate::report::shapes::oracle;
+    use crate::base64;
+    use crate::shapes::oracle;
 
     /// Objects of every shape: the report fixtures' objects, the JSON in their Kinesis
     /// `Data`, and a few edge cases of serde's struct reading.

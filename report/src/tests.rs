@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::*;
 
-const STREAM: &str = include_str!("../../../tests/fixtures/report/stream.jsonl");
+const STREAM: &str = include_str!("../../tests/fixtures/report/stream.jsonl");
 
 fn options(goals: &[&str], metric: Option<&str>) -> ReportOptions {
     ReportOptions {
