@@ -29,17 +29,17 @@ const fmtDuration = (ms) => {
 // What each touch source calls the journey form's fields, and who sends / reads the payloads.
 const SOURCES = {
   pinpoint: {
-    summary: 'Pinpoint custom-channel activity → <code>tagging</code>', from: 'Pinpoint', to: 'Pinpoint',
+    summary: 'Pinpoint custom-channel activity → `tagging`', from: 'Pinpoint', to: 'Pinpoint',
     users: 'Endpoints (users who opened or clicked)', application: 'Pinpoint application',
     journeyId: 'Journey id', label: "Campaign label (the activity's custom data)",
   },
   connect: {
-    summary: 'Amazon Connect outbound campaign, custom action → <code>connect-tagging</code>', from: 'Connect', to: 'Connect',
+    summary: 'Amazon Connect outbound campaign, custom action → `connect-tagging`', from: 'Connect', to: 'Connect',
     users: 'Customer profiles (CustomerData.attributes.username)', application: 'Application id (always connect)',
     journeyId: 'Campaign id', label: 'Campaign name',
   },
   ses: {
-    summary: 'SES Open event of a configuration set, through SNS → <code>ses-tagging</code>', from: 'SES (SNS)', to: 'logs (SNS ignores it)',
+    summary: 'SES Open event of a configuration set, through SNS → `ses-tagging`', from: 'SES (SNS)', to: 'logs (SNS ignores it)',
     users: 'Recipients who opened the email (username message tag)', application: 'SES configuration set',
     journeyId: 'journey_id message tag', label: 'campaign message tag (characters other than A-Z a-z 0-9 _ - . @ become -)',
   },
@@ -47,7 +47,13 @@ const SOURCES = {
 
 function applySource() {
   const src = SOURCES[$('source').value];
-  $('source-summary').innerHTML = src.summary;
+  // `name` in a summary is code: built as elements, never parsed as markup.
+  $('source-summary').replaceChildren(...src.summary.split('`').map((part, i) => {
+    if (i % 2 === 0) return part;
+    const code = document.createElement('code');
+    code.textContent = part;
+    return code;
+  }));
   $('users-legend').textContent = src.users;
   $('application-label').textContent = src.application;
   $('journey-id-label').textContent = src.journeyId;
@@ -88,11 +94,15 @@ function makeRecord() {
 }
 
 // The journey's message, with its link (built by the core, as `journey-attribution link`).
+let messageRequests = 0;
 async function renderMessage() {
+  // Typing fires one request per change: only the latest answer may draw the link.
+  const mine = ++messageRequests;
   const { url } = await api('link', {
     journey_id: $('journey-id').value.trim() || 'journey', label: $('label').value || 'Campaign',
     application_id: $('application').value, url: `${location.origin}/`,
   });
+  if (mine !== messageRequests) return;
   const link = $('message-link');
   link.href = `${url}&demo_visitor=1`;
   link.textContent = url;
@@ -134,13 +144,17 @@ function renderStep(step) {
     $('invocation').textContent = JSON.stringify(step.invocation, null, 2);
     $('tagging-response').textContent = step.tagging_error ?? JSON.stringify(step.tagging_response, null, 2);
   }
+  // Labels and usernames are data (a marketer typed the label): text, never markup.
   const rows = (step.stream_event?.Records ?? []).map((r) => {
     const img = r.dynamodb.NewImage ?? r.dynamodb.OldImage ?? {};
     const by = r.userIdentity ? 'TTL' : (step.function ?? 'tagging');
     const label = img.label?.S ? ` (${img.label.S})` : '';
-    return `<tr><td>${r.eventName}${label}</td><td>${r.dynamodb.Keys.username.S}</td><td>${by}</td></tr>`;
+    return row([`${r.eventName}${label}`, r.dynamodb.Keys.username.S, by]);
   });
-  $('stream').innerHTML = rows.join('') || '<tr><td colspan="3" class="muted">no records</td></tr>';
+  const empty = row(['no records']);
+  empty.firstElementChild.colSpan = 3;
+  empty.firstElementChild.className = 'muted';
+  $('stream').replaceChildren(...(rows.length ? rows : [empty]));
   const failures = step.sync_response?.batchItemFailures ?? [];
   $('sync-result').textContent = `sync: ${rows.length} record(s), ${failures.length} batch item failure(s)`;
 }
@@ -151,10 +165,26 @@ async function refresh(resp) {
 }
 
 function renderUsers() {
-  $('journey-users').innerHTML = state.users.map((u, i) =>
-    `<label class="inline"><input type="checkbox" value="${u.username}" ${i === 0 ? 'checked' : ''}> ${u.username}</label>`).join('');
-  $('user').innerHTML = `<option value="">— signed out —</option>${state.users.map((u) => `<option>${u.username}</option>`).join('')}`;
+  $('journey-users').replaceChildren(...state.users.map((u, i) => {
+    const label = document.createElement('label');
+    label.className = 'inline';
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.value = u.username;
+    box.checked = i === 0;
+    label.append(box, ` ${u.username}`);
+    return label;
+  }));
+  const out = new Option('— signed out —', '');
+  $('user').replaceChildren(out, ...state.users.map((u) => new Option(u.username, u.username)));
   $('user').value = user;
+}
+
+// A table row of text cells.
+function row(cells) {
+  const tr = document.createElement('tr');
+  for (const v of cells) { const td = document.createElement('td'); td.textContent = v; tr.append(td); }
+  return tr;
 }
 
 async function recordEvent(event) {
@@ -162,12 +192,13 @@ async function recordEvent(event) {
   await record(event);
   const o = outcomes[outcomes.length - 1] ?? { status: 'unknown' };
   const sent = o.event ?? event;
-  const tr = document.createElement('tr');
   const campaign = sent.attributes?.campaign ?? '—';
   const cls = o.status === 'stamped' ? 'good' : o.status === 'expired' ? 'warn' : '';
-  tr.innerHTML = `<td>${fmtTime(state.now_ms).slice(5, 16)}</td><td>${user || 'visitor'}</td><td>${event.name}</td><td></td><td><span class="pill ${cls}"></span></td>`;
-  tr.children[3].textContent = campaign;
-  tr.children[4].firstElementChild.textContent = o.status;
+  const tr = row([fmtTime(state.now_ms).slice(5, 16), user || 'visitor', event.name, campaign, '']);
+  const pill = document.createElement('span');
+  pill.className = `pill ${cls}`;
+  pill.textContent = o.status;
+  tr.children[4].append(pill);
   tr.dataset.status = o.status;
   $('events').prepend(tr);
 }
@@ -187,15 +218,14 @@ function reportOptions() {
 
 function renderReport(report, source) {
   const money = (v) => (v == null ? '—' : v.toFixed(2));
-  $('report').innerHTML = '';
-  for (const c of report.campaigns) {
-    const tr = document.createElement('tr');
-    const cells = [c.campaign, c.campaign_id ?? '—', c.attributed_events, c.converted_users, money(c.revenue), money(c.cost),
-      c.roi == null ? '—' : `${(c.roi * 100).toFixed(0)} %`];
-    for (const v of cells) { const td = document.createElement('td'); td.textContent = v; tr.append(td); }
-    $('report').append(tr);
+  $('report').replaceChildren(...report.campaigns.map((c) => row([c.campaign, c.campaign_id ?? '—', c.attributed_events,
+    c.converted_users, money(c.revenue), money(c.cost), c.roi == null ? '—' : `${(c.roi * 100).toFixed(0)} %`])));
+  if (!report.campaigns.length) {
+    const empty = row(['no attributed events yet']);
+    empty.firstElementChild.colSpan = 7;
+    empty.firstElementChild.className = 'muted';
+    $('report').append(empty);
   }
-  if (!report.campaigns.length) $('report').innerHTML = '<tr><td colspan="7" class="muted">no attributed events yet</td></tr>';
   $('report-source').textContent = `${source}: ${report.lines} line(s), ${report.events} event(s), `
     + `${report.attributed_events} attributed, ${report.skipped_lines} skipped (not event records)`;
   $('report-table').dataset.source = source;
@@ -220,7 +250,7 @@ async function reportFromFile(file) {
     const report = build(await file.text(), reportOptions(), parseCosts($('costs').value));
     renderReport(report, `${file.name} (in the browser)`);
   } catch (e) {
-    $('report').innerHTML = '';
+    $('report').replaceChildren();
     $('report-source').textContent = `${file.name}: ${e.message}`;
     $('report-table').dataset.source = 'error';
   }
@@ -248,7 +278,7 @@ function wire() {
     b.addEventListener('click', async () => refresh(await api('clock', { advance_ms: Number(b.dataset.advance) })));
   }
   $('ttl-sweep').addEventListener('click', async () => { await refresh(await api('ttl-sweep', {})); Hub.dispatch('tokenRefresh'); });
-  $('reset').addEventListener('click', async () => { await refresh(await api('reset', {})); $('events').innerHTML = ''; $('report').innerHTML = ''; $('report-source').textContent = ''; clearLanding(); Hub.dispatch('signedOut'); });
+  $('reset').addEventListener('click', async () => { await refresh(await api('reset', {})); $('events').replaceChildren(); $('report').replaceChildren(); $('report-source').textContent = ''; clearLanding(); Hub.dispatch('signedOut'); });
   $('journey-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const usernames = [...document.querySelectorAll('#journey-users input:checked')].map((i) => i.value);

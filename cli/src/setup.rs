@@ -1,10 +1,13 @@
 //! `journey-attribution setup`: prepares a Cognito user pool for the attribution, once.
 //!
-//! Adds the custom attribute `campaign` (String, mutable, up to 2048) when missing, and lets
-//! the app client *read* `custom:campaign` but never *write* it (a user must not set their
-//! own campaign). With `--projection token|both` it attaches `claims` as the pool's
+//! Adds the custom attribute `campaign` (String, mutable, up to 2048) when missing, lets the
+//! web app's client *read* `custom:campaign`, and lets **no** app client of the pool *write*
+//! it (a user must not set their own campaign, through whichever client: under the attribute
+//! projection a value written through the mobile or an admin client reaches the web client's
+//! token too). With `--projection token|both` it attaches `claims` as the pool's
 //! pre-token-generation trigger; `--projection attribute` detaches it. Idempotent: a second
-//! run changes nothing and says so.
+//! run changes nothing and says so. `--check` changes nothing and fails when a client can
+//! still write the attribute.
 
 use std::error::Error;
 
@@ -24,9 +27,14 @@ pub struct Args {
     /// The Cognito user pool id (e.g. us-east-1_AbCdEf123).
     #[arg(long)]
     pub user_pool_id: String,
-    /// The app client the web app signs in with.
-    #[arg(long)]
-    pub app_client_id: String,
+    /// The app client the web app signs in with: it may read the attribute. Every client of
+    /// the pool loses the right to write it.
+    #[arg(long, required_unless_present = "check")]
+    pub app_client_id: Option<String>,
+    /// Change nothing: list every app client that can write the attribute (and whether the
+    /// web app's client can read it), and fail if any can write it.
+    #[arg(long, conflicts_with_all = ["projection", "claims_function_arn"])]
+    pub check: bool,
     /// How the attribution reaches the browser (the SAM parameter `Projection`): `token` and
     /// `both` attach `claims` as the pool's pre-token-generation trigger, `attribute`
     /// detaches it. Without it, the trigger is left as it is.
@@ -71,7 +79,28 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
     runtime.block_on(async {
         let config = journey_attribution_lambda::runtime::sdk_config().await;
         let client = cognito::Client::new(&config);
-        for line in setup(&client, &args.user_pool_id, &args.app_client_id).await? {
+        if args.check {
+            let report = check(&client, &args.user_pool_id, args.app_client_id.as_deref()).await?;
+            for line in &report.lines {
+                println!("{line}");
+            }
+            if !report.open.is_empty() {
+                return Err(format!(
+                    "{} app client(s) of user pool {} can write {CUSTOM_ATTRIBUTE}: {}; run setup \
+                     without --check to close them",
+                    report.open.len(),
+                    args.user_pool_id,
+                    report.open.join(", ")
+                )
+                .into());
+            }
+            return Ok(());
+        }
+        let app_client_id = args
+            .app_client_id
+            .as_deref()
+            .ok_or("--app-client-id is required (the web app's client)")?;
+        for line in setup(&client, &args.user_pool_id, app_client_id).await? {
             println!("{line}");
         }
         if let (Some(projection), Some(arn)) = (args.projection, &args.claims_function_arn) {
@@ -99,108 +128,248 @@ pub async fn setup(
     let pool = describe_pool(client, pool_id).await?;
     let schema = pool.schema_attributes();
     done.extend(username_report(pool_id, Some(&pool)));
-    match schema.iter().find(|a| a.name() == Some(CUSTOM_ATTRIBUTE)) {
-        Some(existing) => {
-            if existing.attribute_data_type() != Some(&AttributeDataType::String)
-                || existing.mutable() == Some(false)
-            {
-                return Err(format!(
-                    "{CUSTOM_ATTRIBUTE} exists but is not a mutable String attribute; Cognito cannot change that: \
-                     use another name with CAMPAIGN_ATTRIBUTE / --attribute"
-                )
-                .into());
-            }
-            // Cognito refuses a longer value for good (InvalidParameterException), and
-            // cannot change an attribute's MaxLength.
-            let max_length = existing
-                .string_attribute_constraints()
-                .and_then(|c| c.max_length())
-                .and_then(|m| m.parse::<usize>().ok());
-            if let Some(max) = max_length.filter(|m| *m < MAX_TOKEN_BYTES) {
-                return Err(format!(
-                    "{CUSTOM_ATTRIBUTE} holds at most {max} characters; a token may need \
-                     {MAX_TOKEN_BYTES} (sync would park every longer one): Cognito cannot \
-                     change that: use another name with CAMPAIGN_ATTRIBUTE / --attribute"
-                )
-                .into());
-            }
-            done.push(format!(
-                "user pool {pool_id}: {CUSTOM_ATTRIBUTE} already present"
-            ));
+    let present = schema.iter().find(|a| a.name() == Some(CUSTOM_ATTRIBUTE));
+    // Added below, once the clients are known to be this pool's: a refusal changes nothing.
+    if let Some(existing) = present {
+        if existing.attribute_data_type() != Some(&AttributeDataType::String)
+            || existing.mutable() == Some(false)
+        {
+            return Err(format!(
+                "{CUSTOM_ATTRIBUTE} exists but is not a mutable String attribute; Cognito cannot change that: \
+                 use another name with CAMPAIGN_ATTRIBUTE / --attribute"
+            )
+            .into());
         }
-        None => {
-            let attribute = SchemaAttributeType::builder()
-                .name(ATTRIBUTE)
-                .attribute_data_type(AttributeDataType::String)
-                .mutable(true)
-                .string_attribute_constraints(
-                    StringAttributeConstraintsType::builder()
-                        .min_length("0")
-                        .max_length(MAX_TOKEN_BYTES.to_string())
-                        .build(),
-                )
-                .build();
-            client
-                .add_custom_attributes()
-                .user_pool_id(pool_id)
-                .custom_attributes(attribute)
-                .send()
-                .await
-                .map_err(|e| {
-                    format!(
-                        "AddCustomAttributes: {}",
-                        cognito::error::DisplayErrorContext(&e)
-                    )
-                })?;
-            done.push(format!("user pool {pool_id}: added custom attribute {CUSTOM_ATTRIBUTE} (String, mutable, max 2048)"));
+        // Cognito refuses a longer value for good (InvalidParameterException), and
+        // cannot change an attribute's MaxLength.
+        let max_length = existing
+            .string_attribute_constraints()
+            .and_then(|c| c.max_length())
+            .and_then(|m| m.parse::<usize>().ok());
+        if let Some(max) = max_length.filter(|m| *m < MAX_TOKEN_BYTES) {
+            return Err(format!(
+                "{CUSTOM_ATTRIBUTE} holds at most {max} characters; a token may need \
+                 {MAX_TOKEN_BYTES} (sync would park every longer one): Cognito cannot \
+                 change that: use another name with CAMPAIGN_ATTRIBUTE / --attribute"
+            )
+            .into());
         }
+        done.push(format!(
+            "user pool {pool_id}: {CUSTOM_ATTRIBUTE} already present"
+        ));
+    }
+    let ids = list_clients(client, pool_id).await?;
+    if !ids.iter().any(|id| id == app_client_id) {
+        return Err(format!(
+            "app client {app_client_id} is not a client of user pool {pool_id} (its clients: {})",
+            ids.join(", ")
+        )
+        .into());
+    }
+    if present.is_none() {
+        let attribute = SchemaAttributeType::builder()
+            .name(ATTRIBUTE)
+            .attribute_data_type(AttributeDataType::String)
+            .mutable(true)
+            .string_attribute_constraints(
+                StringAttributeConstraintsType::builder()
+                    .min_length("0")
+                    .max_length(MAX_TOKEN_BYTES.to_string())
+                    .build(),
+            )
+            .build();
+        client
+            .add_custom_attributes()
+            .user_pool_id(pool_id)
+            .custom_attributes(attribute)
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "AddCustomAttributes: {}",
+                    cognito::error::DisplayErrorContext(&e)
+                )
+            })?;
+        done.push(format!("user pool {pool_id}: added custom attribute {CUSTOM_ATTRIBUTE} (String, mutable, max 2048)"));
     }
 
-    let described = client
-        .describe_user_pool_client()
-        .user_pool_id(pool_id)
-        .client_id(app_client_id)
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "DescribeUserPoolClient {app_client_id}: {}",
-                cognito::error::DisplayErrorContext(&e)
-            )
-        })?;
-    let app = described.user_pool_client().ok_or_else(|| {
-        format!("DescribeUserPoolClient {app_client_id}: no client in the response")
-    })?;
     let attributes: Vec<(String, bool)> = schema
         .iter()
         .filter_map(|a| Some((a.name()?.to_owned(), a.mutable().unwrap_or(true))))
         .collect();
-    let (read, write) = access_lists(app.read_attributes(), app.write_attributes(), &attributes);
-    if read.as_slice() == app.read_attributes() && write.as_slice() == app.write_attributes() {
-        done.push(format!(
-            "app client {app_client_id}: already reads {CUSTOM_ATTRIBUTE} and cannot write it"
-        ));
-        return Ok(done);
-    }
-    update_client(client, app, read.clone(), write.clone()).await?;
-    if !app.read_attributes().iter().any(|a| a == CUSTOM_ATTRIBUTE) {
-        done.push(format!(
-            "app client {app_client_id}: may now read {CUSTOM_ATTRIBUTE}"
-        ));
-    }
-    if app.write_attributes().is_empty() {
-        done.push(format!(
-            "app client {app_client_id}: its empty write list let users write every attribute, \
-             {CUSTOM_ATTRIBUTE} included; now an explicit list of {} without it: {}",
-            write.len(),
-            write.join(", ")
-        ));
-    } else if app.write_attributes().iter().any(|a| a == CUSTOM_ATTRIBUTE) {
-        done.push(format!(
-            "app client {app_client_id}: may no longer write {CUSTOM_ATTRIBUTE}"
-        ));
+    // Every client, not only the web app's: a user can write the attribute through any
+    // client of the pool that allows it, and `sync`'s attribute is the pool's, not a client's.
+    for id in &ids {
+        // Described right before its update: UpdateUserPoolClient replaces every setting.
+        let app = describe_client(client, pool_id, id).await?;
+        let name = client_label(&app);
+        let web = id == app_client_id;
+        let (read, write) = access_lists(
+            app.read_attributes(),
+            app.write_attributes(),
+            &attributes,
+            web,
+        );
+        if read.as_slice() == app.read_attributes() && write.as_slice() == app.write_attributes() {
+            done.push(if web {
+                format!("app client {name}: already reads {CUSTOM_ATTRIBUTE} and cannot write it")
+            } else {
+                format!("app client {name}: already cannot write {CUSTOM_ATTRIBUTE}")
+            });
+            continue;
+        }
+        update_client(client, &app, read.clone(), write.clone()).await?;
+        if web && app.read_attributes().is_empty() {
+            done.push(format!(
+                "app client {name}: may now read {CUSTOM_ATTRIBUTE}; its empty read list became \
+                 every attribute of the pool, so no claim its tokens carried is lost: {}",
+                read.join(", ")
+            ));
+        } else if web && !app.read_attributes().iter().any(|a| a == CUSTOM_ATTRIBUTE) {
+            done.push(format!(
+                "app client {name}: may now read {CUSTOM_ATTRIBUTE}"
+            ));
+        }
+        if app.write_attributes().is_empty() {
+            done.push(format!(
+                "app client {name}: its empty write list let users write every attribute, \
+                 {CUSTOM_ATTRIBUTE} included; now an explicit list of {} without it: {}",
+                write.len(),
+                write.join(", ")
+            ));
+        } else if app.write_attributes().iter().any(|a| a == CUSTOM_ATTRIBUTE) {
+            done.push(format!(
+                "app client {name}: may no longer write {CUSTOM_ATTRIBUTE}"
+            ));
+        }
     }
     Ok(done)
+}
+
+/// What `setup --check` found: one line per client, and the clients that can write the
+/// attribute.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub lines: Vec<String>,
+    pub open: Vec<String>,
+}
+
+/// Reads every client of the pool and says which can write the attribute (an explicit list
+/// naming it, or no list at all, which lets users write every attribute), and whether the
+/// web app's client can read it. Changes nothing.
+pub async fn check(
+    client: &cognito::Client,
+    pool_id: &str,
+    app_client_id: Option<&str>,
+) -> Result<CheckReport, Box<dyn Error>> {
+    let mut report = CheckReport::default();
+    for id in list_clients(client, pool_id).await? {
+        let app = describe_client(client, pool_id, &id).await?;
+        let name = client_label(&app);
+        let write = app.write_attributes();
+        if write.is_empty() {
+            report.lines.push(format!(
+                "app client {name}: CAN WRITE {CUSTOM_ATTRIBUTE} (no write list: users may write \
+                 every attribute)"
+            ));
+            report.open.push(name.clone());
+        } else if write.iter().any(|a| a == CUSTOM_ATTRIBUTE) {
+            report.lines.push(format!(
+                "app client {name}: CAN WRITE {CUSTOM_ATTRIBUTE} (it is in the write list)"
+            ));
+            report.open.push(name.clone());
+        } else {
+            report.lines.push(format!(
+                "app client {name}: cannot write {CUSTOM_ATTRIBUTE}"
+            ));
+        }
+        if app_client_id == Some(id.as_str()) {
+            let read = app.read_attributes();
+            report
+                .lines
+                .push(if read.iter().any(|a| a == CUSTOM_ATTRIBUTE) {
+                    format!("app client {name}: reads {CUSTOM_ATTRIBUTE}")
+                } else if read.is_empty() {
+                    format!(
+                        "app client {name}: no read list: AWS documents it as the standard \
+                     attributes only, so {CUSTOM_ATTRIBUTE} may not reach its ID token"
+                    )
+                } else {
+                    format!("app client {name}: DOES NOT READ {CUSTOM_ATTRIBUTE}")
+                });
+        }
+    }
+    if report.lines.is_empty() {
+        report
+            .lines
+            .push(format!("user pool {pool_id}: no app clients"));
+    }
+    Ok(report)
+}
+
+/// Every app client id of the pool (ListUserPoolClients, all pages).
+async fn list_clients(
+    client: &cognito::Client,
+    pool_id: &str,
+) -> Result<Vec<String>, Box<dyn Error>> {
+    let mut ids = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let page = client
+            .list_user_pool_clients()
+            .user_pool_id(pool_id)
+            .max_results(60)
+            .set_next_token(next.take())
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "ListUserPoolClients {pool_id}: {}",
+                    cognito::error::DisplayErrorContext(&e)
+                )
+            })?;
+        ids.extend(
+            page.user_pool_clients()
+                .iter()
+                .filter_map(|c| c.client_id().map(str::to_owned)),
+        );
+        match page.next_token() {
+            Some(t) if !t.is_empty() => next = Some(t.to_owned()),
+            _ => return Ok(ids),
+        }
+    }
+}
+
+async fn describe_client(
+    client: &cognito::Client,
+    pool_id: &str,
+    id: &str,
+) -> Result<UserPoolClientType, Box<dyn Error>> {
+    let described = client
+        .describe_user_pool_client()
+        .user_pool_id(pool_id)
+        .client_id(id)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "DescribeUserPoolClient {id}: {}",
+                cognito::error::DisplayErrorContext(&e)
+            )
+        })?;
+    described
+        .user_pool_client()
+        .cloned()
+        .ok_or_else(|| format!("DescribeUserPoolClient {id}: no client in the response").into())
+}
+
+/// `<id> (<name>)`: the id is what the operator passes, the name what they recognise.
+fn client_label(app: &UserPoolClientType) -> String {
+    match (app.client_id(), app.client_name()) {
+        (Some(id), Some(name)) if !name.is_empty() => format!("{id} ({name})"),
+        (Some(id), _) => id.to_owned(),
+        (None, _) => "(no id)".to_owned(),
+    }
 }
 
 async fn describe_pool(
@@ -377,31 +546,38 @@ async fn update_pool(
 /// administrator sets (Cognito refuses them in a write list).
 const NEVER_WRITABLE: &[&str] = &["sub", "email_verified", "phone_number_verified"];
 
-/// The app client's read and write lists after setup, from the pool's schema attributes
-/// (name, mutable).
+/// An app client's read and write lists after setup, from the pool's schema attributes
+/// (name, mutable). `web`: the web app's client, which must read the attribute; the others'
+/// read lists are left as they are.
 ///
-/// An empty read list means "the standard attributes" to Cognito, not custom ones, so it
-/// becomes the standard attributes plus ours. An empty write list does **not** keep users
-/// away from custom attributes (Cognito's documentation says "standard attributes"; in
-/// practice a client without a write list may write every attribute, and the CDK and
-/// Terraform providers document the same): it becomes the explicit list of every mutable
-/// attribute the client could write until now, ours excepted.
+/// An empty read list: AWS documents it as "When you don't specify the ReadAttributes for
+/// your app client, your app can read the values of email_verified, phone_number_verified,
+/// and the standard attributes of your user pool." (API reference, `UserPoolClientType` /
+/// `UpdateUserPoolClient`, `ReadAttributes`): no custom attribute. For writes the same
+/// documentation says "the Standard attributes" and clients were observed writing every
+/// attribute, custom ones included (the Terraform provider records the same of reads and
+/// writes), so neither reading is relied on: the web client's empty read list becomes every
+/// attribute of the pool (custom ones included) plus ours, so whichever is true, no claim its
+/// tokens carried (`custom:tenant_id`…) is taken away. An empty write list likewise becomes
+/// the explicit list of every mutable attribute the client could write until now, ours
+/// excepted. A non-empty list only gains (read) or loses (write) ours.
 pub fn access_lists(
     read: &[String],
     write: &[String],
     schema: &[(String, bool)],
+    web: bool,
 ) -> (Vec<String>, Vec<String>) {
-    let mut new_read: Vec<String> = if read.is_empty() {
+    let mut new_read: Vec<String> = if read.is_empty() && web {
         schema
             .iter()
             .map(|(name, _)| name)
-            .filter(|n| !n.starts_with("custom:") && !n.starts_with("dev:"))
+            .filter(|n| !n.starts_with("dev:"))
             .cloned()
             .collect()
     } else {
         read.to_vec()
     };
-    if !new_read.iter().any(|a| a == CUSTOM_ATTRIBUTE) {
+    if web && !new_read.iter().any(|a| a == CUSTOM_ATTRIBUTE) {
         new_read.push(CUSTOM_ATTRIBUTE.to_owned());
     }
     let new_write: Vec<String> = if write.is_empty() {
@@ -457,8 +633,9 @@ fn update_client_request(
         .set_access_token_validity(app.access_token_validity())
         .set_id_token_validity(app.id_token_validity())
         .set_token_validity_units(app.token_validity_units().cloned())
-        .set_read_attributes(Some(read))
-        .set_write_attributes(Some(write))
+        // An empty list is Cognito's default, as when omitted: sent as omitted.
+        .set_read_attributes(Some(read).filter(|r| !r.is_empty()))
+        .set_write_attributes(Some(write).filter(|w| !w.is_empty()))
         .set_explicit_auth_flows(Some(app.explicit_auth_flows().to_vec()).filter(|v| !v.is_empty()))
         .set_supported_identity_providers(
             Some(app.supported_identity_providers().to_vec()).filter(|v| !v.is_empty()),
@@ -507,13 +684,33 @@ mod tests {
         .collect()
     }
 
+    /// The web client's empty read list: AWS documents the standard attributes, but the
+    /// same documentation is wrong about writes; every attribute of the pool keeps whatever
+    /// the client could read (custom:plan, custom:tenant), ours added.
     #[test]
-    fn empty_read_list_becomes_standard_plus_campaign() {
-        let (read, _) = access_lists(&[], &[], &schema());
+    fn an_empty_read_list_keeps_every_attribute_readable_plus_campaign() {
+        let mut schema = schema();
+        schema.retain(|(n, _)| n != "custom:campaign");
+        let (read, _) = access_lists(&[], &[], &schema, true);
         assert_eq!(
             read,
-            v(&["sub", "email", "email_verified", "name", "custom:campaign"])
+            v(&[
+                "sub",
+                "email",
+                "email_verified",
+                "name",
+                "custom:plan",
+                "custom:tenant",
+                "custom:campaign"
+            ])
         );
+        // Another client's read list is not ours to change, empty or not.
+        assert_eq!(
+            access_lists(&[], &[], &schema, false).0,
+            Vec::<String>::new()
+        );
+        let (read, _) = access_lists(&v(&["email"]), &[], &schema, false);
+        assert_eq!(read, v(&["email"]));
     }
 
     #[test]
@@ -521,7 +718,7 @@ mod tests {
         // Empty lets users write every attribute, custom ones included: the explicit list
         // keeps what they could write (custom:plan) and leaves out ours, the immutable ones
         // and what only an administrator may set.
-        let (_, write) = access_lists(&[], &[], &schema());
+        let (_, write) = access_lists(&[], &[], &schema(), false);
         assert_eq!(write, v(&["email", "name", "custom:plan"]));
     }
 
@@ -531,6 +728,7 @@ mod tests {
             &v(&["email", "custom:campaign"]),
             &v(&["email", "custom:campaign"]),
             &[],
+            true,
         );
         assert_eq!(read, v(&["email", "custom:campaign"]));
         assert_eq!(write, v(&["email"]));

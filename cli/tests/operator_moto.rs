@@ -13,6 +13,7 @@ use journey_attribution_core::{Attribution, Campaign};
 use journey_attribution_lambda::aws::to_sdk;
 use journey_attribution_table::item::to_item;
 use journey_attribution_test_support::tables::{attribution as attribution_table, unique};
+use serde_json::Value;
 
 mod common;
 
@@ -275,6 +276,406 @@ async fn setup_adds_the_attribute_and_makes_it_read_only_idempotently() {
     ]);
     assert!(!ok);
     assert!(err.contains("DescribeUserPool us-east-1_missing"), "{err}");
+}
+
+/// A recording proxy in front of moto: every request's `X-Amz-Target`, JSON body and the
+/// JSON answer, so a test can look at what was sent (moto does not reset what an
+/// UpdateUserPoolClient omits; AWS does).
+mod recorder {
+    use std::sync::{Arc, Mutex};
+
+    use serde_json::Value;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    pub type Log = Arc<Mutex<Vec<(String, Value, Value)>>>;
+
+    pub async fn start(upstream: &str) -> (String, Log) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let upstream = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        let log: Log = Arc::default();
+        let kept = log.clone();
+        tokio::spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                tokio::spawn(relay(conn, upstream.clone(), kept.clone()));
+            }
+        });
+        (url, log)
+    }
+
+    /// The head (up to the blank line) and the body of one HTTP message with a
+    /// Content-Length (or none, then everything to the end).
+    async fn message(conn: &mut TcpStream, to_end: bool) -> Option<(String, Vec<u8>)> {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 8192];
+        let split = loop {
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            let n = conn.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        };
+        let head = String::from_utf8_lossy(&buf[..split]).into_owned();
+        let mut body = buf[split..].to_vec();
+        let length = head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        });
+        match length {
+            Some(len) => {
+                while body.len() < len {
+                    let n = conn.read(&mut chunk).await.ok()?;
+                    if n == 0 {
+                        break;
+                    }
+                    body.extend_from_slice(&chunk[..n]);
+                }
+            }
+            None if to_end => {
+                conn.read_to_end(&mut body).await.ok()?;
+            }
+            None => {}
+        }
+        Some((head, body))
+    }
+
+    /// The head with `Connection: close` (one exchange per connection, either side).
+    fn closing(head: &str) -> String {
+        let mut lines: Vec<&str> = head
+            .trim_end()
+            .lines()
+            .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+            .collect();
+        lines.push("Connection: close");
+        format!("{}\r\n\r\n", lines.join("\r\n"))
+    }
+
+    async fn relay(mut conn: TcpStream, upstream: String, log: Log) {
+        let Some((head, body)) = message(&mut conn, false).await else {
+            return;
+        };
+        let target = head
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("x-amz-target")
+                    .then(|| v.trim().to_owned())
+            })
+            .unwrap_or_default();
+        let Ok(mut up) = TcpStream::connect(&upstream).await else {
+            return;
+        };
+        let mut request = closing(&head).into_bytes();
+        request.extend_from_slice(&body);
+        if up.write_all(&request).await.is_err() {
+            return;
+        }
+        let Some((answer_head, answer)) = message(&mut up, true).await else {
+            return;
+        };
+        let json = |b: &[u8]| serde_json::from_slice(b).unwrap_or(Value::Null);
+        log.lock()
+            .unwrap()
+            .push((target, json(&body), json(&answer)));
+        let mut out = closing(&answer_head).into_bytes();
+        out.extend_from_slice(&answer);
+        let _ = conn.write_all(&out).await;
+        let _ = conn.shutdown().await;
+    }
+}
+
+fn cli_via(endpoint: &str, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn described(
+    c: &cognito::Client,
+    pool: &str,
+    id: &str,
+) -> cognito::types::UserPoolClientType {
+    c.describe_user_pool_client()
+        .user_pool_id(pool)
+        .client_id(id)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client()
+        .unwrap()
+        .clone()
+}
+
+/// Under the attribute projection a value a user writes through *any* client of the pool
+/// reaches the web client's token: setup closes every client, `--check` names the open ones.
+// Multi-threaded: the recording proxy runs while the CLI blocks a worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs moto: run scripts/test.d/35-cli-moto.sh"]
+async fn setup_closes_every_client_of_the_pool_and_check_names_the_open_ones() {
+    use cognito::types::*;
+    let c = cognito::Client::new(&sdk().await);
+    // The app's own custom attribute, added as to any pool (moto then describes the standard
+    // attributes too, as AWS always does).
+    let pool_id = empty_pool(&c).await;
+    c.add_custom_attributes()
+        .user_pool_id(&pool_id)
+        .custom_attributes(
+            SchemaAttributeType::builder()
+                .name("tenant_id")
+                .attribute_data_type(AttributeDataType::String)
+                .mutable(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // The web app's client with no read list; a mobile client that may write the attribute
+    // (and keeps many settings an update without them would reset); an admin client with no
+    // write list at all.
+    let create = |name: &str| {
+        c.create_user_pool_client()
+            .user_pool_id(&pool_id)
+            .client_name(name)
+    };
+    let web = create("web")
+        .write_attributes("email")
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client()
+        .unwrap()
+        .client_id()
+        .unwrap()
+        .to_owned();
+    let mobile = create("mobile")
+        .write_attributes("email")
+        .write_attributes("custom:campaign")
+        .refresh_token_validity(10)
+        .access_token_validity(30)
+        .id_token_validity(45)
+        .token_validity_units(
+            TokenValidityUnitsType::builder()
+                .access_token(TimeUnitsType::Minutes)
+                .id_token(TimeUnitsType::Minutes)
+                .refresh_token(TimeUnitsType::Days)
+                .build(),
+        )
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+        .supported_identity_providers("COGNITO")
+        .callback_urls("myapp://callback")
+        .logout_urls("myapp://signout")
+        .allowed_o_auth_flows(OAuthFlowType::Code)
+        .allowed_o_auth_scopes("openid")
+        .allowed_o_auth_flows_user_pool_client(true)
+        .prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)
+        .enable_token_revocation(true)
+        .auth_session_validity(7)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client()
+        .unwrap()
+        .client_id()
+        .unwrap()
+        .to_owned();
+    let admin = app_client(&c, &pool_id, "admin").await;
+
+    // Before: the check fails and names the two open clients, not the web one.
+    let (ok, out, err) = cli(&[
+        "setup",
+        "--check",
+        "--user-pool-id",
+        &pool_id,
+        "--app-client-id",
+        &web,
+    ]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!(
+            "app client {mobile} (mobile): CAN WRITE custom:campaign (it is in the write list)"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "app client {admin} (admin): CAN WRITE custom:campaign (no write list"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "app client {web} (web): cannot write custom:campaign"
+        )),
+        "{out}"
+    );
+    assert!(
+        err.contains("2 app client(s)") && err.contains("(mobile)") && err.contains("(admin)"),
+        "{err}"
+    );
+
+    let before: Vec<_> =
+        futures::future::join_all([&web, &mobile, &admin].map(|id| described(&c, &pool_id, id)))
+            .await;
+    let (proxy, log) = recorder::start(&std::env::var("AWS_ENDPOINT_URL").unwrap()).await;
+    let (ok, out, err) = cli_via(
+        &proxy,
+        &["setup", "--user-pool-id", &pool_id, "--app-client-id", &web],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!(
+            "app client {mobile} (mobile): may no longer write custom:campaign"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "app client {admin} (admin): its empty write list let users write every attribute"
+        )),
+        "{out}"
+    );
+
+    // Every client: an explicit write list without the attribute; the web one reads it, and
+    // still reads the app's own custom attribute (an empty read list took nothing away).
+    for (id, was) in [&web, &mobile, &admin].iter().zip(&before) {
+        let now = described(&c, &pool_id, id).await;
+        assert!(!now.write_attributes().is_empty(), "{id}");
+        assert!(
+            !now.write_attributes()
+                .iter()
+                .any(|a| a == "custom:campaign"),
+            "{id}: {:?}",
+            now.write_attributes()
+        );
+        let mut same = now.clone();
+        same.read_attributes = was.read_attributes.clone();
+        same.write_attributes = was.write_attributes.clone();
+        same.last_modified_date = was.last_modified_date;
+        assert_eq!(&same, was, "{id}: only the lists changed");
+    }
+    let web_read = described(&c, &pool_id, &web)
+        .await
+        .read_attributes()
+        .to_vec();
+    for a in [
+        "custom:campaign",
+        "custom:tenant_id",
+        "email",
+        "email_verified",
+    ] {
+        assert!(web_read.iter().any(|r| r == a), "{a} not in {web_read:?}");
+    }
+    assert!(
+        described(&c, &pool_id, &mobile)
+            .await
+            .read_attributes()
+            .is_empty(),
+        "not ours to change"
+    );
+
+    // What went over the wire: every UpdateUserPoolClient carries every setting the client
+    // had (AWS resets what it is not given), the lists aside.
+    let log = log.lock().unwrap().clone();
+    let updates: Vec<&Value> = log
+        .iter()
+        .filter(|(t, _, _)| t.ends_with(".UpdateUserPoolClient"))
+        .map(|(_, req, _)| req)
+        .collect();
+    assert_eq!(updates.len(), 3, "{log:?}");
+    assert!(
+        log.iter()
+            .any(|(t, _, _)| t.ends_with(".ListUserPoolClients"))
+    );
+    for (_, _, answer) in log
+        .iter()
+        .filter(|(t, _, _)| t.ends_with(".DescribeUserPoolClient"))
+    {
+        let had = &answer["UserPoolClient"];
+        let sent = updates
+            .iter()
+            .find(|u| u["ClientId"] == had["ClientId"])
+            .unwrap_or_else(|| panic!("no update of {had}"));
+        for (key, value) in had.as_object().unwrap() {
+            // Not parameters of UpdateUserPoolClient (the secret and the times are Cognito's).
+            if [
+                "ClientSecret",
+                "CreationDate",
+                "LastModifiedDate",
+                "ReadAttributes",
+                "WriteAttributes",
+            ]
+            .contains(&key.as_str())
+            {
+                continue;
+            }
+            assert_eq!(
+                &sent[key], value,
+                "{key} of {} not sent back: {sent}",
+                had["ClientName"]
+            );
+        }
+    }
+
+    // After: the check passes; a second setup changes nothing.
+    let (ok, out, err) = cli(&[
+        "setup",
+        "--check",
+        "--user-pool-id",
+        &pool_id,
+        "--app-client-id",
+        &web,
+    ]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains(&format!("app client {web} (web): reads custom:campaign")),
+        "{out}"
+    );
+    let (ok, out, err) = cli(&["setup", "--user-pool-id", &pool_id, "--app-client-id", &web]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!(
+            "app client {admin} (admin): already cannot write custom:campaign"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "app client {web} (web): already reads custom:campaign and cannot write it"
+        )),
+        "{out}"
+    );
+
+    // A client id of another pool is refused, naming this pool's clients.
+    let (ok, _, err) = cli(&[
+        "setup",
+        "--user-pool-id",
+        &pool_id,
+        "--app-client-id",
+        "nope",
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains(&format!(
+            "app client nope is not a client of user pool {pool_id}"
+        )),
+        "{err}"
+    );
 }
 
 /// A pool with settings an UpdateUserPool without them would reset.

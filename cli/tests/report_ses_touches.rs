@@ -90,7 +90,7 @@ fn ses_event_records_are_journey_touches_with_known_answers() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = export(dir.path());
 
-    let (r, stderr) = report(&root, &["--touch-model", "first"]);
+    let (r, stderr) = report(&root, &["--touch-opens", "--touch-model", "first"]);
     assert_eq!(
         r["touch_attribution"],
         json!({
@@ -129,7 +129,7 @@ fn ses_event_records_are_journey_touches_with_known_answers() {
     );
 
     // Last: alice's summer click; bob's summer click came after his purchase.
-    let (r, _) = report(&root, &["--touch-model", "last"]);
+    let (r, _) = report(&root, &["--touch-opens", "--touch-model", "last"]);
     assert_eq!(
         r["touch_attribution"]["campaigns"],
         json!([
@@ -138,7 +138,7 @@ fn ses_event_records_are_journey_touches_with_known_answers() {
         ])
     );
 
-    let (r, _) = report(&root, &["--touch-model", "linear"]);
+    let (r, _) = report(&root, &["--touch-opens", "--touch-model", "linear"]);
     assert_eq!(
         r["touch_attribution"]["campaigns"],
         json!([
@@ -147,8 +147,11 @@ fn ses_event_records_are_journey_touches_with_known_answers() {
         ])
     );
 
-    // Clicks only: SES opens are not touches (alice's and bob's spring opens).
-    let (r, _) = report(&root, &["--touch-model", "linear", "--touch-clicks-only"]);
+    // By default only clicks are touches: SES opens are not (alice's and bob's spring
+    // opens), whatever ses-tagging's SES_EVENTS says; `--touch-clicks-only` is the same.
+    let (alias, _) = report(&root, &["--touch-model", "linear", "--touch-clicks-only"]);
+    let (r, _) = report(&root, &["--touch-model", "linear"]);
+    assert_eq!(alias["touch_attribution"], r["touch_attribution"]);
     let t = &r["touch_attribution"];
     assert_eq!(
         (&t["touches"], &t["joined_conversions"]),

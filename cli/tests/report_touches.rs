@@ -127,7 +127,7 @@ fn touch_models_have_known_answers() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = stream(dir.path());
 
-    let first = touch_json(&path, &["--touch-model", "first"]);
+    let first = touch_json(&path, &["--touch-opens", "--touch-model", "first"]);
     assert_eq!(first["model"], "first");
     assert_eq!(first["lookback"], "30d");
     assert_eq!(first["conversions"], 5);
@@ -150,7 +150,7 @@ fn touch_models_have_known_answers() {
         first["note"]
     );
 
-    let last = touch_json(&path, &["--touch-model", "last"]);
+    let last = touch_json(&path, &["--touch-opens", "--touch-model", "last"]);
     assert_eq!(
         credits(&last),
         [
@@ -159,7 +159,7 @@ fn touch_models_have_known_answers() {
         ]
     );
 
-    let linear = touch_json(&path, &["--touch-model", "linear"]);
+    let linear = touch_json(&path, &["--touch-opens", "--touch-model", "linear"]);
     assert_eq!(
         credits(&linear),
         [
@@ -168,12 +168,24 @@ fn touch_models_have_known_answers() {
         ]
     );
 
-    // Clicks only: u1's open no longer counts.
-    let clicks = touch_json(&path, &["--touch-model", "linear", "--touch-clicks-only"]);
+    // By default only clicks are touches (an open is close to a delivery under Apple Mail
+    // Privacy Protection): u1's open does not count. `--touch-clicks-only` is the same.
+    let clicks = touch_json(&path, &["--touch-model", "linear"]);
     assert_eq!(credits(&clicks), [("j-spring".to_owned(), 2.0, 40.0)]);
+    let alias = touch_json(&path, &["--touch-model", "linear", "--touch-clicks-only"]);
+    assert_eq!(alias, clicks);
 
     // A longer window reaches u2's old touch.
-    let long = touch_json(&path, &["--touch-model", "first", "--lookback", "60d"]);
+    let long = touch_json(
+        &path,
+        &[
+            "--touch-opens",
+            "--touch-model",
+            "first",
+            "--lookback",
+            "60d",
+        ],
+    );
     assert_eq!(
         credits(&long),
         [
@@ -192,6 +204,7 @@ fn touch_models_have_known_answers() {
     let joined = touch_json(
         &path,
         &[
+            "--touch-opens",
             "--touch-model",
             "last",
             "--endpoints",
@@ -234,6 +247,7 @@ fn touch_models_have_known_answers() {
             "purchase",
             "--revenue-metric",
             "revenue",
+            "--touch-opens",
             "--touch-model",
             "last",
             "--format",

@@ -48,6 +48,7 @@ const V2_RESPONSE: &str = "claimsAndScopeOverrideDetails";
 
 pub fn parse_request(event: &Value) -> Result<TokenRequest, EventError> {
     let bad = |field, reason| EventError { field, reason };
+    let version = event_version(event)?;
     let event = event
         .as_object()
         .ok_or(bad("(event)", "not a JSON object"))?;
@@ -57,6 +58,25 @@ pub fn parse_request(event: &Value) -> Result<TokenRequest, EventError> {
         Some(_) => return Err(bad("userName", "not a string")),
         None => return Err(bad("userName", "missing")),
     };
+    let trigger_source = event
+        .get("triggerSource")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    Ok(TokenRequest {
+        username,
+        version,
+        trigger_source,
+    })
+}
+
+/// The response shape the event expects, on its own: an event whose user cannot be read
+/// can still be answered with the claim suppressed.
+pub fn event_version(event: &Value) -> Result<EventVersion, EventError> {
+    let bad = |field, reason| EventError { field, reason };
+    let event = event
+        .as_object()
+        .ok_or(bad("(event)", "not a JSON object"))?;
     // The response key Cognito pre-fills (with null) says which shape it reads back;
     // `version` ("1", "2", "3") decides when neither key is present.
     let response = event.get("response").and_then(Value::as_object);
@@ -77,16 +97,7 @@ pub fn parse_request(event: &Value) -> Result<TokenRequest, EventError> {
             ));
         }
     };
-    let trigger_source = event
-        .get("triggerSource")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    Ok(TokenRequest {
-        username,
-        version,
-        trigger_source,
-    })
+    Ok(version)
 }
 
 /// The claim for the user's stored attribution at `now_ms`.
@@ -103,6 +114,10 @@ pub enum SuppressReason {
     NoAttribution,
     /// Past expires-at, whether or not the TTL sweeper has removed the item yet.
     Expired,
+    /// The item could not be read or encoded (a store error, the time budget spent, a
+    /// malformed item, an unreadable user): the pool's own attribute value, stale or
+    /// written by anyone, must not reach the token in its place. Suppressing needs no read.
+    Failed,
 }
 
 impl SuppressReason {
@@ -110,6 +125,7 @@ impl SuppressReason {
         match self {
             Self::NoAttribution => "no_attribution",
             Self::Expired => "expired",
+            Self::Failed => "failed",
         }
     }
 }

@@ -123,9 +123,12 @@ impl std::fmt::Display for ProfileSkip {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectPlan {
     pub plan: TouchPlan<ProfileSkip>,
-    /// Per touch: the key that pins its time to the first delivery, when one is known
-    /// (the `IdempotencyToken`, else run + action + profile).
-    pub idempotency_keys: Vec<Option<String>>,
+    /// Per touch: the keys that pin its time to the first delivery, one per profile of its
+    /// user that has one (the `IdempotencyToken`, else run + action + profile). All of
+    /// them, not the first: a retry may group a user's profiles differently (another
+    /// first, one left out), and the first delivery's time must come back through any of
+    /// them; the touch takes the earliest time its keys give.
+    pub idempotency_keys: Vec<Vec<String>>,
 }
 
 /// Parses an invocation; errors name the JSON path of the offending field.
@@ -159,7 +162,7 @@ impl ConnectInvocation {
         let label = self.label().to_owned();
         let profiles = &self.items.customer_profiles;
         let mut planner = Planner::with_capacity(profiles.len());
-        let mut idempotency_keys = Vec::new();
+        let mut idempotency_keys: Vec<Vec<String>> = Vec::new();
         for (i, raw) in profiles.iter().enumerate() {
             let (id, touch, key) = match profile_of(i, raw) {
                 Err(e) => (
@@ -185,7 +188,13 @@ impl ConnectInvocation {
                 }
             };
             if planner.push(id, touch).is_some() {
-                idempotency_keys.push(key);
+                idempotency_keys.push(Vec::new());
+            }
+            if let (Some(i), Some(key)) = (planner.last_touch(), key)
+                && let Some(keys) = idempotency_keys.get_mut(i)
+                && !keys.contains(&key)
+            {
+                keys.push(key);
             }
         }
         Ok(ConnectPlan {
@@ -370,7 +379,11 @@ mod tests {
         );
         assert_eq!(
             plan.idempotency_keys,
-            [Some("connect|t1".into()), Some("connect|t2".into())]
+            [
+                vec!["connect|t1".to_owned(), "connect|t3".to_owned()],
+                vec!["connect|t2".to_owned()]
+            ],
+            "every profile of a user pins its touch"
         );
         let ids: Vec<_> = plan
             .plan
@@ -420,12 +433,12 @@ mod tests {
         let plan = inv.plan(&ConnectConfig::default(), 0).unwrap();
         assert_eq!(
             plan.idempotency_keys,
-            [Some("connect|c-1|r-1|act|p1".into())]
+            [vec!["connect|c-1|r-1|act|p1".to_owned()]]
         );
         let mut no_run = inv.clone();
         no_run.invocation_metadata.campaign_context.run_id = None;
         let plan = no_run.plan(&ConnectConfig::default(), 0).unwrap();
-        assert_eq!(plan.idempotency_keys, [None]);
+        assert_eq!(plan.idempotency_keys, [Vec::<String>::new()]);
     }
 
     #[test]

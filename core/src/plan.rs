@@ -81,6 +81,15 @@ impl<S> Planner<S> {
         added
     }
 
+    /// The touch of the item pushed last, when it has one (its own, or an earlier item's
+    /// that it shares).
+    pub fn last_touch(&self) -> Option<usize> {
+        self.plan
+            .items
+            .last()
+            .and_then(|(_, o)| o.as_ref().ok().copied())
+    }
+
     pub fn finish(self) -> TouchPlan<S> {
         self.plan
     }

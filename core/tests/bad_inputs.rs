@@ -145,7 +145,12 @@ fn connect_run(v: Value) -> BatchRun {
 }
 
 fn ses_run(v: Value) -> BatchRun {
-    let plan = ses::plan(v, &SesConfig::default()).map_err(|e| e.to_string())?;
+    // Opens too (an opt-in): the fixtures are mostly Open records.
+    let config = SesConfig {
+        opens: true,
+        ..SesConfig::default()
+    };
+    let plan = ses::plan(v, &config).map_err(|e| e.to_string())?;
     Ok(plan
         .items
         .into_iter()

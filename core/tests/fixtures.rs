@@ -66,8 +66,8 @@ fn connect_custom_action_round_trips_and_plans_a_touch_per_profile_user() {
     assert_eq!(
         plan.idempotency_keys,
         [
-            Some("connect|token-xyz789".to_owned()),
-            Some("connect|token-abc456".to_owned())
+            vec!["connect|token-xyz789".to_owned()],
+            vec!["connect|token-abc456".to_owned()]
         ]
     );
     assert_eq!(

@@ -20,9 +20,17 @@ fn touch(touched_at_ms: i64) -> Touch {
     }
 }
 
+/// Opens are an opt-in (`SES_EVENTS=open,click`): by default an Open is no touch.
+fn with_opens() -> SesConfig {
+    SesConfig {
+        opens: true,
+        ..SesConfig::default()
+    }
+}
+
 #[test]
 fn eventbridge_open_is_a_touch_at_the_open_time() {
-    let plan = plan(fixture("ses-open-eventbridge.json"), &SesConfig::default()).expect("plans");
+    let plan = plan(fixture("ses-open-eventbridge.json"), &with_opens()).expect("plans");
     // open.timestamp 2017-08-09T22:00:19.652Z, not mail.timestamp nor the event's time.
     assert_eq!(plan.touches, vec![touch(1_502_316_019_652)]);
     assert_eq!(
@@ -44,7 +52,7 @@ fn eventbridge_click_is_a_touch_at_the_click_time() {
 
 #[test]
 fn sns_open_is_the_same_touch_as_the_eventbridge_open() {
-    let config = SesConfig::default();
+    let config = with_opens();
     let via_sns = plan(fixture("ses-open-sns.json"), &config).expect("plans");
     let via_eventbridge = plan(fixture("ses-open-eventbridge.json"), &config).expect("plans");
     assert_eq!(via_sns.touches, via_eventbridge.touches);
@@ -57,7 +65,7 @@ fn sns_open_is_the_same_touch_as_the_eventbridge_open() {
 #[test]
 fn a_bare_record_is_planned_like_its_envelopes() {
     let event = fixture("ses-open-eventbridge.json");
-    let plan = plan(event["detail"].clone(), &SesConfig::default()).expect("plans");
+    let plan = plan(event["detail"].clone(), &with_opens()).expect("plans");
     assert_eq!(plan.touches, vec![touch(1_502_316_019_652)]);
     assert_eq!(plan.items, vec![(MESSAGE_ID.to_string(), Ok(0))]);
 }

@@ -1,16 +1,19 @@
 //! `claims`: Cognito's pre-token-generation trigger (the token projection).
 //!
 //! One `GetItem` per sign-in or refresh, no Cognito call at all. A sign-in never fails
-//! because of attribution: whatever goes wrong (an unreadable event, a store error, the
-//! time budget spent, a malformed item), the event goes back unchanged, with a warning that
-//! names the user and the reason, and a counter.
+//! because of attribution, and a failure never lets the pool's own `custom:campaign` (a stale
+//! `sync` value, a seed-era value without an expiry, one a user wrote) into the token:
+//! whatever goes wrong (a store error, the time budget spent, a malformed item, an
+//! unreadable user), the claim is suppressed — which needs no read and cannot fail — with a
+//! warning naming the reason and a counter. Only an event whose response shape cannot be
+//! told goes back unchanged: there is nowhere to write a suppression.
 
 use std::time::Duration;
 
-use journey_attribution_core::claims::{self, ClaimDecision};
+use journey_attribution_core::claims::{self, ClaimDecision, SuppressReason};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::metrics::Metrics;
 use crate::ports::{AttributionReader, StoreError};
@@ -25,11 +28,13 @@ pub struct ClaimsConfig {
     /// The whole read, SDK retries included: Cognito gives a trigger 5 seconds, and the
     /// user is waiting for the sign-in.
     pub budget: Duration,
+    /// Keys the user's hash in `info` logs (see `runtime::UserTag`).
+    pub log_key: runtime::UserTag,
 }
 
-/// Why the event went back unchanged (metric `unchanged.<reason>`).
+/// Why the claim could not be decided from the table (metric `failed.<reason>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Unchanged {
+enum Failure {
     MalformedEvent,
     Timeout,
     StoreTransient,
@@ -37,7 +42,7 @@ enum Unchanged {
     UnencodableItem,
 }
 
-impl Unchanged {
+impl Failure {
     fn as_str(self) -> &'static str {
         match self {
             Self::MalformedEvent => "malformed_event",
@@ -60,67 +65,83 @@ pub async fn handle<S: AttributionReader + Sync>(
     let request = match claims::parse_request(&event) {
         Ok(r) => r,
         Err(e) => {
-            warn!(error = %e, reason = Unchanged::MalformedEvent.as_str(), "pre-token-generation event answered unchanged");
-            count_unchanged(metrics, Unchanged::MalformedEvent);
+            count_failure(metrics, Failure::MalformedEvent);
+            match claims::event_version(&event) {
+                Ok(version) => {
+                    warn!(error = %e, reason = Failure::MalformedEvent.as_str(), "unreadable pre-token-generation event: claim suppressed");
+                    suppress(&mut event, version, config);
+                }
+                Err(_) => {
+                    warn!(error = %e, reason = Failure::MalformedEvent.as_str(), "pre-token-generation event of no known shape: answered unchanged");
+                }
+            }
             return event;
         }
     };
     let Some(key) = config.usernames.canonical(&request.username) else {
         warn!(
-            reason = Unchanged::MalformedEvent.as_str(),
-            "userName is blank: answered unchanged"
+            reason = Failure::MalformedEvent.as_str(),
+            "userName is blank: claim suppressed"
         );
-        count_unchanged(metrics, Unchanged::MalformedEvent);
+        count_failure(metrics, Failure::MalformedEvent);
+        suppress(&mut event, request.version, config);
         return event;
     };
     let user = key.as_str();
-    let stored = match tokio::time::timeout(config.budget, store.get(user)).await {
-        Ok(Ok(stored)) => stored,
+    let tag = config.log_key.tag(user);
+    debug!(user, user_tag = %tag, "claims for user");
+    let failure = match tokio::time::timeout(config.budget, store.get(user)).await {
+        Ok(Ok(stored)) => match claims::decide(stored.as_ref().map(|a| &a.campaign), now_ms) {
+            Ok(decision) => {
+                match &decision {
+                    ClaimDecision::Set(_) => {
+                        metrics.incr("claim_set");
+                        info!(user_tag = %tag, trigger = %request.trigger_source, "claim set");
+                    }
+                    ClaimDecision::Suppress(reason) => {
+                        metrics.incr(format!("claim_suppressed.{}", reason.as_str()));
+                        info!(user_tag = %tag, trigger = %request.trigger_source, reason = reason.as_str(), "claim suppressed");
+                    }
+                }
+                claims::respond(&mut event, request.version, &config.claim, &decision);
+                return event;
+            }
+            Err(e) => {
+                warn!(user_tag = %tag, error = %e, reason = Failure::UnencodableItem.as_str(), "claim suppressed");
+                Failure::UnencodableItem
+            }
+        },
         Ok(Err(e)) => {
             let reason = match e {
-                StoreError::Transient(_) => Unchanged::StoreTransient,
-                StoreError::Permanent(_) => Unchanged::StorePermanent,
+                StoreError::Transient(_) => Failure::StoreTransient,
+                StoreError::Permanent(_) => Failure::StorePermanent,
             };
-            warn!(user, error = %e, reason = reason.as_str(), "claim left unchanged");
-            count_unchanged(metrics, reason);
-            return event;
+            warn!(user_tag = %tag, error = %e, reason = reason.as_str(), "claim suppressed");
+            reason
         }
         Err(_) => {
             warn!(
-                user,
+                user_tag = %tag,
                 budget_ms = config.budget.as_millis() as u64,
-                reason = Unchanged::Timeout.as_str(),
-                "claim left unchanged"
+                reason = Failure::Timeout.as_str(),
+                "claim suppressed"
             );
-            count_unchanged(metrics, Unchanged::Timeout);
-            return event;
+            Failure::Timeout
         }
     };
-    let decision = match claims::decide(stored.as_ref().map(|a| &a.campaign), now_ms) {
-        Ok(d) => d,
-        Err(e) => {
-            warn!(user, error = %e, reason = Unchanged::UnencodableItem.as_str(), "claim left unchanged");
-            count_unchanged(metrics, Unchanged::UnencodableItem);
-            return event;
-        }
-    };
-    match &decision {
-        ClaimDecision::Set(_) => {
-            metrics.incr("claim_set");
-            info!(user, trigger = %request.trigger_source, "claim set");
-        }
-        ClaimDecision::Suppress(reason) => {
-            metrics.incr(format!("claim_suppressed.{}", reason.as_str()));
-            info!(user, trigger = %request.trigger_source, reason = reason.as_str(), "claim suppressed");
-        }
-    }
-    claims::respond(&mut event, request.version, &config.claim, &decision);
+    count_failure(metrics, failure);
+    suppress(&mut event, request.version, config);
     event
 }
 
-fn count_unchanged(metrics: &mut Metrics, reason: Unchanged) {
-    metrics.incr("unchanged");
-    metrics.incr(format!("unchanged.{}", reason.as_str()));
+fn suppress(event: &mut Value, version: claims::EventVersion, config: &ClaimsConfig) {
+    let decision = ClaimDecision::Suppress(SuppressReason::Failed);
+    claims::respond(event, version, &config.claim, &decision);
+}
+
+fn count_failure(metrics: &mut Metrics, reason: Failure) {
+    metrics.incr("failed");
+    metrics.incr(format!("failed.{}", reason.as_str()));
 }
 
 /// `claims`' configuration.
@@ -166,6 +187,7 @@ impl Settings {
                 claim: runtime::campaign_attribute(env),
                 usernames: runtime::usernames(env)?,
                 budget,
+                log_key: runtime::UserTag::from_env(env),
             },
             sdk: SdkLimits::within(budget),
         })
@@ -203,6 +225,7 @@ mod tests {
             claim: "custom:campaign".into(),
             usernames: Default::default(),
             budget: Duration::from_millis(500),
+            log_key: Default::default(),
         }
     }
 
@@ -293,42 +316,92 @@ mod tests {
         );
     }
 
+    fn suppressed(event: &Value) -> bool {
+        event["response"]["claimsOverrideDetails"]
+            == json!({"claimsToSuppress": ["custom:campaign"]})
+    }
+
+    /// Whatever fails, the sign-in goes on without the claim: the pool's own value of the
+    /// attribute (stale, legacy, or written by a user) must not reach the token instead.
     #[tokio::test(start_paused = true)]
-    async fn failures_answer_the_event_unchanged() {
+    async fn failures_suppress_the_claim() {
         let mut m = Metrics::default();
         let cases = [
-            (Broken(None), "unchanged.timeout"),
+            (Broken(None), "failed.timeout"),
             (
                 Broken(Some(StoreError::Transient("throttled".into()))),
-                "unchanged.store_transient",
+                "failed.store_transient",
             ),
             (
                 Broken(Some(StoreError::Permanent("stored item: bad".into()))),
-                "unchanged.store_permanent",
+                "failed.store_permanent",
             ),
         ];
         for (store, metric) in cases {
             let out = handle(v1("alice"), &store, &config(), 0, &mut m).await;
-            assert_eq!(out, v1("alice"), "{metric}");
+            assert!(suppressed(&out), "{metric}: {out}");
+            assert_eq!(out["userName"], "alice", "the rest of the event is kept");
             assert_eq!(m.get(metric), 1, "{metric}");
         }
+        // A blank user: still a known shape, so still suppressed.
+        let out = handle(v1(" "), &MemoryStore::default(), &config(), 0, &mut m).await;
+        assert!(suppressed(&out), "{out}");
+        let no_user = json!({"version": "1", "response": {"claimsOverrideDetails": null}});
+        let out = handle(no_user, &MemoryStore::default(), &config(), 0, &mut m).await;
+        assert!(suppressed(&out), "{out}");
+        assert_eq!(m.get("failed.malformed_event"), 2);
+        // No response shape at all: nowhere to write a suppression.
         let bad = json!({"triggerSource": "TokenGeneration_Authentication"});
         let out = handle(bad.clone(), &MemoryStore::default(), &config(), 0, &mut m).await;
         assert_eq!(out, bad);
-        assert_eq!(m.get("unchanged.malformed_event"), 1);
-        assert_eq!(m.get("unchanged"), 4);
+        assert_eq!(m.get("failed.malformed_event"), 3);
+        assert_eq!(m.get("failed"), 6);
     }
 
     #[tokio::test]
-    async fn an_unencodable_item_leaves_the_claim_alone() {
+    async fn an_unencodable_item_suppresses_the_claim() {
         let store = MemoryStore::default();
         let mut a = attribution("alice", i64::MAX / 1000);
         a.campaign.label = "x".repeat(3000);
         store.put_if_newer(&a).await.unwrap();
         let mut m = Metrics::default();
-        let out = handle(v1("alice"), &store, &config(), 0, &mut m).await;
-        assert_eq!(out, v1("alice"));
-        assert_eq!(m.get("unchanged.unencodable_item"), 1);
+        let mut event = v1("alice");
+        event["response"]["claimsOverrideDetails"] =
+            json!({"claimsToAddOrOverride": {"custom:campaign": "ja1|x|y|1|9999999999|Forged"}});
+        let out = handle(event, &store, &config(), 0, &mut m).await;
+        let details = &out["response"]["claimsOverrideDetails"];
+        assert_eq!(
+            details["claimsToSuppress"],
+            json!(["custom:campaign"]),
+            "{out}"
+        );
+        assert_eq!(details["claimsToAddOrOverride"], json!({}), "{out}");
+        assert_eq!(m.get("failed.unencodable_item"), 1);
+    }
+
+    /// At `info` a sign-in names its user by a keyed hash only; the raw name is at `debug`.
+    #[tokio::test(start_paused = true)]
+    async fn info_logs_carry_no_username() {
+        let store = MemoryStore::default();
+        let user = "alice@example.com";
+        store
+            .put_if_newer(&attribution(user, 10 * DAY_MS / 1000))
+            .await
+            .unwrap();
+        let keyed = ClaimsConfig {
+            log_key: runtime::UserTag::new(b"stack-key"),
+            ..config()
+        };
+        let tag = keyed.log_key.tag(user);
+        for (level, raw) in [("info", false), ("debug", true)] {
+            let (logs, _guard) = crate::test_logs::capture(level);
+            let mut m = Metrics::default();
+            handle(v1(user), &store, &keyed, DAY_MS, &mut m).await;
+            handle(v1(user), &Broken(None), &keyed, DAY_MS, &mut m).await;
+            let text = logs.text();
+            assert!(text.contains("claim set") && text.contains(&tag), "{text}");
+            assert_eq!(text.contains(user), raw, "{level}: {text}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use futures::StreamExt;
 use journey_attribution_core::connect::{self, ConnectConfig};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::metrics::Metrics;
 use crate::pipeline::{TaggingError, Writing, write_plan};
@@ -44,26 +44,37 @@ where
     let backoff = config.writing.backoff;
 
     // Pin each touch to its first delivery (several in flight, as the writes): the time to
-    // write it with. A touch whose ledger entry cannot be read is not written (its time is
-    // unknown) and fails like a failed write.
+    // write it with, the earliest any of its user's profiles recorded, so a retry that
+    // groups the profiles otherwise still finds it. A touch whose ledger entries cannot be
+    // read is not written (its time is unknown) and fails like a failed write.
+    let log_key = &config.writing.log_key;
     let mut pins: Vec<(usize, Result<i64, StoreError>)> =
         futures::stream::iter(plan.touches.iter().zip(&idempotency_keys).enumerate())
-            .map(|(i, (touch, key))| async move {
-                let Some(key) = key else {
-                    return (i, Ok(touch.touched_at_ms));
-                };
+            .map(|(i, (touch, keys))| async move {
                 let expires_at_s = window.expires_at_s(touch.touched_at_ms);
-                let (first, attempts) = backoff
-                    .run(StoreError::is_transient, || {
-                        ledger.first_seen(key, touch.touched_at_ms, expires_at_s)
-                    })
-                    .await;
-                match &first {
-                    Err(e) => warn!(user = %touch.username, key = %key, attempts, error = %e,
-                        "touch ledger failed: touch not written"),
-                    Ok(first_ms) if *first_ms != touch.touched_at_ms => info!(user = %touch.username,
-                        key = %key, first_seen_ms = first_ms, attempts, "redelivered touch keeps its first time"),
-                    Ok(_) => {}
+                let mut first = Ok(touch.touched_at_ms);
+                for key in keys {
+                    let (seen, attempts) = backoff
+                        .run(StoreError::is_transient, || {
+                            ledger.first_seen(key, touch.touched_at_ms, expires_at_s)
+                        })
+                        .await;
+                    match seen {
+                        Err(e) => {
+                            warn!(user_tag = %log_key.tag(&touch.username), key = %key, attempts, error = %e,
+                                "touch ledger failed: touch not written");
+                            first = Err(e);
+                            break;
+                        }
+                        Ok(ms) => first = first.map(|f: i64| f.min(ms)),
+                    }
+                }
+                if let Ok(first_ms) = first
+                    && first_ms != touch.touched_at_ms
+                {
+                    debug!(user = %touch.username, "redelivered touch");
+                    info!(user_tag = %log_key.tag(&touch.username), first_seen_ms = first_ms,
+                        "redelivered touch keeps its first time");
                 }
                 (i, first)
             })
@@ -153,6 +164,7 @@ mod tests {
                 windows: LookbackWindows::parse(Some("1d"), Some("connect=2d")).unwrap(),
                 concurrency: 4,
                 backoff: Backoff::immediate(3),
+                log_key: Default::default(),
             },
         }
     }
@@ -233,6 +245,52 @@ mod tests {
         );
         assert_eq!(store.get("alice").unwrap().campaign.journey_id, "c2");
         assert_eq!((m.get("redelivered"), m.get("written")), (2, 2));
+    }
+
+    /// Connect retries with its own grouping: the user's profiles in another order, or one
+    /// left out. Whichever profile comes first, the first delivery's time stands.
+    #[tokio::test]
+    async fn a_retry_grouping_a_users_profiles_otherwise_keeps_the_first_time() {
+        for retried in [
+            json!([profile("p2", "alice", "t2"), profile("p1", "alice", "t1")]),
+            json!([profile("p2", "alice", "t2")]),
+            json!([profile("p3", "bob", "t3"), profile("p2", "alice", "t2")]),
+        ] {
+            let (store, ledger, mut m) = (
+                MemoryStore::default(),
+                MemoryLedger::default(),
+                Metrics::default(),
+            );
+            let first = invocation(
+                "c1",
+                json!([profile("p1", "alice", "t1"), profile("p2", "alice", "t2")]),
+            );
+            handle(first, &store, &ledger, &config(), 1_000, &mut m)
+                .await
+                .unwrap();
+            let r = handle(
+                invocation("c1", retried.clone()),
+                &store,
+                &ledger,
+                &config(),
+                5_000,
+                &mut m,
+            )
+            .await
+            .unwrap();
+            let alice = r["Items"]["CustomerProfiles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["Id"] == "p2")
+                .unwrap();
+            assert_eq!(alice["ResultData"]["reason"], "unchanged", "{retried}");
+            assert_eq!(
+                store.get("alice").unwrap().campaign.touched_at_ms,
+                1_000,
+                "{retried}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -24,3 +24,5 @@ pub mod runtime;
 pub mod ses;
 pub mod sync;
 pub mod tagging;
+#[cfg(test)]
+mod test_logs;

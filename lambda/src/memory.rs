@@ -290,7 +290,7 @@ impl MemoryUserPool {
         let attrs = state
             .users
             .get_mut(username)
-            .ok_or_else(|| UserError::NotFound(format!("User does not exist: {username}")))?;
+            .ok_or_else(|| UserError::NotFound("User does not exist.".into()))?;
         Ok(f(attrs))
     }
 }

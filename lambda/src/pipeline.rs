@@ -11,7 +11,7 @@ use journey_attribution_core::plan::{Skip, TouchOutcome, TouchPlan};
 use journey_attribution_core::{Attribution, LookbackWindows, Touch, WindowError, WriteDecision};
 use lambda_runtime::Diagnostic;
 use serde_json::Value;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::metrics::Metrics;
 use crate::ports::{AttributionStore, StoreError};
@@ -24,6 +24,8 @@ pub struct Writing {
     pub windows: LookbackWindows,
     pub concurrency: usize,
     pub backoff: Backoff,
+    /// Keys the user's hash in `info` logs (`LOG_USER_KEY`).
+    pub log_key: runtime::UserTag,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -181,10 +183,12 @@ async fn write_all<S: AttributionStore + Sync>(
                 let (result, attempts) = backoff
                     .run(StoreError::is_transient, || store.put_if_newer(a))
                     .await;
+                let user_tag = writing.log_key.tag(&a.username);
+                debug!(user = %a.username, %user_tag, "attribution for user");
                 match &result {
-                    Ok(d) => info!(user = %a.username, journey = %a.campaign.journey_id,
+                    Ok(d) => info!(%user_tag, journey = %a.campaign.journey_id,
                         expires_at = a.campaign.expires_at_s, decision = d.as_str(), attempts, "attribution"),
-                    Err(e) => warn!(user = %a.username, journey = %a.campaign.journey_id,
+                    Err(e) => warn!(%user_tag, journey = %a.campaign.journey_id,
                         attempts, error = %e, "attribution write failed"),
                 }
                 (i, result)
@@ -228,6 +232,7 @@ impl Writing {
             windows: windows(env)?,
             concurrency: TAGGING_CONCURRENCY,
             backoff: TAGGING_BACKOFF,
+            log_key: runtime::UserTag::from_env(env),
         })
     }
 }

@@ -125,6 +125,52 @@ pub async fn require_username_rule(
     }
 }
 
+/// What stands for a username in the logs at `info` and above: the first 48 bits of
+/// HMAC-SHA-256 keyed by `LOG_USER_KEY`, in hex (`u-3f9a…`). Usernames are often e-mail
+/// addresses and Lambda keeps logs for weeks; the raw name is logged at `debug` only. One key
+/// per stack (the template gives every function the same one) keeps one user's lines
+/// findable across functions, for whoever holds the key; without a key the tag is a plain
+/// truncated hash, which a list of candidate names can still reverse.
+#[derive(Clone, Default)]
+pub struct UserTag {
+    key: Vec<u8>,
+}
+
+impl std::fmt::Debug for UserTag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserTag")
+            .field("keyed", &!self.key.is_empty())
+            .finish()
+    }
+}
+
+impl UserTag {
+    pub fn new(key: &[u8]) -> Self {
+        Self { key: key.to_vec() }
+    }
+
+    /// `LOG_USER_KEY`, optional.
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Self {
+        Self::new(env.optional("LOG_USER_KEY").unwrap_or_default().as_bytes())
+    }
+
+    pub fn tag(&self, user: &str) -> String {
+        use hmac::Mac;
+        // HMAC takes a key of any length: `new_from_slice` cannot fail for it.
+        let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.key) else {
+            return "u-?".into();
+        };
+        mac.update(user.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let mut out = String::with_capacity(14);
+        out.push_str("u-");
+        for b in &digest[..6] {
+            out.push_str(&format!("{b:02x}"));
+        }
+        out
+    }
+}
+
 /// JSON logs, level from `RUST_LOG` or Lambda's `AWS_LAMBDA_LOG_LEVEL` (default `info`).
 pub fn init_tracing() {
     let level = std::env::var("RUST_LOG")

@@ -108,11 +108,15 @@ mod tests {
 
     fn config() -> SesTaggingConfig {
         SesTaggingConfig {
-            source: SesConfig::default(),
+            source: SesConfig {
+                opens: true,
+                ..SesConfig::default()
+            },
             writing: Writing {
                 windows: LookbackWindows::parse(Some("1d"), None).unwrap(),
                 concurrency: 4,
                 backoff: Backoff::immediate(3),
+                log_key: Default::default(),
             },
         }
     }
@@ -185,7 +189,15 @@ mod tests {
 
     #[test]
     fn ses_settings_choose_the_events_and_tags() {
+        // Clicks only by default: proxies such as Apple Mail Privacy Protection fetch every
+        // image on delivery, so an open says little; opens are an explicit opt-in.
         let s = Settings::from_env(&env(&[("ATTRIBUTION_TABLE", "t")])).unwrap();
+        assert!(!s.handler.source.opens && s.handler.source.clicks);
+        let s = Settings::from_env(&env(&[
+            ("ATTRIBUTION_TABLE", "t"),
+            ("SES_EVENTS", "open,click"),
+        ]))
+        .unwrap();
         assert!(s.handler.source.opens && s.handler.source.clicks);
         let s = Settings::from_env(&env(&[
             ("ATTRIBUTION_TABLE", "t"),

@@ -10,7 +10,7 @@ use journey_attribution_table::stream::{self, RecordError};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::{Value, json};
 use tokio::time::Instant;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::metrics::Metrics;
 use crate::ports::{FailureQueue, QueueError, UserAttributes, UserError};
@@ -21,14 +21,13 @@ use crate::runtime::{self, ConfigError, Env};
 /// receives fails the whole batch, which is then bisected and replayed.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
 
-/// SQS's message limit is 256 KiB; a record with two 400 KB images may not fit whole.
-const MAX_PARKED_BYTES: usize = 250 * 1024;
-
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
     /// `custom:campaign` by default.
     pub campaign_attribute: String,
     pub backoff: Backoff,
+    /// Keys the user's hash in `info` logs (`LOG_USER_KEY`).
+    pub log_key: runtime::UserTag,
 }
 
 /// Errors that fail the whole batch (Lambda retries it all).
@@ -137,7 +136,8 @@ pub async fn handle<U: UserAttributes + Sync, Q: FailureQueue + Sync>(
                 .unwrap_or(Err(RecordFailure::Deadline))
         };
         let Err(failure) = outcome else { continue };
-        let user_name = user.unwrap_or("");
+        let user_tag = user.map(|u| config.log_key.tag(u)).unwrap_or_default();
+        debug!(sequence, user = user.unwrap_or(""), %user_tag, "record failed for user");
         if failure.is_permanent() {
             // Parking is bounded by the deadline too; a park that cannot finish in time
             // leaves the record to Lambda's retry, like any unfinished record.
@@ -150,12 +150,12 @@ pub async fn handle<U: UserAttributes + Sync, Q: FailureQueue + Sync>(
                 Ok(()) => {
                     metrics.incr("parked");
                     metrics.incr(format!("parked.{}", failure.kind()));
-                    error!(sequence, user = user_name, error = %failure,
+                    error!(sequence, %user_tag, error = %failure,
                         "record cannot be applied: sent to the failure queue");
                     continue;
                 }
                 Err(e) => {
-                    error!(sequence, user = user_name, error = %failure, queue_error = %e,
+                    error!(sequence, %user_tag, error = %failure, queue_error = %e,
                         "record cannot be applied, and the failure queue refused it");
                 }
             }
@@ -165,11 +165,11 @@ pub async fn handle<U: UserAttributes + Sync, Q: FailureQueue + Sync>(
             metrics.incr("deadline");
             warn!(
                 sequence,
-                user = user_name,
+                %user_tag,
                 "deadline near: record left for Lambda's retry"
             );
         } else {
-            error!(sequence, user = user_name, error = %failure, "record failed");
+            error!(sequence, %user_tag, error = %failure, "record failed");
         }
         if let Some(u) = user {
             failed_users.insert(u.to_owned());
@@ -188,24 +188,22 @@ fn time_left(deadline: Instant) -> Duration {
         .saturating_sub(DEADLINE_MARGIN)
 }
 
-/// The failure-queue message: why, which record, and the record itself (its keys only
-/// when the whole would not fit SQS's message size).
+/// The failure-queue message: why, and what a retry needs to find the record and the item
+/// again (the stream position, the event, the item's key), not the record's images: the
+/// table holds the attribution, `reconcile` (or a replay from the sequence number) rebuilds
+/// the projection from it, and the queue keeps its messages for 14 days.
 fn parked(record: &Value, sequence: &str, failure: &RecordFailure) -> Value {
-    let mut message = json!({
+    json!({
         "source": "journey-attribution sync",
         "reason": failure.kind(),
         "error": failure.to_string(),
         "sequenceNumber": sequence,
         "eventID": record.get("eventID"),
+        "eventName": record.get("eventName"),
         "eventSourceARN": record.get("eventSourceARN"),
-        "keys": record.pointer("/dynamodb/Keys"),
-        "record": record,
-    });
-    if message.to_string().len() > MAX_PARKED_BYTES {
-        message["record"] = json!(null);
-        message["truncated"] = json!("the record was too large for SQS: keys only");
-    }
-    message
+        // The item's key: from Keys, else from an image (a malformed record may lack Keys).
+        "username": stream::record_username(record),
+    })
 }
 
 async fn apply<U: UserAttributes + Sync>(
@@ -233,7 +231,8 @@ async fn apply<U: UserAttributes + Sync>(
             retry(metrics, attempts);
             r.map(|()| {
                 metrics.incr("set");
-                info!(sequence, user = %username, "campaign attribute set");
+                debug!(sequence, user = %username, "campaign attribute set for user");
+                info!(sequence, user_tag = %config.log_key.tag(&username), "campaign attribute set");
             })
         }
         SyncAction::ClearIf { username, expected } => {
@@ -255,12 +254,13 @@ async fn apply<U: UserAttributes + Sync>(
                     retry(metrics, attempts);
                     r.map(|()| {
                         metrics.incr("cleared");
-                        info!(sequence, user = %username, journey = %expected.journey_id, "campaign attribute cleared");
+                        debug!(sequence, user = %username, "campaign attribute cleared for user");
+                        info!(sequence, user_tag = %config.log_key.tag(&username), journey = %expected.journey_id, "campaign attribute cleared");
                     })
                 }
                 Ok(_) => {
                     metrics.incr("kept_newer");
-                    info!(sequence, user = %username, journey = %expected.journey_id,
+                    info!(sequence, user_tag = %config.log_key.tag(&username), journey = %expected.journey_id,
                         "expiry ignored: the user holds another attribution");
                     Ok(())
                 }
@@ -305,6 +305,7 @@ impl Settings {
                 campaign_attribute: runtime::campaign_attribute(env),
                 // Cognito: 25 attribute updates per second per account.
                 backoff: Backoff::new(5, Duration::from_millis(200), Duration::from_secs(3)),
+                log_key: runtime::UserTag::from_env(env),
             },
         })
     }
@@ -351,6 +352,7 @@ mod tests {
         SyncConfig {
             campaign_attribute: ATTR.into(),
             backoff: Backoff::immediate(3),
+            log_key: Default::default(),
         }
     }
 
@@ -600,7 +602,33 @@ mod tests {
             "{}",
             parked[1]
         );
-        assert_eq!(parked[1]["record"]["dynamodb"]["SequenceNumber"], "150");
+        // What a retry needs (the position and the item's key), not the record's images.
+        let mut keys: Vec<&str> = parked[1]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "error",
+                "eventID",
+                "eventName",
+                "eventSourceARN",
+                "reason",
+                "sequenceNumber",
+                "source",
+                "username"
+            ]
+        );
+        assert_eq!(parked[1]["username"], "alice");
+        assert!(
+            !parked[1].to_string().contains("label j1"),
+            "no image: {}",
+            parked[1]
+        );
         assert_eq!((m.get("parked"), m.get("failures")), (2, 0));
         // Bob's over-long token was tried once: a permanent error is not retried.
         assert_eq!(pool.calls(), 2);
@@ -613,6 +641,53 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(failures(&r), ["7"]);
+    }
+
+    /// At `info` and above a record names its user by a keyed hash, the raw name (often an
+    /// e-mail address) only at `debug`: set, clear and a record that fails for good.
+    #[tokio::test]
+    async fn logs_name_users_by_a_keyed_hash_above_debug() {
+        let name = "alice@example.com";
+        let cfg = SyncConfig {
+            log_key: runtime::UserTag::new(b"stack"),
+            ..config()
+        };
+        let tag = cfg.log_key.tag(name);
+        for (level, raw) in [("info", false), ("debug", true)] {
+            let (logs, _guard) = crate::test_logs::capture(level);
+            let store = MemoryStore::default();
+            let pool = MemoryUserPool::with_users([name]);
+            let mut m = Metrics::default();
+            store
+                .put_if_newer(&attribution(name, "j1", 1_000))
+                .await
+                .unwrap();
+            run(store.take_stream_event(), &pool, &cfg, &mut m)
+                .await
+                .unwrap();
+            store.expire(100);
+            run(store.take_stream_event(), &pool, &cfg, &mut m)
+                .await
+                .unwrap();
+            let mut long = attribution(name, "j2", 9_000);
+            long.campaign.label = "L".repeat(300);
+            store.put_if_newer(&long).await.unwrap();
+            pool.set_max_length(256);
+            run(store.take_stream_event(), &pool, &cfg, &mut m)
+                .await
+                .unwrap();
+            assert_eq!((m.get("set"), m.get("cleared"), m.get("parked")), (1, 1, 1));
+            let text = logs.text();
+            for line in [
+                "campaign attribute set",
+                "campaign attribute cleared",
+                "sent to the failure queue",
+            ] {
+                assert!(text.contains(line), "{line}: {text}");
+            }
+            assert!(text.contains(&tag), "{text}");
+            assert_eq!(text.contains("alice"), raw, "{level}: {text}");
+        }
     }
 
     /// A user pool whose every call takes `delay` (Cognito under throttling and backoff).

@@ -89,6 +89,7 @@ mod tests {
                 windows: LookbackWindows::parse(Some("1d"), Some("app2=1h")).unwrap(),
                 concurrency: 4,
                 backoff: Backoff::immediate(3),
+                log_key: Default::default(),
             },
         }
     }
@@ -177,6 +178,44 @@ mod tests {
         assert_eq!(response["e2"]["EventAttributes"]["attribution"], "tagged");
         assert_eq!(store.get("b").unwrap().campaign.journey_id, "j2");
         assert_eq!(m.get("failures"), 1);
+    }
+
+    /// Usernames are often e-mail addresses and the logs are kept for weeks: at `info` and
+    /// above a write names its user by a keyed hash, the raw name only at `debug`.
+    #[tokio::test]
+    async fn logs_name_users_by_a_keyed_hash_above_debug() {
+        let (name, other) = ("alice@example.com", "bob@example.com");
+        let mut cfg = config();
+        cfg.writing.concurrency = 1;
+        cfg.writing.log_key = runtime::UserTag::new(b"k1");
+        let tag = cfg.writing.log_key.tag(name);
+        assert_ne!(tag, runtime::UserTag::new(b"k2").tag(name), "keyed");
+        assert_ne!(tag, cfg.writing.log_key.tag(other));
+        for (level, raw) in [("info", false), ("debug", true)] {
+            let (logs, _guard) = crate::test_logs::capture(level);
+            let store = MemoryStore::default();
+            store.fail_next_writes(3);
+            let ev = invocation(
+                "j1",
+                "2026-01-01T00:00:00Z",
+                json!({"e1": user(other), "e2": user(name)}),
+            );
+            // bob's write fails (a warning), alice's goes through.
+            assert!(
+                handle(ev, &store, &cfg, 0, &mut Metrics::default())
+                    .await
+                    .is_err()
+            );
+            let text = logs.text();
+            assert!(text.contains("attribution write failed"), "{text}");
+            assert!(text.contains(&tag), "{text}");
+            for user in [name, other, "alice", "bob"] {
+                assert_eq!(text.contains(user), raw, "{level}: {user} in {text}");
+            }
+        }
+        let s = Settings::from_env(&env(&[("ATTRIBUTION_TABLE", "t"), ("LOG_USER_KEY", "k1")]))
+            .unwrap();
+        assert_eq!(s.handler.writing.log_key.tag(name), tag);
     }
 
     #[tokio::test]

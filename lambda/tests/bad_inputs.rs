@@ -51,6 +51,7 @@ fn tagging_config() -> TaggingConfig {
             windows: LookbackWindows::parse(Some("1d"), None).unwrap(),
             concurrency: 4,
             backoff: Backoff::immediate(3),
+            log_key: Default::default(),
         },
     }
 }
@@ -196,6 +197,7 @@ async fn sync_applies_every_valid_record_and_parks_exactly_the_malformed_one() {
     let config = SyncConfig {
         campaign_attribute: "custom:campaign".into(),
         backoff: Backoff::immediate(3),
+        log_key: Default::default(),
     };
     let held = |pool: &MemoryUserPool, user: &str| {
         pool.attribute(user, "custom:campaign").and_then(|t| {

@@ -85,7 +85,10 @@ async fn bench_lambda() {
         (
             "ses-tagging",
             bin("SES_BIN", env!("CARGO_BIN_EXE_ses-tagging")),
-            vec![("ATTRIBUTION_TABLE", table.as_str())],
+            vec![
+                ("ATTRIBUTION_TABLE", table.as_str()),
+                ("SES_EVENTS", "open,click"),
+            ],
         ),
         (
             "sync",

@@ -136,9 +136,13 @@ async fn the_claim_follows_the_table_for_both_versions_and_every_trigger() {
                 );
             }
 
-            // A malformed item: the sign-in goes on, the token as Cognito would issue it.
+            // A malformed item: the sign-in goes on, without the claim (the pool's own
+            // value of the attribute, whoever wrote it, must not stand in for the table's).
             let e = event(fixture, "dave", trigger);
-            assert_eq!(f.invoke(&e).await.response(), e, "{why}");
+            let r = f.invoke(&e).await.response();
+            assert_eq!(id_token(&r)["claimsToSuppress"], json!([CLAIM]), "{why}");
+            assert!(id_token(&r).get("claimsToAddOrOverride").is_none(), "{why}");
+            assert_eq!(r["request"], e["request"], "{why}");
         }
     }
 }
@@ -166,7 +170,7 @@ async fn refused() -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs moto: run scripts/test.d/30-lambda-moto.sh"]
-async fn with_dynamodb_unreachable_the_event_is_answered_unchanged_within_the_budget() {
+async fn with_dynamodb_unreachable_the_claim_is_suppressed_within_the_budget() {
     common::endpoint();
     for (what, url) in [
         ("stalled", black_hole().await),
@@ -185,7 +189,8 @@ async fn with_dynamodb_unreachable_the_event_is_answered_unchanged_within_the_bu
             "cognito-pre-token-generation-v1.json",
             "cognito-pre-token-generation-v2.json",
         ] {
-            let e = event(fixture, "alice", "TokenGeneration_Authentication");
+            let mut e = event(fixture, "alice", "TokenGeneration_Authentication");
+            e["request"]["userAttributes"][CLAIM] = json!("ja1|app|j|1|9999999999|Forged");
             let started = Instant::now();
             let outcome = f.invoke(&e).await;
             let took = started.elapsed();
@@ -193,7 +198,16 @@ async fn with_dynamodb_unreachable_the_event_is_answered_unchanged_within_the_bu
                 "claims, DynamoDB {what}: answered in {} ms ({fixture})",
                 took.as_millis()
             );
-            assert_eq!(outcome, Outcome::Response(e), "{what}");
+            let Outcome::Response(r) = outcome else {
+                panic!("{what}: the sign-in failed: {outcome:?}")
+            };
+            // The request's own custom:campaign (a forged one) must not reach the token.
+            assert_eq!(
+                e["request"]["userAttributes"][CLAIM],
+                "ja1|app|j|1|9999999999|Forged"
+            );
+            assert_eq!(id_token(&r)["claimsToSuppress"], json!([CLAIM]), "{what}");
+            assert_eq!(r["request"], e["request"], "{what}");
             // The budget is 500 ms; Cognito's limit 5 s. Three times the budget still
             // proves it applies (without it the SDK defaults wait 3 s and more).
             assert!(took < Duration::from_millis(1500), "{what}: {took:?}");

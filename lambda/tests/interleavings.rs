@@ -108,6 +108,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let config = SyncConfig {
         campaign_attribute: ATTR.into(),
         backoff: Backoff::immediate(2),
+        log_key: Default::default(),
     };
     let mut stream = Stream {
         records: Vec::new(),

@@ -374,7 +374,7 @@ async fn tagging_then_sync_end_to_end_with_an_unknown_user_mid_batch() {
         Vec::<String>::new(),
         "the unknown user is dropped, the malformed record parked: neither is retried"
     );
-    // The malformed record is on the failure queue (SQS on moto), with why and itself.
+    // The malformed record is on the failure queue (SQS on moto), with why and where.
     let parked = common::queue_messages(&sdk, &queue).await;
     assert_eq!(parked.len(), 1, "{parked:?}");
     assert_eq!(
@@ -389,7 +389,9 @@ async fn tagging_then_sync_end_to_end_with_an_unknown_user_mid_batch() {
         "{}",
         parked[0]
     );
-    assert_eq!(parked[0]["record"]["dynamodb"]["SequenceNumber"], "400");
+    // Only what a retry needs: the record's position and its item's key, not its images.
+    assert_eq!(parked[0]["username"], "Zoë");
+    assert!(parked[0].get("record").is_none(), "{}", parked[0]);
     assert_eq!(
         token_journey(common::campaign_attribute(&idp, &pool, "alice").await).as_deref(),
         Some("journey-1")
@@ -665,13 +667,13 @@ async fn spellings_of_one_username_are_one_attribution() {
     assert_eq!(item.campaign.journey_id, "campaign-9");
     let sign_in = json!({"version": "1", "triggerSource": "TokenGeneration_Authentication",
         "userName": "Alice", "response": {"claimsOverrideDetails": null}});
-    // `claims` answers unchanged when its 500 ms budget runs out, which a loaded 2-core
+    // `claims` suppresses the claim when its 500 ms budget runs out, which a loaded 2-core
     // machine can cause against moto (seen once in CI): up to three sign-ins, as a user
     // would retry; the spelling rule is what is under test here.
     let mut r = Value::Null;
     for _ in 0..3 {
         r = claims.invoke(&sign_in).await.response();
-        if !r["response"]["claimsOverrideDetails"].is_null() {
+        if !r["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"].is_null() {
             break;
         }
     }

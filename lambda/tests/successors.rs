@@ -172,7 +172,12 @@ async fn ses_opens_and_clicks_from_eventbridge_and_sns_reach_cognito_newest_firs
     let pool = common::create_pool(&idp, &["alice"]).await;
     let ses = Function::start(
         SES,
-        &[("ATTRIBUTION_TABLE", &table), ("LOOKBACK_WINDOW", "30d")],
+        &[
+            ("ATTRIBUTION_TABLE", &table),
+            ("LOOKBACK_WINDOW", "30d"),
+            // Opens are an opt-in; this test sends both kinds.
+            ("SES_EVENTS", "open,click"),
+        ],
     )
     .await;
     let sync = Function::start(

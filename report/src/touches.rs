@@ -182,10 +182,12 @@ pub fn user_id_of_endpoint(endpoint: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// `ses`, with opens off when only clicks are touches.
+/// `ses`, with its opens following the report's own choice ([`TouchOptions::clicks_only`]):
+/// `ses-tagging`'s default (clicks only) must not silently drop opens the report was asked
+/// to count.
 fn ses_config(options: &TouchOptions, ses: SesConfig) -> SesConfig {
     SesConfig {
-        opens: ses.opens && !options.clicks_only,
+        opens: !options.clicks_only,
         ..ses
     }
 }
@@ -270,8 +272,8 @@ impl TouchAggregator {
     }
 
     /// Reads SES event records with `ses` (its tag names, its user from the destination,
-    /// its opens / clicks) instead of [`SesConfig::default()`]; opens stay off under
-    /// [`TouchOptions::clicks_only`].
+    /// its clicks) instead of [`SesConfig::default()`]; opens are on exactly when
+    /// [`TouchOptions::clicks_only`] is off.
     pub fn with_ses(mut self, ses: SesConfig) -> Self {
         Touches::set_ses(&mut self, ses);
         self

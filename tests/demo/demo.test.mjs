@@ -243,3 +243,17 @@ test('the message link: a signed-out visitor is stamped from the first purchase;
   assert.deepEqual(await recordPurchase(10), { status: 'stamped', campaign: 'Later sale' });
   await page.screenshot({ path: join(artifacts, 'demo-landing.png'), fullPage: true });
 });
+
+test('a label is text, never markup: a journey label with HTML runs no script', async () => {
+  const label = '<img src=x onerror="window.__xss=1">';
+  await journey('journey-xss', label);
+  assert.equal(await text('#token-label'), label);
+  assert.deepEqual(await recordPurchase(5), { status: 'stamped', campaign: label });
+  await page.click('#build-report');
+  await page.waitForFunction((l) => [...document.querySelectorAll('#report tr td:first-child')]
+    .some((td) => td.textContent === l), label);
+  assert.ok((await text('#stream')).includes(`(${label})`));
+  // No element was made of the label (an <img> with a broken src would run its onerror).
+  assert.equal(await page.locator('#stream img, #events img, #report img, #journey-users img').count(), 0);
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
+});

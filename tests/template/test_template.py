@@ -80,6 +80,10 @@ def iam_violations(template):
                         under_prefix = re.fullmatch(r"arn:\$\{AWS::Partition\}:s3:::\$\{\w+\}/\$\{\w+Prefix\}\*", resource)
                         if "*" in resource and not under_prefix:
                             found.append(f"{name}/{sid}: wildcard resource {resource}")
+                    # A bucket's listing is the whole bucket unless a prefix condition narrows it.
+                    prefix = st.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
+                    if "s3:ListBucket" in strings(st.get("Action", [])) and not prefix:
+                        found.append(f"{name}/{sid}: s3:ListBucket without an s3:prefix condition")
     return found
 
 
@@ -206,6 +210,12 @@ class DesignTest(unittest.TestCase):
                 env = res["Properties"]["Environment"]["Variables"]
                 self.assertEqual(env.get("USERNAME_CASE_SENSITIVE"), {"Ref": "UsernameCaseSensitive"}, name)
 
+    def test_every_function_names_users_in_its_logs_by_the_stacks_keyed_hash(self):
+        keys = [res["Properties"]["Environment"]["Variables"].get("LOG_USER_KEY")
+                for res in self.r.values() if res["Type"] == "AWS::Serverless::Function"]
+        self.assertEqual(len(keys), 5)
+        self.assertEqual(keys, [{"Select": [2, {"Split": ["/", {"Ref": "AWS::StackId"}]}]}] * 5)
+
     def test_table(self):
         p = self.r["AttributionTable"]["Properties"]
         self.assertEqual(p["BillingMode"], "PAY_PER_REQUEST")
@@ -309,6 +319,8 @@ class OptionalSourcesTest(unittest.TestCase):
         self.assertEqual(self.r["SnsInvokeSesTagging"]["Properties"]["SourceArn"], {"Ref": "SesSnsTopicArn"})
         env = self.r["SesTaggingFunction"]["Properties"]["Environment"]["Variables"]
         self.assertLessEqual({"SES_EVENTS", "SES_JOURNEY_TAG", "SES_LABEL_TAG", "SES_USER_TAG", "SES_USER_FROM_DESTINATION"}, set(env))
+        # Opens are an opt-in: mail proxies (Apple Mail Privacy Protection) open every email.
+        self.assertEqual(self.t["Parameters"]["SesEvents"]["Default"], "click")
         on_failure = self.r["SesTaggingFunction"]["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
         self.assertEqual(on_failure["Destination"], {"GetAtt": "SesTaggingFailureQueue.Arn"})
 
@@ -367,7 +379,8 @@ class ProjectionTest(unittest.TestCase):
         self.assertEqual(p["SourceAccount"], {"Ref": "AWS::AccountId"})
         f = r["ClaimsFunction"]["Properties"]
         self.assertEqual(set(f["Environment"]["Variables"]),
-                         {"ATTRIBUTION_TABLE", "CAMPAIGN_ATTRIBUTE", "CLAIMS_BUDGET_MS", "USERNAME_CASE_SENSITIVE", "RUST_LOG"})
+                         {"ATTRIBUTION_TABLE", "CAMPAIGN_ATTRIBUTE", "CLAIMS_BUDGET_MS", "USERNAME_CASE_SENSITIVE", "LOG_USER_KEY",
+                          "RUST_LOG"})
         self.assertLess(f["Timeout"], 5, "Cognito waits 5 s for a trigger")
         # The read's budget, at its largest, still ends before the function's timeout.
         budget = self.t["Parameters"]["ClaimsBudgetMs"]
@@ -447,12 +460,24 @@ class AthenaTest(unittest.TestCase):
         self.assertEqual(by_sid["ReadTheFirehosePrefix"]["Resource"], "arn:aws:s3:::shop-events/firehose/*")
         self.assertEqual(by_sid["ListTheFirehosePrefix"]["Condition"], {"StringLike": {"s3:prefix": "firehose/*"}})
         self.assertEqual(by_sid["WriteAndReadTheResults"]["Resource"], "arn:aws:s3:::shop-results/r/*")
+        # The results bucket is listed only under the workgroup's result prefix.
+        self.assertEqual(by_sid["ListTheResultsPrefix"]["Resource"], "arn:aws:s3:::shop-results")
+        self.assertEqual(by_sid["ListTheResultsPrefix"]["Condition"], {"StringLike": {"s3:prefix": "r/*"}})
+        listing = [sid for sid, st in by_sid.items() if "s3:ListBucket" in as_list(st["Action"])]
+        self.assertEqual(sorted(listing), ["ListTheFirehosePrefix", "ListTheResultsPrefix"])
+        self.assertNotIn("Condition", by_sid["WhereTheBucketsAre"], "GetBucketLocation carries no s3:prefix")
         self.assertEqual(iam_violations(self.t), [])
         bad = load()
         st = bad["Resources"]["AthenaReportPolicy"]["Properties"]["PolicyDocument"]["Statement"][2]
         st["Resource"] = {"Sub": "arn:${AWS::Partition}:s3:::${AthenaEventsBucket}/*"}
         self.assertEqual(iam_violations(bad), [
             "AthenaReportPolicy/ReadTheFirehosePrefix: wildcard resource arn:${AWS::Partition}:s3:::${AthenaEventsBucket}/*"])
+        bad = load()
+        st, = (st for st in bad["Resources"]["AthenaReportPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+               if st["Sid"] == "ListTheResultsPrefix")
+        del st["Condition"]
+        self.assertEqual(iam_violations(bad), [
+            "AthenaReportPolicy/ListTheResultsPrefix: s3:ListBucket without an s3:prefix condition"])
 
 
 if __name__ == "__main__":

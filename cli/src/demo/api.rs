@@ -1,5 +1,6 @@
 //! The demo's HTTP API and static files.
 
+use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -41,7 +42,7 @@ impl App {
     }
 }
 
-pub fn router(web_dir: PathBuf, npm_dir: PathBuf) -> Router {
+pub fn router(web_dir: PathBuf, npm_dir: PathBuf, addr: SocketAddr) -> Router {
     let app = Arc::new(App {
         world: Mutex::new(World::new()),
         web_dir,
@@ -59,6 +60,40 @@ pub fn router(web_dir: PathBuf, npm_dir: PathBuf) -> Router {
         .route("/api/link", post(link))
         .fallback(get(static_file))
         .with_state(app)
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| async move {
+                match foreign_origin(req.headers(), addr) {
+                    Some(why) => (StatusCode::FORBIDDEN, why).into_response(),
+                    None => next.run(req).await,
+                }
+            },
+        ))
+}
+
+/// Why a request does not come from the demo's own page, if it does not. Binding to
+/// 127.0.0.1 is not enough: a page the visitor opens elsewhere can point its own host name
+/// at 127.0.0.1 (DNS rebinding) and then drive this API as same-origin, so the `Host` must
+/// be this address and port, and an `Origin`, when the browser sends one, this origin.
+fn foreign_origin(headers: &axum::http::HeaderMap, addr: SocketAddr) -> Option<String> {
+    let port = addr.port();
+    let hosts = [format!("127.0.0.1:{port}"), format!("localhost:{port}")];
+    let ours = |value: &str| hosts.iter().any(|h| h.eq_ignore_ascii_case(value));
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    if !host.is_some_and(ours) {
+        return Some(format!(
+            "refused: Host {:?} is not this demo's http://{addr}/",
+            host.unwrap_or("")
+        ));
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("");
+        if !origin.strip_prefix("http://").is_some_and(ours) {
+            return Some(format!(
+                "refused: Origin {origin:?} is not this demo's http://{addr}"
+            ));
+        }
+    }
+    None
 }
 
 async fn state(State(app): Shared) -> Json<Value> {
@@ -211,5 +246,52 @@ mod tests {
         );
         assert_eq!(safe_join(root, "../etc/passwd"), None);
         assert_eq!(safe_join(root, "/etc/passwd"), None);
+    }
+
+    /// DNS rebinding: a page elsewhere reaches 127.0.0.1 under its own host name. Over real
+    /// HTTP: a foreign Host or Origin is refused, the demo's own are served.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[allow(clippy::unwrap_used)]
+    async fn requests_from_another_host_or_origin_are_refused() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let dir = std::env::temp_dir();
+        let app = router(dir.clone(), dir, addr);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let get = |host: String, origin: Option<String>| async move {
+            let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let origin = origin.map_or(String::new(), |o| format!("Origin: {o}\r\n"));
+            let req = format!(
+                "POST /api/reset HTTP/1.1\r\nHost: {host}\r\n{origin}Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+            );
+            conn.write_all(req.as_bytes()).await.unwrap();
+            let mut out = String::new();
+            conn.read_to_string(&mut out).await.unwrap();
+            out
+        };
+        let port = addr.port();
+        for (host, origin) in [
+            (format!("attacker.example:{port}"), None),
+            ("127.0.0.1".to_owned(), None),
+            (
+                format!("127.0.0.1:{port}"),
+                Some("http://attacker.example".to_owned()),
+            ),
+            (format!("127.0.0.1:{port}"), Some("null".to_owned())),
+        ] {
+            let out = get(host.clone(), origin.clone()).await;
+            assert!(out.starts_with("HTTP/1.1 403"), "{host} {origin:?}: {out}");
+            assert!(out.contains("refused"), "{out}");
+        }
+        let same = Some(format!("http://127.0.0.1:{port}"));
+        for (host, origin) in [
+            (format!("127.0.0.1:{port}"), None),
+            (format!("localhost:{port}"), None),
+            (format!("127.0.0.1:{port}"), same),
+        ] {
+            let out = get(host.clone(), origin.clone()).await;
+            assert!(out.starts_with("HTTP/1.1 200"), "{host} {origin:?}: {out}");
+        }
     }
 }

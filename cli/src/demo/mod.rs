@@ -50,7 +50,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         println!(
             "(in-memory table and user pool; the real tagging, connect-tagging, ses-tagging and sync handlers; Ctrl-C stops it)"
         );
-        let app = api::router(args.web_dir, args.npm_dir);
+        let app = api::router(args.web_dir, args.npm_dir, addr);
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

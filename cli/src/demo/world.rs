@@ -27,8 +27,11 @@ pub const LOOKBACK_WINDOW: &str = "30d";
 pub const LOOKBACK_WINDOWS: &str = "demo-newsletter=2d,demo-flash-sale=15m,connect=7d";
 /// What an operator sets on the functions (template.yaml), here for the in-memory
 /// adapters: the table and queue names name nothing real.
-const ENVIRONMENT: [(&str, &str); 6] = [
+const ENVIRONMENT: [(&str, &str); 7] = [
     ("ATTRIBUTION_TABLE", "demo-attributions"),
+    // The demo's SES card sends an Open: opens are `ses-tagging`'s opt-in (clicks only by
+    // default, since mail proxies fetch every image on delivery).
+    ("SES_EVENTS", "open,click"),
     ("TOUCH_LEDGER_TABLE", "demo-touch-ledger"),
     ("USER_POOL_ID", "us-east-1_demo"),
     ("FAILURE_QUEUE_URL", "memory://sync-failures"),

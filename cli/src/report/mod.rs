@@ -149,8 +149,18 @@ pub struct Args {
         requires = "touch_model"
     )]
     pub user_attribute: String,
-    /// Count only `_email.click` as a touch, not `_email.open`.
+    /// Count opens (`_email.open`, SES Open) as touches too. Off by default: Apple Mail
+    /// Privacy Protection and other proxies fetch every image on delivery, so an "open" is
+    /// close to "delivered" and would credit journeys with users who never looked.
     #[arg(long, requires = "touch_model")]
+    pub touch_opens: bool,
+    /// Clicks only: the default now; accepted so existing scripts keep working.
+    #[arg(
+        long,
+        hide = true,
+        requires = "touch_model",
+        conflicts_with = "touch_opens"
+    )]
     pub touch_clicks_only: bool,
     /// A Pinpoint endpoint export (JSON lines with `Id` and `User.UserId`, plain or `.gz`):
     /// joins records that carry no user id by their endpoint id (`client.client_id`).
@@ -185,7 +195,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         model: model.into(),
         lookback: args.lookback,
         user_attribute: args.user_attribute.clone(),
-        clicks_only: args.touch_clicks_only,
+        clicks_only: !args.touch_opens,
     });
     let endpoint_map = match &args.endpoints {
         Some(path) => endpoints::read(path)?,

@@ -43,7 +43,9 @@ impl Default for SesConfig {
             label_tag: "campaign".into(),
             user_tag: "username".into(),
             user_from_destination: false,
-            opens: true,
+            // Apple Mail Privacy Protection and other proxies fetch every image on
+            // delivery: an Open is close to a Delivery, so opens are an opt-in.
+            opens: false,
             clicks: true,
             usernames: crate::username::UsernameRule::default(),
         }
@@ -209,6 +211,27 @@ mod tests {
     const SENT_AT: &str = "2017-08-09T21:59:49.927Z";
     const SENT_AT_MS: i64 = 1_502_315_989_927;
 
+    /// Opens and clicks: most tests read Open records.
+    fn both() -> SesConfig {
+        SesConfig {
+            opens: true,
+            ..SesConfig::default()
+        }
+    }
+
+    #[test]
+    fn by_default_only_clicks_are_touches() {
+        let d = SesConfig::default();
+        assert_eq!(
+            skip_of(record("Open", journey_tags()), &d),
+            SesSkip::Disabled("Open".into())
+        );
+        assert_eq!(
+            only(&plan(record("Click", journey_tags()), &d).unwrap()),
+            &Ok(0)
+        );
+    }
+
     fn record(event_type: &str, tags: Value) -> Value {
         json!({
             "eventType": event_type,
@@ -259,7 +282,7 @@ mod tests {
     }
 
     fn malformed_field(event: Value) -> String {
-        match skip_of(event, &SesConfig::default()) {
+        match skip_of(event, &both()) {
             SesSkip::Malformed(e) => e.field,
             other => panic!("{other:?}"),
         }
@@ -267,7 +290,7 @@ mod tests {
 
     #[test]
     fn a_bare_open_record_is_a_touch_at_the_open_time() {
-        let plan = plan(record("Open", journey_tags()), &SesConfig::default()).unwrap();
+        let plan = plan(record("Open", journey_tags()), &both()).unwrap();
         assert_eq!(plan.items, vec![("msg-1".to_string(), Ok(0))]);
         assert_eq!(
             plan.touches,
@@ -289,7 +312,7 @@ mod tests {
             "version": "0", "id": "eb-1", "detail-type": "Email Clicked", "source": "aws.ses",
             "time": "2017-08-09T23:51:26Z", "detail": record("Click", journey_tags()),
         });
-        let plan = plan(event, &SesConfig::default()).unwrap();
+        let plan = plan(event, &both()).unwrap();
         assert_eq!(plan.items, vec![("eb-1".to_string(), Ok(0))]);
         assert_eq!(plan.touches[0].touched_at_ms, OPENED_AT_MS);
     }
@@ -298,13 +321,13 @@ mod tests {
     fn eventbridge_without_a_usable_detail_is_an_envelope_error() {
         let err = plan(
             json!({"id": "eb-1", "detail-type": "Email Opened"}),
-            &SesConfig::default(),
+            &both(),
         )
         .unwrap_err();
         assert_eq!(err.field, "detail");
         let err = plan(
             json!({"id": "eb-1", "detail-type": "Email Opened", "detail": "x"}),
-            &SesConfig::default(),
+            &both(),
         )
         .unwrap_err();
         assert_eq!(err.field, "detail");
@@ -329,7 +352,7 @@ mod tests {
             ("m-3", record("Click", bob)),
         ]);
         event["Records"][1]["Sns"]["Message"] = json!("{not json");
-        let plan = plan(event, &SesConfig::default()).unwrap();
+        let plan = plan(event, &both()).unwrap();
         let ids: Vec<&str> = plan.items.iter().map(|(id, _)| id.as_str()).collect();
         assert_eq!(ids, ["m-0", "m-1", "m-2", "m-3"]);
         assert_eq!(plan.items[0].1, Ok(0));
@@ -356,7 +379,7 @@ mod tests {
             {"Sns": {"MessageId": "m-2", "Message": "[1]"}},
             {"Sns": {"MessageId": "m-3"}},
         ]});
-        let plan = plan(event, &SesConfig::default()).unwrap();
+        let plan = plan(event, &both()).unwrap();
         let fields: Vec<String> = plan
             .items
             .iter()
@@ -388,7 +411,7 @@ mod tests {
 
     #[test]
     fn unusable_envelopes_are_errors() {
-        let config = SesConfig::default();
+        let config = both();
         assert_eq!(plan(json!([1]), &config).unwrap_err().field, "(event)");
         assert_eq!(
             plan(json!({"Records": {}}), &config).unwrap_err().field,
@@ -404,10 +427,7 @@ mod tests {
         let obj = r.as_object_mut().unwrap();
         obj.remove("eventType");
         obj.insert("notificationType".into(), json!("Open"));
-        assert_eq!(
-            only(&plan(r.clone(), &SesConfig::default()).unwrap()),
-            &Ok(0)
-        );
+        assert_eq!(only(&plan(r.clone(), &both()).unwrap()), &Ok(0));
         r.as_object_mut().unwrap().remove("notificationType");
         assert_eq!(malformed_field(r), "eventType");
         let mut r = record("Open", journey_tags());
@@ -425,7 +445,7 @@ mod tests {
             "Reject",
             "DeliveryDelay",
         ] {
-            let skip = skip_of(json!({"eventType": t, "mail": 1}), &SesConfig::default());
+            let skip = skip_of(json!({"eventType": t, "mail": 1}), &both());
             assert_eq!(skip, SesSkip::NotAnEngagement(t.into()));
             assert_eq!(skip.code(), "not_an_engagement");
             assert!(!skip.is_error());
@@ -436,7 +456,7 @@ mod tests {
     fn opens_or_clicks_can_be_turned_off() {
         let no_opens = SesConfig {
             opens: false,
-            ..SesConfig::default()
+            ..both()
         };
         assert_eq!(
             skip_of(record("Open", journey_tags()), &no_opens),
@@ -448,7 +468,7 @@ mod tests {
         );
         let no_clicks = SesConfig {
             clicks: false,
-            ..SesConfig::default()
+            ..both()
         };
         let skip = skip_of(record("Click", journey_tags()), &no_clicks);
         assert_eq!(skip, SesSkip::Disabled("Click".into()));
@@ -459,14 +479,14 @@ mod tests {
     fn an_email_without_the_journey_tag_is_not_a_touch() {
         let mut tags = journey_tags();
         tags.as_object_mut().unwrap().remove("journey_id");
-        let skip = skip_of(record("Open", tags), &SesConfig::default());
+        let skip = skip_of(record("Open", tags), &both());
         assert_eq!(skip, SesSkip::NoJourneyTag("journey_id".into()));
         assert_eq!(skip.code(), "no_journey_tag");
         assert!(!skip.is_error());
         let mut tags = journey_tags();
         tags["journey_id"] = json!([" "]);
         assert_eq!(
-            skip_of(record("Open", tags), &SesConfig::default()),
+            skip_of(record("Open", tags), &both()),
             SesSkip::NoJourneyTag("journey_id".into())
         );
     }
@@ -475,12 +495,12 @@ mod tests {
     fn the_user_is_the_user_tag_else_optionally_the_destination() {
         let mut tags = journey_tags();
         tags.as_object_mut().unwrap().remove("username");
-        let skip = skip_of(record("Open", tags.clone()), &SesConfig::default());
+        let skip = skip_of(record("Open", tags.clone()), &both());
         assert_eq!(skip, SesSkip::NoUser("username".into()));
         assert_eq!(skip.code(), "no_user");
         let by_email = SesConfig {
             user_from_destination: true,
-            ..SesConfig::default()
+            ..both()
         };
         let plan_ = plan(record("Open", tags.clone()), &by_email).unwrap();
         assert_eq!(plan_.touches[0].username, "recipient@example.com");
@@ -501,7 +521,7 @@ mod tests {
             journey_tag: "jid".into(),
             label_tag: "lbl".into(),
             user_tag: "sub".into(),
-            ..SesConfig::default()
+            ..both()
         };
         let tags = json!({"jid": ["j-9"], "lbl": ["summer"], "sub": ["carol"]});
         let plan = plan(record("Click", tags), &config).unwrap();
@@ -518,10 +538,10 @@ mod tests {
     fn the_label_falls_back_to_the_journey_id() {
         let mut tags = journey_tags();
         tags["campaign"] = json!([""]);
-        let plan_ = plan(record("Open", tags.clone()), &SesConfig::default()).unwrap();
+        let plan_ = plan(record("Open", tags.clone()), &both()).unwrap();
         assert_eq!(plan_.touches[0].label, "j-1");
         tags.as_object_mut().unwrap().remove("campaign");
-        let plan_ = plan(record("Open", tags), &SesConfig::default()).unwrap();
+        let plan_ = plan(record("Open", tags), &both()).unwrap();
         assert_eq!(plan_.touches[0].label, "j-1");
     }
 
@@ -529,21 +549,18 @@ mod tests {
     fn a_label_too_long_for_pinpoint_skips_with_the_reason() {
         let mut tags = journey_tags();
         tags["campaign"] = json!(["x".repeat(201)]);
-        let skip = skip_of(record("Open", tags.clone()), &SesConfig::default());
+        let skip = skip_of(record("Open", tags.clone()), &both());
         assert_eq!(skip, SesSkip::LabelTooLong(201));
         assert_eq!(skip.code(), "label_too_long");
         tags["campaign"] = json!(["🎉".repeat(150)]);
-        let skip = skip_of(record("Open", tags.clone()), &SesConfig::default());
+        let skip = skip_of(record("Open", tags.clone()), &both());
         assert_eq!(
             skip,
             SesSkip::LabelTooLong(300),
             "UTF-16 code units, as Pinpoint counts"
         );
         tags["campaign"] = json!(["é".repeat(200)]);
-        assert_eq!(
-            only(&plan(record("Open", tags), &SesConfig::default()).unwrap()),
-            &Ok(0)
-        );
+        assert_eq!(only(&plan(record("Open", tags), &both()).unwrap()), &Ok(0));
     }
 
     #[test]
@@ -552,11 +569,11 @@ mod tests {
         tags["username"] = json!(["  Alice "]);
         let config = SesConfig {
             usernames: crate::username::UsernameRule::CASE_INSENSITIVE,
-            ..SesConfig::default()
+            ..both()
         };
         let p = plan(record("Open", tags.clone()), &config).unwrap();
         assert_eq!(p.touches[0].username, "alice");
-        let p = plan(record("Open", tags), &SesConfig::default()).unwrap();
+        let p = plan(record("Open", tags), &both()).unwrap();
         assert_eq!(p.touches[0].username, "Alice");
     }
 
@@ -564,7 +581,7 @@ mod tests {
     fn a_journey_id_too_long_for_campaign_id_skips_at_tagging_time() {
         let mut tags = journey_tags();
         tags["journey_id"] = json!(["j".repeat(256)]);
-        let skip = skip_of(record("Open", tags), &SesConfig::default());
+        let skip = skip_of(record("Open", tags), &both());
         assert_eq!(skip, SesSkip::JourneyIdTooLong("journey_id".into(), 256));
         assert_eq!(skip.code(), "journey_id_too_long");
         assert!(
@@ -578,13 +595,13 @@ mod tests {
     fn the_mail_timestamp_stands_in_for_a_missing_or_bad_engagement_time() {
         let mut r = record("Open", journey_tags());
         r["open"]["timestamp"] = json!("yesterday");
-        let plan_ = plan(r.clone(), &SesConfig::default()).unwrap();
+        let plan_ = plan(r.clone(), &both()).unwrap();
         assert_eq!(plan_.touches[0].touched_at_ms, SENT_AT_MS);
         r.as_object_mut().unwrap().remove("open");
-        let plan_ = plan(r.clone(), &SesConfig::default()).unwrap();
+        let plan_ = plan(r.clone(), &both()).unwrap();
         assert_eq!(plan_.touches[0].touched_at_ms, SENT_AT_MS);
         r["mail"]["timestamp"] = json!("soon");
-        let skip = skip_of(r, &SesConfig::default());
+        let skip = skip_of(r, &both());
         match &skip {
             SesSkip::Malformed(e) => assert_eq!(e.field, "open.timestamp"),
             other => panic!("{other:?}"),
@@ -607,7 +624,7 @@ mod tests {
         assert_eq!(malformed_field(r), "mail.destination");
         let mut r = record("Open", journey_tags());
         r.as_object_mut().unwrap().remove("mail");
-        let skip = skip_of(r, &SesConfig::default());
+        let skip = skip_of(r, &both());
         match &skip {
             SesSkip::Malformed(e) => {
                 assert_eq!(e.field, "(event)");
@@ -629,7 +646,7 @@ mod tests {
             ("m-0", open),
             ("m-2", later),
         ]);
-        let plan = plan(event, &SesConfig::default()).unwrap();
+        let plan = plan(event, &both()).unwrap();
         let outcomes: Vec<_> = plan.items.iter().map(|(_, o)| o.clone()).collect();
         assert_eq!(outcomes, [Ok(0), Ok(0), Ok(0), Ok(1)]);
         assert_eq!(plan.touches.len(), 2);
@@ -637,8 +654,8 @@ mod tests {
 
     #[test]
     fn a_redelivered_event_yields_the_identical_touch() {
-        let first = plan(record("Click", journey_tags()), &SesConfig::default()).unwrap();
-        let again = plan(record("Click", journey_tags()), &SesConfig::default()).unwrap();
+        let first = plan(record("Click", journey_tags()), &both()).unwrap();
+        let again = plan(record("Click", journey_tags()), &both()).unwrap();
         assert_eq!(first, again);
     }
 
