@@ -26,6 +26,7 @@ mod prelude {
 
 pub mod attribution;
 pub mod event;
+pub mod holdout;
 pub mod landing;
 pub mod stamp;
 pub mod token;
