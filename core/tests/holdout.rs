@@ -107,3 +107,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_golden_exposure_line_is_the_cores() {
+    use journey_attribution_core::holdout::Assignment;
+    let golden = fixtures::json("holdout-golden.json");
+    let a = &golden["exposure"]["assignment"];
+    let s = |k: &str| a[k].as_str().unwrap();
+    let line = Assignment {
+        salt: s("salt"),
+        campaign_id: s("campaign_id"),
+        label: Some(s("label")),
+        holdout: Holdout::parse_percent(&a["holdout_percent"].to_string()).unwrap(),
+    }
+    .expose(
+        s("user_id"),
+        journey_attribution_core::rfc3339::parse_ms(s("assigned_at")).unwrap(),
+    )
+    .to_line();
+    let line: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(line, golden["exposure"]["line"]);
+}
