@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod athena;
 mod demo;
+mod holdout;
 mod link;
 mod reconcile;
 mod report;
@@ -38,6 +39,9 @@ enum Command {
     /// Athena over the Firehose prefix: `athena setup` creates the Glue database and table
     /// that `report --athena` queries.
     Athena(athena::Args),
+    /// Holdout groups: `holdout split --campaign ID --percent P SEGMENT` writes the list to
+    /// send (treatment) and the exposure log (both arms) that `report --exposures` reads.
+    Holdout(holdout::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report::run(*args),
         Command::Link(args) => link::run(args),
         Command::Athena(args) => athena::run(args),
+        Command::Holdout(args) => holdout::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -26,6 +26,8 @@ mod prelude {
 
 pub mod attribution;
 pub mod event;
+#[cfg(feature = "holdout")]
+pub mod holdout;
 pub mod landing;
 pub mod stamp;
 pub mod token;

@@ -37,7 +37,7 @@ app="$work/node-app"
 mkdir -p "$app"
 printf '{ "name": "ja-node-test", "private": true, "type": "module" }\n' >"$app/package.json"
 (cd "$app" && npm install --no-audit --no-fund --loglevel=error "$tarball")
-cp wasm/tests/node/*.test.js "$app/"
+cp wasm/tests/node/*.test.js tests/fixtures/holdout-golden.json "$app/"
 (cd "$app" && node --test --test-reporter=spec ./*.test.js)
 
 step "wasm-bindgen-test under Node"

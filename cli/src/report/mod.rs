@@ -9,7 +9,7 @@ mod endpoints;
 mod html;
 mod input;
 mod render;
-mod s3;
+pub(crate) mod s3;
 
 pub use s3::sdk_message;
 

@@ -279,6 +279,28 @@ impl S3 {
             handle: self.runtime.handle().clone(),
         })
     }
+
+    /// Uploads a local file as `s3://bucket/key` (one PutObject: `holdout split`'s outputs).
+    pub fn put_file(&self, bucket: &str, key: &str, path: &std::path::Path) -> Result<(), S3Error> {
+        self.runtime.block_on(async {
+            let body = ByteStream::from_path(path)
+                .await
+                .map_err(|e| S3Error::Request {
+                    bucket: bucket.to_owned(),
+                    key: key.to_owned(),
+                    message: format!("{}: {e}", path.display()),
+                })?;
+            self.client
+                .put_object()
+                .bucket(bucket)
+                .key(key)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| request_error(e, bucket, key))?;
+            Ok(())
+        })
+    }
 }
 
 /// A `Read` over an object's body: each chunk the SDK receives, in turn, so memory stays a

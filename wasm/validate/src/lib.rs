@@ -50,3 +50,28 @@ pub fn validate(
         .flat_map(|Violation { field, reason }| [field, reason])
         .collect()
 }
+
+/// @internal The holdout arm (`journey_attribution_core::holdout::assign`) for the npm
+/// subpath `journey-attribution/holdout`, which `wasm/js/holdout-core.js` wraps. It shares
+/// this module rather than having one of its own: a Node sender that holds users out is a
+/// server, where the module's 13 KB do not matter, and the stamping module stays as it is.
+/// The holdout comes as the text of a percentage (`String(10)`, `String(2.5)`), so that
+/// the core, not JS, decides what is a valid one. The exposure line is assembled in JS
+/// (`holdout-core.js`): serialising the core's `Exposure` here would link serde_json's
+/// writer and float printing; the npm test checks the JS line against the core's, through
+/// `tests/fixtures/holdout-golden.json`'s `exposure`.
+#[wasm_bindgen(js_name = assignArm, skip_typescript)]
+pub fn assign_arm(
+    salt: &str,
+    campaign_id: &str,
+    user_id: &str,
+    holdout_percent: &str,
+) -> Result<String, JsError> {
+    let holdout = journey_attribution_core::holdout::Holdout::parse_percent(holdout_percent)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(
+        journey_attribution_core::holdout::assign(salt, campaign_id, user_id, holdout)
+            .as_str()
+            .into(),
+    )
+}
