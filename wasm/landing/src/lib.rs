@@ -36,7 +36,7 @@ fn error(context: &str, detail: &str) -> JsError {
 /// `[token, ignored]`, the landing touch as a `custom:campaign` token (`""` when the address
 /// carries none) and the message of a parameter ignored as malformed (`""` when none).
 /// Throws on malformed windows or a non-finite `now`.
-#[wasm_bindgen(js_name = landingToken, skip_typescript)]
+#[wasm_bindgen(js_name = landingToken)]
 pub fn landing_token(
     ja: Option<String>,
     utm_campaign: Option<String>,
