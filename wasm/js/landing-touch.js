@@ -58,6 +58,17 @@ function restore(nowMs) {
 }
 
 /**
+ * @internal Throws a TypeError unless `channels` is a `utmChannels` option.
+ * @param {unknown} channels
+ * @returns {asserts channels is readonly string[] | undefined}
+ */
+export function checkChannels(channels) {
+  if (channels !== undefined && !(Array.isArray(channels) && channels.every((c) => typeof c === 'string'))) {
+    throw new TypeError(`journey-attribution: utmChannels must be an array of strings, not ${JSON.stringify(channels)}`);
+  }
+}
+
+/**
  * @internal The entry point's way to load the landing module (`import('./landing.js')`).
  * @param {() => Promise<{ load(): Promise<LandingTokenFn> }>} load
  */
@@ -67,14 +78,15 @@ export function setLandingLoader(load) {
 
 /**
  * Captures the landing touch of `url` (default: the page's address) if it carries a
- * message link's parameters: kept across page loads until it expires, it stamps the
- * wrappers' events while it is the newest attribution. Resolves to `{ captured, ignored }`.
- * The parser is a module of its own, fetched only when the address has one of the
- * parameters.
+ * message link's parameters (`ja`, or UTM parameters from one of the app's channels: the
+ * core's rule): kept across page loads until it expires, it stamps the wrappers' events
+ * while it is the newest attribution. Resolves to `{ captured, ignored }`. The parser is a
+ * module of its own, fetched only when the address has one of the parameters.
  * @type {typeof import('./index.js').captureLanding}
  */
 export const captureLanding = async (url, options = {}) => {
   const { stamper, linkParams } = landingState();
+  checkChannels(options.utmChannels);
   const nowMs = options.nowMs ?? Date.now();
   restore(nowMs);
   /** @type {import('./index.js').LandingCapture} */
@@ -90,12 +102,16 @@ export const captureLanding = async (url, options = {}) => {
     return none;
   }
   const query = parsed.searchParams;
-  const values = linkParams.map((p) => query.get(p) ?? undefined);
-  if (values.every((v) => v === undefined)) return none;
+  if (!linkParams.some((p) => query.has(p))) return none;
+  // The query as the core reads it: [key, value, key, value, ...], decoded.
+  /** @type {string[]} */
+  const pairs = [];
+  for (const [key, value] of query) pairs.push(key, value);
   const load = /** @type {NonNullable<typeof landingModule>} */ (landingModule);
   const done = (async () => {
     const makeToken = await (await load()).load();
-    const [token, ignored] = makeToken(values[0], values[1], values[2], options.window, options.windows, nowMs);
+    const channels = options.utmChannels && [...options.utmChannels];
+    const [token, ignored] = makeToken(pairs, channels, options.anyUtm === true, options.window, options.windows, nowMs);
     if (token) {
       stamper.setLanding(token);
       landingToken = token;

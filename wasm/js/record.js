@@ -3,7 +3,8 @@
 // WebAssembly module not loaded yet), the event is recorded unstamped and `onError(reason,
 // error)` is told why. No attribution rule lives here: stamping is the core's.
 import { checkDataShape, isReady, ready, stampDataWith, stampEventWith } from './core.js';
-import { captureLanding, clearLanding, hasLanding } from './landing-touch.js';
+import { captureLanding, checkChannels, clearLanding, hasLanding } from './landing-touch.js';
+import { newEventId } from './event-id.js';
 import { SIGN_OUT_EVENTS, onAuthChange } from './auth-events.js';
 import { message, reporter } from './failure.js';
 import { tokenWithin, within } from './lookup.js';
@@ -46,6 +47,7 @@ function wrap(record, options, { extract, inject, isStream }) {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const clock = options.clock ?? Date.now;
   const withLanding = options.landing !== false;
+  checkChannels(options.utmChannels);
   const report = reporter(options.onError);
 
   // The landing touch of this page's address, captured once the module is loaded; the
@@ -59,6 +61,8 @@ function wrap(record, options, { extract, inject, isStream }) {
               window: options.window,
               windows: options.windows,
               stripParams: options.stripParams === true,
+              utmChannels: options.utmChannels,
+              anyUtm: options.anyUtm === true,
               nowMs: clock(),
             }).then(
               ({ ignored }) => ignored && report('invalid_link', ignored),
@@ -92,12 +96,21 @@ function wrap(record, options, { extract, inject, isStream }) {
     return Promise.resolve(result).catch((error) => report('record_failed', error));
   };
 
+  // Whether the event being stamped got an id (else, unstamped, it goes out as given).
+  let identified = false;
+  const newId = () => {
+    identified = true;
+    return newEventId();
+  };
+
   /**
-   * The input to record, stamped with `token` (or the landing touch) when it holds.
+   * The input to record: stamped with `token` (or the landing touch) when it holds, with
+   * an event id when it fits. `tell`: `onStamp` is told the outcome.
    * @param {unknown} input
    * @param {unknown} token
+   * @param {boolean} tell
    */
-  const stamped = (input, token) => {
+  const stamped = (input, token, tell) => {
     const event = extract(input);
     if (isBinary(event)) {
       // Amplify's Kinesis / Firehose `data` may be bytes: nothing to stamp in them.
@@ -109,10 +122,11 @@ function wrap(record, options, { extract, inject, isStream }) {
       return input;
     }
     let outcome;
+    identified = false;
     try {
       outcome = isStream(input)
-        ? stampDataWith(event, token, clock(), dataShape, withLanding, undefined)
-        : stampEventWith(event, token, clock(), withLanding, undefined);
+        ? stampDataWith(event, token, clock(), dataShape, withLanding, newId)
+        : stampEventWith(event, token, clock(), withLanding, newId);
     } catch (error) {
       report('invalid_event', error);
       return input;
@@ -120,12 +134,14 @@ function wrap(record, options, { extract, inject, isStream }) {
     if (outcome.status === 'invalid_token') {
       report('invalid_token', message('invalid token', 'the custom:campaign value is unreadable; recorded unstamped'));
     }
-    try {
-      options.onStamp?.(outcome.status, outcome.event);
-    } catch {
-      // As for onError.
+    if (tell) {
+      try {
+        options.onStamp?.(outcome.status, outcome.event);
+      } catch {
+        // As for onError.
+      }
     }
-    return outcome.status === 'stamped' ? inject(input, outcome.event) : input;
+    return outcome.status === 'stamped' || identified ? inject(input, outcome.event) : input;
   };
 
   // The token and the landing capture in parallel, both within `timeoutMs` (a slow landing
@@ -135,11 +151,14 @@ function wrap(record, options, { extract, inject, isStream }) {
       ? tokenWithin(tokens, timeoutMs)
       : Promise.all([tokenWithin(tokens, timeoutMs), within(landingReady, timeoutMs)]).then(([outcome]) => outcome);
   /**
-   * No token (a failed or slow lookup): a live landing touch still stamps.
+   * No token (a failed or slow lookup): a live landing touch still stamps, and once the
+   * module is loaded the event gets its id (`onStamp` hears of it when a landing touch
+   * could stamp it).
    * @param {unknown} input
    * @param {unknown[]} rest
    */
-  const withoutToken = (input, rest) => send(withLanding && isReady() && hasLanding() ? stamped(input, undefined) : input, rest);
+  const withoutToken = (input, rest) =>
+    send(isReady() ? stamped(input, undefined, withLanding && hasLanding()) : input, rest);
 
   /** @type {(input: unknown, ...rest: unknown[]) => Promise<any>} */
   const recordStamped = (input, ...rest) => {
@@ -150,14 +169,14 @@ function wrap(record, options, { extract, inject, isStream }) {
         report('token_lookup_failed', hit.error);
         return withoutToken(input, rest);
       }
-      return send(stamped(input, hit.value), rest);
+      return send(stamped(input, hit.value, true), rest);
     }
     return lookUp().then((outcome) => {
       if ('reason' in outcome) {
         report(outcome.reason, outcome.error);
         return withoutToken(input, rest);
       }
-      return send(stamped(input, outcome.value), rest);
+      return send(stamped(input, outcome.value, true), rest);
     });
   };
   return Object.assign(recordStamped, {
