@@ -395,13 +395,6 @@ test('landing from a message link: stamped from the first event, signed out, unt
     const stripped = await land('?strip=1&utm_campaign=Clean&utm_id=j-clean&utm_source=email');
     assert.equal(stripped.event.attributes.campaign_id, 'j-clean');
     assert.equal(await shop.evaluate(() => location.search), '?strip=1&utm_source=email');
-    // An ad's link (utm_medium=cpc), utm_id and all, is no touch: the kept one still stamps.
-    const ad = await land('?utm_medium=cpc&utm_source=google&utm_campaign=Ad&utm_id=j-ad');
-    assert.equal(ad.event.attributes.campaign_id, 'j-clean');
-    assert.deepEqual(ad.errors, []);
-    // The app's own channels (the wrappers' utmChannels) count.
-    const own = await land('?channels=newsletter,in-app&utm_medium=newsletter&utm_campaign=News&utm_id=j-news');
-    assert.equal(own.event.attributes.campaign_id, 'j-news');
     // A malformed ja (no kept touch): reported through onError, recorded unstamped.
     await shop.evaluate(() => localStorage.clear());
     const bad = await land('?ja=2%7Capp%7Cj%7Clabel');
@@ -414,6 +407,30 @@ test('landing from a message link: stamped from the first event, signed out, unt
       const prior = JSON.parse(await read(BENCH_OUT, 'utf8').catch(() => '{}'));
       await writeFile(BENCH_OUT, JSON.stringify({ ...prior, clickToFirstStampMs: clickToStamp }));
     }
+  } finally {
+    await shop.close();
+  }
+});
+
+test('landing: only links from the app\'s own channels count; an ad never replaces the attribution', async () => {
+  const shop = await browser.newPage();
+  const land = async (query) => {
+    await shop.goto(`${origin}/shop.html${query}`);
+    await shop.waitForFunction(() => window.first !== undefined, null, { timeout: 15_000 });
+    return shop.evaluate(() => window.first);
+  };
+  try {
+    await shop.goto(`${origin}/shop.html`);
+    await shop.evaluate(() => localStorage.clear());
+    const email = await land('?utm_medium=email&utm_campaign=Journey&utm_id=j-journey');
+    assert.equal(email.event.attributes.campaign_id, 'j-journey');
+    // An ad's link (utm_medium=cpc), utm_id and all, is no touch: the journey's still stamps.
+    const ad = await land('?utm_medium=cpc&utm_source=google&utm_campaign=Ad&utm_id=j-ad');
+    assert.equal(ad.event.attributes.campaign_id, 'j-journey');
+    assert.deepEqual(ad.errors, []);
+    // The app's own channels (the wrappers' utmChannels) count.
+    const own = await land('?channels=newsletter,in-app&utm_medium=newsletter&utm_campaign=News&utm_id=j-news');
+    assert.equal(own.event.attributes.campaign_id, 'j-news');
   } finally {
     await shop.close();
   }
