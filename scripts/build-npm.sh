@@ -86,11 +86,9 @@ build_module wasm/stamp journey_attribution_wasm "$out/wasm-pack" wasm-release -
 build_module wasm/report journey_attribution_report "$out/wasm-pack-report" wasm-release-s
 build_module wasm/validate journey_attribution_validate "$out/wasm-pack-validate" wasm-release-s
 build_module wasm/landing journey_attribution_landing "$out/wasm-pack-landing" wasm-release --no-default-features --features bundle
-cp wasm/js/core.js wasm/js/loader.js wasm/js/event-shape.js wasm/js/wrappers.js wasm/js/index.js wasm/js/index.node.js \
-  wasm/js/index.d.ts wasm/js/report-core.js wasm/js/report.js wasm/js/report.node.js \
-  wasm/js/report.d.ts wasm/js/validate-core.js wasm/js/validate.js wasm/js/validate.node.js \
-  wasm/js/validate.d.ts wasm/js/holdout-core.js wasm/js/holdout.js wasm/js/holdout.node.js \
-  wasm/js/holdout.d.ts wasm/js/landing.js wasm/js/landing.node.js wasm/js/README.md "$pkg/"
+# The hand-written JS, its types and the package's README (package.json's `files` says what
+# is packed).
+cp wasm/js/*.js wasm/js/*.d.ts wasm/js/README.md "$pkg/"
 sed "s/@VERSION@/$version/" wasm/js/package.template.json >"$pkg/package.json"
 
 rm -f "$tarball"

@@ -30,8 +30,8 @@ fn prints_the_decorated_url_in_both_forms() {
     );
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
-        "https://shop.example/sale?ref=mail&utm_campaign=Spring%20sale&utm_id=j-1\
-         &ja=1%7Capp-1%7Cj-1%7CSpring%20sale#top\n"
+        "https://shop.example/sale?ref=mail&utm_medium=email&utm_campaign=Spring%20sale\
+         &utm_id=j-1&ja=1%7Capp-1%7Cj-1%7CSpring%20sale#top\n"
     );
     let out = link(&[
         "--journey",
@@ -44,7 +44,29 @@ fn prints_the_decorated_url_in_both_forms() {
     ]);
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
-        "https://x.example/?utm_campaign=L&utm_id=j-1\n"
+        "https://x.example/?utm_medium=email&utm_campaign=L&utm_id=j-1\n"
+    );
+    // A channel the wrappers do not count by default: printed, with a warning saying so.
+    let out = link(&[
+        "--journey",
+        "j-1",
+        "--label",
+        "L",
+        "--form",
+        "utm",
+        "--utm-medium",
+        "newsletter",
+        "https://x.example/",
+    ]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "https://x.example/?utm_medium=newsletter&utm_campaign=L&utm_id=j-1\n"
+    );
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("not one of the channels the wrappers count by default (email, sms, push)")
     );
 }
 

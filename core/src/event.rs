@@ -13,6 +13,20 @@ pub const MAX_KEY_CHARS: usize = 50;
 pub const MAX_VALUE_CHARS: usize = crate::touch::MAX_ATTRIBUTE_VALUE_CHARS;
 pub const MAX_EVENT_TYPE_CHARS: usize = 50;
 
+/// The attribute holding an event's id, which the npm wrappers add to every custom event
+/// they record (a UUID v4) unless the app set one, so that a redelivered or re-sent event
+/// counts once in the report. In the attributes of a Pinpoint or nested Amplify event; at
+/// the top level of flat Kinesis / Firehose data, as every attribute there.
+pub const EVENT_ID_ATTRIBUTE: &str = "event_id";
+
+/// Whether an event named `event_name` with `key_count` attributes + metrics (the stamp
+/// included) can take an [`EVENT_ID_ATTRIBUTE`] it does not have yet: never on Pinpoint's
+/// own events, and only within Pinpoint's 40 keys (one more would make it drop the event).
+/// The key (8 characters) and a UUID (36) are within the key and value limits.
+pub fn event_id_fits(event_name: &str, key_count: usize) -> bool {
+    !is_reserved_event_type(event_name) && key_count < MAX_KEYS
+}
+
 /// Amplify's `{ name, attributes, metrics }`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AnalyticsEvent {
@@ -142,6 +156,30 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn an_event_id_fits_custom_events_within_pinpoints_keys() {
+        assert!(event_id_fits("purchase", 0));
+        assert!(event_id_fits("purchase", MAX_KEYS - 1));
+        assert!(!event_id_fits("purchase", MAX_KEYS));
+        assert!(!event_id_fits("purchase", MAX_KEYS + 3));
+        assert!(!event_id_fits("_session.start", 0));
+        // With it, the event is one Pinpoint accepts.
+        let mut e = AnalyticsEvent {
+            name: "purchase".into(),
+            ..Default::default()
+        };
+        for i in 0..MAX_KEYS - 1 {
+            e.metrics.insert(format!("m{i}"), 1.0);
+        }
+        assert!(event_id_fits(&e.name, e.key_count()));
+        e.attributes.insert(
+            EVENT_ID_ATTRIBUTE.into(),
+            "0b7a3c52-5f8e-4d8f-9a64-2f0b6a3c9d11".into(),
+        );
+        assert!(validate_event(&e).is_empty());
+        assert!(!event_id_fits(&e.name, e.key_count()));
+    }
 
     #[test]
     fn a_valid_event_has_no_violations() {

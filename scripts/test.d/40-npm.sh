@@ -62,6 +62,9 @@ dist="$work/dist"
 (cd "$browser_tests" && npx --no-install vite build --outDir "$dist")
 ls "$dist"/assets/*.wasm >/dev/null || { echo "the Vite build emitted no .wasm asset" >&2; exit 1; }
 (cd "$browser_tests" && npx --no-install tsc -p tsconfig.json && npx --no-install tsc -p tsconfig.package.json)
+# The JS against its declarations: each public export is typed by index.d.ts (JSDoc
+# `@type {typeof import('./index.js').name}`), every call into wasm by the generated .d.ts.
+(cd "$browser_tests" && npx --no-install tsc -p tsconfig.checkjs.json)
 
 step "size budgets: the stamping .wasm, the JS a Vite app imports for stamping, the report .wasm"
 (cd "$browser_tests" && PKG="$browser_tests/node_modules/journey-attribution" \

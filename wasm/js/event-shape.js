@@ -5,15 +5,22 @@
 // types it must have before any of them is asked, since reading an event into wasm value by
 // value costs more than the check (BENCHMARKS.md).
 
-/** The error a malformed event throws. */
+/**
+ * The error a malformed event throws.
+ * @param {string} detail
+ */
 export function invalidEvent(detail) {
   return new Error(`journey-attribution: invalid event: ${detail}`);
 }
 
-/** The event's `name`; throws unless `event` is an object with a string `name`. */
+/**
+ * The event's `name`; throws unless `event` is an object with a string `name`.
+ * @param {unknown} event
+ * @returns {string}
+ */
 export function checkedName(event) {
   if (typeof event !== 'object' || event === null) throw invalidEvent('expected an object { name, attributes?, metrics? }');
-  const name = event.name;
+  const name = /** @type {{ name?: unknown }} */ (event).name;
   if (typeof name !== 'string') throw invalidEvent('name must be a string');
   return name;
 }
@@ -21,6 +28,10 @@ export function checkedName(event) {
 /**
  * Checks one of the event's maps (`field`: `attributes` of strings, `metrics` of numbers);
  * returns its key count (0 when absent), calling `onKey(key, value)` for each entry.
+ * @param {unknown} map
+ * @param {'attributes' | 'metrics'} field
+ * @param {(key: string, value: any) => void} [onKey]
+ * @returns {number}
  */
 export function countKeys(map, field, onKey) {
   if (map === undefined || map === null) return 0;
@@ -28,7 +39,7 @@ export function countKeys(map, field, onKey) {
   const type = field === 'metrics' ? 'number' : 'string';
   const keys = Object.keys(map);
   for (const key of keys) {
-    const value = map[key];
+    const value = /** @type {Record<string, unknown>} */ (map)[key];
     if (typeof value !== type) throw invalidEvent(`${field}.${key} must be a ${type}`);
     if (onKey) onKey(key, value);
   }

@@ -109,11 +109,21 @@ export interface WrapOptions extends TokenSourceOptions {
    */
   dataShape?: DataShape;
   /**
-   * Capture the landing touch of a message link (`ja`, or `utm_campaign` / `utm_id` in the
-   * page's address) when the wrapper is created, and let it stamp while it is the newest
-   * live attribution, signed in or not. Default true; false: no landing touch at all.
+   * Capture the landing touch of a message link (`ja`, or `utm_campaign` / `utm_id` from
+   * one of `utmChannels`, in the page's address) when the wrapper is created, and let it
+   * stamp while it is the newest live attribution, signed in or not. Default true; false:
+   * no landing touch at all.
    */
   landing?: boolean;
+  /**
+   * The app's own channels: a UTM link is a landing touch only when its `utm_medium` or
+   * `utm_source` is one of them (ASCII case ignored), so an ad's or an affiliate's link
+   * never replaces a journey's attribution. Default `['email', 'sms', 'push']`. `ja` links
+   * always count.
+   */
+  utmChannels?: readonly string[];
+  /** Every UTM link is a landing touch, whatever its channel. Default false. */
+  anyUtm?: boolean;
   /** The landing touch's lookback window (`LOOKBACK_WINDOW` syntax: 30d, 48h, 15m). Default 30d. */
   window?: string;
   /** Per-application windows (`LOOKBACK_WINDOWS` syntax: `appId=7d,other=12h`). */
@@ -139,7 +149,7 @@ export interface LandingCapture {
  */
 export declare function captureLanding(
   url?: string,
-  options?: { window?: string; windows?: string; stripParams?: boolean; nowMs?: number },
+  options?: { window?: string; windows?: string; stripParams?: boolean; utmChannels?: readonly string[]; anyUtm?: boolean; nowMs?: number },
 ): Promise<LandingCapture>;
 /** Forgets the landing touch. */
 export declare function clearLanding(): void;
@@ -159,7 +169,12 @@ export type Wrapped<F extends (...args: any[]) => unknown> = ((...args: Paramete
   dispose(): void;
 };
 
-/** Amplify v6 `record({ name, attributes, metrics })` from 'aws-amplify/analytics'. */
+/**
+ * Amplify v6 `record({ name, attributes, metrics })` from 'aws-amplify/analytics'. Every
+ * wrapper also gives each custom event an `event_id` attribute (a UUID v4; at the top level
+ * of flat stream data) unless the app set one or it would break Pinpoint's 40 keys, so the
+ * report counts a redelivered event once.
+ */
 export declare function wrapRecord<F extends (event: AnalyticsEvent, ...rest: any[]) => unknown>(record: F, options?: WrapOptions): Wrapped<F>;
 /** Amplify v5 `Analytics.record(event, provider?)`; bind it to `Analytics` first. */
 export declare function wrapRecordV5<F extends (event: any, ...rest: any[]) => unknown>(record: F, options?: WrapOptions): Wrapped<F>;

@@ -4,7 +4,10 @@ import { initSync, landingToken } from './journey_attribution_landing.js';
 
 let loaded = false;
 
-/** @internal Resolves to the module's `landingToken`. */
+/**
+ * @internal Resolves to the module's `landingToken`.
+ * @returns {Promise<typeof landingToken>}
+ */
 export async function load() {
   if (!loaded) {
     initSync({ module: readFileSync(new URL('./journey_attribution_landing_bg.wasm', import.meta.url)) });

@@ -1,10 +1,17 @@
 // The loading state of one WebAssembly module of the package: `ready` settles once the
 // entry point has instantiated it (asynchronously in browsers, synchronously in Node).
-/** @internal */
+/**
+ * @internal
+ * @param {string} what the module's name in messages (`''` for the stamping module)
+ */
 export function loader(what) {
+  /** @type {'loading' | 'ready' | 'failed'} */
   let state = 'loading';
+  /** @type {Error | undefined} */
   let failure;
-  let settle;
+  /** @type {{ resolve: () => void, reject: (error: Error) => void }} */
+  let settle = { resolve: () => {}, reject: () => {} };
+  /** @type {Promise<void>} */
   const ready = new Promise((resolve, reject) => {
     settle = { resolve, reject };
   });
@@ -13,7 +20,10 @@ export function loader(what) {
   return {
     ready,
     isReady: () => state === 'ready',
-    /** Called once by the browser entry point with the instantiation promise. */
+    /**
+     * Called once by the browser entry point with the instantiation promise.
+     * @param {unknown} instantiation
+     */
     start(instantiation) {
       Promise.resolve(instantiation).then(
         () => {
@@ -32,7 +42,10 @@ export function loader(what) {
       state = 'ready';
       settle.resolve();
     },
-    /** Throws unless the module can be called. */
+    /**
+     * Throws unless the module can be called.
+     * @param {string} hint
+     */
     check(hint) {
       if (state === 'ready') return;
       if (state === 'failed') throw failure;

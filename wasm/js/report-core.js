@@ -10,10 +10,12 @@ const state = loader(' journey-attribution/report');
 /** Resolves once the report module is instantiated; rejects if it cannot load. */
 export const { ready, isReady, start, startedSync } = state;
 
+/** @param {string} message */
 const fail = (message) => new Error(`journey-attribution: ${message}`);
 const OPTION_KEYS = new Set(['goals', 'revenueMetric']);
 
-export function buildReport(text, options, costs) {
+/** @type {typeof import('./report.js').buildReport} */
+export const buildReport = (text, options, costs) => {
   state.check(' from journey-attribution/report');
   if (typeof text !== 'string') throw fail('invalid report input: text must be a string');
   const opts = options ?? {};
@@ -27,4 +29,4 @@ export function buildReport(text, options, costs) {
     costs: costs ?? [],
   };
   return JSON.parse(buildReportJson(text, JSON.stringify(request)));
-}
+};

@@ -11,20 +11,30 @@ const state = loader(' journey-attribution/validate');
 
 export const { ready, isReady, start, startedSync } = state;
 
-export function validateEvent(event) {
+/** @type {typeof import('./validate.js').validateEvent} */
+export const validateEvent = (event) => {
   state.check(' from journey-attribution/validate first');
   const name = checkedName(event);
-  const keys = [[], []];
-  const values = [[], []];
-  ['attributes', 'metrics'].forEach((field, i) =>
-    countKeys(event[field], field, (key, value) => {
-      keys[i].push(key);
-      values[i].push(value);
-    }),
-  );
+  /** @type {string[]} */
+  const attributeKeys = [];
+  /** @type {string[]} */
+  const attributeValues = [];
+  /** @type {string[]} */
+  const metricKeys = [];
+  /** @type {number[]} */
+  const metricValues = [];
+  countKeys(event.attributes, 'attributes', (key, value) => {
+    attributeKeys.push(key);
+    attributeValues.push(value);
+  });
+  countKeys(event.metrics, 'metrics', (key, value) => {
+    metricKeys.push(key);
+    metricValues.push(value);
+  });
   // [field, reason, field, reason, ...]
-  const flat = validate(name, keys[0], values[0], keys[1], new Float64Array(values[1]));
+  const flat = validate(name, attributeKeys, attributeValues, metricKeys, new Float64Array(metricValues));
+  /** @type {import('./validate.js').Violation[]} */
   const violations = [];
   for (let i = 0; i < flat.length; i += 2) violations.push({ field: flat[i], reason: flat[i + 1] });
   return violations;
-}
+};

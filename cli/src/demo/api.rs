@@ -179,7 +179,7 @@ async fn link(Json(req): Json<LinkRequest>) -> Response {
         journey_id: req.journey_id,
         label: req.label,
     };
-    match crate::link::decorate(&req.url, &link, crate::link::Form::Both) {
+    match crate::link::decorate(&req.url, &link, crate::link::Form::Both, "email") {
         Ok(url) => Json(json!({ "url": url })).into_response(),
         Err(e) => bad_request(&e.to_string()),
     }

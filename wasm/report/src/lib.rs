@@ -148,7 +148,7 @@ pub fn build_report(text: &str, request: &str) -> Result<String, String> {
 }
 
 /// @internal [`build_report`] for `report-core.js`; throws an `Error` with its message.
-#[wasm_bindgen(js_name = buildReportJson, skip_typescript)]
+#[wasm_bindgen(js_name = buildReportJson)]
 pub fn build_report_json(text: &str, request: &str) -> Result<String, JsError> {
     build_report(text, request).map_err(|e| JsError::new(&e))
 }

@@ -32,12 +32,15 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use journey_attribution_core::event::{DataShape, FLAT_RESERVED_FIELDS};
+use journey_attribution_core::event::{
+    DataShape, EVENT_ID_ATTRIBUTE, FLAT_RESERVED_FIELDS, event_id_fits,
+};
 use journey_attribution_core::landing::{LINK_PARAMS, landing_wins};
 use journey_attribution_core::stamp::{
     CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE, StampStatus, stamp_decision, stamp_values,
     unreadable_token_decision,
 };
+use journey_attribution_core::token::DEFAULT_TOKEN_ATTRIBUTE;
 use journey_attribution_core::{Campaign, Token};
 use wasm_bindgen::prelude::*;
 
@@ -188,13 +191,13 @@ fn stamp_values_of(token: Option<&Token>) -> JsValue {
 
 /// @internal The names of `Stamper.plan`'s status codes, in code order (the core's
 /// `StampStatus::as_str`).
-#[wasm_bindgen(js_name = stampStatuses, skip_typescript)]
+#[wasm_bindgen(js_name = stampStatuses)]
 pub fn stamp_statuses() -> Vec<String> {
     STATUSES.iter().map(|s| s.as_str().to_owned()).collect()
 }
 
 /// @internal The attribute names stamping adds: `[campaign, campaign_id]`.
-#[wasm_bindgen(js_name = stampAttributes, skip_typescript)]
+#[wasm_bindgen(js_name = stampAttributes)]
 pub fn stamp_attributes() -> Vec<String> {
     vec![
         CAMPAIGN_ATTRIBUTE.to_owned(),
@@ -202,9 +205,21 @@ pub fn stamp_attributes() -> Vec<String> {
     ]
 }
 
+/// @internal The attribute names the wrappers use besides the stamp's:
+/// `[event id, token]`, the attribute they add each event's id in (the core's
+/// `EVENT_ID_ATTRIBUTE`) and the user attribute / ID-token claim they read the token from by
+/// default (`custom:campaign`).
+#[wasm_bindgen(js_name = wrapperAttributes)]
+pub fn wrapper_attributes() -> Vec<String> {
+    vec![
+        EVENT_ID_ATTRIBUTE.to_owned(),
+        DEFAULT_TOKEN_ATTRIBUTE.to_owned(),
+    ]
+}
+
 /// @internal The top-level fields of flat Kinesis / Firehose data that are neither
 /// attributes nor metrics (the core's `FLAT_RESERVED_FIELDS`).
-#[wasm_bindgen(js_name = flatReservedFields, skip_typescript)]
+#[wasm_bindgen(js_name = flatReservedFields)]
 pub fn flat_reserved_fields() -> Vec<String> {
     FLAT_RESERVED_FIELDS
         .iter()
@@ -213,7 +228,7 @@ pub fn flat_reserved_fields() -> Vec<String> {
 }
 
 /// @internal The core's `DataShape::detect`: 0 nested, 1 flat.
-#[wasm_bindgen(js_name = dataShape, skip_typescript)]
+#[wasm_bindgen(js_name = dataShape)]
 pub fn data_shape(has_attributes_or_metrics: bool, has_other_fields: bool) -> u32 {
     match DataShape::detect(has_attributes_or_metrics, has_other_fields) {
         DataShape::Nested => 0,
@@ -229,8 +244,14 @@ pub const TOKEN_UNREADABLE: u32 = 1;
 /// as in the previous call (copying a string into wasm costs more than the decision).
 pub const TOKEN_STRING: u32 = 2;
 
-/// `Stamper.plan`'s result: the status code, plus, shifted by this, the slot of the values
-/// box holding what a stamped event gets: [`TOKEN_SLOT`] or [`LANDING_SLOT`].
+/// `Stamper.plan`'s result: the status code in these bits, [`EVENT_ID_FITS`], and, shifted
+/// by [`VALUES_SLOT_SHIFT`], the slot of the values box holding what a stamped event gets:
+/// [`TOKEN_SLOT`] or [`LANDING_SLOT`].
+pub const STATUS_MASK: u32 = 0x7f;
+/// `Stamper.plan`'s result bit: the event, as it will be stamped (or not), can take an event
+/// id (the core's `event_id_fits`).
+pub const EVENT_ID_FITS: u32 = 0x80;
+/// See [`STATUS_MASK`].
 pub const VALUES_SLOT_SHIFT: u32 = 8;
 /// The values box's slot of the token's values.
 pub const TOKEN_SLOT: u32 = 0;
@@ -241,7 +262,9 @@ pub const LANDING_SLOT: u32 = 1;
 /// to (an app stamps every event with the same value, so it is decoded once, not per
 /// event), and the landing touch (made by the `wasm/landing` module, merged here). One
 /// instance, made by `wasm/js/core.js`; an exported object rather than a `thread_local!`,
-/// which `no_std` does not have.
+/// which `no_std` does not have. Left out of the generated `.d.ts`, which the package's
+/// public types import: a class there is declared with `[Symbol.dispose]`, which a
+/// TypeScript app without the `esnext.disposable` lib fails to check (`core.js` types it).
 #[wasm_bindgen(skip_typescript)]
 #[derive(Debug)]
 pub struct Stamper {
@@ -285,8 +308,9 @@ impl Stamper {
     /// @internal The core's stamping decision for an event described by `name`,
     /// `key_count` (attributes + metrics) and `app_attributed` (it has `campaign` or
     /// `campaign_id`), with where its values are: the status code (indexing
-    /// `stampStatuses()`) and, when it is `stamped`, the slot of the values box holding
-    /// the attribution's values, shifted by [`VALUES_SLOT_SHIFT`]. The attribution is the
+    /// `stampStatuses()`, under [`STATUS_MASK`]), [`EVENT_ID_FITS`] when the event can take
+    /// an event id, and, when it is `stamped`, the slot of the values box holding the
+    /// attribution's values, shifted by [`VALUES_SLOT_SHIFT`]. The attribution is the
     /// landing touch when the core's `landing_wins` says so (only `with_landing`: the
     /// wrappers, not the pure `stampEvent`), else the token. `token_kind` says what the
     /// raw `custom:campaign` value is (see [`TOKEN_STRING`]). One call: nothing is kept
@@ -326,20 +350,32 @@ impl Stamper {
             }
             _ => None,
         };
-        let (status, slot) = match (landing, server) {
+        let (status, slot, token) = match (landing, server) {
             (Some(t), _) => (
                 stamp_decision(name, key_count, app_attributed, Some(t), now),
                 LANDING_SLOT,
+                Some(t),
             ),
             (None, Ok(t)) => (
                 stamp_decision(name, key_count, app_attributed, t, now),
                 TOKEN_SLOT,
+                t,
             ),
-            (None, Err(())) => (unreadable_token_decision(name), TOKEN_SLOT),
+            (None, Err(())) => (unreadable_token_decision(name), TOKEN_SLOT, None),
+        };
+        // The keys the event will have once stamped: the label, and the journey id if any.
+        let stamped_keys = match token {
+            Some(t) if status == StampStatus::Stamped => 1 + usize::from(t.journey_id().is_some()),
+            _ => 0,
+        };
+        let event_id = if event_id_fits(name, key_count.saturating_add(stamped_keys)) {
+            EVENT_ID_FITS
+        } else {
+            0
         };
         let code = STATUSES.iter().position(|s| *s == status).unwrap_or(0);
         let code = u32::try_from(code).unwrap_or(0);
-        Ok(code | (slot << VALUES_SLOT_SHIFT))
+        Ok(code | event_id | (slot << VALUES_SLOT_SHIFT))
     }
 
     /// @internal Sets the landing touch (`None` forgets it): one just captured by the
@@ -361,7 +397,7 @@ impl Stamper {
 
 /// @internal The query parameters a landing touch is read from (the core's `LINK_PARAMS`),
 /// for `stripParams`.
-#[wasm_bindgen(js_name = linkParams, skip_typescript)]
+#[wasm_bindgen(js_name = linkParams)]
 pub fn link_params() -> Vec<String> {
     LINK_PARAMS.iter().map(|p| (*p).to_owned()).collect()
 }
@@ -379,7 +415,7 @@ fn optional_ms(value: Option<i64>) -> JsValue {
 /// touchedAt, expiresAt]` (`null` for what a legacy value lacks), empty when blank; an
 /// `Error` naming the problem when malformed. `wasm/js/core.js` names the fields (building
 /// the object there costs the module no property-name strings or `Reflect.set` calls).
-#[wasm_bindgen(js_name = decodeToken, skip_typescript)]
+#[wasm_bindgen(js_name = decodeToken)]
 pub fn decode_token(token: JsValue) -> Result<Vec<JsValue>, JsError> {
     if is_absent(&token) {
         return Ok(Vec::new());

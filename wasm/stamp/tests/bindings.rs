@@ -6,8 +6,9 @@
 use std::cell::RefCell;
 
 use journey_attribution_wasm::{
-    Stamper, TOKEN_NONE, TOKEN_STRING, TOKEN_UNREADABLE, VALUES_SLOT_SHIFT, decode_token,
-    encode_token, stamp_attributes, stamp_statuses,
+    EVENT_ID_FITS, STATUS_MASK, Stamper, TOKEN_NONE, TOKEN_STRING, TOKEN_UNREADABLE,
+    VALUES_SLOT_SHIFT, decode_token, encode_token, stamp_attributes, stamp_statuses,
+    wrapper_attributes,
 };
 use js_sys::JSON;
 use wasm_bindgen::{JsCast, JsValue};
@@ -55,7 +56,7 @@ fn plan(name: &str, keys: u32, app: bool, token: Option<&str>, unreadable: bool)
 
 /// `plan`'s answer: the status its code names, and for `stamped` the values at its slot.
 fn outcome(planned: u32, values: &js_sys::Array) -> String {
-    let status = stamp_statuses()[(planned & 255) as usize].clone();
+    let status = stamp_statuses()[(planned & STATUS_MASK) as usize].clone();
     if status == "stamped" {
         format!(
             "stamped {}",
@@ -115,6 +116,41 @@ fn gives_what_a_stamped_event_gets() {
     assert_eq!(values("ja1|broken"), "invalid_token");
     // A second event with the same token gets the same values (decoded once).
     assert_eq!(values(LIVE), STAMPED_LIVE);
+}
+
+#[wasm_bindgen_test]
+fn says_whether_an_event_id_fits_the_event_as_stamped() {
+    assert_eq!(wrapper_attributes(), ["event_id", "custom:campaign"]);
+    let fits = |name: &str, keys: u32, token: Option<&str>| {
+        let kind = if token.is_some() {
+            TOKEN_STRING
+        } else {
+            TOKEN_NONE
+        };
+        let (mut s, _) = stamper();
+        let planned = s
+            .plan(
+                name,
+                keys,
+                false,
+                kind,
+                token.map(str::to_owned),
+                NOW,
+                false,
+            )
+            .unwrap();
+        planned & EVENT_ID_FITS != 0
+    };
+    // Unstamped: 39 keys leave room for it, 40 do not.
+    assert!(fits("purchase", 39, None));
+    assert!(!fits("purchase", 40, None));
+    // Stamped with label and journey id: 37 + 2 leave room, 38 + 2 do not.
+    assert!(fits("purchase", 37, Some(LIVE)));
+    assert!(!fits("purchase", 38, Some(LIVE)));
+    // A legacy token stamps the label only.
+    assert!(fits("purchase", 38, Some("OldJourney")));
+    // Pinpoint's own events never get one.
+    assert!(!fits("_session.start", 0, None));
 }
 
 #[wasm_bindgen_test]

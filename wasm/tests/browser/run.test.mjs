@@ -46,10 +46,12 @@ const recorded = [];
 const errors = [];
 window.serverToken = undefined; // signed out
 window.skewMs = 0;
+const params = new URLSearchParams(location.search);
 const wrapped = wrapRecord((e) => recorded.push(e), {
   getToken: () => window.serverToken,
   cacheTtlMs: 0, // read per event, as the ID token is
-  stripParams: new URLSearchParams(location.search).has('strip'),
+  stripParams: params.has('strip'),
+  utmChannels: params.has('channels') ? params.get('channels').split(',') : undefined,
   clock: () => Date.now() + window.skewMs,
   timeoutMs: 2000,
   onError: (reason, error) => errors.push({ reason, message: String(error?.message ?? error) }),
@@ -62,6 +64,31 @@ const first = await window.recordNow('purchase');
 // From the navigation's start to the stamped event handed to record.
 window.first = { ...first, ms: performance.now() };
 </script>`;
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const isMap = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * An event or stream data as recorded, less the `event_id` the wrappers add (checked to be
+ * a UUID v4 on the way): `attributes.event_id` (Pinpoint, nested data; `Attributes` in a
+ * PutEvents body) or `event_id` (flat data).
+ */
+function withoutEventId(event) {
+  if (!isMap(event)) return event;
+  if ('event_id' in event) {
+    const { event_id: id, ...rest } = event;
+    assert.match(id, UUID_V4);
+    return rest;
+  }
+  for (const key of ['attributes', 'Attributes']) {
+    if (isMap(event[key]) && 'event_id' in event[key]) {
+      const { event_id: id, ...attributes } = event[key];
+      assert.match(id, UUID_V4);
+      return { ...event, [key]: attributes };
+    }
+  }
+  return event;
+}
 
 let server;
 let origin;
@@ -232,6 +259,27 @@ test('Amplify v6 record: PutEvents carries campaign and campaign_id from the ID 
   assert.equal(ev.Metrics.revenue, 42);
 });
 
+test('every event the wrappers record carries its own event_id: a Pinpoint attribute, in stream data where the report reads attributes', async () => {
+  const token = `ja1|${APP_ID}|journey-ids|1|${future()}|Ids sale`;
+  await page.evaluate((t) => window.scenario({ name: 'purchase_id_1', claims: { 'custom:campaign': t } }), token);
+  await page.evaluate(() => window.scenario({ name: 'purchase_id_2', claims: {} }));
+  const [one, two] = [await eventNamed('purchase_id_1'), await eventNamed('purchase_id_2')];
+  assert.match(one.Attributes.event_id, UUID_V4);
+  assert.match(two.Attributes.event_id, UUID_V4);
+  assert.notEqual(one.Attributes.event_id, two.Attributes.event_id);
+  assert.equal(one.Attributes.campaign_id, 'journey-ids');
+  for (const provider of ['kinesis', 'firehose']) {
+    const input = (data) => (provider === 'kinesis' ? { streamName: 'events', partitionKey: 'user-1', data } : { streamName: 'delivery', data });
+    await page.evaluate((a) => window.streamScenario(a), { provider, claims: {}, input: input({ name: `ids_nested_${provider}`, attributes: { sku: 'a' } }) });
+    await page.evaluate((a) => window.streamScenario(a), { provider, claims: {}, input: input({ name: `ids_flat_${provider}`, genre: 'jazz' }) });
+    const nested = await streamRecord((r) => r.data?.name === `ids_nested_${provider}`, `ids_nested_${provider}`);
+    const flat = await streamRecord((r) => r.data?.name === `ids_flat_${provider}`, `ids_flat_${provider}`);
+    assert.match(nested.data.attributes.event_id, UUID_V4);
+    assert.match(flat.data.event_id, UUID_V4);
+    assert.equal(flat.data.attributes, undefined, 'flat data stays flat');
+  }
+});
+
 test('an expired token still sends the event, unstamped', async () => {
   const out = await page.evaluate(() => window.scenario({ name: 'purchase_expired', claims: { 'custom:campaign': 'ja1|app|j-1|1|1600000000|Old sale' } }));
   assert.deepEqual(out, { errors: [], statuses: ['expired'] });
@@ -275,13 +323,13 @@ for (const provider of ['kinesis', 'firehose']) {
     assert.equal(n.service, provider);
     assert.equal(n.stream, stream);
     if (provider === 'kinesis') assert.equal(n.partitionKey, 'user-1');
-    assert.deepEqual(n.data, { name: `nested_${provider}`, attributes: { sku: 'sku-1', campaign: 'Stream sale', campaign_id: `j-${provider}` }, metrics: { revenue: 42 } });
+    assert.deepEqual(withoutEventId(n.data), { name: `nested_${provider}`, attributes: { sku: 'sku-1', campaign: 'Stream sale', campaign_id: `j-${provider}` }, metrics: { revenue: 42 } });
 
     // Amplify's migration guide's flat data: stamped at its top level.
     const flat = await page.evaluate((a) => window.streamScenario(a), { provider, claims, input: input({ name: `albumVisit_${provider}`, genre: 'jazz', minutesListened: 30 }) });
     assert.deepEqual(flat, { errors: [], statuses: ['stamped'] });
     const f = await streamRecord((r) => r.data?.name === `albumVisit_${provider}`, `albumVisit_${provider}`);
-    assert.deepEqual(f.data, { name: `albumVisit_${provider}`, genre: 'jazz', minutesListened: 30, campaign: 'Stream sale', campaign_id: `j-${provider}` });
+    assert.deepEqual(withoutEventId(f.data), { name: `albumVisit_${provider}`, genre: 'jazz', minutesListened: 30, campaign: 'Stream sale', campaign_id: `j-${provider}` });
 
     // Bytes go out exactly as the app gave them.
     const bytes = await page.evaluate((a) => window.streamScenario(a), { provider, claims, input: { ...input(undefined), bytes: `raw-${provider}` } });
@@ -326,7 +374,7 @@ test('landing from a message link: stamped from the first event, signed out, unt
   const token = (journey, touchedAt) => `ja1|${APP_ID}|${journey}|${touchedAt}|${future()}|Server ${journey}`;
   try {
     const first = await land('?utm_source=email&utm_campaign=Spring%20sale&utm_id=j-1');
-    assert.deepEqual(first.event, { name: 'purchase', attributes: { sku: 'sku-1', campaign: 'Spring sale', campaign_id: 'j-1' } });
+    assert.deepEqual(withoutEventId(first.event), { name: 'purchase', attributes: { sku: 'sku-1', campaign: 'Spring sale', campaign_id: 'j-1' } });
     assert.deepEqual(first.errors, []);
     const clickToStamp = first.ms;
     // A later page without parameters still stamps (the touch is kept in localStorage).
@@ -339,10 +387,10 @@ test('landing from a message link: stamped from the first event, signed out, unt
     assert.equal((await now('newer')).event.attributes.campaign_id, 'j-new');
     // Signed out again, past the 30-day window: not stamped.
     await shop.evaluate(() => { window.serverToken = undefined; window.skewMs = 31 * 86_400_000; });
-    assert.deepEqual((await now('expired')).event, { name: 'expired', attributes: { sku: 'sku-1' } });
-    // utm_campaign alone: the label is the id.
-    const alone = await land('?utm_campaign=Flash%20sale');
-    assert.deepEqual(alone.event.attributes, { sku: 'sku-1', campaign: 'Flash sale', campaign_id: 'Flash sale' });
+    assert.deepEqual(withoutEventId((await now('expired')).event), { name: 'expired', attributes: { sku: 'sku-1' } });
+    // utm_campaign alone: the id is utm:<label>, never a journey's.
+    const alone = await land('?utm_medium=email&utm_campaign=Flash%20sale');
+    assert.deepEqual(withoutEventId(alone.event).attributes, { sku: 'sku-1', campaign: 'Flash sale', campaign_id: 'utm:Flash sale' });
     // stripParams: the link's parameters leave the address bar, the others stay.
     const stripped = await land('?strip=1&utm_campaign=Clean&utm_id=j-clean&utm_source=email');
     assert.equal(stripped.event.attributes.campaign_id, 'j-clean');
@@ -350,7 +398,7 @@ test('landing from a message link: stamped from the first event, signed out, unt
     // A malformed ja (no kept touch): reported through onError, recorded unstamped.
     await shop.evaluate(() => localStorage.clear());
     const bad = await land('?ja=2%7Capp%7Cj%7Clabel');
-    assert.deepEqual(bad.event, { name: 'purchase', attributes: { sku: 'sku-1' } });
+    assert.deepEqual(withoutEventId(bad.event), { name: 'purchase', attributes: { sku: 'sku-1' } });
     assert.deepEqual(bad.errors.map((e) => e.reason), ['invalid_link']);
     assert.match(bad.errors[0].message, /link parameter ja: version is not 1/);
     console.log(`landing: click to first stamped event ${clickToStamp.toFixed(1)} ms (navigation start to record, no network call for the stamp)`);
@@ -359,6 +407,30 @@ test('landing from a message link: stamped from the first event, signed out, unt
       const prior = JSON.parse(await read(BENCH_OUT, 'utf8').catch(() => '{}'));
       await writeFile(BENCH_OUT, JSON.stringify({ ...prior, clickToFirstStampMs: clickToStamp }));
     }
+  } finally {
+    await shop.close();
+  }
+});
+
+test('landing: only links from the app\'s own channels count; an ad never replaces the attribution', async () => {
+  const shop = await browser.newPage();
+  const land = async (query) => {
+    await shop.goto(`${origin}/shop.html${query}`);
+    await shop.waitForFunction(() => window.first !== undefined, null, { timeout: 15_000 });
+    return shop.evaluate(() => window.first);
+  };
+  try {
+    await shop.goto(`${origin}/shop.html`);
+    await shop.evaluate(() => localStorage.clear());
+    const email = await land('?utm_medium=email&utm_campaign=Journey&utm_id=j-journey');
+    assert.equal(email.event.attributes.campaign_id, 'j-journey');
+    // An ad's link (utm_medium=cpc), utm_id and all, is no touch: the journey's still stamps.
+    const ad = await land('?utm_medium=cpc&utm_source=google&utm_campaign=Ad&utm_id=j-ad');
+    assert.equal(ad.event.attributes.campaign_id, 'j-journey');
+    assert.deepEqual(ad.errors, []);
+    // The app's own channels (the wrappers' utmChannels) count.
+    const own = await land('?channels=newsletter,in-app&utm_medium=newsletter&utm_campaign=News&utm_id=j-news');
+    assert.equal(own.event.attributes.campaign_id, 'j-news');
   } finally {
     await shop.close();
   }

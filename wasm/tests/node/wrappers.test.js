@@ -2,16 +2,45 @@
 // every failure recorded unstamped with onError told why.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { wrapRecord, wrapRecordV5, wrapKinesisRecord, wrapFirehoseRecord, createTokenSource, autoTrackAttributed } from 'journey-attribution';
+import { wrapRecord, wrapRecordV5, wrapKinesisRecord, wrapFirehoseRecord, createTokenSource, autoTrackAttributed, stampEvent } from 'journey-attribution';
 
 const future = () => Math.floor(Date.now() / 1000) + 3600;
 const liveToken = (label = 'Spring sale', id = 'j-1') => `ja1|app|${id}|1|${future()}|${label}`;
 const expiredToken = 'ja1|app|j-1|1|1600000000|Old sale';
 
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const isMap = (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+
+/**
+ * What the wrappers recorded, less the `event_id` they add to every custom event (checked to
+ * be a UUID v4 on the way): the event of a Pinpoint input, the `data` of a stream input,
+ * nested (`attributes.event_id`) or flat (`event_id`). The very input when it has none, so
+ * the assertions on what else was recorded read as they did before event ids.
+ */
+function withoutEventId(input) {
+  if (!isMap(input)) return input;
+  if (isMap(input.data)) {
+    const data = withoutEventId(input.data);
+    return data === input.data ? input : { ...input, data };
+  }
+  if ('event_id' in input) {
+    const { event_id: id, ...rest } = input;
+    assert.match(id, UUID_V4);
+    return rest;
+  }
+  if (isMap(input.attributes) && 'event_id' in input.attributes) {
+    const { event_id: id, ...attributes } = input.attributes;
+    assert.match(id, UUID_V4);
+    const { attributes: _, ...rest } = input;
+    return Object.keys(attributes).length ? { ...rest, attributes } : rest;
+  }
+  return input;
+}
+
 function fakeRecord() {
   const calls = [];
-  const record = (...args) => {
-    calls.push(args);
+  const record = (input, ...rest) => {
+    calls.push([withoutEventId(input), ...rest]);
   };
   return { record, calls };
 }
@@ -268,7 +297,7 @@ test('a throwing record, a throwing hook or a bad event never reach the app', as
 
 test('v5: Analytics.record(name | event, provider) with Auth.currentSession', async () => {
   const calls = [];
-  const Analytics = { record(event, provider) { calls.push([event, provider]); return Promise.resolve({ ok: true }); } };
+  const Analytics = { record(event, provider) { calls.push([withoutEventId(event), provider]); return Promise.resolve({ ok: true }); } };
   const Auth = { currentSession: async () => ({ getIdToken: () => ({ payload: { 'custom:campaign': liveToken() } }) }) };
   const record = wrapRecordV5(Analytics.record.bind(Analytics), { Auth });
   assert.deepEqual(await record('signup'), { ok: true });
@@ -286,7 +315,7 @@ test('v5: Analytics.record(name | event, provider) with Auth.currentSession', as
 test('v5: userAttributes via Auth.currentUserInfo', async () => {
   const calls = [];
   const Auth = { currentUserInfo: async () => ({ attributes: { 'custom:campaign': 'Bare' } }) };
-  const record = wrapRecordV5((ev) => calls.push(ev), { Auth, source: 'userAttributes' });
+  const record = wrapRecordV5((ev) => calls.push(withoutEventId(ev)), { Auth, source: 'userAttributes' });
   await record('x');
   assert.deepEqual(calls, [{ name: 'x', attributes: { campaign: 'Bare' } }]);
 });
@@ -449,10 +478,11 @@ test('landing touch: utm_campaign alone, ja, and malformed links', async () => {
   clearLanding();
   const now = Date.now();
   const stamps = [];
-  const wrapped = wrapRecord((ev) => stamps.push(ev), { getToken: () => undefined });
-  assert.equal((await captureLanding('/landing?utm_campaign=Flash+sale', { nowMs: now })).captured, true);
+  const wrapped = wrapRecord((ev) => stamps.push(withoutEventId(ev)), { getToken: () => undefined });
+  assert.equal((await captureLanding('/landing?utm_medium=email&utm_campaign=Flash+sale', { nowMs: now })).captured, true);
   await wrapped({ name: 'p' });
-  assert.deepEqual(stamps[0].attributes, { campaign: 'Flash sale', campaign_id: 'Flash sale' });
+  // Without utm_id the id is utm:<label>: it can never be taken for a journey id.
+  assert.deepEqual(stamps[0].attributes, { campaign: 'Flash sale', campaign_id: 'utm:Flash sale' });
   // ja (as `journey-attribution link` writes it) wins over UTM and carries the application.
   const ja = encodeURIComponent('1|app-1|j-9|50%25 off');
   assert.equal((await captureLanding(`/p?utm_campaign=Other&ja=${ja}`, { nowMs: now + 1 })).captured, true);
@@ -464,7 +494,7 @@ test('landing touch: utm_campaign alone, ja, and malformed links', async () => {
   assert.match(bad.ignored.message, /^journey-attribution: invalid link: link parameter ja: version is not 1$/);
   await wrapped({ name: 'p' });
   assert.equal(stamps[2].attributes.campaign_id, 'j-9');
-  await assert.rejects(captureLanding('/q?utm_campaign=x', { window: '30s' }), /invalid windows: lookback window "30s"/);
+  await assert.rejects(captureLanding('/q?utm_campaign=x&utm_medium=sms', { window: '30s' }), /invalid windows: lookback window "30s"/);
   // No link in the address: nothing to load, nothing captured.
   assert.deepEqual(await captureLanding('/plain?page=2'), { captured: false, ignored: undefined });
   assert.equal(decodeToken('Legacy label').legacy, true);
@@ -476,9 +506,9 @@ test('landing touch: clearOnSignOut forgets it on Hub signedOut; by default it s
   clearLanding();
   const hub = fakeHub();
   const stamps = [];
-  const keeps = wrapRecord((ev) => stamps.push(ev), { getToken: () => undefined, Hub: hub });
-  const clears = wrapRecord((ev) => stamps.push(ev), { getToken: () => undefined, Hub: hub, clearOnSignOut: true });
-  await captureLanding('/p?utm_campaign=Device', { nowMs: Date.now() });
+  const keeps = wrapRecord((ev) => stamps.push(withoutEventId(ev)), { getToken: () => undefined, Hub: hub });
+  const clears = wrapRecord((ev) => stamps.push(withoutEventId(ev)), { getToken: () => undefined, Hub: hub, clearOnSignOut: true });
+  await captureLanding('/p?utm_campaign=Device&utm_source=push', { nowMs: Date.now() });
   await keeps({ name: 'p' });
   assert.equal(stamps[0].attributes.campaign, 'Device');
   hub.dispatch('auth', 'tokenRefresh');
@@ -490,4 +520,102 @@ test('landing touch: clearOnSignOut forgets it on Hub signedOut; by default it s
   keeps.dispose();
   clears.dispose();
   assert.equal(hub.size(), 0);
+});
+
+test('event ids: every custom event the wrappers record carries its own UUID v4 event_id, within Pinpoint limits', async () => {
+  const seen = [];
+  const raw = (input) => {
+    seen.push(input);
+  };
+  const token = liveToken();
+  const pinpoint = wrapRecord(raw, { getToken: () => token, landing: false });
+  await pinpoint({ name: 'purchase', attributes: { sku: 'a' } });
+  await pinpoint({ name: 'purchase', attributes: { sku: 'a' } });
+  const [a, b] = seen.map((e) => e.attributes.event_id);
+  assert.match(a, UUID_V4);
+  assert.match(b, UUID_V4);
+  assert.notEqual(a, b, 'one id per event, not per content');
+  assert.deepEqual(seen[0], { name: 'purchase', attributes: { sku: 'a', campaign: 'Spring sale', campaign_id: 'j-1', event_id: a } });
+  // The app's own id stands; Pinpoint's own events get none.
+  await pinpoint({ name: 'purchase', attributes: { event_id: 'order-7' } });
+  assert.deepEqual(seen[2].attributes, { event_id: 'order-7', campaign: 'Spring sale', campaign_id: 'j-1' });
+  await pinpoint({ name: '_session.start' });
+  assert.deepEqual(seen[3], { name: '_session.start' });
+  // Unstamped events get one too (no session; a failed lookup).
+  const signedOut = wrapRecord(raw, { getToken: () => undefined, landing: false });
+  await signedOut({ name: 'view', metrics: { n: 1 } });
+  assert.deepEqual(Object.keys(seen[4].attributes), ['event_id']);
+  assert.deepEqual(seen[4].metrics, { n: 1 });
+  const failing = wrapRecord(raw, { getToken: () => Promise.reject(new Error('offline')), landing: false, onError: () => {} });
+  await failing({ name: 'p' });
+  assert.match(seen[5].attributes.event_id, UUID_V4);
+  // Pinpoint's 40 keys: the stamp first, the id when there is room.
+  const keys = (n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
+  for (const [n, campaign, id] of [[37, true, true], [38, true, false], [39, false, true], [40, false, false]]) {
+    await pinpoint({ name: 'wide', attributes: keys(n) });
+    const ev = seen.at(-1);
+    assert.equal('campaign' in ev.attributes, campaign, `${n} keys: stamp`);
+    assert.equal('event_id' in ev.attributes, id, `${n} keys: event id`);
+    assert.ok(Object.keys(ev.attributes).length <= 40);
+  }
+  // Streams: where the report reads attributes, nested or flat.
+  for (const wrap of [wrapKinesisRecord, wrapFirehoseRecord]) {
+    const stream = wrap(raw, { getToken: () => token, landing: false });
+    await stream({ streamName: 's', partitionKey: 'p', data: { name: 'nested', attributes: { sku: 'a' } } });
+    assert.match(seen.at(-1).data.attributes.event_id, UUID_V4);
+    await stream({ streamName: 's', partitionKey: 'p', data: { name: 'albumVisit', genre: 'jazz', minutesListened: 30 } });
+    const flat = seen.at(-1).data;
+    assert.match(flat.event_id, UUID_V4);
+    assert.equal(flat.attributes, undefined);
+    assert.equal(flat.campaign_id, 'j-1');
+    // Flat data at 39 string or number fields: stamped no more, but the id fits.
+    await stream({ streamName: 's', partitionKey: 'p', data: { name: 'wide', ...keys(39) } });
+    assert.match(seen.at(-1).data.event_id, UUID_V4);
+    await stream({ streamName: 's', partitionKey: 'p', data: { name: 'mine', event_id: 'order-8' } });
+    assert.equal(seen.at(-1).data.event_id, 'order-8');
+  }
+  // v5's string input becomes an event carrying its id.
+  const v5 = wrapRecordV5(raw, { getToken: () => undefined, landing: false });
+  await v5('signup');
+  assert.match(seen.at(-1).attributes.event_id, UUID_V4);
+  // The pure functions never add one.
+  assert.deepEqual(stampEvent({ name: 'p' }, token), { name: 'p', attributes: { campaign: 'Spring sale', campaign_id: 'j-1' } });
+});
+
+test('landing touch: only links from the app\'s own channels count; an ad never replaces a live journey attribution', async () => {
+  const { captureLanding, clearLanding } = await import('journey-attribution');
+  clearLanding();
+  const t0 = Date.now();
+  const { record, calls } = fakeRecord();
+  let server = `ja1|app|j-journey|${t0 - 60_000}|${Math.floor(t0 / 1000) + 3600}|Journey`;
+  const wrapped = wrapRecord(record, { getToken: () => server, cacheTtlMs: 0 });
+  // An ad's link, utm_id and all, landing after the journey's touch: not a touch.
+  const ad = '/p?utm_medium=cpc&utm_source=google&utm_campaign=Ad&utm_id=j-ad';
+  assert.deepEqual(await captureLanding(ad, { nowMs: t0 }), { captured: false, ignored: undefined });
+  await wrapped({ name: 'purchase' });
+  assert.deepEqual(calls[0][0].attributes, { campaign: 'Journey', campaign_id: 'j-journey' });
+  // Nor does it stamp a visitor who is signed out.
+  server = undefined;
+  await wrapped({ name: 'purchase' });
+  assert.deepEqual(calls[1][0], { name: 'purchase' });
+  // No channel at all: not a touch either.
+  assert.equal((await captureLanding('/p?utm_campaign=Shared&utm_id=j-shared', { nowMs: t0 + 1 })).captured, false);
+  // The app's own list of channels replaces the default one; anyUtm takes every link.
+  const news = '/p?utm_medium=Newsletter&utm_campaign=News&utm_id=j-news';
+  assert.equal((await captureLanding(news, { nowMs: t0 + 2 })).captured, false);
+  assert.equal((await captureLanding(`${news}&again`, { nowMs: t0 + 2, utmChannels: ['newsletter'] })).captured, true);
+  await wrapped({ name: 'purchase' });
+  assert.equal(calls[2][0].attributes.campaign_id, 'j-news');
+  assert.equal((await captureLanding(`${ad}&again`, { nowMs: t0 + 3, anyUtm: true })).captured, true);
+  await wrapped({ name: 'purchase' });
+  assert.equal(calls[3][0].attributes.campaign_id, 'j-ad');
+  // A ja link always counts, whatever the UTM parameters beside it say.
+  const ja = encodeURIComponent('1|app-1|j-ja|Own');
+  assert.equal((await captureLanding(`/p?utm_medium=cpc&ja=${ja}`, { nowMs: t0 + 4 })).captured, true);
+  await wrapped({ name: 'purchase' });
+  assert.equal(calls[4][0].attributes.campaign_id, 'j-ja');
+  // A malformed list fails where it is given.
+  await assert.rejects(captureLanding('/p?utm_campaign=x', { utmChannels: 'email' }), /utmChannels must be an array of strings/);
+  assert.throws(() => wrapRecord(record, { getToken: () => undefined, utmChannels: ['email', 3] }), /utmChannels must be an array of strings/);
+  clearLanding();
 });

@@ -25,7 +25,7 @@ export interface Violation {
 /// by `wasm/js/event-shape.js` (the JS types of its fields checked there, once for
 /// stamping and for this): its name, and its attributes and metrics as parallel arrays.
 /// `wasm/js/validate-core.js` makes the `Violation` objects.
-#[wasm_bindgen(js_name = validateEvent, skip_typescript)]
+#[wasm_bindgen(js_name = validateEvent)]
 pub fn validate(
     name: String,
     attribute_keys: Vec<String>,

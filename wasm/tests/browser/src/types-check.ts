@@ -85,6 +85,13 @@ clearLanding();
 const linkReason: FailureReason = 'invalid_link';
 // @ts-expect-error: landing is a boolean
 wrapRecord(record, { fetchAuthSession, landing: 'yes' });
+// Which UTM links count: the app's own channels, or every one.
+const channels = ['newsletter', 'in-app'] as const;
+void wrapRecord(record, { fetchAuthSession, utmChannels: channels });
+void wrapFirehoseRecord(firehoseRecord, { fetchAuthSession, anyUtm: true });
+void captureLanding('/p?utm_medium=newsletter', { utmChannels: ['newsletter'], anyUtm: false });
+// @ts-expect-error: utmChannels is a list
+wrapRecord(record, { fetchAuthSession, utmChannels: 'email' });
 
 // Auto-tracked page views through Amplify's real Kinesis configureAutoTrack (the README's).
 const tracking = autoTrackAttributed(
