@@ -40,7 +40,7 @@ fi
 inputs_hash() {
   {
     find core/src core/Cargo.toml report/src report/Cargo.toml wasm/stamp/src wasm/js wasm/stamp/Cargo.toml wasm/runtime/src wasm/runtime/Cargo.toml wasm/report/src wasm/report/Cargo.toml wasm/validate/src wasm/validate/Cargo.toml wasm/landing/src wasm/landing/Cargo.toml -type f -print0 | sort -z | xargs -0 sha256sum
-    sha256sum Cargo.toml Cargo.lock scripts/build-npm.sh
+    sha256sum Cargo.toml Cargo.lock LICENSE scripts/build-npm.sh
     "$wasm_opt" --version
     wasm-bindgen --version
   } | sha256sum | cut -d' ' -f1
@@ -89,7 +89,7 @@ build_module wasm/landing journey_attribution_landing "$out/wasm-pack-landing" w
 cp wasm/js/core.js wasm/js/loader.js wasm/js/event-shape.js wasm/js/wrappers.js wasm/js/index.js wasm/js/index.node.js \
   wasm/js/index.d.ts wasm/js/report-core.js wasm/js/report.js wasm/js/report.node.js \
   wasm/js/report.d.ts wasm/js/validate-core.js wasm/js/validate.js wasm/js/validate.node.js \
-  wasm/js/validate.d.ts wasm/js/landing.js wasm/js/landing.node.js wasm/js/README.md "$pkg/"
+  wasm/js/validate.d.ts wasm/js/landing.js wasm/js/landing.node.js wasm/js/README.md LICENSE "$pkg/"
 sed "s/@VERSION@/$version/" wasm/js/package.template.json >"$pkg/package.json"
 
 rm -f "$tarball"
