@@ -47,8 +47,19 @@ case "$got" in
   "$expected)" | "$expected-dirty)") ;;
   *) echo "the packaged command says '$got', expected '$expected)'" >&2; exit 1 ;;
 esac
+# As a user would run it from the README's install section: the binary alone in an empty
+# directory, a bare environment, a report on an export; the same report as the workspace's.
+fresh="$unpacked/fresh"
+mkdir -p "$fresh"
+cp "$root/target/debug/journey-attribution" tests/fixtures/report/stream.jsonl "$fresh/"
+report=(report stream.jsonl --goal purchase --revenue-metric revenue --format json)
+(cd "$fresh" && env -i PATH=/usr/bin:/bin HOME="$fresh" ./journey-attribution "${report[@]}" >packaged.json 2>/dev/null &&
+  env -i PATH=/usr/bin:/bin HOME="$fresh" ./journey-attribution completions bash >/dev/null &&
+  env -i PATH=/usr/bin:/bin HOME="$fresh" ./journey-attribution man >/dev/null)
 # Put the workspace's own build back in target/debug for whatever runs next.
 cargo build -q -p journey-attribution-cli --locked
+grep -q '"campaigns"' "$fresh/packaged.json"
+(cd "$fresh" && "$root/target/debug/journey-attribution" "${report[@]}" 2>/dev/null | cmp - packaged.json)
 
 step "npm tarball (built by 40-npm.sh; rebuilt only if an input changed)"
 JA_NPM_TARBALL="$(bash scripts/build-npm.sh)"
