@@ -3,8 +3,8 @@
 # crates, the npm package and the stack (scripts/version.py); the crates the command needs
 # packaged and built from their .crate files as crates.io would receive them (`cargo publish
 # --dry-run`); the packed npm package through `npm publish --dry-run` (tests/release); dist's
-# plan of the prebuilt archives against its generated workflow; the stack's release archive
-# (20-sam.sh lints its template beside template.yaml).
+# plan of the prebuilt archives against its generated workflow, and its installers; the
+# stack's release archive (20-sam.sh lints its template beside template.yaml).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"

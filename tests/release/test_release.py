@@ -256,6 +256,29 @@ class Dist(unittest.TestCase):
                 # (the binary's asset is named without Windows' .exe)
                 self.assertLessEqual({"journey-attribution", "LICENSE", "README.md", "CHANGELOG.md"}, assets)
 
+    def test_the_installers_and_the_readme_point_at_this_releases_assets(self):
+        """`dist build --artifacts=global`: the installers and the source archive (the
+        per-target archives are built on their own runners by release.yml)."""
+        out_dir = ROOT / "target" / "distrib"
+        shutil.rmtree(out_dir, ignore_errors=True)
+        out = subprocess.run([str(VENV_BIN / "dist"), "build", "--artifacts=global", "--output-format=json"],
+                             cwd=ROOT, capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        version = version_py("check").stdout.strip()
+        installer = (out_dir / "journey-attribution-cli-installer.sh").read_text()
+        self.assertIn(f"/journey-attribution/journey-attribution/releases/download/v{version}", installer)
+        for target in ("x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl", "x86_64-apple-darwin",
+                       "aarch64-apple-darwin"):
+            self.assertIn(f"journey-attribution-cli-{target}.tar.gz", installer)
+        self.assertIn("journey-attribution-cli-x86_64-pc-windows-msvc.zip",
+                      (out_dir / "journey-attribution-cli-installer.ps1").read_text())
+        # Every asset the README sends a newcomer to is one a release carries.
+        assets = {a["name"] for a in self.plan["artifacts"].values()} | {"journey-attribution-sam.zip"}
+        readme = (ROOT / "README.md").read_text()
+        linked = set(re.findall(r"/releases/latest/download/([\w.-]+)", readme))
+        self.assertTrue(linked)
+        self.assertLessEqual(linked, assets)
+
     def test_the_sam_archive_job_is_part_of_the_release(self):
         workflow = (ROOT / ".github" / "workflows" / "release.yml").read_text()
         self.assertIn("uses: ./.github/workflows/build-sam.yml", workflow)
