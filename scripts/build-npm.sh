@@ -40,7 +40,7 @@ fi
 inputs_hash() {
   {
     find core/src core/Cargo.toml report/src report/Cargo.toml wasm/stamp/src wasm/js wasm/stamp/Cargo.toml wasm/runtime/src wasm/runtime/Cargo.toml wasm/report/src wasm/report/Cargo.toml wasm/validate/src wasm/validate/Cargo.toml wasm/landing/src wasm/landing/Cargo.toml -type f -print0 | sort -z | xargs -0 sha256sum
-    sha256sum Cargo.toml Cargo.lock scripts/build-npm.sh
+    sha256sum Cargo.toml Cargo.lock LICENSE scripts/build-npm.sh
     "$wasm_opt" --version
     wasm-bindgen --version
   } | sha256sum | cut -d' ' -f1
@@ -88,7 +88,7 @@ build_module wasm/validate journey_attribution_validate "$out/wasm-pack-validate
 build_module wasm/landing journey_attribution_landing "$out/wasm-pack-landing" wasm-release --no-default-features --features bundle
 # The hand-written JS, its types and the package's README (package.json's `files` says what
 # is packed).
-cp wasm/js/*.js wasm/js/*.d.ts wasm/js/README.md "$pkg/"
+cp wasm/js/*.js wasm/js/*.d.ts wasm/js/README.md LICENSE "$pkg/"
 sed "s/@VERSION@/$version/" wasm/js/package.template.json >"$pkg/package.json"
 
 rm -f "$tarball"

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 mod athena;
 mod demo;
@@ -13,8 +13,17 @@ mod report;
 mod setup;
 mod walkthrough;
 
+/// The version and the commit it was built from (build.rs: git, or a packaged crate's
+/// `.cargo_vcs_info.json`, else "unknown").
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("JA_BUILD_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
-#[command(name = "journey-attribution", version, about)]
+#[command(name = "journey-attribution", version = VERSION, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -42,6 +51,15 @@ enum Command {
     /// Holdout groups: `holdout split --campaign ID --percent P SEGMENT` writes the list to
     /// send (treatment) and the exposure log (both arms) that `report --exposures` reads.
     Holdout(holdout::Args),
+    /// Print a shell completion script: `journey-attribution completions bash >
+    /// ~/.local/share/bash-completion/completions/journey-attribution` (zsh: a file `_journey-attribution` on
+    /// $fpath; fish: ~/.config/fish/completions/journey-attribution.fish).
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `journey-attribution man > journey-attribution.1`.
+    Man,
 }
 
 fn main() -> ExitCode {
@@ -55,6 +73,18 @@ fn main() -> ExitCode {
         Command::Link(args) => link::run(args),
         Command::Athena(args) => athena::run(args),
         Command::Holdout(args) => holdout::run(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "journey-attribution",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut std::io::stdout())
+            .map_err(Into::into),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -168,10 +168,10 @@ pub fn respond(event: &mut Value, version: EventVersion, claim: &str, decision: 
             if !list.is_array() {
                 *list = Value::Array(Vec::new());
             }
-            if let Value::Array(items) = list {
-                if !items.iter().any(|v| v.as_str() == Some(claim)) {
-                    items.push(Value::String(claim.to_owned()));
-                }
+            if let Value::Array(items) = list
+                && !items.iter().any(|v| v.as_str() == Some(claim))
+            {
+                items.push(Value::String(claim.to_owned()));
             }
         }
     }

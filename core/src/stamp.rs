@@ -57,15 +57,15 @@ pub struct StampOutcome {
 pub fn stamp_event(event: &AnalyticsEvent, token: Option<&Token>, now_ms: i64) -> StampOutcome {
     let status = stamp_status(event, token, now_ms);
     let mut out = event.clone();
-    if status == StampStatus::Stamped {
-        if let Some(token) = token {
-            let (label, journey_id) = stamp_values(token);
+    if status == StampStatus::Stamped
+        && let Some(token) = token
+    {
+        let (label, journey_id) = stamp_values(token);
+        out.attributes
+            .insert(CAMPAIGN_ATTRIBUTE.into(), label.to_owned());
+        if let Some(id) = journey_id {
             out.attributes
-                .insert(CAMPAIGN_ATTRIBUTE.into(), label.to_owned());
-            if let Some(id) = journey_id {
-                out.attributes
-                    .insert(CAMPAIGN_ID_ATTRIBUTE.into(), id.to_owned());
-            }
+                .insert(CAMPAIGN_ID_ATTRIBUTE.into(), id.to_owned());
         }
     }
     StampOutcome { event: out, status }

@@ -311,13 +311,13 @@ impl UserAttributes for MemoryUserPool {
         value: &str,
     ) -> Result<(), UserError> {
         let mut state = lock(&self.state);
-        if let Some(max) = state.max_length {
-            if value.chars().count() > max {
-                state.calls += 1;
-                return Err(UserError::Permanent(format!(
-                    "InvalidParameterException: {attribute}: value must be at most {max} characters"
-                )));
-            }
+        if let Some(max) = state.max_length
+            && value.chars().count() > max
+        {
+            state.calls += 1;
+            return Err(UserError::Permanent(format!(
+                "InvalidParameterException: {attribute}: value must be at most {max} characters"
+            )));
         }
         drop(state);
         self.with_user(username, |a| {

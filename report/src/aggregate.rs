@@ -192,10 +192,10 @@ impl Aggregator {
             (Some(Err(e)), _) => Err(e),
             (None, _) => Ok(()),
         };
-        if result.is_ok() {
-            if let Some(touches) = &mut self.touches {
-                touches.push_line(line);
-            }
+        if result.is_ok()
+            && let Some(touches) = &mut self.touches
+        {
+            touches.push_line(line);
         }
         result
     }
@@ -287,15 +287,15 @@ impl Aggregator {
         if !goals.is_empty() && !goals.iter().any(|g| g == event_type) {
             return;
         }
-        if let Some(client_id) = record.client.and_then(|c| c.client_id) {
-            if !agg.converted.contains(client_id.as_ref()) {
-                agg.converted.insert(client_id.into_owned());
-            }
+        if let Some(client_id) = record.client.and_then(|c| c.client_id)
+            && !agg.converted.contains(client_id.as_ref())
+        {
+            agg.converted.insert(client_id.into_owned());
         }
-        if let (Some(metric), Some(metrics)) = (&self.options.revenue_metric, &record.metrics) {
-            if let Some(value) = metrics.get(metric) {
-                agg.revenue += value;
-            }
+        if let (Some(metric), Some(metrics)) = (&self.options.revenue_metric, &record.metrics)
+            && let Some(value) = metrics.get(metric)
+        {
+            agg.revenue += value;
         }
     }
 

@@ -75,7 +75,7 @@ pub fn decode(text: &str) -> Result<Vec<u8>, Base64Error> {
             acc &= (1 << bits) - 1;
         }
     }
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return Err(Base64Error::Length(bytes.len()));
     }
     if acc != 0 {

@@ -242,10 +242,10 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         &reading,
     )?;
 
-    if let Some(first) = outcome.skips.first() {
-        if args.strict {
-            return Err(format!("{first} (--strict)").into());
-        }
+    if let Some(first) = outcome.skips.first()
+        && args.strict
+    {
+        return Err(format!("{first} (--strict)").into());
     }
     for skip in outcome.skips.iter().take(SHOWN_SKIPS) {
         eprintln!("warning: skipped {skip}");
@@ -253,10 +253,10 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let report = outcome
         .aggregator
         .finish_with_endpoints(&costs, &endpoint_map)?;
-    if let Some(t) = &report.touch_attribution {
-        if t.joined_conversions == 0 {
-            eprintln!("warning: {}", t.note);
-        }
+    if let Some(t) = &report.touch_attribution
+        && t.joined_conversions == 0
+    {
+        eprintln!("warning: {}", t.note);
     }
     for name in &report.unmatched_costs {
         eprintln!(
@@ -305,10 +305,10 @@ fn write(report: &Report, args: &Args) -> Result<(), Box<dyn Error>> {
         Format::Html => html::write(report, &mut out)?,
     }
     out.flush()?;
-    if let Some(path) = &args.output {
-        if io::stderr().is_terminal() {
-            eprintln!("wrote {}", path.display());
-        }
+    if let Some(path) = &args.output
+        && io::stderr().is_terminal()
+    {
+        eprintln!("wrote {}", path.display());
     }
     Ok(())
 }

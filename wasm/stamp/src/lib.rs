@@ -296,12 +296,12 @@ impl Stamper {
 
     /// Caches the decoded `value` when it differs from the last one.
     fn remember(&mut self, value: Option<String>) {
-        if let Some(value) = value {
-            if self.last.as_ref().is_none_or(|(last, _)| *last != value) {
-                let decoded = Token::decode(&value).map_err(|_| ());
-                self.publish(TOKEN_SLOT, attribution_of(&decoded));
-                self.last = Some((value, decoded));
-            }
+        if let Some(value) = value
+            && self.last.as_ref().is_none_or(|(last, _)| *last != value)
+        {
+            let decoded = Token::decode(&value).map_err(|_| ());
+            self.publish(TOKEN_SLOT, attribution_of(&decoded));
+            self.last = Some((value, decoded));
         }
     }
 
