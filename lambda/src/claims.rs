@@ -12,9 +12,10 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use tracing::{info, warn};
 
+use crate::config::{self, ConfigError, Env};
 use crate::metrics::Metrics;
-use crate::ports::{AttributionReader, StoreError};
-use crate::runtime::{self, ConfigError, Env, SdkLimits};
+use journey_attribution_aws::SdkLimits;
+use journey_attribution_aws::ports::{AttributionReader, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct ClaimsConfig {
@@ -163,8 +164,8 @@ impl Settings {
         Ok(Self {
             table: env.required("ATTRIBUTION_TABLE")?,
             handler: ClaimsConfig {
-                claim: runtime::campaign_attribute(env),
-                usernames: runtime::usernames(env)?,
+                claim: config::campaign_attribute(env),
+                usernames: config::usernames(env)?,
                 budget,
             },
             sdk: SdkLimits::within(budget),
@@ -178,7 +179,7 @@ pub async fn lambda_handler<S: AttributionReader + Sync>(
     store: &S,
     config: &ClaimsConfig,
 ) -> Result<Value, Diagnostic> {
-    let now = runtime::now_ms();
+    let now = journey_attribution_aws::now_ms();
     let mut metrics = Metrics::default();
     let response = handle(event.payload, store, config, now, &mut metrics).await;
     metrics.emit("claims", now);
@@ -189,9 +190,9 @@ pub async fn lambda_handler<S: AttributionReader + Sync>(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::config::vars as env;
     use crate::memory::MemoryStore;
-    use crate::ports::AttributionStore;
-    use crate::runtime::vars as env;
+    use journey_attribution_aws::ports::AttributionStore;
     use journey_attribution_core::token::Token;
     use journey_attribution_core::{Attribution, Campaign};
     use serde_json::json;

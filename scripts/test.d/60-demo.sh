@@ -6,10 +6,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 bash scripts/build-npm.sh >/dev/null
-cargo build -p journey-attribution-cli --locked --quiet
+# As scripts/demo.sh builds it: the demo must run without the default features.
+cargo build -p journey-attribution-cli --locked --quiet --no-default-features
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 log="$(mktemp)"
-target/debug/journey-attribution demo --port "$port" >"$log" 2>&1 &
+"${CARGO_TARGET_DIR:-target}/debug/journey-attribution" demo --port "$port" >"$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 1 100); do

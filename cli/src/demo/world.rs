@@ -6,15 +6,15 @@ use journey_attribution_core::Attribution;
 use journey_attribution_core::report::{Aggregator, Cost, Report, ReportError, ReportOptions};
 use journey_attribution_core::rfc3339;
 use journey_attribution_core::sync::{ChangeKind, StreamChange};
+use journey_attribution_lambda::config;
 use journey_attribution_lambda::connect::{self, ConnectTaggingConfig};
 use journey_attribution_lambda::memory::{
     self, MemoryLedger, MemoryQueue, MemoryStore, MemoryUserPool,
 };
 use journey_attribution_lambda::metrics::Metrics;
-use journey_attribution_lambda::runtime;
+use journey_attribution_lambda::pinpoint::{self, PinpointTaggingConfig};
 use journey_attribution_lambda::ses::{self, SesTaggingConfig};
 use journey_attribution_lambda::sync::{self, SyncConfig};
-use journey_attribution_lambda::tagging::{self, TaggingConfig};
 use journey_attribution_table::item::to_item;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -43,7 +43,7 @@ pub struct World {
     pub now_ms: i64,
     store: MemoryStore,
     pool: MemoryUserPool,
-    tagging: TaggingConfig,
+    pinpoint: PinpointTaggingConfig,
     connect: ConnectTaggingConfig,
     ses: SesTaggingConfig,
     /// `connect-tagging`'s touch ledger: pins a redelivered touch to its first time.
@@ -134,13 +134,13 @@ impl World {
     /// Every function configured as the Lambda configures it: its `from_env`, over
     /// [`ENVIRONMENT`].
     pub fn new() -> Self {
-        let env = runtime::vars(&ENVIRONMENT);
+        let env = config::vars(&ENVIRONMENT);
         let valid = "the demo's environment is valid";
         Self {
             now_ms: START_MS,
             store: MemoryStore::default(),
             pool: MemoryUserPool::with_users(USERS),
-            tagging: tagging::Settings::from_env(&env).expect(valid).handler,
+            pinpoint: pinpoint::Settings::from_env(&env).expect(valid).handler,
             connect: connect::Settings::from_env(&env).expect(valid).handler,
             ses: ses::Settings::from_env(&env).expect(valid).handler,
             ledger: MemoryLedger::default(),
@@ -301,7 +301,14 @@ impl World {
         let event = invocation.clone();
         let result = match source {
             Service::Pinpoint => {
-                tagging::handle(event, &self.store, &self.tagging, self.now_ms, &mut metrics).await
+                pinpoint::handle(
+                    event,
+                    &self.store,
+                    &self.pinpoint,
+                    self.now_ms,
+                    &mut metrics,
+                )
+                .await
             }
             Service::Connect => {
                 connect::handle(
