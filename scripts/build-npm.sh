@@ -39,7 +39,7 @@ fi
 
 inputs_hash() {
   {
-    find core/src core/Cargo.toml report/src report/Cargo.toml wasm/stamp/src wasm/js wasm/stamp/Cargo.toml wasm/runtime/src wasm/runtime/Cargo.toml wasm/report/src wasm/report/Cargo.toml wasm/validate/src wasm/validate/Cargo.toml wasm/landing/src wasm/landing/Cargo.toml -type f -print0 | sort -z | xargs -0 sha256sum
+    find core/src core/Cargo.toml report/src report/Cargo.toml wasm/stamp/src wasm/js wasm/stamp/Cargo.toml wasm/globals/src wasm/globals/Cargo.toml wasm/report/src wasm/report/Cargo.toml wasm/validate/src wasm/validate/Cargo.toml wasm/landing/src wasm/landing/Cargo.toml -type f -print0 | sort -z | xargs -0 sha256sum
     sha256sum Cargo.toml Cargo.lock LICENSE scripts/build-npm.sh
     "$wasm_opt" --version
     wasm-bindgen --version

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 for crate in journey-attribution-core journey-attribution-report; do
   tree="$(cargo tree -p "$crate" -e normal --prefix none --locked)"
-  bad="$(grep -E '^(tokio|aws-|aws_|lambda_runtime|lambda_http|wasm-bindgen|js-sys|web-sys|reqwest|hyper|journey-attribution-(lambda|table|cli|wasm)) ' <<<"$tree" || true)"
+  bad="$(grep -E '^(tokio|aws-|aws_|lambda_runtime|lambda_http|wasm-bindgen|js-sys|web-sys|reqwest|hyper|journey-attribution-(lambda|table|aws|cli|wasm)) ' <<<"$tree" || true)"
   if [ "$crate" = journey-attribution-core ]; then
     bad="$bad$(grep -E '^journey-attribution-report ' <<<"$tree" || true)"
   fi

@@ -10,5 +10,6 @@ export PATH="$root/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # The same debug settings as scripts/test.sh, so one command reuses the other's build.
 export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
 bash scripts/build-npm.sh >/dev/null   # rebuilt only when core/ or wasm/ changed
-cargo build --quiet -p journey-attribution-cli
-exec target/debug/journey-attribution demo "$@"
+# Only what the demo runs: no report, athena, setup or reconcile, so no AWS SDK to build.
+cargo build --quiet -p journey-attribution-cli --no-default-features
+exec "${CARGO_TARGET_DIR:-target}/debug/journey-attribution" demo "$@"

@@ -101,7 +101,7 @@ fn split(args: SplitArgs) -> Result<(), HoldoutCliError> {
     }
     let assigned_at_ms = match &args.assigned_at {
         Some(t) => rfc3339::parse_ms(t).ok_or_else(|| HoldoutCliError::AssignedAt(t.clone()))?,
-        None => journey_attribution_lambda::runtime::now_ms(),
+        None => journey_attribution_aws::now_ms(),
     };
     let source = S3Url::parse(&args.segment).transpose()?;
     // Connected once, and only when a segment or an output is on S3.

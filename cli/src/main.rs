@@ -4,12 +4,17 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+#[cfg(feature = "report")]
 mod athena;
 mod demo;
+#[cfg(feature = "report")]
 mod holdout;
 mod link;
+#[cfg(feature = "operator")]
 mod reconcile;
+#[cfg(feature = "report")]
 mod report;
+#[cfg(feature = "operator")]
 mod setup;
 mod walkthrough;
 
@@ -34,8 +39,10 @@ enum Command {
     /// The local demo in the browser: the real handlers on in-memory stores, no AWS account.
     Demo(demo::Args),
     /// Prepare a Cognito user pool: add custom:campaign, let the app client read (not write) it.
+    #[cfg(feature = "operator")]
     Setup(setup::Args),
     /// Rebuild Cognito's custom:campaign from the attribution table (rate-limited).
+    #[cfg(feature = "operator")]
     Reconcile(reconcile::Args),
     /// Walk through touch -> stamp -> expiry on in-memory stores, in the terminal.
     Walkthrough,
@@ -44,12 +51,15 @@ enum Command {
     Link(link::Args),
     /// Per-campaign attributed events, conversions, revenue, cost and ROI from Pinpoint
     /// event-stream exports and Amplify Kinesis/Firehose records.
+    #[cfg(feature = "report")]
     Report(Box<report::Args>),
     /// Athena over the Firehose prefix: `athena setup` creates the Glue database and table
     /// that `report --athena` queries.
+    #[cfg(feature = "report")]
     Athena(athena::Args),
     /// Holdout groups: `holdout split --campaign ID --percent P SEGMENT` writes the list to
     /// send (treatment) and the exposure log (both arms) that `report --exposures` reads.
+    #[cfg(feature = "report")]
     Holdout(holdout::Args),
     /// Print a shell completion script: `journey-attribution completions bash >
     /// ~/.local/share/bash-completion/completions/journey-attribution` (zsh: a file `_journey-attribution` on
@@ -66,12 +76,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
+        #[cfg(feature = "operator")]
         Command::Setup(args) => setup::run(args),
+        #[cfg(feature = "operator")]
         Command::Reconcile(args) => reconcile::run(args),
         Command::Walkthrough => walkthrough::run(),
+        #[cfg(feature = "report")]
         Command::Report(args) => report::run(*args),
         Command::Link(args) => link::run(args),
+        #[cfg(feature = "report")]
         Command::Athena(args) => athena::run(args),
+        #[cfg(feature = "report")]
         Command::Holdout(args) => holdout::run(args),
         Command::Completions { shell } => {
             clap_complete::generate(

@@ -17,13 +17,14 @@ use std::time::Duration;
 
 use aws_sdk_cognitoidentityprovider as cognito;
 use aws_sdk_dynamodb as dynamodb;
-use journey_attribution_core::sync::{ReconcileAction, legacy_migration, reconcile_action};
-use journey_attribution_core::{Attribution, LookbackWindow};
-use journey_attribution_lambda::aws::{CognitoUserPool, DynamoStore, from_sdk};
-use journey_attribution_lambda::ports::{
+use journey_attribution_aws::cognito::CognitoUserPool;
+use journey_attribution_aws::dynamodb::{DynamoStore, from_sdk};
+use journey_attribution_aws::ports::{
     AttributionReader, AttributionStore, UserAttributes, UserError,
 };
-use journey_attribution_lambda::retry::Backoff;
+use journey_attribution_aws::retry::Backoff;
+use journey_attribution_core::sync::{ReconcileAction, legacy_migration, reconcile_action};
+use journey_attribution_core::{Attribution, LookbackWindow};
 use journey_attribution_table::item::from_item;
 
 #[derive(Debug, clap::Args)]
@@ -79,16 +80,10 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         .enable_all()
         .build()?;
     let summary = runtime.block_on(async {
-        let config = journey_attribution_lambda::runtime::sdk_config().await;
+        let config = journey_attribution_aws::config::sdk_config().await;
         let dynamo = dynamodb::Client::new(&config);
         let cognito = cognito::Client::new(&config);
-        reconcile(
-            &dynamo,
-            &cognito,
-            &args,
-            journey_attribution_lambda::runtime::now_ms(),
-        )
-        .await
+        reconcile(&dynamo, &cognito, &args, journey_attribution_aws::now_ms()).await
     })?;
     println!(
         "reconciled: {} items, {} users; set {}, cleared {}, unchanged {}, unknown users {}, unreadable items {}, failed {}; changed meanwhile {}, legacy migrated {}",

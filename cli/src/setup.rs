@@ -77,7 +77,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let config = journey_attribution_lambda::runtime::sdk_config().await;
+        let config = journey_attribution_aws::config::sdk_config().await;
         let client = cognito::Client::new(&config);
         if args.check {
             let report = check(&client, &args.user_pool_id, args.app_client_id.as_deref()).await?;

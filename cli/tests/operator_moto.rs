@@ -8,9 +8,9 @@ use std::process::Command;
 use aws_sdk_cognitoidentityprovider as cognito;
 use aws_sdk_dynamodb as dynamodb;
 use cognito::types::AttributeType;
+use journey_attribution_aws::dynamodb::to_sdk;
 use journey_attribution_core::token::Token;
 use journey_attribution_core::{Attribution, Campaign};
-use journey_attribution_lambda::aws::to_sdk;
 use journey_attribution_table::item::to_item;
 use journey_attribution_test_support::tables::{attribution as attribution_table, unique};
 use serde_json::Value;
@@ -1157,7 +1157,7 @@ async fn reconcile_migrates_legacy_values_to_attributions_that_end() {
         .await
         .unwrap();
     let item = journey_attribution_table::item::from_item(
-        &journey_attribution_lambda::aws::from_sdk(item.item().unwrap()),
+        &journey_attribution_aws::dynamodb::from_sdk(item.item().unwrap()),
     )
     .unwrap();
     assert_eq!(item.campaign.label, "Spring Journey");

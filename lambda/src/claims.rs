@@ -15,9 +15,10 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use tracing::{debug, info, warn};
 
+use crate::config::{self, ConfigError, Env};
 use crate::metrics::Metrics;
-use crate::ports::{AttributionReader, StoreError};
-use crate::runtime::{self, ConfigError, Env, SdkLimits};
+use journey_attribution_aws::SdkLimits;
+use journey_attribution_aws::ports::{AttributionReader, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct ClaimsConfig {
@@ -28,8 +29,8 @@ pub struct ClaimsConfig {
     /// The whole read, SDK retries included: Cognito gives a trigger 5 seconds, and the
     /// user is waiting for the sign-in.
     pub budget: Duration,
-    /// Keys the user's hash in `info` logs (see `runtime::UserTag`).
-    pub log_key: runtime::UserTag,
+    /// Keys the user's hash in `info` logs (see `config::UserTag`).
+    pub log_key: config::UserTag,
 }
 
 /// Why the claim could not be decided from the table (metric `failed.<reason>`).
@@ -184,10 +185,10 @@ impl Settings {
         Ok(Self {
             table: env.required("ATTRIBUTION_TABLE")?,
             handler: ClaimsConfig {
-                claim: runtime::campaign_attribute(env),
-                usernames: runtime::usernames(env)?,
+                claim: config::campaign_attribute(env),
+                usernames: config::usernames(env)?,
                 budget,
-                log_key: runtime::UserTag::from_env(env),
+                log_key: config::UserTag::from_env(env),
             },
             sdk: SdkLimits::within(budget),
         })
@@ -200,7 +201,7 @@ pub async fn lambda_handler<S: AttributionReader + Sync>(
     store: &S,
     config: &ClaimsConfig,
 ) -> Result<Value, Diagnostic> {
-    let now = runtime::now_ms();
+    let now = journey_attribution_aws::now_ms();
     let mut metrics = Metrics::default();
     let response = handle(event.payload, store, config, now, &mut metrics).await;
     metrics.emit("claims", now);
@@ -211,9 +212,9 @@ pub async fn lambda_handler<S: AttributionReader + Sync>(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::config::vars as env;
     use crate::memory::MemoryStore;
-    use crate::ports::AttributionStore;
-    use crate::runtime::vars as env;
+    use journey_attribution_aws::ports::AttributionStore;
     use journey_attribution_core::token::Token;
     use journey_attribution_core::{Attribution, Campaign};
     use serde_json::json;
@@ -389,7 +390,7 @@ mod tests {
             .await
             .unwrap();
         let keyed = ClaimsConfig {
-            log_key: runtime::UserTag::new(b"stack-key"),
+            log_key: config::UserTag::new(b"stack-key"),
             ..config()
         };
         let tag = keyed.log_key.tag(user);

@@ -7,10 +7,10 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use tracing::{debug, info, warn};
 
+use crate::config::{self, ConfigError, Env};
 use crate::metrics::Metrics;
-use crate::pipeline::{TaggingError, Writing, write_plan};
-use crate::ports::{AttributionStore, StoreError, TouchLedger};
-use crate::runtime::{self, ConfigError, Env};
+use crate::pipeline::{WriteError, Writing, write_plan};
+use journey_attribution_aws::ports::{AttributionStore, StoreError, TouchLedger};
 
 #[derive(Debug, Clone)]
 pub struct ConnectTaggingConfig {
@@ -27,7 +27,7 @@ pub async fn handle<S, L>(
     config: &ConnectTaggingConfig,
     now_ms: i64,
     metrics: &mut Metrics,
-) -> Result<Value, TaggingError>
+) -> Result<Value, WriteError>
 where
     S: AttributionStore + Sync,
     L: TouchLedger + Sync,
@@ -125,7 +125,7 @@ impl Settings {
                     application_id: env
                         .optional("CONNECT_APPLICATION_ID")
                         .unwrap_or(defaults.application_id),
-                    usernames: runtime::usernames(env)?,
+                    usernames: config::usernames(env)?,
                 },
                 writing: Writing::from_env(env)?,
             },
@@ -140,7 +140,7 @@ pub async fn lambda_handler<S: AttributionStore + Sync, L: TouchLedger + Sync>(
     ledger: &L,
     config: &ConnectTaggingConfig,
 ) -> Result<Value, Diagnostic> {
-    let now = runtime::now_ms();
+    let now = journey_attribution_aws::now_ms();
     let mut metrics = Metrics::default();
     let result = handle(event.payload, store, ledger, config, now, &mut metrics).await;
     metrics.emit("connect-tagging", now);
@@ -151,9 +151,9 @@ pub async fn lambda_handler<S: AttributionStore + Sync, L: TouchLedger + Sync>(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::config::vars as env;
     use crate::memory::{MemoryLedger, MemoryStore};
-    use crate::retry::Backoff;
-    use crate::runtime::vars as env;
+    use journey_attribution_aws::retry::Backoff;
     use journey_attribution_core::LookbackWindows;
     use serde_json::json;
 
@@ -310,7 +310,7 @@ mod tests {
         let err = handle(ev, &store, &ledger, &cfg, 0, &mut m)
             .await
             .unwrap_err();
-        let TaggingError::WritesFailed {
+        let WriteError::WritesFailed {
             failed,
             writes,
             response,

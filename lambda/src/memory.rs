@@ -9,7 +9,7 @@ use journey_attribution_core::{Attribution, WriteDecision};
 use journey_attribution_table::item::{self, Item, ItemValue};
 use serde_json::{Value, json};
 
-use crate::ports::{
+use journey_attribution_aws::ports::{
     AttributionReader, AttributionStore, FailureQueue, QueueError, StoreError, TouchLedger,
     UserAttributes, UserError,
 };

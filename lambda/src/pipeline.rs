@@ -13,10 +13,10 @@ use lambda_runtime::Diagnostic;
 use serde_json::Value;
 use tracing::{debug, error, info, warn};
 
+use crate::config::{self, ConfigError, Env};
 use crate::metrics::Metrics;
-use crate::ports::{AttributionStore, StoreError};
-use crate::retry::Backoff;
-use crate::runtime::{self, ConfigError, Env};
+use journey_attribution_aws::ports::{AttributionStore, StoreError};
+use journey_attribution_aws::retry::Backoff;
 
 /// How a touch source writes: each touch's window, writes in flight at once, retries.
 #[derive(Debug, Clone)]
@@ -25,11 +25,14 @@ pub struct Writing {
     pub concurrency: usize,
     pub backoff: Backoff,
     /// Keys the user's hash in `info` logs (`LOG_USER_KEY`).
-    pub log_key: runtime::UserTag,
+    pub log_key: config::UserTag,
 }
 
+/// Why a touch source's delivery failed: its payload is unusable, or some of its writes
+/// failed after retries. Every touch source answers with it (`lambda_handler` turns it into
+/// the Lambda's `Diagnostic`).
 #[derive(Debug, thiserror::Error)]
-pub enum TaggingError {
+pub enum WriteError {
     /// The invocation itself is unusable (no items to answer for).
     #[error("invalid invocation: {0}")]
     Invocation(#[from] journey_attribution_core::pinpoint::InvocationError),
@@ -45,7 +48,7 @@ pub enum TaggingError {
     },
 }
 
-impl TaggingError {
+impl WriteError {
     pub fn error_type(&self) -> &'static str {
         match self {
             Self::Invocation(_) => "InvalidInvocation",
@@ -79,12 +82,12 @@ impl<S> Answered<S> {
 
     /// `Ok(response)` when every write went through; else the error that makes the
     /// source retry the (idempotent) delivery.
-    pub fn into_result(self, response: Value) -> Result<Value, TaggingError> {
+    pub fn into_result(self, response: Value) -> Result<Value, WriteError> {
         let writes = self.writes.len();
         let failed = self.writes.iter().filter(|r| r.is_err()).count();
         match self.writes.into_iter().find_map(Result::err) {
             None => Ok(response),
-            Some(first) => Err(TaggingError::WritesFailed {
+            Some(first) => Err(WriteError::WritesFailed {
                 failed,
                 writes,
                 first,
@@ -232,20 +235,20 @@ impl Writing {
             windows: windows(env)?,
             concurrency: TAGGING_CONCURRENCY,
             backoff: TAGGING_BACKOFF,
-            log_key: runtime::UserTag::from_env(env),
+            log_key: config::UserTag::from_env(env),
         })
     }
 }
 
 /// The Lambda's answer to a failed invocation, logged with what was written.
-impl From<TaggingError> for Diagnostic {
-    fn from(e: TaggingError) -> Self {
+impl From<WriteError> for Diagnostic {
+    fn from(e: WriteError) -> Self {
         match &e {
-            TaggingError::WritesFailed { response, .. } => {
+            WriteError::WritesFailed { response, .. } => {
                 error!(error = %e, response = %response, "invocation failed")
             }
-            TaggingError::Invocation(_) => error!(error = %e, "invocation failed"),
+            WriteError::Invocation(_) => error!(error = %e, "invocation failed"),
         }
-        runtime::diagnostic(e.error_type(), e.to_string())
+        config::diagnostic(e.error_type(), e.to_string())
     }
 }

@@ -5,10 +5,10 @@ use journey_attribution_core::ses::{self, SesConfig};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
+use crate::config::{self, ConfigError, Env};
 use crate::metrics::Metrics;
-use crate::pipeline::{TaggingError, Writing, write_plan};
-use crate::ports::AttributionStore;
-use crate::runtime::{self, ConfigError, Env};
+use crate::pipeline::{WriteError, Writing, write_plan};
+use journey_attribution_aws::ports::AttributionStore;
 
 #[derive(Debug, Clone)]
 pub struct SesTaggingConfig {
@@ -24,7 +24,7 @@ pub async fn handle<S: AttributionStore + Sync>(
     store: &S,
     config: &SesTaggingConfig,
     metrics: &mut Metrics,
-) -> Result<Value, TaggingError> {
+) -> Result<Value, WriteError> {
     let plan = ses::plan(event, &config.source)?;
     let answered = write_plan(plan, Vec::new(), store, &config.writing, metrics).await;
     let response = ses::response(answered.answers.iter().map(|a| {
@@ -69,14 +69,14 @@ impl Settings {
                     journey_tag: env.optional("SES_JOURNEY_TAG").unwrap_or(d.journey_tag),
                     label_tag: env.optional("SES_LABEL_TAG").unwrap_or(d.label_tag),
                     user_tag: env.optional("SES_USER_TAG").unwrap_or(d.user_tag),
-                    user_from_destination: runtime::flag(
+                    user_from_destination: config::flag(
                         env,
                         "SES_USER_FROM_DESTINATION",
                         d.user_from_destination,
                     )?,
                     opens,
                     clicks,
-                    usernames: runtime::usernames(env)?,
+                    usernames: config::usernames(env)?,
                 },
                 writing: Writing::from_env(env)?,
             },
@@ -92,7 +92,7 @@ pub async fn lambda_handler<S: AttributionStore + Sync>(
 ) -> Result<Value, Diagnostic> {
     let mut metrics = Metrics::default();
     let result = handle(event.payload, store, config, &mut metrics).await;
-    metrics.emit("ses-tagging", runtime::now_ms());
+    metrics.emit("ses-tagging", journey_attribution_aws::now_ms());
     result.map_err(Diagnostic::from)
 }
 
@@ -100,9 +100,9 @@ pub async fn lambda_handler<S: AttributionStore + Sync>(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::config::vars as env;
     use crate::memory::MemoryStore;
-    use crate::retry::Backoff;
-    use crate::runtime::vars as env;
+    use journey_attribution_aws::retry::Backoff;
     use journey_attribution_core::LookbackWindows;
     use serde_json::json;
 
@@ -182,7 +182,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, TaggingError::WritesFailed { failed: 1, .. }),
+            matches!(err, WriteError::WritesFailed { failed: 1, .. }),
             "{err}"
         );
     }

@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 use tracing::{debug, error, info, warn};
 
+use crate::config::{self, ConfigError, Env};
 use crate::metrics::Metrics;
-use crate::ports::{FailureQueue, QueueError, UserAttributes, UserError};
-use crate::retry::Backoff;
-use crate::runtime::{self, ConfigError, Env};
+use journey_attribution_aws::ports::{FailureQueue, QueueError, UserAttributes, UserError};
+use journey_attribution_aws::retry::Backoff;
 
 /// What is kept back from the invocation's deadline to answer: a response Lambda never
 /// receives fails the whole batch, which is then bisected and replayed.
@@ -27,7 +27,7 @@ pub struct SyncConfig {
     pub campaign_attribute: String,
     pub backoff: Backoff,
     /// Keys the user's hash in `info` logs (`LOG_USER_KEY`).
-    pub log_key: runtime::UserTag,
+    pub log_key: config::UserTag,
 }
 
 /// Errors that fail the whole batch (Lambda retries it all).
@@ -299,13 +299,13 @@ impl Settings {
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         Ok(Self {
             user_pool_id: env.required("USER_POOL_ID")?,
-            usernames: runtime::usernames(env)?,
+            usernames: config::usernames(env)?,
             failure_queue_url: env.required("FAILURE_QUEUE_URL")?,
             handler: SyncConfig {
-                campaign_attribute: runtime::campaign_attribute(env),
+                campaign_attribute: config::campaign_attribute(env),
                 // Cognito: 25 attribute updates per second per account.
                 backoff: Backoff::new(5, Duration::from_millis(200), Duration::from_secs(3)),
-                log_key: runtime::UserTag::from_env(env),
+                log_key: config::UserTag::from_env(env),
             },
         })
     }
@@ -320,17 +320,17 @@ pub async fn lambda_handler<U: UserAttributes + Sync, Q: FailureQueue + Sync>(
     config: &SyncConfig,
 ) -> Result<Value, Diagnostic> {
     let mut metrics = Metrics::default();
-    let left = u64::try_from(runtime::now_ms())
+    let left = u64::try_from(journey_attribution_aws::now_ms())
         .map_or(0, |now| event.context.deadline.saturating_sub(now));
     let deadline = tokio::time::Instant::now() + Duration::from_millis(left);
     let result = handle(event.payload, users, queue, config, deadline, &mut metrics).await;
-    metrics.emit("sync", runtime::now_ms());
+    metrics.emit("sync", journey_attribution_aws::now_ms());
     match result {
         Ok(response) => serde_json::to_value(response)
-            .map_err(|e| runtime::diagnostic("SerializationError", e.to_string())),
+            .map_err(|e| config::diagnostic("SerializationError", e.to_string())),
         Err(e) => {
             error!(error = %e, "batch failed");
-            Err(runtime::diagnostic(e.error_type(), e.to_string()))
+            Err(config::diagnostic(e.error_type(), e.to_string()))
         }
     }
 }
@@ -339,9 +339,9 @@ pub async fn lambda_handler<U: UserAttributes + Sync, Q: FailureQueue + Sync>(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::config::vars as env;
     use crate::memory::{MemoryQueue, MemoryStore, MemoryUserPool};
-    use crate::ports::AttributionStore;
-    use crate::runtime::vars as env;
+    use journey_attribution_aws::ports::AttributionStore;
     use journey_attribution_core::token::Token;
     use journey_attribution_core::{Attribution, Campaign};
     use serde_json::json;
@@ -649,7 +649,7 @@ mod tests {
     async fn logs_name_users_by_a_keyed_hash_above_debug() {
         let name = "alice@example.com";
         let cfg = SyncConfig {
-            log_key: runtime::UserTag::new(b"stack"),
+            log_key: config::UserTag::new(b"stack"),
             ..config()
         };
         let tag = cfg.log_key.tag(name);

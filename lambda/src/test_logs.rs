@@ -35,7 +35,7 @@ impl<'a> MakeWriter<'a> for Captured {
     }
 }
 
-/// Logs of this thread at `level` and above, as `runtime::init_tracing` formats them, until
+/// Logs of this thread at `level` and above, as `config::init_tracing` formats them, until
 /// the guard drops (the tests run on a current-thread runtime).
 pub fn capture(level: &str) -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();

@@ -6,16 +6,16 @@
 //! processed. Counts are printed (`--nocapture`) and recorded in FUZZING.md.
 #![allow(clippy::unwrap_used)]
 
+use journey_attribution_aws::retry::Backoff;
 use journey_attribution_lambda::core::token::Token;
 use journey_attribution_lambda::core::{
     Attribution, Campaign, ChangeKind, LookbackWindows, StreamChange,
 };
 use journey_attribution_lambda::memory::{MemoryQueue, MemoryStore, MemoryUserPool, stream_record};
 use journey_attribution_lambda::metrics::Metrics;
+use journey_attribution_lambda::pinpoint::{self, PinpointTaggingConfig};
 use journey_attribution_lambda::pipeline::Writing;
-use journey_attribution_lambda::retry::Backoff;
 use journey_attribution_lambda::sync::{self, SyncConfig};
-use journey_attribution_lambda::tagging::{self, TaggingConfig};
 use journey_attribution_test_support::bad::{
     Seg, Tally, bad_texts, bad_values, clip, dotted, paths, with,
 };
@@ -43,8 +43,8 @@ fn variants(v: &Value, path: &[Seg]) -> Vec<(&'static str, Result<Value, String>
 
 // ---------------------------------------------------------------- tagging
 
-fn tagging_config() -> TaggingConfig {
-    TaggingConfig {
+fn tagging_config() -> PinpointTaggingConfig {
+    PinpointTaggingConfig {
         username_attribute: "username".into(),
         usernames: Default::default(),
         writing: Writing {
@@ -68,7 +68,7 @@ async fn tagging_tags_every_valid_endpoint_next_to_a_malformed_one() {
     }
     let journey = valid["JourneyId"].as_str().unwrap().to_owned();
     let config = tagging_config();
-    let baseline = tagging::handle(
+    let baseline = pinpoint::handle(
         valid.clone(),
         &MemoryStore::default(),
         &config,
@@ -108,7 +108,7 @@ async fn tagging_tags_every_valid_endpoint_next_to_a_malformed_one() {
         let endpoint = (path.first().and_then(Seg::key) == Some("Endpoints"))
             .then(|| path.get(1).and_then(Seg::key).map(str::to_owned))
             .flatten();
-        match tagging::handle(event, &store, &config, 0, &mut metrics).await {
+        match pinpoint::handle(event, &store, &config, 0, &mut metrics).await {
             Err(e) => {
                 assert!(
                     endpoint.is_none(),
@@ -162,7 +162,7 @@ async fn tagging_tags_every_valid_endpoint_next_to_a_malformed_one() {
             }
         }
     }
-    tally.print("tagging::handle (one malformed endpoint among 8 siblings)");
+    tally.print("pinpoint::handle (one malformed endpoint among 8 siblings)");
 }
 
 // ---------------------------------------------------------------- sync

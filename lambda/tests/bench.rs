@@ -164,9 +164,9 @@ async fn bench_lambda() {
             );
         } else {
             // Live attributions (the tagging rounds' touches of March have expired).
-            use journey_attribution_lambda::ports::AttributionStore;
-            let store = journey_attribution_lambda::aws::DynamoStore::new(ddb.clone(), &table);
-            let now_ms = journey_attribution_lambda::runtime::now_ms();
+            use journey_attribution_aws::ports::AttributionStore;
+            let store = journey_attribution_aws::dynamodb::DynamoStore::new(ddb.clone(), &table);
+            let now_ms = journey_attribution_aws::now_ms();
             for user in &users {
                 let a = journey_attribution_lambda::core::Attribution {
                     username: format!("claims-{user}"),

@@ -868,9 +868,9 @@ async fn connect_retries_under_faults_keep_each_touch_at_its_first_delivery() {
         let (ev, tokens) = connect_invocation(i, &mut rng);
         // Strictly later than the previous invocation's touches, whatever the clock's grain.
         tokio::time::sleep(Duration::from_millis(2)).await;
-        let from = journey_attribution_lambda::runtime::now_ms();
+        let from = journey_attribution_aws::now_ms();
         deliver(&ev, &mut retries).await;
-        let to = journey_attribution_lambda::runtime::now_ms();
+        let to = journey_attribution_aws::now_ms();
         let mut seen = std::collections::HashSet::new();
         for (user, token) in &tokens {
             // A user's later profiles in the same invocation share the first one's entry.

@@ -7,12 +7,12 @@
 
 use std::collections::BTreeMap;
 
+use journey_attribution_aws::ports::AttributionStore;
+use journey_attribution_aws::retry::Backoff;
 use journey_attribution_core::token::Token;
 use journey_attribution_core::{Attribution, Campaign, WriteDecision};
 use journey_attribution_lambda::memory::{MemoryStore, MemoryUserPool};
 use journey_attribution_lambda::metrics::Metrics;
-use journey_attribution_lambda::ports::AttributionStore;
-use journey_attribution_lambda::retry::Backoff;
 use journey_attribution_lambda::sync::{SyncConfig, handle};
 use proptest::prelude::*;
 use serde_json::{Value, json};

@@ -405,9 +405,9 @@ async fn tagging_then_sync_end_to_end_with_an_unknown_user_mid_batch() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs moto: run scripts/test.d/30-lambda-moto.sh"]
 async fn the_conditional_write_applies_cores_precedence_on_every_field() {
-    use journey_attribution_lambda::aws::DynamoStore;
+    use journey_attribution_aws::dynamodb::DynamoStore;
+    use journey_attribution_aws::ports::AttributionStore;
     use journey_attribution_lambda::core::{Attribution, Campaign};
-    use journey_attribution_lambda::ports::AttributionStore;
 
     let sdk = common::sdk().await;
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);

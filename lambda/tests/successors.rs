@@ -17,7 +17,7 @@ const SES: &str = env!("CARGO_BIN_EXE_ses-tagging");
 const SYNC: &str = env!("CARGO_BIN_EXE_sync");
 
 fn now_ms() -> i64 {
-    journey_attribution_lambda::runtime::now_ms()
+    journey_attribution_aws::now_ms()
 }
 
 fn results(r: &Value) -> Vec<(String, String, String)> {

@@ -26,7 +26,7 @@ npm_install() {
 step "cargo clippy (wasm32 and native; the stamping module's no_std npm build too)"
 wasm_crates=(-p journey-attribution-wasm -p journey-attribution-wasm-validate -p journey-attribution-wasm-landing)
 cargo clippy --locked "${wasm_crates[@]}" --target wasm32-unknown-unknown --all-targets -- -D warnings
-cargo clippy --locked -p journey-attribution-wasm -p journey-attribution-wasm-landing -p journey-attribution-wasm-runtime --target wasm32-unknown-unknown --lib --no-default-features --features bundle -- -D warnings
+cargo clippy --locked -p journey-attribution-wasm -p journey-attribution-wasm-landing -p journey-attribution-wasm-globals --target wasm32-unknown-unknown --lib --no-default-features --features bundle -- -D warnings
 cargo clippy --locked "${wasm_crates[@]}" --all-targets -- -D warnings
 
 step "build the package"

@@ -6,10 +6,19 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 bash scripts/build-npm.sh >/dev/null
-cargo build -p journey-attribution-cli --locked --quiet
+# As scripts/demo.sh builds it: the demo must run without the default features, and that
+# build must hold no AWS SDK (the demo runs the handlers on the in-memory adapters).
+sdk="$(cargo tree -p journey-attribution-cli --no-default-features -e normal --prefix none --locked |
+  grep -E '^(aws-sdk-[a-z]+|aws-config|aws-smithy-[a-z-]+|rustls|ring) ' || true)"
+if [ -n "$sdk" ]; then
+  echo "the demo's build (journey-attribution-cli --no-default-features) pulls the AWS SDK:" >&2
+  sort -u <<<"$sdk" >&2
+  exit 1
+fi
+cargo build -p journey-attribution-cli --locked --quiet --no-default-features
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 log="$(mktemp)"
-target/debug/journey-attribution demo --port "$port" >"$log" 2>&1 &
+"${CARGO_TARGET_DIR:-target}/debug/journey-attribution" demo --port "$port" >"$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 1 100); do

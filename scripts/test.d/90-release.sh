@@ -21,7 +21,7 @@ step "one version: $version"
 # --no-verify, and the build below instead: cargo's verify builds each crate alone, and the
 # Lambda crate alone enables fewer tokio features than any other build here, so it would
 # compile tokio, hyper and the AWS SDK again (2 min 40 s of CPU measured). Building the
-# command from the five .crate files compiles every packaged crate's sources as crates.io
+# command from the six .crate files compiles every packaged crate's sources as crates.io
 # would receive them, on the dependencies 20-sam.sh already built.
 step "cargo publish --dry-run (the command and the crates it needs)"
 rm -rf target/package
@@ -34,7 +34,7 @@ crates=(target/package/tmp-crate/*.crate)
 [ -e "${crates[0]}" ] || crates=(target/package/*.crate)
 for crate in "${crates[@]}"; do tar xzf "$crate" -C "$unpacked"; done
 patches=()
-for dep in core report table lambda; do
+for dep in core report table aws lambda; do
   dir="$unpacked/journey-attribution-$dep-$version"
   [ -d "$dir" ] || { echo "no packaged journey-attribution-$dep $version" >&2; exit 1; }
   patches+=(--config "patch.crates-io.journey-attribution-$dep.path=\"$dir\"")

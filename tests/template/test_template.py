@@ -129,8 +129,9 @@ def granted(template, role):
 
 
 def sdk_calls(service):
-    """Operations the Lambda adapters call, e.g. `.put_item()` -> dynamodb:PutItem."""
-    source = (ROOT / "lambda" / "src" / "aws.rs").read_text()
+    """Operations the Lambdas' AWS adapters call, e.g. `.put_item()` -> dynamodb:PutItem."""
+    adapter = {"dynamodb": "dynamodb.rs", "cognito-idp": "cognito.rs"}[service]
+    source = (ROOT / "aws" / "src" / adapter).read_text()
     ops = {
         "dynamodb": ["get_item", "put_item", "update_item", "delete_item", "query", "scan", "batch_write_item"],
         "cognito-idp": ["admin_get_user", "admin_update_user_attributes", "admin_delete_user_attributes", "list_users",

@@ -8,7 +8,8 @@ use std::error::Error;
 
 use aws_sdk_glue::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_glue::types::{Column, DatabaseInput, SerDeInfo, StorageDescriptor, TableInput};
-use journey_attribution_lambda::runtime::sdk_config_with;
+use journey_attribution_aws::config::sdk_config_with;
+use journey_attribution_aws::error::sdk_message;
 use journey_attribution_report::sql::{self, GlueTable, INPUT_FORMAT, OUTPUT_FORMAT, SERDE};
 
 /// The database and table `athena setup` creates and `report --athena` reads by default.
@@ -84,7 +85,7 @@ fn glue_error<E: ProvideErrorMetadata + Error + 'static, R: std::fmt::Debug>(
         _ => SetupError::Request {
             operation,
             name,
-            message: crate::report::sdk_message(e),
+            message: sdk_message(e),
         },
     }
 }

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use aws_sdk_athena::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_athena::types::{QueryExecutionContext, QueryExecutionState};
-use journey_attribution_lambda::runtime::{SdkLimits, sdk_config_with};
+use journey_attribution_aws::SdkLimits;
+use journey_attribution_aws::config::sdk_config_with;
+use journey_attribution_aws::error::sdk_message;
 
 /// Athena's and Glue's limits: throttling is retried with backoff, five attempts in all.
 pub const ATHENA_LIMITS: SdkLimits = SdkLimits {
@@ -53,7 +55,7 @@ fn athena_error<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::f
         Some("AccessDeniedException") => AthenaError::AccessDenied { operation },
         _ => AthenaError::Request {
             operation,
-            message: crate::report::sdk_message(e),
+            message: sdk_message(e),
         },
     }
 }

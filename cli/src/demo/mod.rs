@@ -3,6 +3,7 @@
 //! in-memory stores, with a clock the page advances.
 
 mod api;
+mod payloads;
 pub(crate) mod world;
 
 use std::error::Error;

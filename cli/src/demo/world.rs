@@ -5,19 +5,21 @@
 use journey_attribution_core::Attribution;
 use journey_attribution_core::rfc3339;
 use journey_attribution_core::sync::{ChangeKind, StreamChange};
+use journey_attribution_lambda::config;
 use journey_attribution_lambda::connect::{self, ConnectTaggingConfig};
 use journey_attribution_lambda::memory::{
     self, MemoryLedger, MemoryQueue, MemoryStore, MemoryUserPool,
 };
 use journey_attribution_lambda::metrics::Metrics;
-use journey_attribution_lambda::runtime;
+use journey_attribution_lambda::pinpoint::{self, PinpointTaggingConfig};
 use journey_attribution_lambda::ses::{self, SesTaggingConfig};
 use journey_attribution_lambda::sync::{self, SyncConfig};
-use journey_attribution_lambda::tagging::{self, TaggingConfig};
 use journey_attribution_report::{Aggregator, Cost, Report, ReportError, ReportOptions};
 use journey_attribution_table::item::to_item;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+
+use super::payloads::{self, SesTags};
 
 pub const USERS: [&str; 3] = ["alice", "björn", "chen"];
 /// The demo's `LOOKBACK_WINDOW` and `LOOKBACK_WINDOWS`, as an operator would set them.
@@ -46,7 +48,7 @@ pub struct World {
     pub now_ms: i64,
     store: MemoryStore,
     pool: MemoryUserPool,
-    tagging: TaggingConfig,
+    pinpoint: PinpointTaggingConfig,
     connect: ConnectTaggingConfig,
     ses: SesTaggingConfig,
     /// `connect-tagging`'s touch ledger: pins a redelivered touch to its first time.
@@ -137,13 +139,13 @@ impl World {
     /// Every function configured as the Lambda configures it: its `from_env`, over
     /// [`ENVIRONMENT`].
     pub fn new() -> Self {
-        let env = runtime::vars(&ENVIRONMENT);
+        let env = config::vars(&ENVIRONMENT);
         let valid = "the demo's environment is valid";
         Self {
             now_ms: START_MS,
             store: MemoryStore::default(),
             pool: MemoryUserPool::with_users(USERS),
-            tagging: tagging::Settings::from_env(&env).expect(valid).handler,
+            pinpoint: pinpoint::Settings::from_env(&env).expect(valid).handler,
             connect: connect::Settings::from_env(&env).expect(valid).handler,
             ses: ses::Settings::from_env(&env).expect(valid).handler,
             ledger: MemoryLedger::default(),
@@ -171,124 +173,28 @@ impl World {
         Ok(())
     }
 
-    /// The payload the chosen source sends for these users, as the service would send it.
+    /// The payload the chosen source sends for these users, as the service would send it
+    /// ([`payloads`]): Pinpoint's and Connect's at the demo's clock, SES's Open events
+    /// (through SNS) opened now.
     pub fn invocation(&mut self, req: &JourneyRequest) -> Value {
         self.invocations += 1;
+        let n = self.invocations;
         match req.source {
-            Service::Pinpoint => self.pinpoint_invocation(req),
-            Service::Connect => self.connect_invocation(req),
-            Service::Ses => self.ses_notification(req),
+            Service::Pinpoint => payloads::pinpoint_invocation(req, n, self.now_ms),
+            Service::Connect => payloads::connect_invocation(req, n),
+            // The email's message tags carry the journey, the label and the user (tag values
+            // limited to `A-Z a-z 0-9 _ - . @`); the configuration set is the application id.
+            Service::Ses => {
+                let (journey_id, campaign) =
+                    (ses_tag_value(&req.journey_id), ses_tag_value(&req.label));
+                let tags = SesTags {
+                    configuration_set: &req.application_id,
+                    journey_id: &journey_id,
+                    campaign: &campaign,
+                };
+                payloads::ses_open_notification(&req.usernames, &tags, n, self.now_ms)
+            }
         }
-    }
-
-    /// Pinpoint's custom-channel invocation for these users, as a journey would send it.
-    fn pinpoint_invocation(&self, req: &JourneyRequest) -> Value {
-        let endpoints: serde_json::Map<String, Value> = req
-            .usernames
-            .iter()
-            .map(|u| {
-                let id = format!("ep-{}-email", slug(u));
-                let endpoint = json!({
-                    "ChannelType": "EMAIL",
-                    "Address": format!("{u}@example.com"),
-                    "EndpointStatus": "ACTIVE",
-                    "OptOut": "NONE",
-                    "RequestId": format!("demo-request-{}", self.invocations),
-                    "User": {"UserId": u, "UserAttributes": {"username": [u]}},
-                });
-                (id, endpoint)
-            })
-            .collect();
-        json!({
-            "Message": {},
-            "Data": json!({"campaign": req.label}).to_string(),
-            "ApplicationId": req.application_id,
-            "CampaignId": req.journey_id,
-            "TreatmentId": "0",
-            "ActivityId": "custom-channel-activity",
-            "ScheduledTime": rfc3339::format_ms(self.now_ms),
-            "JourneyId": req.journey_id,
-            "Endpoints": endpoints,
-        })
-    }
-
-    /// An Amazon Connect outbound campaign's custom-action invocation: the campaign's id and
-    /// name, one customer profile per user (`CustomerData` is a JSON string). Each run has
-    /// its own idempotency tokens; a retried delivery would repeat them.
-    fn connect_invocation(&self, req: &JourneyRequest) -> Value {
-        let n = self.invocations;
-        let profiles: Vec<Value> = req
-            .usernames
-            .iter()
-            .map(|u| {
-                let customer = json!({
-                    "firstName": u,
-                    "email": format!("{u}@example.com"),
-                    "attributes": {"username": u},
-                });
-                json!({
-                    "ProfileId": format!("profile-{}", slug(u)),
-                    "CustomerData": customer.to_string(),
-                    "IdempotencyToken": format!("demo-token-{n}-{}", slug(u)),
-                })
-            })
-            .collect();
-        json!({
-            "InvocationMetadata": {"CampaignContext": {
-                "CampaignId": req.journey_id,
-                "RunId": format!("demo-run-{n}"),
-                "ActionId": "demo-custom-action",
-                "CampaignName": req.label,
-            }},
-            "Items": {"CustomerProfiles": profiles},
-        })
-    }
-
-    /// SES's Open events for these users, as an SNS destination delivers them: one record
-    /// per email, the SES event record a JSON string. The email's message tags carry the
-    /// journey, the label and the user (tag values limited to `A-Z a-z 0-9 _ - . @`); the
-    /// configuration set is the application id; the open happened now.
-    fn ses_notification(&self, req: &JourneyRequest) -> Value {
-        let n = self.invocations;
-        let now = rfc3339::format_ms(self.now_ms);
-        let sent = rfc3339::format_ms(self.now_ms.saturating_sub(5 * 60_000));
-        let topic = "arn:aws:sns:us-east-1:123456789012:demo-ses-events";
-        let records: Vec<Value> = req
-            .usernames
-            .iter()
-            .map(|u| {
-                let record = json!({
-                    "eventType": "Open",
-                    "mail": {
-                        "timestamp": sent,
-                        "messageId": format!("demo-mail-{n}-{}", slug(u)),
-                        "source": "news@example.com",
-                        "destination": [format!("{u}@example.com")],
-                        "tags": {
-                            "ses:configuration-set": [req.application_id],
-                            "journey_id": [ses_tag_value(&req.journey_id)],
-                            "campaign": [ses_tag_value(&req.label)],
-                            "username": [u],
-                        },
-                    },
-                    "open": {"timestamp": now, "ipAddress": "192.0.2.1", "userAgent": "Mozilla/5.0 (demo)"},
-                });
-                json!({
-                    "EventSource": "aws:sns",
-                    "EventVersion": "1.0",
-                    "EventSubscriptionArn": format!("{topic}:demo-subscription"),
-                    "Sns": {
-                        "Type": "Notification",
-                        "MessageId": format!("demo-sns-{n}-{}", slug(u)),
-                        "TopicArn": topic,
-                        "Subject": null,
-                        "Message": record.to_string(),
-                        "Timestamp": now,
-                    },
-                })
-            })
-            .collect();
-        json!({ "Records": records })
     }
 
     /// The chosen source touches the users: its handler runs; the stream then runs `sync`.
@@ -304,7 +210,14 @@ impl World {
         let event = invocation.clone();
         let result = match source {
             Service::Pinpoint => {
-                tagging::handle(event, &self.store, &self.tagging, self.now_ms, &mut metrics).await
+                pinpoint::handle(
+                    event,
+                    &self.store,
+                    &self.pinpoint,
+                    self.now_ms,
+                    &mut metrics,
+                )
+                .await
             }
             Service::Connect => {
                 connect::handle(
@@ -405,19 +318,7 @@ impl World {
 
     /// Stores the event the app sent as a Pinpoint event-stream record.
     pub fn record(&mut self, req: &RecordRequest) -> Value {
-        let e = &req.event;
-        let record = json!({
-            "event_type": e.get("name").cloned().unwrap_or(Value::Null),
-            "event_timestamp": self.now_ms,
-            "arrival_timestamp": self.now_ms + 120,
-            "event_version": "3.1",
-            "application": {"app_id": "demo-web-app", "sdk": {"name": "aws-amplify", "version": "6"}},
-            "client": {"client_id": format!("client-{}", req.username), "cognito_id": format!("us-east-1:{}", req.username)},
-            "device": {"platform": {"name": "web"}},
-            "session": {},
-            "attributes": e.get("attributes").cloned().unwrap_or_else(|| json!({})),
-            "metrics": e.get("metrics").cloned().unwrap_or_else(|| json!({})),
-        });
+        let record = payloads::event_stream_record(&req.username, &req.event, self.now_ms);
         self.events.push(record.to_string());
         record
     }
@@ -453,14 +354,6 @@ impl World {
             "events": self.events.len(),
         })
     }
-}
-
-/// A username as an id fragment (`ep-alice-email`, `profile-alice`).
-fn slug(username: &str) -> String {
-    username
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect()
 }
 
 fn is_ses_tag_char(c: char) -> bool {

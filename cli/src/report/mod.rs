@@ -11,8 +11,6 @@ mod input;
 mod render;
 pub(crate) mod s3;
 
-pub use s3::sdk_message;
-
 use std::error::Error;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};

@@ -11,8 +11,10 @@ use std::time::Duration;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use bytes::Bytes;
+use journey_attribution_aws::SdkLimits;
+use journey_attribution_aws::config::sdk_config_with;
+use journey_attribution_aws::error::sdk_message;
 use journey_attribution_core::rfc3339;
-use journey_attribution_lambda::runtime::{SdkLimits, sdk_config_with};
 
 /// S3's limits: throttling (`SlowDown`, 503) is retried with backoff, five attempts in all;
 /// an attempt may take a while on a large listing page.
@@ -99,17 +101,6 @@ fn request_error<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::
     }
 }
 
-/// What a failed AWS request says: its error code and message, else (no answer from the
-/// service) the SDK's own account of the failure: for the S3, Athena and Glue callers.
-pub fn sdk_message<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
-    e: &SdkError<E, R>,
-) -> String {
-    match e.code() {
-        Some(code) => format!("{code}: {}", e.message().unwrap_or("request failed")),
-        None => aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
-    }
-}
-
 /// The hour of `ms` as Firehose's key path: (`YYYY/MM/DD`, `HH`), UTC.
 fn firehose_path(ms: i64) -> (String, String) {
     // "YYYY-MM-DDTHH:MM:SS.sssZ"
@@ -155,10 +146,7 @@ impl Hours {
             (Some(f), Some(t)) => (at(f, false)?, at(t, true)?),
             (Some(f), None) => {
                 let f = at(f, false)?;
-                (
-                    f,
-                    (journey_attribution_lambda::runtime::now_ms() / HOUR_MS) * HOUR_MS,
-                )
+                (f, (journey_attribution_aws::now_ms() / HOUR_MS) * HOUR_MS)
             }
             (None, Some(_)) => return Err(S3Error::Range("--to needs --from".into())),
         };

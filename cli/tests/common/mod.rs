@@ -33,13 +33,11 @@ pub fn success(out: &Output) -> String {
 /// The tests' own SDK configuration for moto (`AWS_ENDPOINT_URL`): generous limits for
 /// set-up calls, as moto on a loaded 2-core machine can take seconds.
 pub async fn moto_sdk() -> aws_config::SdkConfig {
-    journey_attribution_lambda::runtime::sdk_config_with(
-        journey_attribution_lambda::runtime::SdkLimits {
-            max_attempts: 3,
-            connect: std::time::Duration::from_secs(5),
-            attempt: std::time::Duration::from_secs(30),
-            operation: std::time::Duration::from_secs(90),
-        },
-    )
+    journey_attribution_aws::config::sdk_config_with(journey_attribution_aws::SdkLimits {
+        max_attempts: 3,
+        connect: std::time::Duration::from_secs(5),
+        attempt: std::time::Duration::from_secs(30),
+        operation: std::time::Duration::from_secs(90),
+    })
     .await
 }

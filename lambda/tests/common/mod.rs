@@ -311,11 +311,11 @@ pub fn endpoint() -> String {
 /// functions' 3 s once in CI); the functions under test keep theirs.
 pub async fn sdk() -> aws_config::SdkConfig {
     endpoint();
-    journey_attribution_lambda::runtime::sdk_config_with(TEST_SDK_LIMITS).await
+    journey_attribution_aws::config::sdk_config_with(TEST_SDK_LIMITS).await
 }
 
-pub const TEST_SDK_LIMITS: journey_attribution_lambda::runtime::SdkLimits =
-    journey_attribution_lambda::runtime::SdkLimits {
+pub const TEST_SDK_LIMITS: journey_attribution_aws::SdkLimits =
+    journey_attribution_aws::SdkLimits {
         max_attempts: 3,
         connect: std::time::Duration::from_secs(5),
         attempt: std::time::Duration::from_secs(30),
@@ -348,7 +348,7 @@ pub async fn get_item(
         .expect("get item");
     out.item().map(|i| {
         journey_attribution_lambda::table::item::from_item(
-            &journey_attribution_lambda::aws::from_sdk(i),
+            &journey_attribution_aws::dynamodb::from_sdk(i),
         )
         .expect("a readable item")
     })

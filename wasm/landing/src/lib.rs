@@ -20,7 +20,7 @@ use wasm_bindgen::prelude::*;
 
 // The `bundle` build's panic handler and allocator (see that crate).
 #[cfg(feature = "bundle")]
-use journey_attribution_wasm_runtime as _;
+use journey_attribution_wasm_globals as _;
 
 fn error(context: &str, detail: &str) -> JsError {
     let mut message = String::from("journey-attribution: ");

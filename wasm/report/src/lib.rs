@@ -18,7 +18,7 @@ use serde::de::{self, MapAccess, Visitor};
 use wasm_bindgen::prelude::*;
 
 // lol_alloc as the allocator (see that crate): 3.5 KB gzip less than dlmalloc.
-use journey_attribution_wasm_runtime as _;
+use journey_attribution_wasm_globals as _;
 
 /// What `buildReportJson` takes besides the text: `{"options"?, "costs"?}`, nothing else.
 #[derive(Debug, Default)]

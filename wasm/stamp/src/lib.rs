@@ -21,7 +21,7 @@
 //! the event itself (figures in BENCHMARKS.md).
 
 // The npm build (`--no-default-features --features bundle`, scripts/build-npm.sh) is
-// `no_std`, with the panic handler and allocator of `wasm/runtime`: std's panic handler
+// `no_std`, with the panic handler and allocator of `wasm/globals`: std's panic handler
 // formats its message even with panic = "abort". Tests and clippy build with std.
 #![cfg_attr(feature = "bundle", no_std)]
 
@@ -46,7 +46,7 @@ use wasm_bindgen::prelude::*;
 
 // The `bundle` build's panic handler and allocator (see that crate).
 #[cfg(feature = "bundle")]
-use journey_attribution_wasm_runtime as _;
+use journey_attribution_wasm_globals as _;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"

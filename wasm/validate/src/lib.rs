@@ -5,7 +5,7 @@ use journey_attribution_core::{AnalyticsEvent, Violation, validate_event};
 use wasm_bindgen::prelude::*;
 
 // lol_alloc as the allocator (see that crate).
-use journey_attribution_wasm_runtime as _;
+use journey_attribution_wasm_globals as _;
 
 // `AnalyticsEvent` is the stamping module's type, declared once (both ship in one package).
 #[wasm_bindgen(typescript_custom_section)]

@@ -1,69 +1,18 @@
-//! The AWS adapters: the attribution table on DynamoDB, user attributes on Cognito.
-//! SDK types stop here; the table contract comes from core's `item` module.
+//! The attribution table and the touch ledger on DynamoDB: the [`AttributionStore`],
+//! [`AttributionReader`] and [`TouchLedger`] ports. The item's names and types (the public
+//! table contract) come from `journey_attribution_table::item`.
 
 use std::collections::HashMap;
 
-use aws_sdk_cognitoidentityprovider as cognito;
 use aws_sdk_dynamodb as dynamodb;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use journey_attribution_core::{Attribution, WriteDecision};
 use journey_attribution_table::item::{self, Item, ItemValue};
 
-use crate::ports::{
-    AttributionReader, AttributionStore, FailureQueue, QueueError, StoreError, TouchLedger,
-    UserAttributes, UserError,
-};
-
-/// Error codes AWS uses for throttling and transient server trouble.
-const TRANSIENT_CODES: &[&str] = &[
-    "ThrottlingException",
-    "Throttling",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "InternalErrorException",
-    "ServiceUnavailable",
-    "TransactionConflictException",
-];
-
-/// Whether an SDK error is worth retrying: timeouts, I/O, throttling, 5xx.
-fn is_transient<E: ProvideErrorMetadata, R>(
-    err: &SdkError<E, R>,
-    status: impl Fn(&R) -> u16,
-) -> bool {
-    match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            true
-        }
-        SdkError::ServiceError(se) => {
-            se.err()
-                .code()
-                .is_some_and(|c| TRANSIENT_CODES.contains(&c))
-                || status(se.raw()) >= 500
-        }
-        _ => false,
-    }
-}
-
-/// A one-line description: the service's code and message, else the SDK's error chain.
-fn describe<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
-    e: &SdkError<E, R>,
-) -> String {
-    match e {
-        SdkError::ServiceError(se) => format!(
-            "{}: {}",
-            se.err().code().unwrap_or("UnknownError"),
-            se.err().message().unwrap_or("(no message)")
-        ),
-        other => DisplayErrorContext(other).to_string(),
-    }
-}
-
-fn http_status(r: &aws_sdk_dynamodb::config::http::HttpResponse) -> u16 {
-    r.status().as_u16()
-}
+use crate::error::{is_transient, sdk_message};
+use crate::ports::{AttributionReader, AttributionStore, StoreError, TouchLedger};
 
 /// The attribution table on DynamoDB.
 #[derive(Debug, Clone)]
@@ -117,10 +66,10 @@ impl AttributionReader for DynamoStore {
 }
 
 fn store_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
-    e: &SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+    e: &SdkError<E, HttpResponse>,
 ) -> StoreError {
-    let msg = describe(e);
-    if is_transient(e, http_status) {
+    let msg = sdk_message(e);
+    if is_transient(e) {
         StoreError::Transient(msg)
     } else {
         StoreError::Permanent(msg)
@@ -165,10 +114,7 @@ pub fn from_sdk(item: &HashMap<String, AttributeValue>) -> Item {
 
 type PutResult = Result<
     dynamodb::operation::put_item::PutItemOutput,
-    SdkError<
-        dynamodb::operation::put_item::PutItemError,
-        aws_sdk_dynamodb::config::http::HttpResponse,
-    >,
+    SdkError<dynamodb::operation::put_item::PutItemError, HttpResponse>,
 >;
 
 /// A conditional `PutItem`'s result: `None` when written; `Some(old)` when the condition
@@ -319,135 +265,6 @@ impl AttributionStore for DynamoStore {
             ))),
             decision => Ok(decision),
         }
-    }
-}
-
-/// User attributes on a Cognito user pool.
-#[derive(Debug, Clone)]
-pub struct CognitoUserPool {
-    client: cognito::Client,
-    pool_id: String,
-}
-
-impl CognitoUserPool {
-    pub fn new(client: cognito::Client, pool_id: impl Into<String>) -> Self {
-        Self {
-            client,
-            pool_id: pool_id.into(),
-        }
-    }
-}
-
-fn user_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
-    e: &SdkError<E, cognito::config::http::HttpResponse>,
-) -> UserError {
-    let msg = describe(e);
-    match e.code() {
-        Some("UserNotFoundException") => UserError::NotFound(msg),
-        Some("TooManyRequestsException") => UserError::Throttled(msg),
-        _ if is_transient(e, |r| r.status().as_u16()) => UserError::Transient(msg),
-        _ => UserError::Permanent(msg),
-    }
-}
-
-impl CognitoUserPool {
-    /// How the pool compares usernames (`UsernameConfiguration.CaseSensitive`; a pool
-    /// without it, created before the setting existed, is case-sensitive).
-    pub async fn username_rule(&self) -> Result<journey_attribution_core::UsernameRule, UserError> {
-        let out = self
-            .client
-            .describe_user_pool()
-            .user_pool_id(&self.pool_id)
-            .send()
-            .await
-            .map_err(|e| user_error(&e))?;
-        let case_sensitive = out
-            .user_pool()
-            .and_then(|p| p.username_configuration())
-            .is_none_or(|c| c.case_sensitive());
-        Ok(journey_attribution_core::UsernameRule {
-            case_insensitive: !case_sensitive,
-        })
-    }
-}
-
-impl UserAttributes for CognitoUserPool {
-    async fn get_attribute(
-        &self,
-        username: &str,
-        attribute: &str,
-    ) -> Result<Option<String>, UserError> {
-        let out = self
-            .client
-            .admin_get_user()
-            .user_pool_id(&self.pool_id)
-            .username(username)
-            .send()
-            .await
-            .map_err(|e| user_error(&e))?;
-        Ok(out
-            .user_attributes()
-            .iter()
-            .find(|a| a.name() == attribute)
-            .and_then(|a| a.value())
-            .map(str::to_owned))
-    }
-
-    async fn set_attribute(
-        &self,
-        username: &str,
-        attribute: &str,
-        value: &str,
-    ) -> Result<(), UserError> {
-        let attr = cognito::types::AttributeType::builder()
-            .name(attribute)
-            .value(value)
-            .build()
-            .map_err(|e| UserError::Permanent(e.to_string()))?;
-        self.client
-            .admin_update_user_attributes()
-            .user_pool_id(&self.pool_id)
-            .username(username)
-            .user_attributes(attr)
-            .send()
-            .await
-            .map_err(|e| user_error(&e))?;
-        Ok(())
-    }
-
-    /// Cognito deletes an attribute updated to a blank value (one IAM action fewer than
-    /// AdminDeleteUserAttributes).
-    async fn clear_attribute(&self, username: &str, attribute: &str) -> Result<(), UserError> {
-        self.set_attribute(username, attribute, "").await
-    }
-}
-
-/// The failure queue on SQS (the stream's on-failure destination, `FAILURE_QUEUE_URL`).
-#[derive(Debug, Clone)]
-pub struct SqsFailureQueue {
-    client: aws_sdk_sqs::Client,
-    url: String,
-}
-
-impl SqsFailureQueue {
-    pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>) -> Self {
-        Self {
-            client,
-            url: url.into(),
-        }
-    }
-}
-
-impl FailureQueue for SqsFailureQueue {
-    async fn park(&self, message: &serde_json::Value) -> Result<(), QueueError> {
-        self.client
-            .send_message()
-            .queue_url(&self.url)
-            .message_body(message.to_string())
-            .send()
-            .await
-            .map_err(|e| QueueError(describe(&e)))?;
-        Ok(())
     }
 }
 

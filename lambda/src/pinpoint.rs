@@ -1,18 +1,18 @@
-//! `tagging`: a Pinpoint journey custom-channel invocation in, one conditional write per
+//! `tagging`, the Pinpoint touch source: a journey custom-channel invocation in, one conditional write per
 //! user, Pinpoint's per-endpoint response out.
 
 use journey_attribution_core::pinpoint;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
+use crate::config::{self, ConfigError, Env};
 use crate::metrics::Metrics;
-use crate::pipeline::{TaggingError, Writing, write_plan};
-use crate::ports::AttributionStore;
-use crate::runtime::{self, ConfigError, Env};
+use crate::pipeline::{WriteError, Writing, write_plan};
+use journey_attribution_aws::ports::AttributionStore;
 
 /// What the handler needs besides the event, read once at start-up.
 #[derive(Debug, Clone)]
-pub struct TaggingConfig {
+pub struct PinpointTaggingConfig {
     pub username_attribute: String,
     /// How the pool compares usernames (`USERNAME_CASE_SENSITIVE`).
     pub usernames: journey_attribution_core::UsernameRule,
@@ -24,10 +24,10 @@ pub struct TaggingConfig {
 pub async fn handle<S: AttributionStore + Sync>(
     event: Value,
     store: &S,
-    config: &TaggingConfig,
+    config: &PinpointTaggingConfig,
     now_ms: i64,
     metrics: &mut Metrics,
-) -> Result<Value, TaggingError> {
+) -> Result<Value, WriteError> {
     let event = pinpoint::parse_invocation(event)?;
     let plan = event.plan_with(&config.username_attribute, now_ms, config.usernames)?;
     let label = plan.touches.first().map(|t| t.label.clone());
@@ -40,18 +40,18 @@ pub async fn handle<S: AttributionStore + Sync>(
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub table: String,
-    pub handler: TaggingConfig,
+    pub handler: PinpointTaggingConfig,
 }
 
 impl Settings {
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         Ok(Self {
             table: env.required("ATTRIBUTION_TABLE")?,
-            handler: TaggingConfig {
+            handler: PinpointTaggingConfig {
                 username_attribute: env
                     .optional("USERNAME_ATTRIBUTE")
                     .unwrap_or_else(|| "username".into()),
-                usernames: runtime::usernames(env)?,
+                usernames: config::usernames(env)?,
                 writing: Writing::from_env(env)?,
             },
         })
@@ -62,9 +62,9 @@ impl Settings {
 pub async fn lambda_handler<S: AttributionStore + Sync>(
     event: LambdaEvent<Value>,
     store: &S,
-    config: &TaggingConfig,
+    config: &PinpointTaggingConfig,
 ) -> Result<Value, Diagnostic> {
-    let now = runtime::now_ms();
+    let now = journey_attribution_aws::now_ms();
     let mut metrics = Metrics::default();
     let result = handle(event.payload, store, config, now, &mut metrics).await;
     metrics.emit("tagging", now);
@@ -75,14 +75,14 @@ pub async fn lambda_handler<S: AttributionStore + Sync>(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::config::vars as env;
     use crate::memory::MemoryStore;
-    use crate::retry::Backoff;
-    use crate::runtime::vars as env;
+    use journey_attribution_aws::retry::Backoff;
     use journey_attribution_core::LookbackWindows;
     use serde_json::json;
 
-    fn config() -> TaggingConfig {
-        TaggingConfig {
+    fn config() -> PinpointTaggingConfig {
+        PinpointTaggingConfig {
             username_attribute: "username".into(),
             usernames: Default::default(),
             writing: Writing {
@@ -164,7 +164,7 @@ mod tests {
             json!({"e1": user("a"), "e2": user("b")}),
         );
         let err = handle(ev, &store, &cfg, 0, &mut m).await.unwrap_err();
-        let TaggingError::WritesFailed {
+        let WriteError::WritesFailed {
             failed,
             writes,
             response,
@@ -187,9 +187,9 @@ mod tests {
         let (name, other) = ("alice@example.com", "bob@example.com");
         let mut cfg = config();
         cfg.writing.concurrency = 1;
-        cfg.writing.log_key = runtime::UserTag::new(b"k1");
+        cfg.writing.log_key = config::UserTag::new(b"k1");
         let tag = cfg.writing.log_key.tag(name);
-        assert_ne!(tag, runtime::UserTag::new(b"k2").tag(name), "keyed");
+        assert_ne!(tag, config::UserTag::new(b"k2").tag(name), "keyed");
         assert_ne!(tag, cfg.writing.log_key.tag(other));
         for (level, raw) in [("info", false), ("debug", true)] {
             let (logs, _guard) = crate::test_logs::capture(level);

@@ -1,5 +1,6 @@
-//! The capabilities the handlers need, as small traits; adapters live in [`crate::aws`]
-//! and [`crate::memory`].
+//! The capabilities the handlers (and `reconcile`) need, as small traits. Their AWS
+//! adapters are this crate's `dynamodb`, `cognito` and `sqs` (feature `sdk`); the in-memory
+//! ones, for unit tests and the demo, are `journey_attribution_lambda::memory`.
 
 use std::future::Future;
 

@@ -1,5 +1,6 @@
-//! The runtime of the npm package's WebAssembly modules: linked by their npm builds only,
-//! it gives them a smaller allocator than std's and, for the `no_std` ones, a panic handler.
+//! The global items of the npm package's WebAssembly modules (`#[global_allocator]`,
+//! `#[panic_handler]`): linked by their npm builds only, it gives them a smaller allocator
+//! than std's and, for the `no_std` ones, a panic handler.
 //!
 //! - lol_alloc's free list instead of std's dlmalloc (4.7 KB of dlmalloc's `malloc` alone
 //!   before wasm-opt; 7.2 KB in all), in every module: they allocate, never concurrently

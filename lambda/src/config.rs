@@ -1,18 +1,12 @@
-//! What the functions share: reading the environment (once, at start-up, failing fast),
-//! the variables several functions read, JSON tracing, and SDK configuration. Each
-//! function's own configuration (`Settings::from_env`) and Lambda handler sit with it, in
-//! `tagging.rs`, `connect.rs`, `ses.rs`, `sync.rs` and `claims.rs`.
+//! What the functions share at start-up: reading the environment (once, failing fast),
+//! the variables several functions read, JSON logs, and the answer Lambda gets for a
+//! failure. Each function's own configuration (`Settings::from_env`) and Lambda handler sit
+//! with it, in `pinpoint.rs`, `connect.rs`, `ses.rs`, `sync.rs` and `claims.rs`; the SDK's
+//! configuration is `journey_attribution_aws::config`.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
 use journey_attribution_core::token::DEFAULT_TOKEN_ATTRIBUTE;
 use lambda_runtime::Diagnostic;
 use tracing::error;
-
-use crate::retry::Backoff;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -103,16 +97,19 @@ pub fn check_username_rule(
 /// At start-up: the pool's username rule must be the configured one, else exit (Lambda
 /// reports an init failure). A throttled or failed read is retried first: it must not cost
 /// the function its start.
+#[cfg(feature = "aws")]
 pub async fn require_username_rule(
-    users: &crate::aws::CognitoUserPool,
+    users: &journey_attribution_aws::cognito::CognitoUserPool,
     configured: journey_attribution_core::UsernameRule,
     pool_id: &str,
 ) {
+    use journey_attribution_aws::ports::UserError;
+    use journey_attribution_aws::retry::Backoff;
+    use std::time::Duration;
+
     let backoff = Backoff::new(5, Duration::from_millis(200), Duration::from_secs(2));
     let (rule, _) = backoff
-        .run(crate::ports::UserError::is_retryable, || {
-            users.username_rule()
-        })
+        .run(UserError::is_retryable, || users.username_rule())
         .await;
     match rule {
         Ok(pool) => check_username_rule(configured, pool, pool_id)
@@ -193,72 +190,7 @@ pub fn exit_on_config_error(err: &ConfigError) -> ! {
     std::process::exit(2)
 }
 
-/// Attempts and timeouts of every SDK call a function makes.
-#[derive(Debug, Clone, Copy)]
-pub struct SdkLimits {
-    pub max_attempts: u32,
-    pub connect: Duration,
-    pub attempt: Duration,
-    pub operation: Duration,
-}
-
-impl SdkLimits {
-    /// Limits inside a time budget: two attempts of two fifths of it each, so the SDK's own
-    /// error (named in the warning) usually comes before the budget's timeout. For
-    /// `claims`' 500 ms: connect 150 ms, attempt 200 ms, operation 450 ms.
-    pub const fn within(budget: Duration) -> Self {
-        let ms = budget.as_millis() as u64;
-        Self {
-            max_attempts: 2,
-            connect: Duration::from_millis(ms * 3 / 10),
-            attempt: Duration::from_millis(ms * 2 / 5),
-            operation: Duration::from_millis(ms * 9 / 10),
-        }
-    }
-}
-
-/// The touch sources' and `sync`'s limits: their callers allow seconds.
-pub const DEFAULT_SDK_LIMITS: SdkLimits = SdkLimits {
-    max_attempts: 2,
-    connect: Duration::from_secs(1),
-    attempt: Duration::from_millis(1500),
-    operation: Duration::from_secs(3),
-};
-
-/// SDK configuration from the standard environment (region, credentials,
-/// `AWS_ENDPOINT_URL`), with rustls+ring TLS, bounded attempts and timeouts.
-pub async fn sdk_config() -> SdkConfig {
-    sdk_config_with(DEFAULT_SDK_LIMITS).await
-}
-
-/// [`sdk_config`] with other limits.
-pub async fn sdk_config_with(limits: SdkLimits) -> SdkConfig {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https();
-    aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
-        .retry_config(RetryConfig::standard().with_max_attempts(limits.max_attempts))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(limits.connect)
-                .operation_attempt_timeout(limits.attempt)
-                .operation_timeout(limits.operation)
-                .build(),
-        )
-        .load()
-        .await
-}
-
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
+/// The error Lambda reports for a failed invocation: its type and message.
 pub fn diagnostic(error_type: &str, message: String) -> Diagnostic {
     Diagnostic {
         error_type: error_type.into(),
