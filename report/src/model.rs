@@ -34,6 +34,10 @@ pub struct Report {
     pub skipped_lines: u64,
     /// Non-blank lines read.
     pub lines: u64,
+    /// Inputs (files, S3 objects) reached again through another path, prefix or link, and
+    /// not read again; the CLI sets it.
+    #[serde(default)]
+    pub repeated_inputs: u64,
     /// Records read (a line may hold several concatenated records).
     pub events: u64,
     /// Records whose type does not start with `_`.
