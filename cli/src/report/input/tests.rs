@@ -176,7 +176,7 @@ fn back_to_back_records_read_as_records_a_line_each() {
         .iter()
         .enumerate()
         .map(|(i, r)| match i % 3 {
-            0 => format!("{r}"),
+            0 => r.to_string(),
             1 => format!("{r} \t"),
             _ => format!("{r}\r\n"),
         })
