@@ -321,7 +321,7 @@ fn a_gzip_bomb_line_is_skipped_in_bounded_memory() {
     let out = child.wait_with_output().expect("output");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains(":2: line of 50331648 bytes, longer than --max-line-bytes (1048576)"),
+        stderr.contains(":2: record of 50331648 bytes, longer than --max-line-bytes (1048576)"),
         "{stderr}"
     );
     let report: Value = serde_json::from_str(&stdout(&out)).expect("JSON");

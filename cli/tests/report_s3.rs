@@ -246,3 +246,44 @@ fn s3_errors_name_the_bucket_and_the_cause() {
     assert!(!ok);
     assert!(err.contains("--from / --to: \"2024-13-01\""), "{err}");
 }
+
+/// An S3 key listed under two prefixes given together (or a prefix given twice) is read
+/// once, and the report says how many repeats it skipped; a local copy of a back-to-back
+/// object is read like the object itself.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs moto: run scripts/test.d/35-cli-moto.sh"]
+async fn an_s3_key_reached_through_two_prefixes_is_read_once() {
+    let (s3, bucket) = fresh_bucket().await;
+    let pinpoint = records("stream.jsonl");
+    put(
+        &s3,
+        &bucket,
+        "events/2024/05/01/10/a.gz",
+        gzip(&pinpoint.concat()),
+    )
+    .await;
+    put(
+        &s3,
+        &bucket,
+        "events/2024/05/02/09/b",
+        pinpoint.concat().into_bytes(),
+    )
+    .await;
+    let options = ["--format", "json", "--revenue-metric", "revenue"];
+    let run = |inputs: &[&str]| json_report(&[inputs, &options[..]].concat());
+    let all = format!("s3://{bucket}/events/");
+    let day = format!("s3://{bucket}/events/2024/05/01/");
+    let once = run(&[&all]);
+    assert_eq!(once.get("repeated_inputs"), None, "absent when none");
+    let overlapping = run(&[&all, &day, &all]);
+    assert_eq!(figures(&overlapping), figures(&once));
+    assert_eq!(overlapping["repeated_inputs"], 3);
+    let ranged = run(&[&all, &all, "--from", "2024-05-01", "--to", "2024-05-01"]);
+    assert_eq!(figures(&ranged), figures(&run(&[&day])));
+    assert_eq!(ranged["repeated_inputs"], 1);
+
+    let dir = tempfile::tempdir().unwrap();
+    let local = write(dir.path(), "b", &pinpoint.concat());
+    let object_b = run(&[&format!("s3://{bucket}/events/2024/05/02/")]);
+    assert_eq!(figures(&run(&[&local])), figures(&object_b));
+}

@@ -363,6 +363,7 @@ impl Aggregator {
             campaigns,
             skipped_lines: self.skipped_lines,
             lines: self.lines,
+            repeated_inputs: 0,
             events: self.events,
             custom_events: self.custom_events,
             attributed_events: self.attributed_events,

@@ -34,6 +34,10 @@ pub struct Report {
     pub skipped_lines: u64,
     /// Non-blank lines read.
     pub lines: u64,
+    /// Inputs (files, S3 objects) reached again through another path, prefix or link, and
+    /// not read again; the CLI sets it. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub repeated_inputs: u64,
     /// Records read (a line may hold several concatenated records).
     pub events: u64,
     /// Records whose type does not start with `_`.
@@ -49,6 +53,10 @@ pub struct Report {
     /// Cost rows whose `campaign` matched no journey id and no label of the events.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unmatched_costs: Vec<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

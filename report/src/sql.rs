@@ -541,6 +541,7 @@ where
         campaigns,
         skipped_lines: lines - events.min(lines),
         lines,
+        repeated_inputs: 0,
         events,
         custom_events,
         attributed_events,

@@ -38,6 +38,8 @@ export interface Report {
   skipped_lines: number;
   /** Non-blank lines read. */
   lines: number;
+  /** Inputs the CLI reached twice and read once (absent when none; never in the browser). */
+  repeated_inputs?: number;
   /** Records read (a line may hold several concatenated records). */
   events: number;
   /** Records whose type does not start with `_`. */

@@ -50,8 +50,10 @@ pub enum Format {
 /// Report attributed events, conversions, revenue, cost and ROI per campaign.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Event-stream exports, files or directories (read recursively), plain or gzip
-    /// (`.gz`), one JSON record per line (or several back to back). Shapes may mix: Pinpoint
+    /// Event-stream exports, files or directories (read recursively), `-` for standard
+    /// input, plain or gzip (`.gz`), one JSON record per line or records back to back
+    /// (`{...}{...}`); an object reached through two paths or prefixes is read once
+    /// (`repeated_inputs`). Shapes may mix: Pinpoint
     /// event-stream records; Amplify Kinesis / Firehose analytics data as Firehose writes it
     /// (`{"name","attributes","metrics","timestamp"?}`, user = `attributes.user_id`); Kinesis
     /// records as `aws kinesis get-records` prints them (`{"Data":"<base64>","PartitionKey",
@@ -114,7 +116,7 @@ pub struct Args {
     /// Write the report here instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Fail on the first malformed line instead of counting it in `skipped_lines`.
+    /// Fail on the first malformed record instead of counting it in `skipped_lines`.
     #[arg(long)]
     pub strict: bool,
     /// Also credit conversions to journey email touches found in the same stream
@@ -164,8 +166,9 @@ pub struct Args {
     /// joins records that carry no user id by their endpoint id (`client.client_id`).
     #[arg(long, value_name = "FILE", requires = "touch_model")]
     pub endpoints: Option<PathBuf>,
-    /// Lines longer than this are skipped (counted in `skipped_lines`, with their reason)
-    /// without being held in memory.
+    /// Records longer than this are skipped (counted in `skipped_lines`, with their
+    /// reason) without being held in memory; the limit applies to each record, not to the
+    /// object holding it.
     #[arg(long, value_name = "BYTES", default_value_t = input::MAX_LINE_BYTES)]
     pub max_line_bytes: usize,
     /// Worker threads (default: every core).
@@ -220,25 +223,19 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         let report = sql::report_from_rows(&result.header, result.rows, options, &costs)?;
         return write(&report, &args);
     }
-    let client = if input::needs_s3(&args.paths) {
-        Some(s3::S3::connect()?)
-    } else {
-        None
-    };
-    let files = input::discover(&args.paths, client.as_ref(), hours)?;
-    let reading = input::Reading {
-        s3: client.as_ref(),
-        s3_concurrency: args.s3_concurrency.max(1),
-    };
-    let outcome = input::aggregate_with(
-        &files,
+    let inputs = input::discover(&args.paths, hours)?;
+    let job = input::Job {
         options,
         touch,
         threads,
-        args.strict,
-        args.max_line_bytes.max(1),
-        &reading,
-    )?;
+        strict: args.strict,
+        limits: input::Limits {
+            chunk_bytes: input::CHUNK_BYTES,
+            max_record_bytes: args.max_line_bytes.max(1),
+        },
+        s3_concurrency: args.s3_concurrency.max(1),
+    };
+    let outcome = input::aggregate(&job, &inputs)?;
 
     if let Some(first) = outcome.skips.first()
         && args.strict
@@ -248,9 +245,16 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
     for skip in outcome.skips.iter().take(SHOWN_SKIPS) {
         eprintln!("warning: skipped {skip}");
     }
-    let report = outcome
+    let mut report = outcome
         .aggregator
         .finish_with_endpoints(&costs, &endpoint_map)?;
+    report.repeated_inputs = inputs.repeated;
+    if let Some(first) = &inputs.first_repeat {
+        eprintln!(
+            "warning: {} input(s) reached through more than one path, prefix or link were read once (first: {first})",
+            inputs.repeated
+        );
+    }
     if let Some(t) = &report.touch_attribution
         && t.joined_conversions == 0
     {
@@ -263,7 +267,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
     }
     let hidden = report.skipped_lines.saturating_sub(SHOWN_SKIPS as u64);
     if hidden > 0 {
-        eprintln!("warning: skipped {hidden} more malformed lines (skipped_lines in the report)");
+        eprintln!("warning: skipped {hidden} more malformed records (skipped_lines in the report)");
     }
     write(&report, &args)
 }

@@ -166,6 +166,13 @@ pub fn table(report: &Report, out: &mut dyn Write) -> Result<(), Box<dyn Error>>
         report.revenue_metric.as_deref().unwrap_or("none"),
         report.skipped_lines,
     )?;
+    if report.repeated_inputs > 0 {
+        writeln!(
+            out,
+            "{} repeated input(s) read once (reached again through another path, prefix or link)",
+            report.repeated_inputs
+        )?;
+    }
     touch_table(report, out)?;
     Ok(())
 }
