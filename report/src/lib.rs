@@ -11,6 +11,7 @@
 //! let mut agg = Aggregator::new(ReportOptions {
 //!     goals: vec!["purchase".into()],
 //!     revenue_metric: Some("revenue".into()),
+//!     ..Default::default()
 //! });
 //! agg.push_line(r#"{"event_type":"purchase","client":{"client_id":"c1"},
 //!     "attributes":{"campaign":"Spring","campaign_id":"j-1"},"metrics":{"revenue":30}}"#)

@@ -38,7 +38,7 @@ pub const PARTITION_COLUMN: &str = "datehour";
 /// [`PARTITION_COLUMN`]'s format, in Athena's projection syntax (Java's date pattern).
 pub const PARTITION_FORMAT: &str = "yyyy/MM/dd/HH";
 /// The result's columns, in order.
-pub const RESULT_COLUMNS: [&str; 10] = [
+pub const RESULT_COLUMNS: [&str; 14] = [
     "row_kind",
     "campaign_id",
     "campaign",
@@ -49,6 +49,10 @@ pub const RESULT_COLUMNS: [&str; 10] = [
     "attributed_events",
     "converted_users",
     "revenue",
+    "duplicates",
+    "refunds",
+    "unmatched_refunds",
+    "skipped_revenue",
 ];
 
 /// A column of the events table, with its Hive type as Glue stores it.
@@ -460,6 +464,7 @@ where
     }
     let has_revenue = options.revenue_metric.is_some();
     let mut totals = None;
+    let mut counting = (0, 0, 0, 0);
     let mut campaigns: BTreeMap<(Option<String>, String), CampaignReport> = BTreeMap::new();
     let mut types = Vec::new();
     for (n, row) in rows.into_iter().enumerate() {
@@ -487,7 +492,10 @@ where
             })
         };
         match get(0).unwrap_or("") {
-            "totals" => totals = Some((count(4)?, count(5)?, count(6)?, count(7)?)),
+            "totals" => {
+                totals = Some((count(4)?, count(5)?, count(6)?, count(7)?));
+                counting = (count(10)?, count(11)?, count(12)?, count(13)?);
+            }
             "campaign" => {
                 let revenue = match get(9) {
                     None => 0.0,
@@ -535,6 +543,7 @@ where
         *campaign.events_by_type.entry(event_type).or_default() += n;
     }
     let (lines, events, custom_events, attributed_events) = totals.ok_or(RowsError::NoTotals)?;
+    let (duplicates, refunds, unmatched_refunds, skipped_revenue) = counting;
     let (campaigns, unmatched_costs) =
         pricing::price(campaigns.into_values().collect(), costs, has_revenue)?;
     Ok(Report {
@@ -544,6 +553,10 @@ where
         events,
         custom_events,
         attributed_events,
+        duplicates,
+        refunds,
+        unmatched_refunds,
+        skipped_revenue,
         goals: options.goals,
         revenue_metric: options.revenue_metric,
         touch_attribution: None,
@@ -559,6 +572,7 @@ mod tests {
         ReportOptions {
             goals: goals.iter().map(|g| g.to_string()).collect(),
             revenue_metric: metric.map(str::to_owned),
+            ..Default::default()
         }
     }
 

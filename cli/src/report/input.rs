@@ -775,6 +775,7 @@ mod tests {
         let options = ReportOptions {
             goals: vec!["purchase".into()],
             revenue_metric: Some("revenue".into()),
+            ..Default::default()
         };
 
         let whole = aggregate_in_chunks(

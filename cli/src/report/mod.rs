@@ -176,6 +176,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let options = ReportOptions {
         goals: args.goals.clone(),
         revenue_metric: args.revenue_metric.clone(),
+        ..Default::default()
     };
     let threads = args
         .threads
