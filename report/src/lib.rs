@@ -85,8 +85,8 @@ mod touches;
 
 pub use aggregate::Aggregator;
 pub use model::{
-    CampaignReport, Cost, Report, ReportError, ReportOptions, SkippedLine, TouchAttribution,
-    TouchCampaign, TouchModel,
+    CampaignReport, Cost, DEFAULT_MAX_REVENUE, MAX_REVENUE_LIMIT, Report, ReportError,
+    ReportOptions, SkippedLine, TouchAttribution, TouchCampaign, TouchModel,
 };
 pub use touches::{TouchAggregator, TouchOptions, user_id_of_endpoint};
 

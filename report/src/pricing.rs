@@ -81,12 +81,22 @@ pub(crate) fn price(
             }
         };
         let c = &mut campaigns[index];
-        c.cost = Some(c.cost.unwrap_or(0.0) + cost.cost);
+        let total = c.cost.unwrap_or(0.0) + cost.cost;
+        if !total.is_finite() {
+            return Err(ReportError::InvalidCost {
+                campaign: cost.campaign.clone(),
+                cost: total,
+            });
+        }
+        c.cost = Some(total);
     }
 
     for c in &mut campaigns {
         c.roi = match (c.revenue, c.cost) {
-            (Some(revenue), Some(cost)) if cost > 0.0 => Some((revenue - cost) / cost),
+            // Finite figures, finite ROI: a cost of 1e-320 would make it infinite.
+            (Some(revenue), Some(cost)) if cost > 0.0 => {
+                Some((revenue - cost) / cost).filter(|r| r.is_finite())
+            }
             _ => None,
         };
     }
