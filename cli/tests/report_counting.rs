@@ -474,3 +474,43 @@ fn labels_cannot_reach_a_spreadsheet_or_a_terminal_as_code() {
     let html = ok(&run(&args("html")));
     assert!(!html.contains("\"http://evil") && html.contains("=HYPERLINK(&quot;http://evil"));
 }
+
+/// The duplicate-laden fixture the browser module's tests read too (wasm/report): the
+/// same known answer through both (10 purchases of 100, 5 redelivered as is, 3 retried
+/// with their event id, an order recorded twice and refunded, an absurd revenue, flat
+/// Amplify data redelivered).
+#[test]
+fn the_duplicate_laden_fixture_has_the_known_answer() {
+    let fixture = common::fixture("duplicates.jsonl");
+    let r = report_json(&[p(&fixture), "--refund-event", "refund"]);
+    let rows: Vec<(Value, Value, Value, Value)> = r["campaigns"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|c| {
+            (
+                c["campaign_id"].clone(),
+                c["attributed_events"].clone(),
+                c["converted_users"].clone(),
+                c["revenue"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (json!("j-spring"), json!(12), json!(12), json!(1000.0)),
+            (json!("j-winter"), json!(3), json!(2), json!(100.0)),
+        ]
+    );
+    assert_eq!(
+        [
+            &r["events"],
+            &r["attributed_events"],
+            &r["duplicates"],
+            &r["refunds"],
+            &r["skipped_revenue"]
+        ],
+        [&json!(26), &json!(15), &json!(11), &json!(1), &json!(1)]
+    );
+}
