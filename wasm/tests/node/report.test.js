@@ -113,7 +113,7 @@ test('a cost row matching no event still gets a row; a cost by journey id matche
 test('errors carry the core message: ambiguous and invalid costs, bad arguments', () => {
   const twoJourneys = `${STREAM}\n${rec('purchase', 'c5', { campaign: 'Spring sale', campaign_id: 'j-2' }, { revenue: 1 })}`;
   assert.throws(() => report.buildReport(twoJourneys, {}, [{ campaign: 'Spring sale', cost: 20 }]),
-    (e) => e instanceof Error && /matches the label of several journeys \(j-1, j-2\)/.test(e.message));
+    (e) => e instanceof Error && /matches several campaigns \(Spring sale \(j-1\), Spring sale \(j-2\)\)/.test(e.message));
   // Each float as Rust's `{}` writes it (through core::report::decimal in this module).
   for (const [cost, shown] of [[-1, '-1'], [NaN, 'NaN'], [-0.5, '-0.5'], [-1e-7, '-0.0000001'],
     [-1e21, '-1000000000000000000000'], [-1234.5678, '-1234.5678']]) {
