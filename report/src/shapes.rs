@@ -173,6 +173,10 @@ pub(super) fn split(line: &str) -> Option<Vec<Span>> {
 
 /// One object of a line, parsed.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "an object is parsed and consumed in place; boxing would allocate per record"
+)]
 pub(super) enum Object<'a> {
     /// An event record: counted by the report, and read by touch reconstruction.
     Event(Parsed<'a>),
