@@ -21,6 +21,7 @@ and a small rate of malformed (truncated) lines.
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import random
@@ -46,6 +47,7 @@ def journey_id(rng):
 
 
 def main():
+    serial = itertools.count()
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True, help="output directory")
     ap.add_argument("--seed", type=int, default=7)
@@ -58,6 +60,8 @@ def main():
     ap.add_argument("--answers", help="write the expected report (JSON) here")
     ap.add_argument("--shapes", default="pinpoint",
                     help="comma-separated shapes of custom events: pinpoint, nested, flat")
+    ap.add_argument("--no-event-ids", dest="event_ids", action="store_false",
+                    help="custom events without the wrappers' `event_id` attribute")
     ap.add_argument("--max-gap-ms", type=int, default=400, help="most time between two events")
     ap.add_argument("--firehose-layout", action="store_true",
                     help="write under YYYY/MM/DD/HH/ directories by event time, --files per hour")
@@ -149,6 +153,9 @@ def main():
         else:
             event_type = rng.choices(type_names, type_weights)[0]
             a = {"page": rng.choice(["/", "/sale", "/product/%d" % rng.randint(1, 5000), "/cart"])}
+            if args.event_ids:
+                # As the wrappers stamp every event they record (the report counts each once).
+                a["event_id"] = "ev-%d-%d" % (args.seed, next(serial))
             campaign = attributed.get(u)
             if campaign is None and rng.random() < 0.1:
                 campaign = rng.choice(campaigns)

@@ -69,8 +69,8 @@ fn pinpoint_amplify_firehose_and_kinesis_records_add_up() {
         v["campaigns"],
         json!([
             // Pinpoint (5 events, u1 u2, 110.5) + Firehose (5, alice bob, 110.5) + Kinesis (1, a partition key, 5).
-            {"campaign": "Spring Sale", "campaign_id": "j-spring", "attributed_events": 11,
-             "events_by_type": {"add_to_cart": 2, "page_view": 2, "purchase": 7},
+            {"campaign": "Spring Sale", "campaign_id": "j-spring", "attributed_events": 12,
+             "events_by_type": {"add_to_cart": 3, "page_view": 2, "purchase": 7},
              "converted_users": 5, "revenue": 226.0, "cost": 100.0, "roi": 1.26},
             // Kinesis only: two partition keys' purchases, one overridden by user_id.
             {"campaign": "Flash sale 48h", "campaign_id": "j-flash", "attributed_events": 4,
@@ -95,13 +95,13 @@ fn pinpoint_amplify_firehose_and_kinesis_records_add_up() {
             &v["custom_events"],
             &v["attributed_events"]
         ),
-        (&json!(29), &json!(4), &json!(27), &json!(24), &json!(22))
+        // The gzip file's line 10 has an unreadable `timestamp`: it counts all the same.
+        (&json!(29), &json!(3), &json!(28), &json!(25), &json!(23))
     );
     // Each skipped line is named with its file and line, and the reason names the field.
     for expected in [
         "stream.jsonl:11: EOF while parsing an object at attributes",
         ".jsonl.gz:8: invalid type: string \"12\", expected f64 at metrics.revenue",
-        ".jsonl.gz:10: invalid value: string \"yesterday\", expected epoch milliseconds or an RFC 3339 time at timestamp",
         "kinesis-records.jsonl:6: invalid base64 in Data: invalid character '!' at offset 20",
     ] {
         assert!(stderr.contains(expected), "{expected:?} not in {stderr}");

@@ -10,6 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let mut agg = Aggregator::new(ReportOptions {
         goals: vec!["purchase".into()],
         revenue_metric: Some("revenue".into()),
+        ..Default::default()
     });
     agg.push_text(text, |_, _| {});
     if let Ok(report) = agg.finish(&[]) {

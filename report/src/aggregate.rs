@@ -1,110 +1,165 @@
 //! The mergeable partial aggregate behind the report.
 
+use std::collections::hash_map::Entry as Slot;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::Hash;
+use std::hash::{BuildHasherDefault, DefaultHasher, Hasher};
 
-use super::model::{CampaignReport, Cost, Report, ReportError, ReportOptions, SkippedLine};
-use super::pricing::{self, round6};
-use super::record::Record;
+use super::model::{
+    CampaignReport, Cost, MAX_REVENUE_LIMIT, Report, ReportError, ReportOptions, SkippedLine,
+};
+use super::pricing;
+use super::record::{Record, set_order_attribute};
 use super::shapes::{self, Object, Shape};
 use super::touches::{TouchAggregator, TouchOptions, Touches};
 use journey_attribution_core::event::is_reserved_event_type;
 use journey_attribution_core::ses::SesConfig;
 
-/// One object of a line once read: an event, or an SES record's journey touch (`None` when it
-/// is not one, or when touch reconstruction is off and it is not even read).
+/// One object of a line once read: an event (with its text, for its content identity), or
+/// an SES record's journey touch (`None` when it is not one, or when touch reconstruction is
+/// off and it is not even read).
 enum Parsed<'a> {
-    Event(shapes::Parsed<'a>),
+    Event(shapes::Parsed<'a>, &'a str),
     Ses(Option<journey_attribution_core::touch::Touch>),
+}
+
+/// A hasher for keys that are fingerprints already: their low 64 bits are the hash.
+#[derive(Debug, Default, Clone, Copy)]
+struct Fingerprinted(u64);
+
+impl Hasher for Fingerprinted {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
+}
+
+type FpMap<K, V> = HashMap<K, V, BuildHasherDefault<Fingerprinted>>;
+
+/// A 128-bit fingerprint of `bytes` (two SipHash runs with different prefixes): an event's
+/// identity, an order id. Fingerprints live only for one run, never stored.
+fn fingerprint(kind: u8, bytes: &[u8]) -> u128 {
+    let mut a = DefaultHasher::new();
+    a.write_u8(kind);
+    a.write(bytes);
+    let mut b = DefaultHasher::new();
+    b.write_u8(!kind);
+    b.write(bytes);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+}
+
+/// A 64-bit fingerprint of a name (campaign, label, event type, user), never 0 (0 is "none").
+fn name_fingerprint(kind: u8, name: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    h.write_u8(kind);
+    h.write(name.as_bytes());
+    h.finish().max(1)
+}
+
+const GOAL: u8 = 1;
+const REFUND: u8 = 1 << 1;
+const REVENUE_SKIPPED: u8 = 1 << 2;
+const BY_ID: u8 = b'i';
+const BY_LABEL: u8 = b'l';
+const LABEL: u8 = b'n';
+const TYPE: u8 = b't';
+const USER: u8 = b'u';
+
+/// What one counted event (attributed, a goal or a refund) adds to the report, kept until
+/// [`Aggregator::finish`] so that a repeat seen later, or by another thread, replaces nothing
+/// and adds nothing: names as fingerprints (their text once per aggregator, in `names`),
+/// revenue in millionths. Of two records of one identity, or two goal events of one order,
+/// the one of smaller [`rank`] counts, whatever the input's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Counted {
+    /// Epoch ms, `i64::MAX` when the record has no readable time (an order's earliest).
+    time: i64,
+    /// The campaign (journey id, else label); 0 when not attributed.
+    group: u64,
+    label: u64,
+    event_type: u64,
+    /// 0: no user id.
+    user: u64,
+    /// Millionths; -1: no revenue.
+    revenue: i64,
+    /// 0: no order id.
+    order: u128,
+    flags: u8,
+}
+
+/// Which of two records of one identity (or of one order) counts: the earliest, then by
+/// campaign (journey id, else label), label, event type and revenue, compared as text,
+/// byte for byte: the order the SQL's `ORDER BY` gives ([`super::sql`]).
+fn rank<'n>(names: &'n FpMap<u64, Box<str>>, c: &Counted) -> (i64, &'n str, &'n str, &'n str, i64) {
+    let name = |fp: u64| names.get(&fp).map_or("", |n| &**n);
+    (
+        c.time,
+        name(c.group),
+        name(c.label),
+        name(c.event_type),
+        c.revenue,
+    )
 }
 
 /// Partial report over the lines pushed so far. Build one per thread and [`merge`] them:
 /// the result does not depend on how the input was split.
 ///
+/// Every event counts once: a record's identity is its event id (the record's own
+/// `event_id`, else the `event_id` attribute the wrappers add), else a fingerprint of its
+/// text (a redelivered record is byte for byte the same); goal events sharing an order id
+/// count once, the earliest. Only counted events (attributed, goals, refunds) are kept, one
+/// [`Counted`] each: memory grows with them, never with the other events.
+///
 /// [`merge`]: Aggregator::merge
 #[derive(Debug, Clone)]
 pub struct Aggregator {
     options: ReportOptions,
-    /// Grouped by journey id.
-    by_id: HashMap<String, CampaignAgg>,
-    /// Events stamped with a label but no journey id, grouped by label.
-    by_label: HashMap<String, CampaignAgg>,
+    /// Counted events by identity.
+    counted: FpMap<u128, Counted>,
+    /// The text of every name fingerprint seen (campaigns, labels, event types).
+    names: FpMap<u64, Box<str>>,
     lines: u64,
     skipped_lines: u64,
     events: u64,
     custom_events: u64,
-    attributed_events: u64,
+    /// Records dropped as repeats of an identity already counted.
+    duplicates: u64,
     /// Touch reconstruction, when asked for: behind [`Touches`], so that a build that never
     /// asks for it (the npm report module) links none of it.
     touches: Option<Box<dyn Touches>>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 struct CampaignAgg {
-    labels: HashMap<String, u64>,
+    labels: HashMap<u64, u64>,
     attributed_events: u64,
-    events_by_type: HashMap<String, u64>,
-    converted: HashSet<String>,
-    revenue: f64,
-}
-
-impl CampaignAgg {
-    fn merge(&mut self, other: CampaignAgg) {
-        for (label, n) in other.labels {
-            *self.labels.entry(label).or_default() += n;
-        }
-        self.attributed_events += other.attributed_events;
-        for (t, n) in other.events_by_type {
-            *self.events_by_type.entry(t).or_default() += n;
-        }
-        self.converted.extend(other.converted);
-        self.revenue += other.revenue;
-    }
-
-    /// The most frequent label; ties go to the smallest, so the choice is deterministic.
-    fn label(&self) -> String {
-        self.labels
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-            .map(|(l, _)| l.clone())
-            .unwrap_or_default()
-    }
-}
-
-/// `map[key]`, inserting a default first; allocates the key only when it is new.
-fn slot<'m, V: Default>(map: &'m mut HashMap<String, V>, key: &str) -> &'m mut V {
-    if !map.contains_key(key) {
-        map.insert(key.to_owned(), V::default());
-    }
-    map.get_mut(key).expect("inserted above")
-}
-
-fn bump(map: &mut HashMap<String, u64>, key: &str) {
-    match map.get_mut(key) {
-        Some(n) => *n += 1,
-        None => {
-            map.insert(key.to_owned(), 1);
-        }
-    }
-}
-
-fn merge_maps<K: Eq + Hash>(into: &mut HashMap<K, CampaignAgg>, from: HashMap<K, CampaignAgg>) {
-    for (k, agg) in from {
-        into.entry(k).or_default().merge(agg);
-    }
+    events_by_type: HashMap<u64, u64>,
+    converted: HashSet<u64>,
+    /// Millionths: exact, so that no order of summing changes a figure, and no sum of
+    /// bounded values overflows.
+    revenue: i128,
 }
 
 impl Aggregator {
     pub fn new(options: ReportOptions) -> Self {
         Aggregator {
             options,
-            by_id: HashMap::new(),
-            by_label: HashMap::new(),
+            counted: FpMap::default(),
+            names: FpMap::default(),
             lines: 0,
             skipped_lines: 0,
             events: 0,
             custom_events: 0,
-            attributed_events: 0,
+            duplicates: 0,
             touches: None,
         }
     }
@@ -150,6 +205,7 @@ impl Aggregator {
             return Ok(());
         }
         self.lines += 1;
+        set_order_attribute(&self.options.order_attribute);
         // Pinpoint lines go straight to the zero-copy parse; the others, and Pinpoint lines
         // that fail it, are split into objects and parsed by shape.
         let result = if shapes::may_be_pinpoint(line) {
@@ -175,19 +231,41 @@ impl Aggregator {
     fn push_pinpoint(&mut self, line: &str) -> Result<(), serde_json::Error> {
         let mut stream = serde_json::Deserializer::from_str(line).into_iter::<Record<'_>>();
         let first = stream.next();
+        let first_end = stream.byte_offset();
         let result = match (first, stream.next()) {
             (Some(Ok(record)), None) => {
-                self.apply(record);
+                self.apply(record, line);
                 Ok(())
             }
             (Some(Ok(first)), Some(second)) => {
-                let mut records = vec![first];
-                second
-                    .and_then(|r| {
-                        records.push(r);
-                        stream.try_for_each(|r| r.map(|r| records.push(r)))
-                    })
-                    .map(|()| records.into_iter().for_each(|r| self.apply(r)))
+                // Each record with its own text, for its content identity.
+                let mut records = vec![(first, 0, first_end)];
+                let mut next = Some(second);
+                let mut start = first_end;
+                let mut failed = None;
+                while let Some(r) = next {
+                    match r {
+                        Ok(r) => {
+                            let end = stream.byte_offset();
+                            records.push((r, start, end));
+                            start = end;
+                        }
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                    next = stream.next();
+                }
+                match failed {
+                    Some(e) => Err(e),
+                    None => {
+                        for (r, start, end) in records {
+                            self.apply(r, &line[start..end]);
+                        }
+                        Ok(())
+                    }
+                }
             }
             (Some(Err(e)), _) => Err(e),
             (None, _) => Ok(()),
@@ -216,7 +294,7 @@ impl Aggregator {
                     Some(touches) => touches.ses_touch(text, s.shape, s.start).map(Parsed::Ses),
                     None => Ok(Parsed::Ses(None)),
                 },
-                Ok(Object::Event(p)) => Ok(Parsed::Event(p)),
+                Ok(Object::Event(p)) => Ok(Parsed::Event(p, text)),
                 Err(reason) => Err(reason),
             };
             match object {
@@ -226,11 +304,11 @@ impl Aggregator {
         }
         for p in parsed {
             match p {
-                Parsed::Event(p) => {
+                Parsed::Event(p, text) => {
                     if let Some(touches) = &mut self.touches {
                         touches.push_input(&p.touch);
                     }
-                    self.apply(p.record);
+                    self.apply(p.record, text);
                 }
                 Parsed::Ses(touch) => {
                     if let (Some(touches), Some(touch)) = (&mut self.touches, touch) {
@@ -262,53 +340,124 @@ impl Aggregator {
         self.skipped_lines += 1;
     }
 
-    fn apply(&mut self, record: Record<'_>) {
+    /// Counts one record (`text`: its JSON, for its content identity).
+    fn apply(&mut self, record: Record<'_>, text: &str) {
         self.events += 1;
         let event_type = record.event_type.as_ref();
         if is_reserved_event_type(event_type) {
             return;
         }
         self.custom_events += 1;
-        let Some(attributes) = record.attributes else {
-            return;
-        };
-        let Some(label) = attributes.campaign.filter(|l| !l.is_empty()) else {
-            return;
-        };
-        self.attributed_events += 1;
-        let agg = match attributes.campaign_id.filter(|id| !id.is_empty()) {
-            Some(id) => slot(&mut self.by_id, &id),
-            None => slot(&mut self.by_label, &label),
-        };
-        agg.attributed_events += 1;
-        bump(&mut agg.labels, &label);
-        bump(&mut agg.events_by_type, event_type);
-        let goals = &self.options.goals;
-        if !goals.is_empty() && !goals.iter().any(|g| g == event_type) {
+        let attributes = record.attributes.unwrap_or_default();
+        let label = attributes.campaign.filter(|l| !l.is_empty());
+        let order = attributes.order_id.filter(|o| !o.is_empty());
+        let options = &self.options;
+        let refund = options.refund_event.as_deref() == Some(event_type);
+        let goal =
+            !refund && (options.goals.is_empty() || options.goals.iter().any(|g| g == event_type));
+        // Only what a figure depends on is kept: an attributed event, or a goal or refund
+        // with an order id (the earliest goal of an order may be the unattributed one).
+        if label.is_none() && order.is_none() || label.is_none() && !goal && !refund {
             return;
         }
-        if let Some(client_id) = record.client.and_then(|c| c.client_id)
-            && !agg.converted.contains(client_id.as_ref())
-        {
-            agg.converted.insert(client_id.into_owned());
-        }
-        if let (Some(metric), Some(metrics)) = (&self.options.revenue_metric, &record.metrics)
+        let id = [record.event_id.as_deref(), attributes.event_id.as_deref()]
+            .into_iter()
+            .flatten()
+            .find(|id| !id.is_empty());
+        let identity = match id {
+            Some(id) => fingerprint(b'i', id.as_bytes()),
+            None => fingerprint(b'c', text.trim().as_bytes()),
+        };
+        let mut flags = if goal { GOAL } else { 0 } | if refund { REFUND } else { 0 };
+        let mut revenue = -1;
+        if let (true, Some(metric), Some(metrics)) =
+            (goal, &options.revenue_metric, &record.metrics)
             && let Some(value) = metrics.get(metric)
         {
-            agg.revenue += value;
+            // Finite, in [0, max]: anything else is skipped, its event still counts.
+            if (0.0..=options.max_revenue.min(MAX_REVENUE_LIMIT)).contains(&value) {
+                revenue = (value * 1e6).round() as i64;
+            } else {
+                flags |= REVENUE_SKIPPED;
+            }
+        }
+        let (group, label_fp) = match &label {
+            Some(label) => {
+                let label_fp = self.intern(LABEL, label);
+                let group = match attributes
+                    .campaign_id
+                    .as_deref()
+                    .filter(|id| !id.is_empty())
+                {
+                    Some(id) => self.intern(BY_ID, id),
+                    None => self.intern(BY_LABEL, label),
+                };
+                (group, label_fp)
+            }
+            None => (0, 0),
+        };
+        let event_type = self.intern(TYPE, event_type);
+        let user = record
+            .client
+            .and_then(|c| c.client_id)
+            .map_or(0, |u| name_fingerprint(USER, &u));
+        let counted = Counted {
+            time: record.event_timestamp.unwrap_or(i64::MAX),
+            group,
+            label: label_fp,
+            event_type,
+            user,
+            revenue,
+            order: order.map_or(0, |o| fingerprint(b'o', o.as_bytes())),
+            flags,
+        };
+        self.count(identity, counted);
+    }
+
+    /// The fingerprint of `name`, its text kept once.
+    fn intern(&mut self, kind: u8, name: &str) -> u64 {
+        let fp = name_fingerprint(kind, name);
+        if let Slot::Vacant(slot) = self.names.entry(fp) {
+            slot.insert(name.into());
+        }
+        fp
+    }
+
+    /// Keeps one record per identity: of two, the smaller by [`Counted`]'s order, so that
+    /// which one stays does not depend on the input's order.
+    fn count(&mut self, identity: u128, counted: Counted) {
+        match self.counted.entry(identity) {
+            Slot::Vacant(slot) => {
+                slot.insert(counted);
+            }
+            Slot::Occupied(mut slot) => {
+                self.duplicates += 1;
+                if rank(&self.names, &counted) < rank(&self.names, slot.get()) {
+                    slot.insert(counted);
+                }
+            }
         }
     }
 
     /// Folds `other` (built with the same options) into `self`.
-    pub fn merge(&mut self, other: Aggregator) {
+    pub fn merge(&mut self, mut other: Aggregator) {
         debug_assert_eq!(self.options, other.options, "merging different reports");
-        merge_maps(&mut self.by_id, other.by_id);
-        merge_maps(&mut self.by_label, other.by_label);
+        // Folding the smaller map into the larger one: `count` is symmetric.
+        if self.counted.len() < other.counted.len() {
+            std::mem::swap(&mut self.counted, &mut other.counted);
+        }
+        // Names first: `count` ranks by them.
+        for (fp, name) in other.names {
+            self.names.entry(fp).or_insert(name);
+        }
+        for (identity, counted) in other.counted {
+            self.count(identity, counted);
+        }
         self.lines += other.lines;
         self.skipped_lines += other.skipped_lines;
         self.events += other.events;
         self.custom_events += other.custom_events;
-        self.attributed_events += other.attributed_events;
+        self.duplicates += other.duplicates;
         match (&mut self.touches, other.touches) {
             (Some(mine), Some(theirs)) => mine.merge_box(theirs),
             (mine @ None, Some(theirs)) => *mine = Some(theirs),
@@ -329,33 +478,108 @@ impl Aggregator {
         costs: &[Cost],
         endpoints: &HashMap<String, String>,
     ) -> Result<Report, ReportError> {
+        let max = self.options.max_revenue;
+        if !(0.0..=MAX_REVENUE_LIMIT).contains(&max) {
+            return Err(ReportError::InvalidMaxRevenue(max));
+        }
         let touch_attribution = self.touches.map(|t| t.finish_box(endpoints));
         let has_revenue = self.options.revenue_metric.is_some();
-        let mut campaigns: Vec<CampaignReport> = Vec::new();
-        let to_row = |id: Option<String>, agg: CampaignAgg| CampaignReport {
-            campaign: agg.label(),
-            campaign_id: id,
-            attributed_events: agg.attributed_events,
-            // Inserted, not `collect`ed: collecting sorts a vector (a third stable sort
-            // of its own) and bulk-builds the tree, for one map per campaign.
-            events_by_type: agg.events_by_type.into_iter().fold(
-                BTreeMap::new(),
-                |mut m, (k, v)| {
-                    m.insert(k, v);
-                    m
-                },
-            ),
-            converted_users: agg.converted.len() as u64,
-            revenue: has_revenue.then_some(round6(agg.revenue)),
-            cost: None,
-            roi: None,
-        };
-        campaigns.extend(
-            self.by_id
-                .into_iter()
-                .map(|(id, agg)| to_row(Some(id), agg)),
-        );
-        campaigns.extend(self.by_label.into_values().map(|agg| to_row(None, agg)));
+
+        // The earliest goal event of each order (by `rank`, then identity): the others are
+        // repeats of it.
+        let mut orders: FpMap<u128, (&Counted, u128)> = FpMap::default();
+        for (&identity, c) in &self.counted {
+            if c.flags & GOAL != 0 && c.order != 0 {
+                let best = orders.entry(c.order).or_insert((c, identity));
+                if (rank(&self.names, c), identity) < (rank(&self.names, best.0), best.1) {
+                    *best = (c, identity);
+                }
+            }
+        }
+        let orders: FpMap<u128, u128> = orders.into_iter().map(|(o, (_, id))| (o, id)).collect();
+        let mut duplicates = self.duplicates;
+        let mut skipped_revenue = 0;
+        let mut by_group: FpMap<u64, CampaignAgg> = FpMap::default();
+        // Revenue each order earned, and its campaign; refunded orders.
+        let mut earned: FpMap<u128, (u64, i64)> = FpMap::default();
+        let mut refunded: HashSet<u128> = HashSet::new();
+        for (identity, c) in self.counted {
+            let goal = c.flags & GOAL != 0;
+            if goal && c.order != 0 && orders.get(&c.order) != Some(&identity) {
+                duplicates += 1;
+                continue;
+            }
+            if c.flags & REVENUE_SKIPPED != 0 {
+                skipped_revenue += 1;
+            }
+            if c.flags & REFUND != 0 && c.order != 0 {
+                refunded.insert(c.order);
+            }
+            if c.group == 0 {
+                continue;
+            }
+            let agg = by_group.entry(c.group).or_default();
+            agg.attributed_events += 1;
+            *agg.labels.entry(c.label).or_default() += 1;
+            *agg.events_by_type.entry(c.event_type).or_default() += 1;
+            if goal {
+                if c.user != 0 {
+                    agg.converted.insert(c.user);
+                }
+                if c.revenue > 0 {
+                    agg.revenue += i128::from(c.revenue);
+                    if c.order != 0 {
+                        earned.insert(c.order, (c.group, c.revenue));
+                    }
+                }
+            }
+        }
+        let (mut refunds, mut unmatched_refunds) = (0, 0);
+        for order in refunded {
+            match earned.get(&order) {
+                Some(&(group, revenue)) => {
+                    if let Some(agg) = by_group.get_mut(&group) {
+                        agg.revenue -= i128::from(revenue);
+                    }
+                    refunds += 1;
+                }
+                None => unmatched_refunds += 1,
+            }
+        }
+
+        let names = &self.names;
+        let name = |fp: u64| names.get(&fp).map_or_else(String::new, |n| n.to_string());
+        let mut attributed_events = 0;
+        let mut campaigns: Vec<CampaignReport> = Vec::with_capacity(by_group.len());
+        for (group, agg) in by_group {
+            attributed_events += agg.attributed_events;
+            // The most frequent label; ties go to the smallest, so the choice is
+            // deterministic.
+            let label = agg
+                .labels
+                .iter()
+                .map(|(&fp, &n)| (n, name(fp)))
+                .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)))
+                .map(|(_, l)| l)
+                .unwrap_or_default();
+            let by_id =
+                names.contains_key(&group) && name_fingerprint(BY_ID, &name(group)) == group;
+            let mut events_by_type = BTreeMap::new();
+            for (fp, n) in agg.events_by_type {
+                events_by_type.insert(name(fp), n);
+            }
+            campaigns.push(CampaignReport {
+                campaign: label,
+                campaign_id: by_id.then(|| name(group)),
+                attributed_events: agg.attributed_events,
+                events_by_type,
+                converted_users: agg.converted.len() as u64,
+                // Millionths to a figure: exact below 2^53 millionths (9 billion).
+                revenue: has_revenue.then_some(agg.revenue as f64 / 1e6),
+                cost: None,
+                roi: None,
+            });
+        }
 
         let (campaigns, unmatched_costs) = pricing::price(campaigns, costs, has_revenue)?;
 
@@ -366,7 +590,11 @@ impl Aggregator {
             repeated_inputs: 0,
             events: self.events,
             custom_events: self.custom_events,
-            attributed_events: self.attributed_events,
+            attributed_events,
+            duplicates,
+            refunds,
+            unmatched_refunds,
+            skipped_revenue,
             goals: self.options.goals,
             revenue_metric: self.options.revenue_metric,
             touch_attribution,

@@ -17,7 +17,6 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::record::BorrowedStr;
-use super::time::{ArrivalMs, EpochMs};
 
 /// How a shape's parse reads a value (mirrors the shape's `Deserialize` impls).
 #[derive(Debug)]
@@ -36,15 +35,13 @@ pub(super) enum Schema {
     Metrics,
     /// Amplify stream data, nested or flat (`shapes::AmplifyData`).
     Amplify,
-    /// A top-level value of flat Amplify data (`shapes::FlatValue`): scalars are kept,
+    /// Any value, never an error: a top-level value of flat Amplify data
+    /// (`shapes::FlatValue`), a time (`time::EpochMs`), an id (`record::AnyStr`): scalars are kept,
     /// containers skipped element by element.
     Flat,
     /// Skipped (`IgnoredAny`).
     Ignored,
     Str,
-    I64,
-    EpochMs,
-    ArrivalMs,
     F64,
 }
 
@@ -145,9 +142,6 @@ impl<'de> DeserializeSeed<'de> for Seed<'_, '_> {
             Schema::Flat => d.deserialize_any(FlatVisitor(path)),
             Schema::Ignored => IgnoredAny::deserialize(d).map(drop),
             Schema::Str => BorrowedStr::deserialize(d).map(drop),
-            Schema::I64 => i64::deserialize(d).map(drop),
-            Schema::EpochMs => EpochMs::deserialize(d).map(drop),
-            Schema::ArrivalMs => ArrivalMs::deserialize(d).map(drop),
             Schema::F64 => f64::deserialize(d).map(drop),
         }?;
         if pushed {
@@ -266,6 +260,13 @@ impl<'de> Visitor<'de> for MapVisitor<'_, '_> {
                 (Schema::Attributes { user_id: true }, super::record::USER_ID_ATTRIBUTE) => {
                     &Schema::Str
                 }
+                // Read when a string, any other value ignored (`record::AnyStr`).
+                (Schema::Attributes { .. }, key)
+                    if key == super::record::EVENT_ID_ATTRIBUTE
+                        || super::record::is_order_attribute(key) =>
+                {
+                    &Schema::Flat
+                }
                 (Schema::Amplify, "name") => {
                     name = true;
                     &Schema::Str
@@ -278,7 +279,7 @@ impl<'de> Visitor<'de> for MapVisitor<'_, '_> {
                     nested = true;
                     &Schema::Option(&Schema::Metrics)
                 }
-                (Schema::Amplify, "timestamp") => &Schema::Option(&Schema::EpochMs),
+                (Schema::Amplify, "timestamp") => &Schema::Option(&Schema::Flat),
                 (Schema::Amplify, _) if !nested => &Schema::Flat,
                 _ => &Schema::Ignored,
             };

@@ -11,6 +11,7 @@
 //! let mut agg = Aggregator::new(ReportOptions {
 //!     goals: vec!["purchase".into()],
 //!     revenue_metric: Some("revenue".into()),
+//!     ..Default::default()
 //! });
 //! agg.push_line(r#"{"event_type":"purchase","client":{"client_id":"c1"},
 //!     "attributes":{"campaign":"Spring","campaign_id":"j-1"},"metrics":{"revenue":30}}"#)
@@ -84,8 +85,8 @@ mod touches;
 
 pub use aggregate::Aggregator;
 pub use model::{
-    CampaignReport, Cost, Report, ReportError, ReportOptions, SkippedLine, TouchAttribution,
-    TouchCampaign, TouchModel,
+    CampaignReport, Cost, DEFAULT_MAX_REVENUE, MAX_REVENUE_LIMIT, Report, ReportError,
+    ReportOptions, SkippedLine, TouchAttribution, TouchCampaign, TouchModel,
 };
 pub use touches::{TouchAggregator, TouchOptions, user_id_of_endpoint};
 

@@ -7,8 +7,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// What counts as a conversion and what is revenue.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// What counts as a conversion, what is revenue, and how events are told apart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportOptions {
     /// Goal event types; empty means every attributed custom event is a goal.
     #[serde(default)]
@@ -16,6 +16,45 @@ pub struct ReportOptions {
     /// The metric summed over attributed goal events as revenue; `None`: revenue unknown.
     #[serde(default)]
     pub revenue_metric: Option<String>,
+    /// The attribute holding a goal event's order id: goal events sharing one count once
+    /// (the earliest). Default `order_id`.
+    #[serde(default = "default_order_attribute")]
+    pub order_attribute: String,
+    /// The event type of a refund: a refund carrying an order id takes that order's revenue
+    /// off the campaign that earned it. `None` (the default): no refunds.
+    #[serde(default)]
+    pub refund_event: Option<String>,
+    /// The largest revenue one event may carry; a value that is not a finite number in
+    /// `[0, max_revenue]` is skipped (the event still counts). Default 1,000,000; at most
+    /// [`MAX_REVENUE_LIMIT`].
+    #[serde(default = "default_max_revenue")]
+    pub max_revenue: f64,
+}
+
+/// Default of [`ReportOptions::max_revenue`].
+pub const DEFAULT_MAX_REVENUE: f64 = 1e6;
+/// The largest [`ReportOptions::max_revenue`]: revenue is summed exactly in millionths in
+/// 128-bit integers, one event's value must fit 64 bits.
+pub const MAX_REVENUE_LIMIT: f64 = 1e12;
+
+fn default_order_attribute() -> String {
+    super::record::DEFAULT_ORDER_ATTRIBUTE.to_owned()
+}
+
+fn default_max_revenue() -> f64 {
+    DEFAULT_MAX_REVENUE
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            goals: Vec::new(),
+            revenue_metric: None,
+            order_attribute: default_order_attribute(),
+            refund_event: None,
+            max_revenue: DEFAULT_MAX_REVENUE,
+        }
+    }
 }
 
 /// One row of the marketer's costs: `campaign` is a label or a journey id.
@@ -42,8 +81,22 @@ pub struct Report {
     pub events: u64,
     /// Records whose type does not start with `_`.
     pub custom_events: u64,
-    /// Custom events carrying a campaign.
+    /// Custom events carrying a campaign, each event once.
     pub attributed_events: u64,
+    /// Attributed, goal or refund records not counted because they repeat one counted
+    /// already: the same event id, else the same content, or a goal event's order id.
+    #[serde(default)]
+    pub duplicates: u64,
+    /// Orders whose revenue a refund took off the campaign that earned it.
+    #[serde(default)]
+    pub refunds: u64,
+    /// Refunds whose order earned no attributed revenue (unknown order, or not attributed).
+    #[serde(default)]
+    pub unmatched_refunds: u64,
+    /// Revenue values skipped: not a finite number in `[0, max_revenue]` (their events
+    /// still count, with no revenue).
+    #[serde(default)]
+    pub skipped_revenue: u64,
     pub goals: Vec<String>,
     pub revenue_metric: Option<String>,
     /// Touch reconstruction from journey email events; only when asked for
@@ -91,13 +144,16 @@ pub enum ReportError {
     #[error("cost for {campaign:?} is {cost}: a cost must be a finite number >= 0")]
     InvalidCost { campaign: String, cost: f64 },
     #[error(
-        "cost row {campaign:?} matches the label of several journeys ({journey_ids}); \
-         give one row per journey id instead"
+        "cost row {campaign:?} matches several campaigns ({matches}): a cost row must match \
+         exactly one campaign, by journey id or by label; give one row per journey id instead"
     )]
     AmbiguousCost {
         campaign: String,
-        journey_ids: String,
+        /// The campaigns it matches, `label (journey id)` each.
+        matches: String,
     },
+    #[error("max revenue {0}: expected a finite number in [0, 1e12]")]
+    InvalidMaxRevenue(f64),
 }
 
 /// How a conversion's credit is shared among the touches before it.

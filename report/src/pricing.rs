@@ -12,8 +12,9 @@ pub(crate) fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-/// `campaigns` with `costs` matched, by journey id first, else by label; ROI computed; in
-/// the report's order. Several rows for one campaign add up; a row matching no campaign
+/// `campaigns` with `costs` matched, each row to the one campaign whose journey id or label
+/// it equals (a row matching several, by either, is refused with the campaigns it matches);
+/// ROI computed; in the report's order. Several rows for one campaign add up; a row matching no campaign
 /// becomes a campaign with no events (its money was spent all the same), and is returned
 /// in the second list: a cost row's name is compared exactly, byte for byte, with what the
 /// events carry, so a typo or a stray space shows up there.
@@ -32,60 +33,70 @@ pub(crate) fn price(
                 cost: cost.cost,
             });
         }
-        let by_id = campaigns
+        // Every campaign the row names, by journey id or by label: exactly one may match
+        // (a UTM row whose id is a journey's label would otherwise take its cost).
+        let matching: Vec<usize> = campaigns
             .iter()
-            .position(|c| c.campaign_id.as_deref() == Some(cost.campaign.as_str()));
-        let index = match by_id {
-            Some(i) => i,
-            None => {
-                let by_label: Vec<usize> = campaigns
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| c.campaign == cost.campaign)
-                    .map(|(i, _)| i)
-                    .collect();
-                match by_label.as_slice() {
-                    [i] => *i,
-                    [] => {
-                        unmatched_costs.push(cost.campaign.clone());
-                        campaigns.push(CampaignReport {
-                            campaign: cost.campaign.clone(),
-                            campaign_id: None,
-                            attributed_events: 0,
-                            events_by_type: BTreeMap::new(),
-                            converted_users: 0,
-                            revenue: has_revenue.then_some(0.0),
-                            cost: None,
-                            roi: None,
-                        });
-                        campaigns.len() - 1
+            .enumerate()
+            .filter(|(_, c)| {
+                c.campaign_id.as_deref() == Some(cost.campaign.as_str())
+                    || c.campaign == cost.campaign
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let index = match matching.as_slice() {
+            [i] => *i,
+            [] => {
+                unmatched_costs.push(cost.campaign.clone());
+                campaigns.push(CampaignReport {
+                    campaign: cost.campaign.clone(),
+                    campaign_id: None,
+                    attributed_events: 0,
+                    events_by_type: BTreeMap::new(),
+                    converted_users: 0,
+                    revenue: has_revenue.then_some(0.0),
+                    cost: None,
+                    roi: None,
+                });
+                campaigns.len() - 1
+            }
+            several => {
+                // Pushed, not `join`ed: `join` is a 1 KB generic of its own in the report
+                // .wasm for this one message.
+                let mut matches = String::new();
+                for (n, &i) in several.iter().enumerate() {
+                    if n > 0 {
+                        matches.push_str(", ");
                     }
-                    several => {
-                        // Pushed, not `join`ed: `join` is a 1 KB generic of its own in
-                        // the report .wasm for this one message.
-                        let mut journey_ids = String::new();
-                        for (n, &i) in several.iter().enumerate() {
-                            if n > 0 {
-                                journey_ids.push_str(", ");
-                            }
-                            journey_ids
-                                .push_str(campaigns[i].campaign_id.as_deref().unwrap_or("-"));
-                        }
-                        return Err(ReportError::AmbiguousCost {
-                            campaign: cost.campaign.clone(),
-                            journey_ids,
-                        });
-                    }
+                    let c = &campaigns[i];
+                    matches.push_str(&c.campaign);
+                    matches.push_str(" (");
+                    matches.push_str(c.campaign_id.as_deref().unwrap_or("no journey id"));
+                    matches.push(')');
                 }
+                return Err(ReportError::AmbiguousCost {
+                    campaign: cost.campaign.clone(),
+                    matches,
+                });
             }
         };
         let c = &mut campaigns[index];
-        c.cost = Some(c.cost.unwrap_or(0.0) + cost.cost);
+        let total = c.cost.unwrap_or(0.0) + cost.cost;
+        if !total.is_finite() {
+            return Err(ReportError::InvalidCost {
+                campaign: cost.campaign.clone(),
+                cost: total,
+            });
+        }
+        c.cost = Some(total);
     }
 
     for c in &mut campaigns {
         c.roi = match (c.revenue, c.cost) {
-            (Some(revenue), Some(cost)) if cost > 0.0 => Some((revenue - cost) / cost),
+            // Finite figures, finite ROI: a cost of 1e-320 would make it infinite.
+            (Some(revenue), Some(cost)) if cost > 0.0 => {
+                Some((revenue - cost) / cost).filter(|r| r.is_finite())
+            }
             _ => None,
         };
     }

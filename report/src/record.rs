@@ -10,11 +10,13 @@
 //! escapes are borrowed from the line.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 
+use super::time::EpochMs;
 use journey_attribution_core::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
 
 /// The fields of a record the report needs (other fields are skipped; read as
@@ -22,7 +24,12 @@ use journey_attribution_core::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE}
 #[derive(Debug)]
 pub struct Record<'a> {
     pub event_type: Cow<'a, str>,
-    /// Epoch milliseconds when the event happened on the device.
+    /// The record's own top-level `event_id`, when it is a string (AWS's documented app
+    /// event has none; an export that adds one, and flat Amplify data stamped by the
+    /// wrappers, have it there).
+    pub event_id: Option<Cow<'a, str>>,
+    /// Epoch milliseconds when the event happened on the device; `None` also when it was
+    /// unreadable (see [`crate::time`]).
     pub event_timestamp: Option<i64>,
     pub client: Option<Client<'a>>,
     pub attributes: Option<Attributes<'a>>,
@@ -86,22 +93,25 @@ impl<'de: 'a, 'a> Deserialize<'de> for Record<'a> {
                     "client",
                     "attributes",
                     "metrics",
+                    "event_id",
                 ];
                 let (mut event_type, mut event_timestamp, mut client) = (None, None, None);
-                let (mut attributes, mut metrics) = (None, None);
+                let (mut attributes, mut metrics, mut event_id) = (None, None, None);
                 read_fields(&mut map, NAMES, false, &mut |i, map| {
                     match i {
                         0 => event_type = Some(map.next_value::<BorrowedStr<'de>>()?.0),
-                        1 => event_timestamp = map.next_value()?,
+                        1 => event_timestamp = map.next_value::<Option<EpochMs>>()?,
                         2 => client = map.next_value()?,
                         3 => attributes = map.next_value()?,
-                        _ => metrics = map.next_value()?,
+                        4 => metrics = map.next_value()?,
+                        _ => event_id = map.next_value::<AnyStr<'de>>()?.0,
                     }
                     Ok(())
                 })?;
                 Ok(Record {
                     event_type: event_type.ok_or_else(|| de::Error::missing_field(NAMES[0]))?,
-                    event_timestamp,
+                    event_id,
+                    event_timestamp: event_timestamp.and_then(|t| t.0),
                     client,
                     attributes,
                     metrics,
@@ -133,11 +143,90 @@ impl<'de: 'a, 'a> Deserialize<'de> for Client<'a> {
     }
 }
 
-/// The two attributes stamping adds (`campaign`, `campaign_id`); other attributes are skipped.
+/// The two attributes stamping adds (`campaign`, `campaign_id`), and the two that identify
+/// an event (`event_id`, the order attribute: see [`set_order_attribute`]); other attributes
+/// are skipped. The identifying ones are read when they are strings and ignored otherwise:
+/// a record without a readable id is counted by its content.
 #[derive(Debug, Default)]
 pub struct Attributes<'a> {
     pub campaign: Option<Cow<'a, str>>,
     pub campaign_id: Option<Cow<'a, str>>,
+    pub event_id: Option<Cow<'a, str>>,
+    pub order_id: Option<Cow<'a, str>>,
+}
+
+/// The attribute the wrappers stamp with each event's id (a UUID), in `attributes` (Pinpoint
+/// records, nested Amplify data) or at the top level (flat Amplify data).
+pub const EVENT_ID_ATTRIBUTE: &str = "event_id";
+/// The default attribute holding a goal event's order id.
+pub const DEFAULT_ORDER_ATTRIBUTE: &str = "order_id";
+
+thread_local! {
+    /// The order attribute the readers on this thread look for: a setting of the report,
+    /// kept here rather than threaded through every `Deserialize` impl of the shapes (each
+    /// report sets it before it reads a line, see `Aggregator::push_line`).
+    static ORDER_ATTRIBUTE: RefCell<String> = RefCell::new(DEFAULT_ORDER_ATTRIBUTE.to_owned());
+}
+
+/// Makes the readers on this thread take `name` as the order attribute.
+pub fn set_order_attribute(name: &str) {
+    ORDER_ATTRIBUTE.with_borrow_mut(|current| {
+        if current != name {
+            name.clone_into(current);
+        }
+    });
+}
+
+pub(super) fn is_order_attribute(key: &str) -> bool {
+    ORDER_ATTRIBUTE.with_borrow(|name| name == key)
+}
+
+/// A string, or (any other JSON value, skipped) nothing.
+pub(super) struct AnyStr<'a>(pub(super) Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for AnyStr<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = AnyStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(AnyStr(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(AnyStr(Some(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(AnyStr(Some(Cow::Owned(v))))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(AnyStr(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(AnyStr(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(AnyStr(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(AnyStr(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(AnyStr(None))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(AnyStr(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(AnyStr(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A record's metrics, in record order (usually none or a handful).
@@ -156,6 +245,7 @@ impl Record<'_> {
         let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
         Record {
             event_type: own(self.event_type),
+            event_id: self.event_id.map(own),
             event_timestamp: self.event_timestamp,
             client: self.client.map(|c| Client {
                 client_id: c.client_id.map(own),
@@ -163,6 +253,8 @@ impl Record<'_> {
             attributes: self.attributes.map(|a| Attributes {
                 campaign: a.campaign.map(own),
                 campaign_id: a.campaign_id.map(own),
+                event_id: a.event_id.map(own),
+                order_id: a.order_id.map(own),
             }),
             metrics: self
                 .metrics
@@ -229,6 +321,10 @@ pub(super) fn read_attributes<'de, A: MapAccess<'de>>(
             out.campaign = Some(map.next_value::<BorrowedStr<'de>>()?.0);
         } else if key.0 == CAMPAIGN_ID_ATTRIBUTE {
             out.campaign_id = Some(map.next_value::<BorrowedStr<'de>>()?.0);
+        } else if key.0 == EVENT_ID_ATTRIBUTE {
+            out.event_id = map.next_value::<AnyStr<'de>>()?.0;
+        } else if is_order_attribute(&key.0) {
+            out.order_id = map.next_value::<AnyStr<'de>>()?.0;
         } else if let Some(slot) = user_id
             .as_deref_mut()
             .filter(|_| key.0 == USER_ID_ATTRIBUTE)

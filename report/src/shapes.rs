@@ -30,10 +30,10 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use super::base64;
 use super::field_path::{self, Schema, Struct};
 use super::record::{
-    Attributes, BorrowedStr, Client, Metrics, Record, USER_ID_ATTRIBUTE, parse_record,
-    read_attributes, read_fields,
+    Attributes, BorrowedStr, Client, EVENT_ID_ATTRIBUTE, Metrics, Record, USER_ID_ATTRIBUTE,
+    is_order_attribute, parse_record, read_attributes, read_fields,
 };
-use super::time::{ArrivalMs, EpochMs};
+use super::time::EpochMs;
 use journey_attribution_core::event::DataShape;
 use journey_attribution_core::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
 
@@ -173,6 +173,10 @@ pub(super) fn split(line: &str) -> Option<Vec<Span>> {
 
 /// One object of a line, parsed.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "an object is parsed and consumed in place; boxing would allocate per record"
+)]
 pub(super) enum Object<'a> {
     /// An event record: counted by the report, and read by touch reconstruction.
     Event(Parsed<'a>),
@@ -329,7 +333,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for AmplifyData<'a> {
     }
 }
 
-/// The stamping attributes of Amplify data, and the app's `user_id`.
+/// The stamping and identifying attributes of Amplify data, and the app's `user_id`.
 #[derive(Debug, Default)]
 pub struct DataAttributes<'a> {
     pub stamp: Attributes<'a>,
@@ -343,6 +347,8 @@ impl<'a> DataAttributes<'a> {
             CAMPAIGN_ATTRIBUTE => self.stamp.campaign = Some(value),
             CAMPAIGN_ID_ATTRIBUTE => self.stamp.campaign_id = Some(value),
             USER_ID_ATTRIBUTE => self.user_id = Some(value),
+            EVENT_ID_ATTRIBUTE => self.stamp.event_id = Some(value),
+            _ if is_order_attribute(key) => self.stamp.order_id = Some(value),
             _ => {}
         }
     }
@@ -372,7 +378,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for DataAttributes<'a> {
 struct Envelope<'a> {
     data: Cow<'a, str>,
     partition_key: Option<Cow<'a, str>>,
-    arrival: Option<ArrivalMs>,
+    arrival: Option<EpochMs>,
 }
 
 /// The struct an [`Envelope`] is read as (for messages) and its three fields' names: one
@@ -471,7 +477,7 @@ pub(super) static RECORD: Schema = Schema::Struct(&Struct {
     name: "Record",
     fields: &[
         ("event_type", Schema::Str, false),
-        ("event_timestamp", Schema::Option(&Schema::I64), true),
+        ("event_timestamp", Schema::Option(&Schema::Flat), true),
         (
             "client",
             Schema::Option(&Schema::Struct(&Struct {
@@ -486,6 +492,7 @@ pub(super) static RECORD: Schema = Schema::Struct(&Struct {
             true,
         ),
         ("metrics", Schema::Option(&Schema::Metrics), true),
+        ("event_id", Schema::Flat, true),
     ],
 });
 
@@ -496,7 +503,7 @@ static KINESIS_RECORD: Schema = Schema::Struct(&Struct {
         ("PartitionKey", Schema::Option(&Schema::Str), true),
         (
             "ApproximateArrivalTimestamp",
-            Schema::Option(&Schema::ArrivalMs),
+            Schema::Option(&Schema::Flat),
             true,
         ),
     ],
@@ -513,7 +520,7 @@ static LAMBDA_KINESIS_RECORD: Schema = Schema::Struct(&Struct {
                 ("partitionKey", Schema::Option(&Schema::Str), true),
                 (
                     "approximateArrivalTimestamp",
-                    Schema::Option(&Schema::ArrivalMs),
+                    Schema::Option(&Schema::Flat),
                     true,
                 ),
             ],
@@ -554,7 +561,8 @@ fn amplify_record<'a>(
         .or_else(|| user.filter(|u| !u.is_empty()));
     Record {
         event_type: data.name,
-        event_timestamp: data.timestamp.map(|t| t.0).or(time_ms),
+        event_id: None,
+        event_timestamp: data.timestamp.and_then(|t| t.0).or(time_ms),
         client: user.map(|u| Client { client_id: Some(u) }),
         attributes,
         metrics: data.metrics,
@@ -620,7 +628,7 @@ fn decoded<'a>(
     field: &str,
     data: &str,
     partition_key: Option<Cow<'a, str>>,
-    arrival: Option<ArrivalMs>,
+    arrival: Option<EpochMs>,
 ) -> Result<Parsed<'a>, String> {
     let bytes = base64::decode(data).map_err(|e| format!("invalid base64 in {field}: {e}"))?;
     let json = String::from_utf8(bytes).map_err(|e| {
@@ -631,7 +639,7 @@ fn decoded<'a>(
         )
     })?;
     let in_field = |e: String| format!("in the base64-decoded {field}: {e}");
-    let time_ms = arrival.map(|a| a.0);
+    let time_ms = arrival.and_then(|a| a.0);
     match serde_json::from_str::<Probe>(&json) {
         Ok(Probe(Shape::Pinpoint)) => {
             let record = parse_record(&json)

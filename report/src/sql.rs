@@ -27,9 +27,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::model::MAX_REVENUE_LIMIT;
 use super::model::{CampaignReport, Cost, Report, ReportError, ReportOptions};
 use super::pricing::{self, round6};
-use super::record::USER_ID_ATTRIBUTE;
+use super::record::{DEFAULT_ORDER_ATTRIBUTE, EVENT_ID_ATTRIBUTE, USER_ID_ATTRIBUTE};
 use journey_attribution_core::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
 
 /// The partition column over Firehose's `YYYY/MM/DD/HH/` key prefixes (Athena's partition
@@ -38,7 +39,7 @@ pub const PARTITION_COLUMN: &str = "datehour";
 /// [`PARTITION_COLUMN`]'s format, in Athena's projection syntax (Java's date pattern).
 pub const PARTITION_FORMAT: &str = "yyyy/MM/dd/HH";
 /// The result's columns, in order.
-pub const RESULT_COLUMNS: [&str; 10] = [
+pub const RESULT_COLUMNS: [&str; 14] = [
     "row_kind",
     "campaign_id",
     "campaign",
@@ -49,6 +50,10 @@ pub const RESULT_COLUMNS: [&str; 10] = [
     "attributed_events",
     "converted_users",
     "revenue",
+    "duplicates",
+    "refunds",
+    "unmatched_refunds",
+    "skipped_revenue",
 ];
 
 /// A column of the events table, with its Hive type as Glue stores it.
@@ -74,6 +79,12 @@ pub enum SqlError {
     Location(String),
     #[error("hours {0:?}: expected YYYY/MM/DD/HH")]
     Hour(String),
+    #[error(
+        "order attribute {0:?}: an Athena column name is letters, digits and `_`, not starting with a digit"
+    )]
+    OrderName(String),
+    #[error("max revenue {0}: expected a finite number in [0, 1e12]")]
+    MaxRevenue(String),
 }
 
 /// The revenue metric's column: Glue lowercases column names, and the JSON SerDe matches
@@ -88,13 +99,28 @@ fn metric_column(metric: &str) -> Result<String, SqlError> {
         return Err(SqlError::MetricName(metric.to_owned()));
     }
     let column = metric.to_ascii_lowercase();
-    let fixed = ["event_type", "name", "client", "attributes", "metrics"];
+    let fixed = [
+        "event_type",
+        "name",
+        "client",
+        "attributes",
+        "metrics",
+        "event_timestamp",
+        "timestamp",
+        EVENT_ID_ATTRIBUTE,
+    ];
     if fixed.contains(&column.as_str())
         || [CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE, USER_ID_ATTRIBUTE].contains(&column.as_str())
         || column == PARTITION_COLUMN
     {
         return Err(SqlError::MetricClash(metric.to_owned()));
     }
+    Ok(column)
+}
+
+/// The order attribute's column (and its key under `attributes`), checked as a metric's.
+fn order_column(name: &str) -> Result<String, SqlError> {
+    let column = metric_column(name).map_err(|_| SqlError::OrderName(name.to_owned()))?;
     Ok(column)
 }
 
@@ -115,7 +141,7 @@ pub fn columns(revenue_metric: Option<&str>) -> Result<Vec<Column>, SqlError> {
         col(
             "attributes",
             format!(
-                "struct<{CAMPAIGN_ATTRIBUTE}:string,{CAMPAIGN_ID_ATTRIBUTE}:string,{USER_ID_ATTRIBUTE}:string>"
+                "struct<{CAMPAIGN_ATTRIBUTE}:string,{CAMPAIGN_ID_ATTRIBUTE}:string,{USER_ID_ATTRIBUTE}:string,{EVENT_ID_ATTRIBUTE}:string,{DEFAULT_ORDER_ATTRIBUTE}:string>"
             ),
         ),
     ];
@@ -127,6 +153,13 @@ pub fn columns(revenue_metric: Option<&str>) -> Result<Vec<Column>, SqlError> {
     out.push(col(CAMPAIGN_ATTRIBUTE, string()));
     out.push(col(CAMPAIGN_ID_ATTRIBUTE, string()));
     out.push(col(USER_ID_ATTRIBUTE, string()));
+    // What tells events apart: ids, order ids (`athena setup` creates the default order
+    // attribute's), times (strings: the SerDe reads a number into a string column, and a
+    // string time into a number column would void the row).
+    out.push(col(EVENT_ID_ATTRIBUTE, string()));
+    out.push(col(DEFAULT_ORDER_ATTRIBUTE, string()));
+    out.push(col("event_timestamp", string()));
+    out.push(col("timestamp", string()));
     if let Some(m) = metric {
         out.push(col(&m, "double".to_owned()));
     }
@@ -318,14 +351,28 @@ pub fn query(input: &QueryInput<'_>, options: &ReportOptions) -> Result<String, 
     };
     let (db, table) = (input.database, input.table);
     let (c, cid, uid) = (CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE, USER_ID_ATTRIBUTE);
+    let eid = EVENT_ID_ATTRIBUTE;
+    let order = order_column(&options.order_attribute)?;
+    let refund = options
+        .refund_event
+        .as_deref()
+        .map_or_else(|| "CAST(NULL AS varchar)".to_owned(), literal);
+    let max = options.max_revenue;
+    if !(0.0..=MAX_REVENUE_LIMIT).contains(&max) {
+        return Err(SqlError::MaxRevenue(max.to_string()));
+    }
     let mut q = String::new();
-    // One scan: every figure comes from one GROUP BY GROUPING SETS (Trino would scan again
-    // for each reference to a CTE over the table).
+    // The counting rules of the streaming report (see `Aggregator`): counted records (attributed,
+    // or a goal or refund with an order id) once per identity, then goal events once per
+    // order; both keep the record of smallest rank (time, campaign, label, type, revenue), as
+    // the streaming report does. The table is scanned twice (the refunded orders).
     let _ = write!(
         q,
         "-- journey-attribution report as SQL: Athena engine 3 (Trino); DuckDB runs it unchanged.
 -- Rows: row_kind 'totals' (one), 'campaign' (one per campaign: journey id, else label),
 -- 'event_type' (per campaign and attributed event type).
+-- Every event once: by event id, else by content (the columns read); goal events once per
+-- order id (the earliest); refunds take their order's revenue off its campaign.
 WITH raw AS (
   SELECT
     coalesce(event_type, name) AS event_name,
@@ -335,35 +382,111 @@ WITH raw AS (
     attributes.{c} AS nested_label,
     attributes.{cid} AS nested_id,
     attributes.{uid} AS nested_user,
+    attributes.{eid} AS nested_event_id,
+    attributes.{order} AS nested_order,
     {nested_revenue} AS nested_revenue,
     {c} AS flat_label,
     {cid} AS flat_id,
     {uid} AS flat_user,
-    {flat_revenue} AS flat_revenue
+    {eid} AS top_event_id,
+    {order} AS flat_order,
+    {flat_revenue} AS flat_revenue,
+    event_timestamp AS pinpoint_time,
+    \"timestamp\" AS data_time
   FROM \"{db}\".\"{table}\"{where_}
 ),
 fields AS (
   SELECT
     event_name,
     coalesce(substr(event_name, 1, 1) <> '_', FALSE) AS custom,
+    coalesce(event_name = {refund}, FALSE) AS refund_type,
     nullif(CASE WHEN nested THEN nested_label ELSE flat_label END, '') AS label,
     nullif(CASE WHEN nested THEN nested_id ELSE flat_id END, '') AS journey_id,
     CASE WHEN pinpoint THEN client_id WHEN nested THEN nested_user ELSE flat_user END AS user_key,
-    CASE WHEN nested THEN nested_revenue ELSE flat_revenue END AS revenue
+    CASE WHEN nested THEN nested_revenue ELSE flat_revenue END AS revenue,
+    CASE WHEN pinpoint THEN coalesce(nullif(top_event_id, ''), nullif(nested_event_id, ''))
+         WHEN nested THEN nullif(nested_event_id, '') ELSE nullif(top_event_id, '') END AS event_id,
+    nullif(CASE WHEN nested THEN nested_order ELSE flat_order END, '') AS order_id,
+    CASE WHEN pinpoint THEN pinpoint_time ELSE data_time END AS time_text
   FROM raw
+),
+timed AS (
+  SELECT
+    *,
+    custom AND label IS NOT NULL AS attributed,
+    custom AND NOT refund_type AND {goal} AS goal,
+    custom AND refund_type AS refund,
+    -- Seconds below 10^11, else milliseconds; RFC 3339 in UTC or 'YYYY-MM-DD HH:MM:SS'.
+    CASE
+      WHEN try_cast(time_text AS double) IS NULL THEN date_diff('millisecond',
+        TIMESTAMP '1970-01-01 00:00:00',
+        try_cast(replace(replace(time_text, 'T', ' '), 'Z', '') AS timestamp))
+      WHEN abs(try_cast(time_text AS double)) >= 1e16 THEN NULL
+      WHEN abs(try_cast(time_text AS double)) < 1e11 THEN round(try_cast(time_text AS double) * 1000)
+      ELSE round(try_cast(time_text AS double))
+    END AS time_ms
+  FROM fields
+),
+keyed AS (
+  SELECT
+    *,
+    attributed OR (order_id IS NOT NULL AND (goal OR refund)) AS counted,
+    CASE WHEN goal AND revenue >= 0 AND revenue <= {max:e} THEN round(revenue * 1000000) END AS revenue_micro,
+    coalesce(goal AND revenue IS NOT NULL AND NOT (revenue >= 0 AND revenue <= {max:e}), FALSE) AS revenue_skipped,
+    CASE WHEN attributed THEN coalesce(journey_id, label) ELSE '' END AS group_name,
+    CASE WHEN attributed THEN label ELSE '' END AS label_name,
+    coalesce('i:' || event_id, 'c:' || coalesce(event_name, '') || chr(31) || coalesce(label, '')
+      || chr(31) || coalesce(journey_id, '') || chr(31) || coalesce(user_key, '') || chr(31)
+      || coalesce(CAST(revenue AS varchar), '') || chr(31) || coalesce(order_id, '') || chr(31)
+      || coalesce(time_text, '')) AS identity
+  FROM timed
+),
+once AS (
+  SELECT
+    *,
+    CASE WHEN counted THEN row_number() OVER (
+      PARTITION BY counted, identity
+      ORDER BY time_ms ASC NULLS LAST, group_name, label_name, event_name, coalesce(revenue_micro, -1)
+    ) ELSE 1 END AS copy
+  FROM keyed
+),
+ordered AS (
+  SELECT
+    *,
+    CASE WHEN copy = 1 AND goal AND order_id IS NOT NULL THEN row_number() OVER (
+      PARTITION BY (copy = 1 AND goal AND order_id IS NOT NULL), order_id
+      ORDER BY time_ms ASC NULLS LAST, group_name, label_name, event_name, coalesce(revenue_micro, -1), identity
+    ) ELSE 1 END AS order_copy
+  FROM once
+),
+refunded AS (
+  SELECT DISTINCT order_id FROM ordered WHERE copy = 1 AND refund AND order_id IS NOT NULL
+),
+marked AS (
+  SELECT
+    o.*,
+    o.counted AND (o.copy > 1 OR o.order_copy > 1) AS dup,
+    CASE WHEN o.copy = 1 AND o.refund AND o.order_id IS NOT NULL THEN o.order_id END AS refund_order,
+    CASE WHEN o.copy = 1 AND o.order_copy = 1 AND o.attributed AND o.goal AND o.revenue_micro > 0
+      AND r.order_id IS NOT NULL THEN o.revenue_micro END AS refunded_micro
+  FROM ordered AS o LEFT JOIN refunded AS r ON o.order_id = r.order_id
 ),
 records AS (
   SELECT
     event_name,
     custom,
-    attributed,
-    CASE WHEN attributed THEN journey_id END AS group_id,
-    CASE WHEN attributed AND journey_id IS NULL THEN label END AS group_label,
-    CASE WHEN attributed THEN label END AS attributed_label,
-    CASE WHEN attributed THEN event_name END AS attributed_type,
-    CASE WHEN attributed AND {goal} THEN user_key END AS converted_user,
-    CASE WHEN attributed AND {goal} THEN revenue END AS goal_revenue
-  FROM (SELECT *, (custom AND label IS NOT NULL) AS attributed FROM fields) AS f
+    kept_attributed AS attributed,
+    dup,
+    refund_order,
+    refunded_micro,
+    counted AND NOT dup AND revenue_skipped AS revenue_skipped,
+    CASE WHEN kept_attributed THEN journey_id END AS group_id,
+    CASE WHEN kept_attributed AND journey_id IS NULL THEN label END AS group_label,
+    CASE WHEN kept_attributed THEN label END AS attributed_label,
+    CASE WHEN kept_attributed THEN event_name END AS attributed_type,
+    CASE WHEN kept_attributed AND goal THEN user_key END AS converted_user,
+    CASE WHEN kept_attributed AND goal THEN revenue_micro END AS goal_micro
+  FROM (SELECT *, attributed AND NOT dup AS kept_attributed FROM marked) AS m
 ),
 grouped AS (
   SELECT
@@ -377,7 +500,12 @@ grouped AS (
     count(CASE WHEN custom THEN 1 END) AS custom_events,
     count(CASE WHEN attributed THEN 1 END) AS attributed_events,
     count(DISTINCT converted_user) AS converted_users,
-    sum(goal_revenue) AS revenue
+    sum(CAST(goal_micro AS decimal(38, 0))) AS revenue_micro,
+    sum(CAST(refunded_micro AS decimal(38, 0))) AS refunded_micro,
+    count(CASE WHEN dup THEN 1 END) AS duplicates,
+    count(refunded_micro) AS refunds,
+    count(DISTINCT refund_order) AS refunded_orders,
+    count(CASE WHEN revenue_skipped THEN 1 END) AS skipped_revenue
   FROM records
   GROUP BY GROUPING SETS (
     (group_id, group_label, attributed_label),
@@ -389,6 +517,7 @@ grouped AS (
 named AS (
   SELECT
     *,
+    CAST(revenue_micro - coalesce(refunded_micro, 0) AS double) / 1000000 AS revenue,
     first_value(attributed_label) OVER (
       PARTITION BY group_id, group_label
       ORDER BY CASE WHEN grouping_level = 1 THEN 0 ELSE 1 END, attributed_events DESC, attributed_label
@@ -406,7 +535,11 @@ SELECT
   custom_events,
   attributed_events,
   converted_users,
-  round(revenue, 6) AS revenue
+  revenue,
+  CASE WHEN grouping_level = 15 THEN duplicates END AS duplicates,
+  CASE WHEN grouping_level = 15 THEN refunds END AS refunds,
+  CASE WHEN grouping_level = 15 THEN refunded_orders - refunds END AS unmatched_refunds,
+  CASE WHEN grouping_level = 15 THEN skipped_revenue END AS skipped_revenue
 FROM named
 WHERE grouping_level = 15
    OR (grouping_level IN (2, 3) AND (group_id IS NOT NULL OR group_label IS NOT NULL))
@@ -460,6 +593,7 @@ where
     }
     let has_revenue = options.revenue_metric.is_some();
     let mut totals = None;
+    let mut counting = (0, 0, 0, 0);
     let mut campaigns: BTreeMap<(Option<String>, String), CampaignReport> = BTreeMap::new();
     let mut types = Vec::new();
     for (n, row) in rows.into_iter().enumerate() {
@@ -487,7 +621,10 @@ where
             })
         };
         match get(0).unwrap_or("") {
-            "totals" => totals = Some((count(4)?, count(5)?, count(6)?, count(7)?)),
+            "totals" => {
+                totals = Some((count(4)?, count(5)?, count(6)?, count(7)?));
+                counting = (count(10)?, count(11)?, count(12)?, count(13)?);
+            }
             "campaign" => {
                 let revenue = match get(9) {
                     None => 0.0,
@@ -535,6 +672,7 @@ where
         *campaign.events_by_type.entry(event_type).or_default() += n;
     }
     let (lines, events, custom_events, attributed_events) = totals.ok_or(RowsError::NoTotals)?;
+    let (duplicates, refunds, unmatched_refunds, skipped_revenue) = counting;
     let (campaigns, unmatched_costs) =
         pricing::price(campaigns.into_values().collect(), costs, has_revenue)?;
     Ok(Report {
@@ -545,6 +683,10 @@ where
         events,
         custom_events,
         attributed_events,
+        duplicates,
+        refunds,
+        unmatched_refunds,
+        skipped_revenue,
         goals: options.goals,
         revenue_metric: options.revenue_metric,
         touch_attribution: None,
@@ -560,6 +702,7 @@ mod tests {
         ReportOptions {
             goals: goals.iter().map(|g| g.to_string()).collect(),
             revenue_metric: metric.map(str::to_owned),
+            ..Default::default()
         }
     }
 
@@ -589,7 +732,8 @@ mod tests {
         )
         .unwrap();
         assert!(!all.contains("WHERE datehour"));
-        assert!(all.contains("CASE WHEN attributed AND TRUE THEN"));
+        assert!(all.contains("custom AND NOT refund_type AND TRUE AS goal"));
+        assert!(all.contains("coalesce(event_name = CAST(NULL AS varchar), FALSE) AS refund_type"));
     }
 
     #[test]
@@ -624,8 +768,13 @@ mod tests {
         };
         assert_eq!(
             get("attributes"),
-            Some("struct<campaign:string,campaign_id:string,user_id:string>")
+            Some(
+                "struct<campaign:string,campaign_id:string,user_id:string,event_id:string,order_id:string>"
+            )
         );
+        for told_apart in ["event_id", "order_id", "event_timestamp", "timestamp"] {
+            assert_eq!(get(told_apart), Some("string"), "{told_apart}");
+        }
         assert_eq!(get("metrics"), Some("struct<revenue:double>"));
         assert_eq!(get("revenue"), Some("double"));
         assert_eq!(get("client"), Some("struct<client_id:string>"));
@@ -655,7 +804,7 @@ mod tests {
     #[test]
     fn rows_read_back_into_the_report_with_costs_matched() {
         let rows = vec![
-            row("totals||||12|10|8|5|0|"),
+            row("totals||||12|10|8|5|0||3|1|0|2"),
             row("campaign|j-1|Spring||4|4|4|4|2|30.5"),
             row("event_type|j-1|Spring|purchase|2|2|2|2|2|30.5"),
             row("event_type|j-1|Spring|view|2|2|2|2|0|"),
@@ -678,6 +827,15 @@ mod tests {
             (12, 10, 2)
         );
         assert_eq!((report.custom_events, report.attributed_events), (8, 5));
+        assert_eq!(
+            (
+                report.duplicates,
+                report.refunds,
+                report.unmatched_refunds,
+                report.skipped_revenue
+            ),
+            (3, 1, 0, 2)
+        );
         let spring = &report.campaigns[0];
         assert_eq!(spring.campaign_id.as_deref(), Some("j-1"));
         assert_eq!(spring.events_by_type.get("purchase"), Some(&2));

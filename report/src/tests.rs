@@ -12,6 +12,7 @@ fn options(goals: &[&str], metric: Option<&str>) -> ReportOptions {
     ReportOptions {
         goals: goals.iter().map(|g| g.to_string()).collect(),
         revenue_metric: metric.map(str::to_owned),
+        ..Default::default()
     }
 }
 
@@ -189,8 +190,10 @@ fn reserved_and_unstamped_events_are_not_attributed() {
 fn concatenated_records_on_one_line_all_count_or_none_does() {
     let one =
         r#"{"event_type":"purchase","client":{"client_id":"a"},"attributes":{"campaign":"C"}}"#;
+    let two =
+        r#"{"event_type":"purchase","client":{"client_id":"b"},"attributes":{"campaign":"C"}}"#;
     let (agg, skipped) = aggregate(
-        &format!("{one}{one}\n{one} {one} {{\"x\""),
+        &format!("{one}{two}\n{one} {two} {{\"x\""),
         &options(&[], None),
     );
     assert_eq!(skipped.len(), 1);
@@ -203,9 +206,9 @@ fn concatenated_records_on_one_line_all_count_or_none_does() {
 #[test]
 fn label_of_a_journey_is_its_most_frequent_one() {
     let text = [
-        r#"{"event_type":"v","attributes":{"campaign":"Old name","campaign_id":"j"}}"#,
-        r#"{"event_type":"v","attributes":{"campaign":"New name","campaign_id":"j"}}"#,
-        r#"{"event_type":"v","attributes":{"campaign":"New name","campaign_id":"j"}}"#,
+        r#"{"event_type":"v","attributes":{"campaign":"Old name","campaign_id":"j","event_id":"1"}}"#,
+        r#"{"event_type":"v","attributes":{"campaign":"New name","campaign_id":"j","event_id":"2"}}"#,
+        r#"{"event_type":"v","attributes":{"campaign":"New name","campaign_id":"j","event_id":"3"}}"#,
     ]
     .join("\n");
     let (agg, _) = aggregate(&text, &options(&[], None));
@@ -253,7 +256,7 @@ fn costs_that_cannot_be_applied_are_errors() {
     let (agg, _) = aggregate(STREAM, &options(&[], Some("revenue")));
     let err = agg.clone().finish(&[cost("Spring Sale", 1.0)]).unwrap_err();
     assert!(
-        matches!(&err, ReportError::AmbiguousCost { journey_ids, .. } if journey_ids == "j-spring, j-spring-2"),
+        matches!(&err, ReportError::AmbiguousCost { matches, .. } if matches == "Spring Sale (j-spring), Spring Sale (j-spring-2)"),
         "{err}"
     );
     for bad in [-1.0, f64::NAN, f64::INFINITY] {

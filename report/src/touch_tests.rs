@@ -42,6 +42,7 @@ fn opts() -> ReportOptions {
     ReportOptions {
         goals: vec!["purchase".into()],
         revenue_metric: Some("revenue".into()),
+        ..Default::default()
     }
 }
 

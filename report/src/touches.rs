@@ -139,8 +139,9 @@ fn object(value: Value) -> Option<HashMap<String, Value>> {
 #[derive(Deserialize)]
 struct TouchRecord {
     event_type: String,
+    /// Unreadable: no time (the conversion or touch is then counted as lost).
     #[serde(default)]
-    event_timestamp: Option<i64>,
+    event_timestamp: Option<EpochMs>,
     #[serde(default)]
     client: Option<TouchClient>,
     #[serde(default)]
@@ -370,7 +371,7 @@ impl TouchAggregator {
         }
         self.apply(TouchRecord {
             event_type: d.name,
-            event_timestamp: d.timestamp.map(|t| t.0).or(time_ms),
+            event_timestamp: Some(EpochMs(d.timestamp.and_then(|t| t.0).or(time_ms))),
             client: None,
             client_context: None,
             attributes: Some(attributes),
@@ -421,7 +422,7 @@ impl TouchAggregator {
             .and_then(|c| c.client_id.clone())
             .filter(|c| !c.is_empty());
         let (Some(ts), Some(trail)) = (
-            r.event_timestamp,
+            r.event_timestamp.and_then(|t| t.0),
             match (user, client_id) {
                 (Some(user), _) => Some(self.by_user.entry(user).or_default()),
                 (None, Some(endpoint)) => Some(self.by_endpoint.entry(endpoint).or_default()),

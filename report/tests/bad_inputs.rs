@@ -28,6 +28,7 @@ fn report_lines() {
     let options = || ReportOptions {
         goals: vec!["purchase".into()],
         revenue_metric: Some("revenue".into()),
+        ..Default::default()
     };
     let mut tally = Tally::default();
     let mut rejected_lines: Vec<String> = Vec::new();
@@ -83,15 +84,22 @@ fn report_lines() {
         }
     }
 
-    // Bad lines among good ones: the good ones count, every bad one is a skipped line.
+    // Bad lines among good ones: the good ones count, every bad one is a skipped line. Each
+    // round of the good lines is a distinct set of events (its own `event_id`s): the report
+    // counts an event once, so repeating the same lines would not add up.
+    let distinct = |round: usize, i: usize| -> String {
+        let mut v: Value = serde_json::from_str(good[i]).unwrap();
+        v["event_id"] = Value::String(format!("round-{round}-line-{i}"));
+        v.to_string()
+    };
     let mut only_good = Aggregator::new(options());
-    for l in &good {
-        only_good.push_line(l).unwrap();
+    for i in 0..good.len() {
+        only_good.push_line(&distinct(0, i)).unwrap();
     }
     let only_good = only_good.finish(&[]).unwrap();
     let mut mixed_text = String::new();
     for (i, bad) in rejected_lines.iter().enumerate() {
-        mixed_text.push_str(good[i % good.len()]);
+        mixed_text.push_str(&distinct(i / good.len(), i % good.len()));
         mixed_text.push('\n');
         mixed_text.push_str(bad);
         mixed_text.push('\n');
@@ -102,7 +110,9 @@ fn report_lines() {
     mixed.push_text(&mixed_text, |_, _| skipped += 1);
     // Pad to whole rounds of the good lines so the totals compare exactly.
     for i in rejected_lines.len()..rounds * good.len() {
-        mixed.push_line(good[i % good.len()]).unwrap();
+        mixed
+            .push_line(&distinct(i / good.len(), i % good.len()))
+            .unwrap();
     }
     let mixed = mixed.finish(&[]).unwrap();
     assert_eq!(skipped, rejected_lines.len());
@@ -110,6 +120,7 @@ fn report_lines() {
     let r = rounds as u64;
     assert_eq!(mixed.events, only_good.events * r, "good lines lost");
     assert_eq!(mixed.attributed_events, only_good.attributed_events * r);
+    assert_eq!(mixed.duplicates, 0, "distinct events are not repeats");
     assert_eq!(
         mixed.lines,
         only_good.lines * r + rejected_lines.len() as u64

@@ -15,6 +15,7 @@ Run by scripts/test.d/55-athena.sh (moto started there; CLI = $JA_CLI).
 
 import csv
 import glob
+import gzip
 import json
 import os
 import re
@@ -174,6 +175,39 @@ class AthenaSql(GeneratedFirehoseOutput):
         everything = self.cli_report(self.data, *options)
         self.assertLess(report["events"], everything["events"])
         self.assert_same_figures(header, rows, report)
+
+
+class AthenaSqlCountsEachEventOnce(GeneratedFirehoseOutput):
+    """The same output with what at-least-once delivery adds: a part of one object delivered
+    again (byte for byte), and the duplicate-laden fixture (event ids retried, an order
+    recorded twice and refunded, an absurd revenue, flat Amplify data redelivered)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        objects = sorted(glob.glob(os.path.join(cls.data, "*/*/*/*/*.jsonl*")))
+        assert objects, "generated objects"
+        opener = gzip.open if objects[0].endswith(".gz") else open
+        with opener(objects[0], "rt") as f:
+            again = f.readlines()[:400]
+        hour = os.path.dirname(objects[0])
+        with open(os.path.join(hour, "redelivered.jsonl"), "w") as f:
+            f.writelines(again)
+        fixture_hour = os.path.join(cls.data, "2026/03/01/10")
+        os.makedirs(fixture_hour, exist_ok=True)
+        shutil.copy(os.path.join(ROOT, "tests/fixtures/report/duplicates.jsonl"), fixture_hour)
+
+    def test_the_sql_counts_as_the_report_counts(self):
+        options = ["--goal", "purchase", "--revenue-metric", "revenue", "--refund-event", "refund"]
+        header, rows = self.sql_rows(*options)
+        report = self.cli_report(self.data, *options)
+        self.assertGreater(report["duplicates"], 11, "the fixture's 11 and the redelivered part's")
+        self.assertEqual((report["refunds"], report["skipped_revenue"]), (1, 1))
+        self.assert_same_figures(header, rows, report)
+        [totals] = [dict(zip(header, r)) for r in rows if r[0] == "totals"]
+        for k in ["duplicates", "refunds", "unmatched_refunds", "skipped_revenue"]:
+            self.assertEqual(totals[k], report[k], k)
+        print("  same figures with %d duplicates set aside" % report["duplicates"])
 
 
 class AthenaOnMoto(GeneratedFirehoseOutput):

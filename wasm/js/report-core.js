@@ -1,6 +1,6 @@
 // `journey-attribution/report`: the ROI report from a Pinpoint event-stream export, with
 // the core's rules compiled to a WebAssembly module of its own (the stamping module does
-// not carry it). This file only checks the argument shapes, renames `revenueMetric` and
+// not carry it). This file only checks the argument shapes, renames the options (`revenueMetric` -> `revenue_metric`...) and
 // crosses the boundary with JSON; every rule is in the core.
 import { buildReportJson } from './journey_attribution_report.js';
 import { loader } from './loader.js';
@@ -12,20 +12,26 @@ export const { ready, isReady, start, startedSync } = state;
 
 /** @param {string} message */
 const fail = (message) => new Error(`journey-attribution: ${message}`);
-const OPTION_KEYS = new Set(['goals', 'revenueMetric']);
+const OPTION_KEYS = new Set(['goals', 'revenueMetric', 'orderAttribute', 'refundEvent', 'maxRevenue']);
 
 /** @type {typeof import('./report.js').buildReport} */
 export const buildReport = (text, options, costs) => {
   state.check(' from journey-attribution/report');
   if (typeof text !== 'string') throw fail('invalid report input: text must be a string');
   const opts = options ?? {};
-  if (typeof opts !== 'object' || Array.isArray(opts)) throw fail('invalid report options: expected an object { goals?, revenueMetric? }');
+  if (typeof opts !== 'object' || Array.isArray(opts)) throw fail('invalid report options: expected an object { goals?, revenueMetric?, orderAttribute?, refundEvent?, maxRevenue? }');
   for (const key of Object.keys(opts)) {
-    if (!OPTION_KEYS.has(key)) throw fail(`invalid report options: unknown option \`${key}\` (expected goals, revenueMetric)`);
+    if (!OPTION_KEYS.has(key)) throw fail(`invalid report options: unknown option \`${key}\` (expected goals, revenueMetric, orderAttribute, refundEvent, maxRevenue)`);
   }
   if (costs != null && !Array.isArray(costs)) throw fail('invalid report costs: expected an array of { campaign, cost }');
   const request = {
-    options: { goals: opts.goals ?? [], revenue_metric: opts.revenueMetric ?? null },
+    options: {
+      goals: opts.goals ?? [],
+      revenue_metric: opts.revenueMetric ?? null,
+      ...(opts.orderAttribute != null && { order_attribute: opts.orderAttribute }),
+      refund_event: opts.refundEvent ?? null,
+      ...(opts.maxRevenue !== undefined && { max_revenue: opts.maxRevenue }),
+    },
     costs: costs ?? [],
   };
   return JSON.parse(buildReportJson(text, JSON.stringify(request)));

@@ -7,6 +7,12 @@ export interface ReportOptions {
   goals?: string[];
   /** The metric summed over attributed goal events as revenue; absent/null: revenue unknown. */
   revenueMetric?: string | null;
+  /** The attribute holding a goal event's order id (default `order_id`): goal events sharing one count once, the earliest. */
+  orderAttribute?: string | null;
+  /** The event type of a refund: a refund carrying an order id takes that order's revenue off the campaign that earned it. Off by default. */
+  refundEvent?: string | null;
+  /** The largest revenue one event may carry (default 1,000,000; at most 1e12); other values are skipped. */
+  maxRevenue?: number;
 }
 
 /** One row of the marketer's costs: `campaign` is a label or a journey id. */
@@ -44,8 +50,16 @@ export interface Report {
   events: number;
   /** Records whose type does not start with `_`. */
   custom_events: number;
-  /** Custom events carrying a campaign. */
+  /** Custom events carrying a campaign, each event once. */
   attributed_events: number;
+  /** Attributed, goal or refund records not counted: the same event id, else the same content, or a goal event's order id. */
+  duplicates: number;
+  /** Orders whose revenue a refund took off the campaign that earned it. */
+  refunds: number;
+  /** Refunds whose order earned no attributed revenue. */
+  unmatched_refunds: number;
+  /** Revenue values skipped: not a finite number in [0, maxRevenue] (their events still count). */
+  skipped_revenue: number;
   goals: string[];
   revenue_metric: string | null;
   /** Cost rows whose `campaign` matched no journey id or label exactly (absent when none). */
@@ -61,6 +75,6 @@ export declare function isReady(): boolean;
  * The ROI report on `text`: Pinpoint event-stream records, one JSON object per line, as
  * Firehose writes them. Malformed lines are counted in `skipped_lines`, not fatal. Throws
  * an `Error` with the core's message on bad options or costs (e.g. a cost row whose label
- * matches several journeys), or before the module is loaded.
+ * matches several campaigns, by journey id or label), or before the module is loaded.
  */
 export declare function buildReport(text: string, options?: ReportOptions | null, costs?: Cost[] | null): Report;

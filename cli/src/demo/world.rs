@@ -603,6 +603,7 @@ mod tests {
                 options: ReportOptions {
                     goals: vec!["purchase".into()],
                     revenue_metric: Some("revenue".into()),
+                    ..Default::default()
                 },
                 costs: vec![Cost {
                     campaign: "Spring".into(),

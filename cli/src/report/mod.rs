@@ -111,6 +111,19 @@ pub struct Args {
     /// The event metric summed as revenue over attributed goal events (e.g. `revenue`).
     #[arg(long, value_name = "NAME")]
     pub revenue_metric: Option<String>,
+    /// The attribute holding a goal event's order id: goal events sharing one count once
+    /// (the earliest), whatever their other fields (a reloaded thank-you page).
+    #[arg(long, value_name = "NAME", default_value = "order_id")]
+    pub order_attribute: String,
+    /// The event type of a refund: a refund carrying an order id (`--order-attribute`) takes
+    /// that order's revenue off the campaign that earned it, whatever the refund itself is
+    /// stamped with. Off by default.
+    #[arg(long, value_name = "EVENT")]
+    pub refund_event: Option<String>,
+    /// The largest revenue one event may carry: a value that is not a finite number in
+    /// [0, MAX] is skipped (counted in `skipped_revenue`; the event still counts). At most 1e12.
+    #[arg(long, value_name = "MAX", default_value_t = journey_attribution_report::DEFAULT_MAX_REVENUE)]
+    pub max_revenue: f64,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write the report here instead of standard output.
@@ -187,7 +200,20 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let options = ReportOptions {
         goals: args.goals.clone(),
         revenue_metric: args.revenue_metric.clone(),
+        order_attribute: args.order_attribute.clone(),
+        refund_event: args.refund_event.clone(),
+        max_revenue: args.max_revenue,
     };
+    if !(0.0..=journey_attribution_report::MAX_REVENUE_LIMIT).contains(&args.max_revenue) {
+        return Err(format!(
+            "--max-revenue {}: expected a finite number in [0, 1e12]",
+            args.max_revenue
+        )
+        .into());
+    }
+    if args.order_attribute.is_empty() {
+        return Err("--order-attribute: expected an attribute name".into());
+    }
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -221,6 +247,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
             result.scanned_bytes as f64 / 1e6
         );
         let report = sql::report_from_rows(&result.header, result.rows, options, &costs)?;
+        warn_counting(&report);
         return write(&report, &args);
     }
     let inputs = input::discover(&args.paths, hours)?;
@@ -265,11 +292,28 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
             "warning: cost row {name:?} matches no campaign of the events (compared exactly: journey id, else label)"
         );
     }
+    warn_counting(&report);
     let hidden = report.skipped_lines.saturating_sub(SHOWN_SKIPS as u64);
     if hidden > 0 {
         eprintln!("warning: skipped {hidden} more malformed records (skipped_lines in the report)");
     }
     write(&report, &args)
+}
+
+/// What the counting rules set aside, on stderr (the report has the same figures).
+fn warn_counting(report: &Report) {
+    if report.skipped_revenue > 0 {
+        eprintln!(
+            "warning: skipped {} revenue values that were not a finite number in [0, --max-revenue] (their events still count; skipped_revenue in the report)",
+            report.skipped_revenue
+        );
+    }
+    if report.unmatched_refunds > 0 {
+        eprintln!(
+            "warning: {} refunds name an order that earned no attributed revenue (unmatched_refunds in the report)",
+            report.unmatched_refunds
+        );
+    }
 }
 
 /// The report's query for `--print-sql` / `--athena`, over the partitions of `hours`.

@@ -106,13 +106,39 @@ fn opt(x: Option<f64>, f: fn(f64) -> String) -> String {
     x.map_or_else(|| "-".to_owned(), f)
 }
 
+/// `s` as the terminal should show it: control characters (ESC, BEL, CR, ...) escaped
+/// (`\u{1b}`), so that a label cannot move the cursor, rewrite the screen or set a title.
+pub fn shown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn clip(s: &str, max: usize) -> String {
+    let s = shown(s);
     if s.chars().count() <= max {
-        s.to_owned()
+        s
     } else {
         let mut out: String = s.chars().take(max - 1).collect();
         out.push('…');
         out
+    }
+}
+
+/// A CSV cell a spreadsheet would not evaluate: text starting with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return (a formula, or DDE) gets OWASP's leading `'`; numbers stay.
+pub fn cell(s: &str) -> String {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && s.trim().parse::<f64>().is_err() {
+        format!("'{s}")
+    } else {
+        s.to_owned()
     }
 }
 
@@ -148,7 +174,7 @@ pub fn table(report: &Report, out: &mut dyn Write) -> Result<(), Box<dyn Error>>
     writeln!(out)?;
     for c in &report.campaigns {
         if !c.events_by_type.is_empty() {
-            writeln!(out, "{}: {}", name(c), by_type(c, ", "))?;
+            writeln!(out, "{}: {}", shown(&name(c)), shown(&by_type(c, ", ")))?;
         }
     }
     writeln!(
@@ -161,9 +187,9 @@ pub fn table(report: &Report, out: &mut dyn Write) -> Result<(), Box<dyn Error>>
         if report.goals.is_empty() {
             "any attributed event".to_owned()
         } else {
-            report.goals.join(", ")
+            shown(&report.goals.join(", "))
         },
-        report.revenue_metric.as_deref().unwrap_or("none"),
+        shown(report.revenue_metric.as_deref().unwrap_or("none")),
         report.skipped_lines,
     )?;
     if report.repeated_inputs > 0 {
@@ -173,6 +199,11 @@ pub fn table(report: &Report, out: &mut dyn Write) -> Result<(), Box<dyn Error>>
             report.repeated_inputs
         )?;
     }
+    writeln!(
+        out,
+        "every event once: {} duplicates not counted; refunds applied: {} ({} unmatched); revenue values skipped: {}",
+        report.duplicates, report.refunds, report.unmatched_refunds, report.skipped_revenue,
+    )?;
     touch_table(report, out)?;
     Ok(())
 }
@@ -208,14 +239,14 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> Result<(), Box<dyn Error>> {
     let num = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
     for c in &report.campaigns {
         w.write_record([
-            c.campaign.clone(),
-            c.campaign_id.clone().unwrap_or_default(),
+            cell(&c.campaign),
+            cell(c.campaign_id.as_deref().unwrap_or_default()),
             c.attributed_events.to_string(),
             c.converted_users.to_string(),
             num(c.revenue),
             num(c.cost),
             num(c.roi),
-            serde_json::to_string(&c.events_by_type)?,
+            cell(&serde_json::to_string(&c.events_by_type)?),
         ])?;
     }
     w.flush()?;
@@ -235,7 +266,7 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> Result<(), Box<dyn Error>> {
             w.write_record([
                 t.model.to_string(),
                 t.lookback.clone(),
-                c.campaign_id.clone(),
+                cell(&c.campaign_id),
                 c.conversions.to_string(),
                 num(c.revenue),
             ])?;
@@ -259,5 +290,19 @@ mod tests {
         assert_eq!(money(999.999), "1,000.00");
         assert_eq!(percent(0.105), "+10.5%");
         assert_eq!(percent(-1.0), "-100.0%");
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_evaluate_are_neutralised() {
+        assert_eq!(
+            cell("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        for risky in ["+1+cmd", "-2-x", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(cell(risky), format!("'{risky}"));
+        }
+        assert_eq!(cell("-12.5"), "-12.5", "a number stays a number");
+        assert_eq!(cell("Spring Sale"), "Spring Sale");
+        assert_eq!(shown("a\u{1b}]0;pwned\u{7}b"), "a\\u{1b}]0;pwned\\u{7}b");
     }
 }

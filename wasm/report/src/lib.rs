@@ -104,18 +104,32 @@ impl<'de> Deserialize<'de> for Options {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Options, A::Error> {
                 let mut options = ReportOptions::default();
-                read_fields(
-                    &mut map,
-                    &["goals", "revenue_metric"],
-                    false,
-                    &mut |i, map| {
-                        match i {
-                            0 => options.goals = map.next_value()?,
-                            _ => options.revenue_metric = map.next_value()?,
+                const NAMES: &[&str] = &[
+                    "goals",
+                    "revenue_metric",
+                    "order_attribute",
+                    "refund_event",
+                    "max_revenue",
+                ];
+                read_fields(&mut map, NAMES, false, &mut |i, map| {
+                    match i {
+                        0 => options.goals = map.next_value()?,
+                        1 => options.revenue_metric = map.next_value()?,
+                        2 => {
+                            if let Some(name) = map.next_value::<Option<String>>()? {
+                                options.order_attribute = name;
+                            }
                         }
-                        Ok(())
-                    },
-                )?;
+                        3 => options.refund_event = map.next_value()?,
+                        _ => {
+                            // `JSON.stringify` writes NaN and Infinity as null: refused by
+                            // the core's own bound check, not taken as the default.
+                            options.max_revenue =
+                                map.next_value::<Option<f64>>()?.unwrap_or(f64::NAN);
+                        }
+                    }
+                    Ok(())
+                })?;
                 Ok(Options(options))
             }
         }
@@ -125,7 +139,8 @@ impl<'de> Deserialize<'de> for Options {
 
 /// The report on `text` (Pinpoint event-stream records, one JSON object per line) as
 /// `journey-attribution report --format json` prints it, for `request` =
-/// `{"options": {"goals", "revenue_metric"}, "costs": [{"campaign", "cost"}]}`.
+/// `{"options": {"goals", "revenue_metric", "order_attribute", "refund_event",
+/// "max_revenue"}, "costs": [{"campaign", "cost"}]}`.
 /// Malformed lines are counted in `skipped_lines`; the error is the message of a bad
 /// request or of the core's `ReportError` (e.g. an ambiguous cost row).
 pub fn build_report(text: &str, request: &str) -> Result<String, String> {
@@ -179,6 +194,58 @@ not json
         assert_eq!(r["campaigns"][0]["campaign_id"], "j-1");
         assert_eq!(r["campaigns"][0]["revenue"], 30.0);
         assert_eq!(r["campaigns"][0]["roi"], 0.5);
+    }
+
+    /// The CLI's known answer on the same fixture (cli/tests/report_counting.rs): every
+    /// event once, the order's earliest record, the refund, the absurd revenue skipped.
+    #[test]
+    fn the_duplicate_laden_fixture_gives_the_cli_s_figures() {
+        let text = include_str!("../../../tests/fixtures/report/duplicates.jsonl");
+        let request = json!({"options": {"goals": ["purchase"], "revenue_metric": "revenue",
+            "refund_event": "refund"}});
+        let r: Value =
+            serde_json::from_str(&build_report(text, &request.to_string()).unwrap()).unwrap();
+        let rows: Vec<Value> = r["campaigns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                json!([
+                    c["campaign_id"],
+                    c["attributed_events"],
+                    c["converted_users"],
+                    c["revenue"]
+                ])
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                json!(["j-spring", 12, 12, 1000.0]),
+                json!(["j-winter", 3, 2, 100.0])
+            ]
+        );
+        let totals = json!([
+            r["events"],
+            r["attributed_events"],
+            r["duplicates"],
+            r["refunds"],
+            r["skipped_revenue"]
+        ]);
+        assert_eq!(totals, json!([26, 15, 11, 1, 1]));
+        // The options' other names and bounds reach the core.
+        let high = json!({"options": {"goals": ["purchase"], "revenue_metric": "revenue",
+            "order_attribute": "no_such_attribute", "max_revenue": 1e12}});
+        let r: Value =
+            serde_json::from_str(&build_report(text, &high.to_string()).unwrap()).unwrap();
+        assert_eq!(r["refunds"], 0);
+        assert_eq!(r["duplicates"], 10, "no order ids: the reload counts twice");
+        let bad = json!({"options": {"max_revenue": null}});
+        assert!(
+            build_report(text, &bad.to_string())
+                .unwrap_err()
+                .contains("max revenue")
+        );
     }
 
     #[test]

@@ -21,6 +21,47 @@ const STREAM = [
   rec('sign_up', 'c4', { campaign: 'Summer' }), // a label-only stamp
 ].join('\n');
 
+// The duplicate-laden export of tests/fixtures/report/duplicates.jsonl, built by the same
+// recipe: the CLI's known answer (cli/tests/report_counting.rs) in the browser module.
+const T0 = 1772359200000;
+const buy = (user, stamp, revenue, extra, t = T0, arrival = t + 500) => ({
+  event_type: 'purchase', event_timestamp: t, arrival_timestamp: arrival, client: { client_id: user },
+  attributes: { plan: 'pro', ...(stamp && { campaign: stamp[0], campaign_id: stamp[1] }), ...extra },
+  metrics: { revenue },
+});
+const S = ['Spring sale', 'j-spring'];
+const W = ['Winter', 'j-winter'];
+function duplicateLaden() {
+  const first = [];
+  const second = [];
+  for (let i = 0; i < 10; i++) {
+    const r = buy(`u${i}`, S, 100, i < 5 ? {} : { event_id: `e-${i}` }, T0 + i);
+    first.push(r);
+    if (i < 5) second.push(r);
+    else if (i < 8) second.push({ ...r, arrival_timestamp: T0 + 9000 });
+  }
+  first.push(buy('buyer', ['Other', 'j-other'], 250, { event_id: 'reload-2', order_id: 'o-1' }, T0 + 60000));
+  second.push(buy('buyer', S, 250, { event_id: 'reload-1', order_id: 'o-1' }, T0 + 1000));
+  first.push(buy('w', W, 70, { event_id: 'w-1', order_id: 'o-2' }));
+  const refund = { ...buy('buyer', W, 0, { event_id: 'r-1', order_id: 'o-1' }), event_type: 'refund' };
+  second.push(refund, refund, buy('x', S, 1e308, { event_id: 'absurd' }));
+  const flat = { name: 'purchase', campaign: 'Winter', campaign_id: 'j-winter', user_id: 'f1', event_id: 'amp-1', revenue: 30 };
+  second.push(flat, flat);
+  return [...first, ...second].map((r) => JSON.stringify(r)).join('\n');
+}
+
+test('every event once: the CLI\'s figures on a duplicate-laden export', () => {
+  const r = report.buildReport(duplicateLaden(), { goals: ['purchase'], revenueMetric: 'revenue', refundEvent: 'refund' });
+  assert.deepEqual(
+    r.campaigns.map((c) => [c.campaign_id, c.attributed_events, c.converted_users, c.revenue]),
+    [['j-spring', 12, 12, 1000], ['j-winter', 3, 2, 100]],
+  );
+  assert.deepEqual([r.events, r.attributed_events, r.duplicates, r.refunds, r.skipped_revenue], [26, 15, 11, 1, 1]);
+  const byTxn = report.buildReport(duplicateLaden(), { goals: ['purchase'], revenueMetric: 'revenue', orderAttribute: 'txn', maxRevenue: 1e12 });
+  assert.equal(byTxn.duplicates, 10, 'no `txn` attribute: the reload counts twice');
+  assert.throws(() => report.buildReport('', { refund: 'x' }), /unknown option `refund`/);
+});
+
 test('ready is resolved and buildReport is callable at once in Node', async () => {
   assert.equal(report.isReady(), true);
   await report.ready;
@@ -40,6 +81,7 @@ test('the report: campaigns, conversions, revenue, cost -> roi, skipped lines', 
       },
     ],
     skipped_lines: 1, lines: 7, events: 6, custom_events: 5, attributed_events: 4,
+    duplicates: 0, refunds: 0, unmatched_refunds: 0, skipped_revenue: 0,
     goals: ['purchase'], revenue_metric: 'revenue',
   });
 });
@@ -71,7 +113,7 @@ test('a cost row matching no event still gets a row; a cost by journey id matche
 test('errors carry the core message: ambiguous and invalid costs, bad arguments', () => {
   const twoJourneys = `${STREAM}\n${rec('purchase', 'c5', { campaign: 'Spring sale', campaign_id: 'j-2' }, { revenue: 1 })}`;
   assert.throws(() => report.buildReport(twoJourneys, {}, [{ campaign: 'Spring sale', cost: 20 }]),
-    (e) => e instanceof Error && /matches the label of several journeys \(j-1, j-2\)/.test(e.message));
+    (e) => e instanceof Error && /matches several campaigns \(Spring sale \(j-1\), Spring sale \(j-2\)\)/.test(e.message));
   // Each float as Rust's `{}` writes it (through core::report::decimal in this module).
   for (const [cost, shown] of [[-1, '-1'], [NaN, 'NaN'], [-0.5, '-0.5'], [-1e-7, '-0.0000001'],
     [-1e21, '-1000000000000000000000'], [-1234.5678, '-1234.5678']]) {

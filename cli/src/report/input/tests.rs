@@ -118,6 +118,7 @@ fn chunking_threads_and_gzip_do_not_change_the_report() {
     let options = ReportOptions {
         goals: vec!["purchase".into()],
         revenue_metric: Some("revenue".into()),
+        ..Default::default()
     };
 
     let whole = run(std::slice::from_ref(&plain), &options, 1, chunked(1 << 20));
@@ -166,6 +167,7 @@ fn back_to_back_records_read_as_records_a_line_each() {
     let options = ReportOptions {
         goals: vec!["purchase".into()],
         revenue_metric: Some("revenue".into()),
+        ..Default::default()
     };
     let dir = tempfile::tempdir().unwrap();
     let lines = dir.path().join("lines.jsonl");
