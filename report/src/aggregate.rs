@@ -8,8 +8,11 @@ use super::pricing::{self, round6};
 use super::record::Record;
 use super::shapes::{self, Object, Shape};
 use super::touches::{TouchAggregator, TouchOptions, Touches};
+use crate::lift::exposures::Exposures;
+use crate::lift::{LiftAggregator, LiftOptions};
 use journey_attribution_core::event::is_reserved_event_type;
 use journey_attribution_core::ses::SesConfig;
+use std::sync::Arc;
 
 /// One object of a line once read: an event, or an SES record's journey touch (`None` when it
 /// is not one, or when touch reconstruction is off and it is not even read).
@@ -37,6 +40,8 @@ pub struct Aggregator {
     /// Touch reconstruction, when asked for: behind [`Touches`], so that a build that never
     /// asks for it (the npm report module) links none of it.
     touches: Option<Box<dyn Touches>>,
+    /// Lift, when an exposure log is given.
+    lift: Option<Box<LiftAggregator>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -106,7 +111,20 @@ impl Aggregator {
             custom_events: 0,
             attributed_events: 0,
             touches: None,
+            lift: None,
         }
+    }
+
+    /// Also measures lift over `exposures` (see [`crate::lift`]); the report then has a
+    /// `lift` section. Goal events are read a second time for it.
+    pub fn with_lift(mut self, exposures: Arc<Exposures>, lift: LiftOptions) -> Self {
+        self.lift = Some(Box::new(LiftAggregator::new(
+            exposures,
+            lift,
+            &self.options.goals,
+            self.options.revenue_metric.as_deref(),
+        )));
+        self
     }
 
     /// Like [`Aggregator::new`], also reconstructing journey touches (see
@@ -196,6 +214,9 @@ impl Aggregator {
             if let Some(touches) = &mut self.touches {
                 touches.push_line(line);
             }
+            if let Some(lift) = &mut self.lift {
+                lift.push_line(line);
+            }
         }
         result
     }
@@ -229,6 +250,9 @@ impl Aggregator {
                 Parsed::Event(p) => {
                     if let Some(touches) = &mut self.touches {
                         touches.push_input(&p.touch);
+                    }
+                    if let Some(lift) = &mut self.lift {
+                        lift.push_input(&p.touch);
                     }
                     self.apply(p.record);
                 }
@@ -314,6 +338,11 @@ impl Aggregator {
             (mine @ None, Some(theirs)) => *mine = Some(theirs),
             _ => {}
         }
+        match (&mut self.lift, other.lift) {
+            (Some(mine), Some(theirs)) => mine.merge(*theirs),
+            (mine @ None, Some(theirs)) => *mine = Some(theirs),
+            _ => {}
+        }
     }
 
     /// The report, with `costs` matched to campaigns: by journey id first, else by label
@@ -358,6 +387,7 @@ impl Aggregator {
         campaigns.extend(self.by_label.into_values().map(|agg| to_row(None, agg)));
 
         let (campaigns, unmatched_costs) = pricing::price(campaigns, costs, has_revenue)?;
+        let lift = self.lift.map(|l| l.finish(costs)).transpose()?;
 
         Ok(Report {
             campaigns,
@@ -369,6 +399,7 @@ impl Aggregator {
             goals: self.options.goals,
             revenue_metric: self.options.revenue_metric,
             touch_attribution,
+            lift,
             unmatched_costs,
         })
     }
