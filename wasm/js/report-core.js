@@ -11,7 +11,7 @@ const state = loader(' journey-attribution/report');
 export const { ready, isReady, start, startedSync } = state;
 
 const fail = (message) => new Error(`journey-attribution: ${message}`);
-const OPTION_KEYS = new Set(['goals', 'revenueMetric']);
+const OPTION_KEYS = new Set(['goals', 'revenueMetric', 'exposures', 'liftWindow', 'confidence', 'userAttribute']);
 
 export function buildReport(text, options, costs) {
   state.check(' from journey-attribution/report');
@@ -19,12 +19,20 @@ export function buildReport(text, options, costs) {
   const opts = options ?? {};
   if (typeof opts !== 'object' || Array.isArray(opts)) throw fail('invalid report options: expected an object { goals?, revenueMetric? }');
   for (const key of Object.keys(opts)) {
-    if (!OPTION_KEYS.has(key)) throw fail(`invalid report options: unknown option \`${key}\` (expected goals, revenueMetric)`);
+    if (!OPTION_KEYS.has(key)) throw fail(`invalid report options: unknown option \`${key}\` (expected goals, revenueMetric, exposures, liftWindow, confidence, userAttribute)`);
   }
+  if (opts.exposures != null && typeof opts.exposures !== 'string') throw fail('invalid report options: exposures must be the exposure log\'s text (JSON lines)');
   if (costs != null && !Array.isArray(costs)) throw fail('invalid report costs: expected an array of { campaign, cost }');
   const request = {
     options: { goals: opts.goals ?? [], revenue_metric: opts.revenueMetric ?? null },
     costs: costs ?? [],
   };
-  return JSON.parse(buildReportJson(text, JSON.stringify(request)));
+  if (opts.exposures != null) {
+    request.lift = {
+      window: opts.liftWindow ?? null,
+      confidence: opts.confidence ?? null,
+      user_attribute: opts.userAttribute ?? null,
+    };
+  }
+  return JSON.parse(buildReportJson(text, JSON.stringify(request), opts.exposures ?? ''));
 }

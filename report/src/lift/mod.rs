@@ -74,6 +74,10 @@ pub struct LiftRow {
     pub campaign_id: String,
     /// The label the exposure log carries (`campaign`), if any.
     pub campaign: Option<String>,
+    /// The conversion window from each assignment, as given (`30d`).
+    pub window: String,
+    /// The confidence level of the intervals.
+    pub confidence: f64,
     pub treatment_users: u64,
     pub control_users: u64,
     pub treatment_converted: u64,
@@ -193,7 +197,7 @@ impl LiftAggregator {
 
     /// The lift rows, costs matched.
     pub fn finish(&self, costs: &[Cost]) -> Result<Vec<LiftRow>, ReportError> {
-        rows(self.totals(), costs, self.options.confidence)
+        rows(self.totals(), costs, &self.options)
     }
 }
 
@@ -203,7 +207,7 @@ impl LiftAggregator {
 pub fn rows(
     totals: Vec<CampaignTotals>,
     costs: &[Cost],
-    confidence: f64,
+    options: &LiftOptions,
 ) -> Result<Vec<LiftRow>, ReportError> {
     let mut matched: Vec<Option<f64>> = vec![None; totals.len()];
     for cost in costs {
@@ -243,11 +247,12 @@ pub fn rows(
     Ok(totals
         .into_iter()
         .zip(matched)
-        .map(|(t, cost)| row(t, cost, confidence))
+        .map(|(t, cost)| row(t, cost, options))
         .collect())
 }
 
-fn row(t: CampaignTotals, cost: Option<f64>, confidence: f64) -> LiftRow {
+fn row(t: CampaignTotals, cost: Option<f64>, options: &LiftOptions) -> LiftRow {
+    let confidence = options.confidence;
     let z = stats::z(confidence);
     let (tr, co) = (t.treatment, t.control);
     let rate = |a: ArmTotals| (a.users > 0).then(|| a.converted as f64 / a.users as f64);
@@ -304,6 +309,8 @@ fn row(t: CampaignTotals, cost: Option<f64>, confidence: f64) -> LiftRow {
     LiftRow {
         campaign_id: t.campaign_id,
         campaign: t.campaign,
+        window: options.window.to_string(),
+        confidence,
         treatment_users: tr.users,
         control_users: co.users,
         treatment_converted: tr.converted,
