@@ -13,6 +13,8 @@ use std::sync::{Mutex, mpsc};
 
 use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
+use journey_attribution_report::lift::LiftOptions;
+use journey_attribution_report::lift::exposures::Exposures;
 use journey_attribution_report::{Aggregator, ReportOptions, TouchOptions};
 
 use super::s3::{Hours, Object, S3, S3Url};
@@ -165,12 +167,32 @@ pub fn aggregate(
     aggregate_with(
         &files,
         options,
-        None,
+        Analyses::default(),
         threads,
         strict,
         MAX_LINE_BYTES,
         &Reading::local(),
     )
+}
+
+/// What the report measures besides the attributed rows: touch reconstruction, lift.
+#[derive(Debug, Clone, Default)]
+pub struct Analyses {
+    pub touch: Option<TouchOptions>,
+    pub lift: Option<(std::sync::Arc<Exposures>, LiftOptions)>,
+}
+
+impl Analyses {
+    fn aggregator(&self, options: ReportOptions) -> Aggregator {
+        let agg = match &self.touch {
+            Some(t) => Aggregator::with_touches(options, t.clone()),
+            None => Aggregator::new(options),
+        };
+        match &self.lift {
+            Some((exposures, lift)) => agg.with_lift(exposures.clone(), lift.clone()),
+            None => agg,
+        }
+    }
 }
 
 /// Where and how the inputs are read: the S3 client for `s3://` sources, and how many
@@ -198,7 +220,7 @@ impl Reading<'_> {
 pub fn aggregate_with(
     files: &[Source],
     options: ReportOptions,
-    touch: Option<TouchOptions>,
+    analyses: Analyses,
     threads: usize,
     strict: bool,
     max_line_bytes: usize,
@@ -208,7 +230,7 @@ pub fn aggregate_with(
         chunk_bytes: CHUNK_BYTES,
         max_line_bytes,
     };
-    aggregate_chunks_with(files, options, touch, threads, strict, limits, reading)
+    aggregate_chunks_with(files, options, analyses, threads, strict, limits, reading)
 }
 
 #[cfg(test)]
@@ -227,7 +249,7 @@ fn aggregate_in_chunks(
     aggregate_chunks_with(
         &files,
         options,
-        None,
+        Analyses::default(),
         threads,
         strict,
         limits,
@@ -244,16 +266,13 @@ struct Limits {
 fn aggregate_chunks_with(
     files: &[Source],
     options: ReportOptions,
-    touch: Option<TouchOptions>,
+    analyses: Analyses,
     threads: usize,
     strict: bool,
     limits: Limits,
     reading: &Reading<'_>,
 ) -> Result<Outcome, Box<dyn Error>> {
-    let new_aggregator = |options: ReportOptions| match &touch {
-        Some(t) => Aggregator::with_touches(options, t.clone()),
-        None => Aggregator::new(options),
-    };
+    let new_aggregator = |options: ReportOptions| analyses.aggregator(options);
     let total_bytes: u64 = files.iter().map(Source::size).sum();
     let progress = if io::stderr().is_terminal() {
         let bar = ProgressBar::new(total_bytes);
@@ -392,6 +411,19 @@ fn aggregate_chunks_with(
     });
     progress.finish_and_clear();
     Ok(result?)
+}
+
+/// The bytes of `source`, decompressed when it is gzip (`.gz`).
+pub fn open_decoded(
+    source: &Source,
+    reading: &Reading<'_>,
+) -> Result<Box<dyn Read>, Box<dyn Error>> {
+    let raw = io::BufReader::with_capacity(1 << 16, open(source, reading)?);
+    Ok(if source.is_gzip() {
+        Box::new(MultiGzDecoder::new(raw))
+    } else {
+        Box::new(raw)
+    })
 }
 
 /// The bytes of `source` as stored (compressed or not).
@@ -728,7 +760,7 @@ mod tests {
                 let out = aggregate_chunks_with(
                     &[Source::File(file.clone())],
                     options.clone(),
-                    None,
+                    Analyses::default(),
                     2,
                     false,
                     limits,

@@ -6,8 +6,10 @@
 
 mod costs;
 mod endpoints;
+mod exposures;
 mod html;
 mod input;
+mod lift;
 mod render;
 mod s3;
 
@@ -20,7 +22,10 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use journey_attribution_core::LookbackWindow;
+use journey_attribution_report::lift::LiftOptions;
+use journey_attribution_report::lift::exposures::Exposures;
 use journey_attribution_report::{Cost, Report, ReportOptions, TouchModel, TouchOptions, sql};
+use std::sync::Arc;
 
 /// Touch-reconstruction models (`--touch-model`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -131,24 +136,36 @@ pub struct Args {
     /// its conversions to be joinable; the report says how many could not be joined.
     #[arg(long, value_enum, value_name = "MODEL", conflicts_with_all = ["athena", "print_sql"])]
     pub touch_model: Option<TouchModelArg>,
-    /// Touches older than this before a conversion get no credit (`<N>m`, `<N>h`, `<N>d`).
-    #[arg(
-        long,
-        value_name = "WINDOW",
-        default_value = "30d",
-        requires = "touch_model"
-    )]
+    /// Touches older than this before a conversion get no credit (`<N>m`, `<N>h`, `<N>d`);
+    /// also the default `--lift-window`.
+    #[arg(long, value_name = "WINDOW", default_value = "30d")]
     pub lookback: LookbackWindow,
     /// The custom-event attribute holding the user id the app records (e.g. the Cognito
-    /// username): the join key between the app's events and journey email events. Amplify
-    /// Kinesis records without it are joined by their `PartitionKey`.
+    /// username): the join key between the app's events and journey email events, and
+    /// between the events and the exposure log's `user_id`. Amplify Kinesis records without
+    /// it are joined by their `PartitionKey`.
+    #[arg(long, value_name = "NAME", default_value = "user_id")]
+    pub user_attribute: String,
+    /// An exposure log of a holdout test (repeatable; files, directories or `s3://`
+    /// prefixes, plain or `.gz`): JSON lines `{"campaign_id", "user_id", "arm":
+    /// "treatment"|"control", "assigned_at": RFC 3339, "campaign"?}`. Adds `lift`: per
+    /// campaign, the conversion rate and revenue per assigned user of both arms over
+    /// `--lift-window` from each assignment, their difference with intervals, iROAS.
+    /// Not yet with `--athena` / `--print-sql`: the lift runs on the streamed events.
+    #[arg(long = "exposures", value_name = "LOG", conflicts_with_all = ["athena", "print_sql"])]
+    pub exposures: Vec<PathBuf>,
+    /// With `--exposures`: a user converts when a goal event of theirs falls in
+    /// `[assigned_at, assigned_at + WINDOW)` (`<N>m`, `<N>h`, `<N>d`); default `--lookback`.
+    #[arg(long, value_name = "WINDOW", requires = "exposures")]
+    pub lift_window: Option<LookbackWindow>,
+    /// With `--exposures`: the confidence level of every lift interval.
     #[arg(
         long,
-        value_name = "NAME",
-        default_value = "user_id",
-        requires = "touch_model"
+        value_name = "LEVEL",
+        default_value_t = 0.95,
+        requires = "exposures"
     )]
-    pub user_attribute: String,
+    pub confidence: f64,
     /// Count only `_email.click` as a touch, not `_email.open`.
     #[arg(long, requires = "touch_model")]
     pub touch_clicks_only: bool,
@@ -212,7 +229,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         let report = sql::report_from_rows(&result.header, result.rows, options, &costs)?;
         return write(&report, &args);
     }
-    let client = if input::needs_s3(&args.paths) {
+    let client = if input::needs_s3(&args.paths) || input::needs_s3(&args.exposures) {
         Some(s3::S3::connect()?)
     } else {
         None
@@ -222,10 +239,11 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         s3: client.as_ref(),
         s3_concurrency: args.s3_concurrency.max(1),
     };
+    let lift = lift_setup(&args, &reading)?;
     let outcome = input::aggregate_with(
         &files,
         options,
-        touch,
+        input::Analyses { touch, lift },
         threads,
         args.strict,
         args.max_line_bytes.max(1),
@@ -260,6 +278,37 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
     write(&report, &args)
 }
 
+/// With `--exposures`: the logs read (their refusals shown) and the lift options.
+fn lift_setup(
+    args: &Args,
+    reading: &input::Reading<'_>,
+) -> Result<Option<(Arc<Exposures>, LiftOptions)>, Box<dyn Error>> {
+    if args.exposures.is_empty() {
+        return Ok(None);
+    }
+    let options = LiftOptions {
+        window: args.lift_window.unwrap_or(args.lookback),
+        confidence: args.confidence,
+        user_attribute: args.user_attribute.clone(),
+    };
+    options.check()?;
+    let exposures = exposures::read(&args.exposures, reading)?;
+    let refusals = exposures.refusals();
+    for r in refusals.iter().take(SHOWN_SKIPS) {
+        eprintln!(
+            "warning: exposure log {}: campaign {:?}: {}",
+            r.origin, r.campaign_id, r.reason
+        );
+    }
+    if refusals.len() > SHOWN_SKIPS {
+        eprintln!(
+            "warning: {} more users assigned to both arms of a campaign (refused_users in the lift rows)",
+            refusals.len() - SHOWN_SKIPS
+        );
+    }
+    Ok(Some((Arc::new(exposures), options)))
+}
+
 /// The report's query for `--print-sql` / `--athena`, over the partitions of `hours`.
 fn athena_sql(
     args: &Args,
@@ -286,12 +335,18 @@ fn write(report: &Report, args: &Args) -> Result<(), Box<dyn Error>> {
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
     match args.format {
-        Format::Table => render::table(report, &mut out)?,
+        Format::Table => {
+            render::table(report, &mut out)?;
+            lift::table(report, &mut out)?;
+        }
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, report)?;
             writeln!(out)?;
         }
-        Format::Csv => render::csv(report, &mut out)?,
+        Format::Csv => {
+            render::csv(report, &mut out)?;
+            lift::csv(report, &mut out)?;
+        }
         Format::Html => html::write(report, &mut out)?,
     }
     out.flush()?;
