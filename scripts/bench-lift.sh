@@ -7,6 +7,7 @@
 #   scripts/bench-lift.sh                         # 1 M exposures, 10 M events, every core
 #   EXPOSURES=100000 EVENTS=1000000 DATA=bench-data/lift-small scripts/bench-lift.sh
 #   SKIP_BUILD=1 THREADS=2 scripts/bench-lift.sh
+#   SKIP_BUILD=1 BIN=other-target/release/journey-attribution scripts/bench-lift.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -15,6 +16,7 @@ EXPOSURES="${EXPOSURES:-1000000}"
 EVENTS="${EVENTS:-10000000}"
 DATA="${DATA:-bench-data/lift}"
 PY="${PY:-.venv/bin/python}"
+BIN="${BIN:-target/release/journey-attribution}"
 CAMPAIGNS=10
 
 if [ ! -f "$DATA/events.jsonl" ]; then
@@ -40,7 +42,7 @@ measure() { # measure <name> <command...>: wall time and peak RSS
     "$(( $(grep 'Maximum resident' "$DATA/$name.time" | awk '{print $NF}') / 1024 ))"
 }
 
-measure ours target/release/journey-attribution report "$DATA/events.jsonl" --goal purchase \
+measure ours "$BIN" report "$DATA/events.jsonl" --goal purchase \
   --revenue-metric revenue --exposures "$DATA/exposures.jsonl" --lift-window 14d \
   --format json --threads "$THREADS"
 cat >"$DATA/duck.py" <<'PY'
