@@ -53,11 +53,11 @@ con = duckdb.connect()
 con.execute(f"SET threads={threads}")
 rows = con.execute(f"""
 WITH x AS (
-  SELECT campaign_id, user_id, arm, min(CAST(assigned_at AS TIMESTAMPTZ)) AS at
+  SELECT campaign_id, user_id, arm, min(CAST(assigned_at AS TIMESTAMPTZ)) AS first_at
   FROM read_json('{data}/exposures.jsonl', format='newline_delimited',
        columns={{campaign_id:'VARCHAR', user_id:'VARCHAR', arm:'VARCHAR', assigned_at:'VARCHAR'}})
   GROUP BY ALL),
-ok AS (SELECT campaign_id, user_id, arm, epoch_ms(at) AS at FROM x
+ok AS (SELECT campaign_id, user_id, arm, epoch_ms(first_at) AS t0 FROM x
        QUALIFY count(*) OVER (PARTITION BY campaign_id, user_id) = 1),
 g AS (
   SELECT attributes.user_id AS user_id, event_timestamp AS t, coalesce(metrics.revenue, 0) AS revenue
@@ -67,7 +67,7 @@ g AS (
   WHERE event_type = 'purchase'),
 u AS (
   SELECT ok.campaign_id, ok.arm, ok.user_id, count(g.t) > 0 AS conv, coalesce(sum(g.revenue), 0) AS rev
-  FROM ok LEFT JOIN g ON g.user_id = ok.user_id AND g.t >= ok.at AND g.t < ok.at + 14 * 86400000
+  FROM ok LEFT JOIN g ON g.user_id = ok.user_id AND g.t >= ok.t0 AND g.t < ok.t0 + 14 * 86400000
   GROUP BY ALL)
 SELECT campaign_id, arm, count(*) AS users, sum(conv::INT) AS converted, sum(rev) AS revenue
 FROM u GROUP BY ALL ORDER BY ALL
