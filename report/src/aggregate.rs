@@ -11,8 +11,11 @@ use super::pricing;
 use super::record::{Record, set_order_attribute};
 use super::shapes::{self, Object, Shape};
 use super::touches::{TouchAggregator, TouchOptions, Touches};
+use crate::lift::exposures::Exposures;
+use crate::lift::{LiftAggregator, LiftOptions};
 use journey_attribution_core::event::is_reserved_event_type;
 use journey_attribution_core::ses::SesConfig;
+use std::sync::Arc;
 
 /// One object of a line once read: an event (with its text, for its content identity), or
 /// an SES record's journey touch (`None` when it is not one, or when touch reconstruction is
@@ -136,6 +139,8 @@ pub struct Aggregator {
     /// Touch reconstruction, when asked for: behind [`Touches`], so that a build that never
     /// asks for it (the npm report module) links none of it.
     touches: Option<Box<dyn Touches>>,
+    /// Lift, when an exposure log is given.
+    lift: Option<Box<LiftAggregator>>,
 }
 
 #[derive(Debug, Default)]
@@ -161,7 +166,20 @@ impl Aggregator {
             custom_events: 0,
             duplicates: 0,
             touches: None,
+            lift: None,
         }
+    }
+
+    /// Also measures lift over `exposures` (see [`crate::lift`]); the report then has a
+    /// `lift` section. Goal events are read a second time for it.
+    pub fn with_lift(mut self, exposures: Arc<Exposures>, lift: LiftOptions) -> Self {
+        self.lift = Some(Box::new(LiftAggregator::new(
+            exposures,
+            lift,
+            &self.options.goals,
+            self.options.revenue_metric.as_deref(),
+        )));
+        self
     }
 
     /// Like [`Aggregator::new`], also reconstructing journey touches (see
@@ -270,10 +288,13 @@ impl Aggregator {
             (Some(Err(e)), _) => Err(e),
             (None, _) => Ok(()),
         };
-        if result.is_ok()
-            && let Some(touches) = &mut self.touches
-        {
-            touches.push_line(line);
+        if result.is_ok() {
+            if let Some(touches) = &mut self.touches {
+                touches.push_line(line);
+            }
+            if let Some(lift) = &mut self.lift {
+                lift.push_line(line);
+            }
         }
         result
     }
@@ -307,6 +328,9 @@ impl Aggregator {
                 Parsed::Event(p, text) => {
                     if let Some(touches) = &mut self.touches {
                         touches.push_input(&p.touch);
+                    }
+                    if let Some(lift) = &mut self.lift {
+                        lift.push_input(&p.touch);
                     }
                     self.apply(p.record, text);
                 }
@@ -463,6 +487,11 @@ impl Aggregator {
             (mine @ None, Some(theirs)) => *mine = Some(theirs),
             _ => {}
         }
+        match (&mut self.lift, other.lift) {
+            (Some(mine), Some(theirs)) => mine.merge(*theirs),
+            (mine @ None, Some(theirs)) => *mine = Some(theirs),
+            _ => {}
+        }
     }
 
     /// The report, with `costs` matched to campaigns: by journey id first, else by label
@@ -582,6 +611,7 @@ impl Aggregator {
         }
 
         let (campaigns, unmatched_costs) = pricing::price(campaigns, costs, has_revenue)?;
+        let lift = self.lift.map(|l| l.finish(costs)).transpose()?;
 
         Ok(Report {
             campaigns,
@@ -598,6 +628,7 @@ impl Aggregator {
             goals: self.options.goals,
             revenue_metric: self.options.revenue_metric,
             touch_attribution,
+            lift,
             unmatched_costs,
         })
     }

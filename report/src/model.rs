@@ -103,6 +103,10 @@ pub struct Report {
     /// ([`Aggregator::with_touches`](super::Aggregator::with_touches)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub touch_attribution: Option<TouchAttribution>,
+    /// What each campaign caused, from its holdout; only with an exposure log
+    /// ([`Aggregator::with_lift`](super::Aggregator::with_lift)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lift: Option<Vec<crate::lift::LiftRow>>,
     /// Cost rows whose `campaign` matched no journey id and no label of the events.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unmatched_costs: Vec<String>,

@@ -690,6 +690,7 @@ where
         goals: options.goals,
         revenue_metric: options.revenue_metric,
         touch_attribution: None,
+        lift: None,
         unmatched_costs,
     })
 }

@@ -12,7 +12,7 @@ export const { ready, isReady, start, startedSync } = state;
 
 /** @param {string} message */
 const fail = (message) => new Error(`journey-attribution: ${message}`);
-const OPTION_KEYS = new Set(['goals', 'revenueMetric', 'orderAttribute', 'refundEvent', 'maxRevenue']);
+const OPTION_KEYS = new Set(['goals', 'revenueMetric', 'orderAttribute', 'refundEvent', 'maxRevenue', 'exposures', 'liftWindow', 'confidence', 'userAttribute']);
 
 /** @type {typeof import('./report.js').buildReport} */
 export const buildReport = (text, options, costs) => {
@@ -21,8 +21,9 @@ export const buildReport = (text, options, costs) => {
   const opts = options ?? {};
   if (typeof opts !== 'object' || Array.isArray(opts)) throw fail('invalid report options: expected an object { goals?, revenueMetric?, orderAttribute?, refundEvent?, maxRevenue? }');
   for (const key of Object.keys(opts)) {
-    if (!OPTION_KEYS.has(key)) throw fail(`invalid report options: unknown option \`${key}\` (expected goals, revenueMetric, orderAttribute, refundEvent, maxRevenue)`);
+    if (!OPTION_KEYS.has(key)) throw fail(`invalid report options: unknown option \`${key}\` (expected goals, revenueMetric, orderAttribute, refundEvent, maxRevenue, exposures, liftWindow, confidence, userAttribute)`);
   }
+  if (opts.exposures != null && typeof opts.exposures !== 'string') throw fail('invalid report options: exposures must be the exposure log\'s text (JSON lines)');
   if (costs != null && !Array.isArray(costs)) throw fail('invalid report costs: expected an array of { campaign, cost }');
   const request = {
     options: {
@@ -34,5 +35,12 @@ export const buildReport = (text, options, costs) => {
     },
     costs: costs ?? [],
   };
-  return JSON.parse(buildReportJson(text, JSON.stringify(request)));
+  if (opts.exposures != null) {
+    request.lift = {
+      window: opts.liftWindow ?? null,
+      confidence: opts.confidence ?? null,
+      user_attribute: opts.userAttribute ?? null,
+    };
+  }
+  return JSON.parse(buildReportJson(text, JSON.stringify(request), opts.exposures ?? ''));
 };

@@ -13,6 +13,52 @@ export interface ReportOptions {
   refundEvent?: string | null;
   /** The largest revenue one event may carry (default 1,000,000; at most 1e12); other values are skipped. */
   maxRevenue?: number;
+  /**
+   * The text of an exposure log (JSON lines `{"campaign_id", "user_id", "arm":
+   * "treatment"|"control", "assigned_at"}`): the report then has `lift`.
+   */
+  exposures?: string | null;
+  /** With `exposures`: the conversion window from each assignment (`30d`, `12h`, `90m`). */
+  liftWindow?: string | null;
+  /** With `exposures`: the confidence level of the intervals (default 0.95). */
+  confidence?: number | null;
+  /** With `exposures`: the event attribute holding the log's `user_id` (default `user_id`). */
+  userAttribute?: string | null;
+}
+
+/** One campaign's lift: treatment against its holdout (control). */
+export interface LiftRow {
+  campaign_id: string;
+  campaign: string | null;
+  window: string;
+  confidence: number;
+  treatment_users: number;
+  control_users: number;
+  treatment_converted: number;
+  control_converted: number;
+  treatment_rate: number | null;
+  control_rate: number | null;
+  /** Treatment rate minus control rate; Newcombe's hybrid score interval. */
+  rate_difference: number | null;
+  rate_difference_ci: [number, number] | null;
+  /** Treatment rate / control rate - 1; log (Katz) interval; null without control conversions. */
+  relative_lift: number | null;
+  relative_lift_ci: [number, number] | null;
+  incremental_conversions: number | null;
+  incremental_conversions_ci: [number, number] | null;
+  treatment_revenue: number | null;
+  control_revenue: number | null;
+  /** Welch interval on revenue per assigned user, times the treatment users. */
+  incremental_revenue: number | null;
+  incremental_revenue_ci: [number, number] | null;
+  cost: number | null;
+  /** Incremental revenue / cost. */
+  iroas: number | null;
+  /** Users logged in both arms: left out. */
+  refused_users: number;
+  /** False below 1,000 control users or 10 conversions in an arm. */
+  conclusive: boolean;
+  note: string | null;
 }
 
 /** One row of the marketer's costs: `campaign` is a label or a journey id. */
@@ -62,6 +108,8 @@ export interface Report {
   skipped_revenue: number;
   goals: string[];
   revenue_metric: string | null;
+  /** With `exposures`: one row per campaign of the log, by campaign id. */
+  lift?: LiftRow[];
   /** Cost rows whose `campaign` matched no journey id or label exactly (absent when none). */
   unmatched_costs?: string[];
 }
@@ -75,6 +123,6 @@ export declare function isReady(): boolean;
  * The ROI report on `text`: Pinpoint event-stream records, one JSON object per line, as
  * Firehose writes them. Malformed lines are counted in `skipped_lines`, not fatal. Throws
  * an `Error` with the core's message on bad options or costs (e.g. a cost row whose label
- * matches several campaigns, by journey id or label), or before the module is loaded.
+ * matches several campaigns, by journey id or label, a malformed exposure log line), or before the module is loaded.
  */
 export declare function buildReport(text: string, options?: ReportOptions | null, costs?: Cost[] | null): Report;

@@ -6,8 +6,10 @@
 
 mod costs;
 mod endpoints;
+mod exposures;
 mod html;
 mod input;
+mod lift;
 mod render;
 pub(crate) mod s3;
 
@@ -18,7 +20,9 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use journey_attribution_core::LookbackWindow;
+use journey_attribution_report::lift::LiftOptions;
 use journey_attribution_report::{Cost, Report, ReportOptions, TouchModel, TouchOptions, sql};
+use std::sync::Arc;
 
 /// Touch-reconstruction models (`--touch-model`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -144,24 +148,36 @@ pub struct Args {
     /// its conversions to be joinable; the report says how many could not be joined.
     #[arg(long, value_enum, value_name = "MODEL", conflicts_with_all = ["athena", "print_sql"])]
     pub touch_model: Option<TouchModelArg>,
-    /// Touches older than this before a conversion get no credit (`<N>m`, `<N>h`, `<N>d`).
-    #[arg(
-        long,
-        value_name = "WINDOW",
-        default_value = "30d",
-        requires = "touch_model"
-    )]
+    /// Touches older than this before a conversion get no credit (`<N>m`, `<N>h`, `<N>d`);
+    /// also the default `--lift-window`.
+    #[arg(long, value_name = "WINDOW", default_value = "30d")]
     pub lookback: LookbackWindow,
     /// The custom-event attribute holding the user id the app records (e.g. the Cognito
-    /// username): the join key between the app's events and journey email events. Amplify
-    /// Kinesis records without it are joined by their `PartitionKey`.
+    /// username): the join key between the app's events and journey email events, and
+    /// between the events and the exposure log's `user_id`. Amplify Kinesis records without
+    /// it are joined by their `PartitionKey`.
+    #[arg(long, value_name = "NAME", default_value = "user_id")]
+    pub user_attribute: String,
+    /// An exposure log of a holdout test (repeatable; files, directories or `s3://`
+    /// prefixes, plain or `.gz`): JSON lines `{"campaign_id", "user_id", "arm":
+    /// "treatment"|"control", "assigned_at": RFC 3339, "campaign"?}`. Adds `lift`: per
+    /// campaign, the conversion rate and revenue per assigned user of both arms over
+    /// `--lift-window` from each assignment, their difference with intervals, iROAS.
+    /// Not yet with `--athena` / `--print-sql`: the lift runs on the streamed events.
+    #[arg(long = "exposures", value_name = "LOG", conflicts_with_all = ["athena", "print_sql"])]
+    pub exposures: Vec<PathBuf>,
+    /// With `--exposures`: a user converts when a goal event of theirs falls in
+    /// `[assigned_at, assigned_at + WINDOW)` (`<N>m`, `<N>h`, `<N>d`); default `--lookback`.
+    #[arg(long, value_name = "WINDOW", requires = "exposures")]
+    pub lift_window: Option<LookbackWindow>,
+    /// With `--exposures`: the confidence level of every lift interval.
     #[arg(
         long,
-        value_name = "NAME",
-        default_value = "user_id",
-        requires = "touch_model"
+        value_name = "LEVEL",
+        default_value_t = 0.95,
+        requires = "exposures"
     )]
-    pub user_attribute: String,
+    pub confidence: f64,
     /// Count opens (`_email.open`, SES Open) as touches too. Off by default: Apple Mail
     /// Privacy Protection and other proxies fetch every image on delivery, so an "open" is
     /// close to "delivered" and would credit journeys with users who never looked.
@@ -251,9 +267,11 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
         return write(&report, &args);
     }
     let inputs = input::discover(&args.paths, hours)?;
+    let lift = lift_setup(&args)?;
     let job = input::Job {
         options,
         touch,
+        lift,
         threads,
         strict: args.strict,
         limits: input::Limits {
@@ -316,6 +334,34 @@ fn warn_counting(report: &Report) {
     }
 }
 
+/// With `--exposures`: the logs read (their refusals shown) and the lift options.
+fn lift_setup(args: &Args) -> Result<Option<input::Lift>, Box<dyn Error>> {
+    if args.exposures.is_empty() {
+        return Ok(None);
+    }
+    let options = LiftOptions {
+        window: args.lift_window.unwrap_or(args.lookback),
+        confidence: args.confidence,
+        user_attribute: args.user_attribute.clone(),
+    };
+    options.check()?;
+    let exposures = exposures::read(&args.exposures)?;
+    let refusals = exposures.refusals();
+    for r in refusals.iter().take(SHOWN_SKIPS) {
+        eprintln!(
+            "warning: exposure log {}: campaign {:?}: {}",
+            r.origin, r.campaign_id, r.reason
+        );
+    }
+    if refusals.len() > SHOWN_SKIPS {
+        eprintln!(
+            "warning: {} more users assigned to both arms of a campaign (refused_users in the lift rows)",
+            refusals.len() - SHOWN_SKIPS
+        );
+    }
+    Ok(Some((Arc::new(exposures), options)))
+}
+
 /// The report's query for `--print-sql` / `--athena`, over the partitions of `hours`.
 fn athena_sql(
     args: &Args,
@@ -342,12 +388,18 @@ fn write(report: &Report, args: &Args) -> Result<(), Box<dyn Error>> {
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
     match args.format {
-        Format::Table => render::table(report, &mut out)?,
+        Format::Table => {
+            render::table(report, &mut out)?;
+            lift::table(report, &mut out)?;
+        }
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, report)?;
             writeln!(out)?;
         }
-        Format::Csv => render::csv(report, &mut out)?,
+        Format::Csv => {
+            render::csv(report, &mut out)?;
+            lift::csv(report, &mut out)?;
+        }
         Format::Html => html::write(report, &mut out)?,
     }
     out.flush()?;

@@ -12,6 +12,10 @@
 use std::fmt;
 
 use journey_attribution_report::record::read_fields;
+use std::sync::Arc;
+
+use journey_attribution_report::lift::LiftOptions;
+use journey_attribution_report::lift::exposures::Exposures;
 use journey_attribution_report::{Aggregator, Cost, ReportOptions};
 use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
@@ -20,11 +24,52 @@ use wasm_bindgen::prelude::*;
 // lol_alloc as the allocator (see that crate): 3.5 KB gzip less than dlmalloc.
 use journey_attribution_wasm_globals as _;
 
-/// What `buildReportJson` takes besides the text: `{"options"?, "costs"?}`, nothing else.
+/// What `buildReportJson` takes besides the text: `{"options"?, "costs"?, "lift"?}`, nothing
+/// else.
 #[derive(Debug, Default)]
 struct Request {
     options: ReportOptions,
     costs: Vec<CostRow>,
+    lift: Option<LiftRequest>,
+}
+
+/// `{"window"?, "confidence"?, "user_attribute"?}`: lift over the exposure log given beside
+/// the request.
+#[derive(Debug, Default)]
+struct LiftRequest {
+    window: Option<String>,
+    confidence: Option<f64>,
+    user_attribute: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for LiftRequest {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LiftRequest;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("struct LiftRequest")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LiftRequest, A::Error> {
+                let mut lift = LiftRequest::default();
+                read_fields(
+                    &mut map,
+                    &["window", "confidence", "user_attribute"],
+                    true,
+                    &mut |i, map| {
+                        match i {
+                            0 => lift.window = map.next_value()?,
+                            1 => lift.confidence = map.next_value()?,
+                            _ => lift.user_attribute = map.next_value()?,
+                        }
+                        Ok(())
+                    },
+                )?;
+                Ok(lift)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 /// A cost row as JSON carries it: `JSON.stringify` writes `NaN` and `Infinity` as `null`,
@@ -52,13 +97,19 @@ impl<'de> Deserialize<'de> for Request {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Request, A::Error> {
                 let mut request = Request::default();
-                read_fields(&mut map, &["options", "costs"], true, &mut |i, map| {
-                    match i {
-                        0 => request.options = map.next_value::<Options>()?.0,
-                        _ => request.costs = map.next_value()?,
-                    }
-                    Ok(())
-                })?;
+                read_fields(
+                    &mut map,
+                    &["options", "costs", "lift"],
+                    true,
+                    &mut |i, map| {
+                        match i {
+                            0 => request.options = map.next_value::<Options>()?.0,
+                            1 => request.costs = map.next_value()?,
+                            _ => request.lift = map.next_value()?,
+                        }
+                        Ok(())
+                    },
+                )?;
                 Ok(request)
             }
         }
@@ -143,7 +194,11 @@ impl<'de> Deserialize<'de> for Options {
 /// "max_revenue"}, "costs": [{"campaign", "cost"}]}`.
 /// Malformed lines are counted in `skipped_lines`; the error is the message of a bad
 /// request or of the core's `ReportError` (e.g. an ambiguous cost row).
-pub fn build_report(text: &str, request: &str) -> Result<String, String> {
+///
+/// With `"lift": {"window"?, "confidence"?, "user_attribute"?}` in the request, `exposures`
+/// is the exposure log (JSON lines) and the report has a `lift` section; a malformed log
+/// line is an error naming its line (`exposures:N`) and field.
+pub fn build_report(text: &str, request: &str, exposures: &str) -> Result<String, String> {
     let request: Request = serde_json::from_str(request)
         .map_err(|e| format!("journey-attribution: invalid report options or costs: {e}"))?;
     let costs: Vec<Cost> = request
@@ -155,6 +210,25 @@ pub fn build_report(text: &str, request: &str) -> Result<String, String> {
         })
         .collect();
     let mut agg = Aggregator::new(request.options);
+    if let Some(lift) = request.lift {
+        let defaults = LiftOptions::default();
+        let options = LiftOptions {
+            window: match lift.window {
+                Some(w) => w
+                    .parse()
+                    .map_err(|e| format!("journey-attribution: lift window: {e}"))?,
+                None => defaults.window,
+            },
+            confidence: lift.confidence.unwrap_or(defaults.confidence),
+            user_attribute: lift.user_attribute.unwrap_or(defaults.user_attribute),
+        };
+        options
+            .check()
+            .map_err(|e| format!("journey-attribution: {e}"))?;
+        let exposures = Exposures::parse(exposures, "exposures")
+            .map_err(|e| format!("journey-attribution: {e}"))?;
+        agg = agg.with_lift(Arc::new(exposures), options);
+    }
     agg.push_text(text, |_, _| {});
     let report = agg
         .finish(&costs)
@@ -164,8 +238,8 @@ pub fn build_report(text: &str, request: &str) -> Result<String, String> {
 
 /// @internal [`build_report`] for `report-core.js`; throws an `Error` with its message.
 #[wasm_bindgen(js_name = buildReportJson)]
-pub fn build_report_json(text: &str, request: &str) -> Result<String, JsError> {
-    build_report(text, request).map_err(|e| JsError::new(&e))
+pub fn build_report_json(text: &str, request: &str, exposures: &str) -> Result<String, JsError> {
+    build_report(text, request, exposures).map_err(|e| JsError::new(&e))
 }
 
 #[cfg(test)]
@@ -179,7 +253,7 @@ not json
 "#;
 
     fn report(request: Value) -> Result<Value, String> {
-        build_report(STREAM, &request.to_string()).map(|s| serde_json::from_str(&s).unwrap())
+        build_report(STREAM, &request.to_string(), "").map(|s| serde_json::from_str(&s).unwrap())
     }
 
     #[test]
@@ -204,7 +278,7 @@ not json
         let request = json!({"options": {"goals": ["purchase"], "revenue_metric": "revenue",
             "refund_event": "refund"}});
         let r: Value =
-            serde_json::from_str(&build_report(text, &request.to_string()).unwrap()).unwrap();
+            serde_json::from_str(&build_report(text, &request.to_string(), "").unwrap()).unwrap();
         let rows: Vec<Value> = r["campaigns"]
             .as_array()
             .unwrap()
@@ -237,15 +311,46 @@ not json
         let high = json!({"options": {"goals": ["purchase"], "revenue_metric": "revenue",
             "order_attribute": "no_such_attribute", "max_revenue": 1e12}});
         let r: Value =
-            serde_json::from_str(&build_report(text, &high.to_string()).unwrap()).unwrap();
+            serde_json::from_str(&build_report(text, &high.to_string(), "").unwrap()).unwrap();
         assert_eq!(r["refunds"], 0);
         assert_eq!(r["duplicates"], 10, "no order ids: the reload counts twice");
         let bad = json!({"options": {"max_revenue": null}});
         assert!(
-            build_report(text, &bad.to_string())
+            build_report(text, &bad.to_string(), "")
                 .unwrap_err()
                 .contains("max revenue")
         );
+    }
+
+    #[test]
+    fn lift_over_an_exposure_log() {
+        let stream = r#"{"event_type":"purchase","event_timestamp":1772409600000,"attributes":{"user_id":"u1","campaign":"Spring","campaign_id":"j-1"},"metrics":{"revenue":30}}
+{"event_type":"purchase","event_timestamp":1772409600000,"attributes":{"user_id":"u3"},"metrics":{"revenue":10}}
+"#;
+        let log = r#"{"campaign_id":"j-1","user_id":"u1","arm":"treatment","assigned_at":"2026-03-01T00:00:00Z"}
+{"campaign_id":"j-1","user_id":"u2","arm":"treatment","assigned_at":"2026-03-01T00:00:00Z"}
+{"campaign_id":"j-1","user_id":"u3","arm":"control","assigned_at":"2026-03-01T00:00:00Z"}
+{"campaign_id":"j-1","user_id":"u4","arm":"control","assigned_at":"2026-03-01T00:00:00Z"}
+"#;
+        let request = json!({
+            "options": {"goals": ["purchase"], "revenue_metric": "revenue"},
+            "lift": {"window": "7d", "confidence": 0.9},
+        });
+        let r: Value =
+            serde_json::from_str(&build_report(stream, &request.to_string(), log).unwrap())
+                .unwrap();
+        let row = &r["lift"][0];
+        assert_eq!(row["campaign_id"], "j-1");
+        assert_eq!(row["treatment_converted"], 1);
+        assert_eq!(row["control_converted"], 1);
+        assert_eq!(row["incremental_revenue"], 20.0);
+        assert_eq!(row["confidence"], 0.9);
+        assert_eq!(row["conclusive"], false);
+        // Without `lift` in the request, no section.
+        let plain = build_report(stream, &json!({}).to_string(), log).unwrap();
+        assert!(!plain.contains("\"lift\""));
+        let bad = build_report(stream, &request.to_string(), "{\"campaign_id\":\"j\"}\n");
+        assert!(bad.unwrap_err().contains("exposures:1"));
     }
 
     #[test]

@@ -10,8 +10,8 @@ mod sources;
 use std::io;
 
 pub use framing::Limits;
-pub use pool::{Job, aggregate};
-pub use sources::discover;
+pub use pool::{Job, Lift, aggregate};
+pub use sources::{Source, discover};
 
 use super::s3::S3Error;
 

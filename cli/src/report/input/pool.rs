@@ -6,6 +6,10 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, mpsc};
 
+use std::sync::Arc;
+
+use journey_attribution_report::lift::LiftOptions;
+use journey_attribution_report::lift::exposures::Exposures;
 use journey_attribution_report::{Aggregator, ReportOptions, TouchOptions};
 
 use super::InputError;
@@ -13,12 +17,17 @@ use super::framing::{self, Framed, Framer, Limits};
 use super::progress::Progress;
 use super::sources::{Inputs, Source};
 
+/// Lift: the exposure logs, read once and shared by the workers, and its options.
+pub type Lift = (Arc<Exposures>, LiftOptions);
+
 /// What to compute and how: the settings of one report run.
 #[derive(Debug, Clone)]
 pub struct Job {
     pub options: ReportOptions,
     /// Touch reconstruction, when asked for.
     pub touch: Option<TouchOptions>,
+    /// Lift, with the exposure logs read, when asked for.
+    pub lift: Option<Lift>,
     /// Worker threads.
     pub threads: usize,
     /// Stop at the first skipped record.
@@ -30,9 +39,13 @@ pub struct Job {
 
 impl Job {
     fn aggregator(&self) -> Aggregator {
-        match &self.touch {
+        let agg = match &self.touch {
             Some(t) => Aggregator::with_touches(self.options.clone(), t.clone()),
             None => Aggregator::new(self.options.clone()),
+        };
+        match &self.lift {
+            Some((exposures, lift)) => agg.with_lift(exposures.clone(), lift.clone()),
+            None => agg,
         }
     }
 

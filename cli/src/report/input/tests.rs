@@ -21,6 +21,7 @@ fn run(paths: &[PathBuf], options: &ReportOptions, threads: usize, limits: Limit
     let job = Job {
         options: options.clone(),
         touch: None,
+        lift: None,
         threads,
         strict: false,
         limits,

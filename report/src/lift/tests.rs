@@ -1,0 +1,225 @@
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use super::*;
+use crate::{Aggregator, ReportOptions};
+
+const LOG: &str = r#"{"campaign_id":"j-1","campaign":"Spring","user_id":"t1","arm":"treatment","assigned_at":"2026-03-01T00:00:00Z"}
+{"campaign_id":"j-1","user_id":"t2","arm":"treatment","assigned_at":"2026-03-01T00:00:00Z"}
+{"campaign_id":"j-1","user_id":"c1","arm":"control","assigned_at":"2026-03-01T00:00:00Z","holdout":10,"salt":"s"}
+{"campaign_id":"j-1","user_id":"c2","arm":"control","assigned_at":"2026-03-01T00:00:00Z"}
+"#;
+
+/// 2026-03-01T00:00:00Z in epoch ms.
+const T0: i64 = 1_772_323_200_000;
+const DAY: i64 = 86_400_000;
+
+fn event(user: &str, at: i64, revenue: f64, stamped: bool) -> String {
+    let stamp = if stamped {
+        r#","campaign":"Spring","campaign_id":"j-1""#
+    } else {
+        ""
+    };
+    format!(
+        r#"{{"event_type":"purchase","event_timestamp":{at},"client":{{"client_id":"e-{user}"}},"attributes":{{"user_id":"{user}"{stamp}}},"metrics":{{"revenue":{revenue}}}}}"#
+    )
+}
+
+fn report(log: &str, lines: &[String], window: &str) -> (crate::Report, Arc<Exposures>) {
+    let exposures = Arc::new(Exposures::parse(log, "log").unwrap());
+    let options = ReportOptions {
+        goals: vec!["purchase".into()],
+        revenue_metric: Some("revenue".into()),
+        ..Default::default()
+    };
+    let lift = LiftOptions {
+        window: window.parse().unwrap(),
+        ..LiftOptions::default()
+    };
+    let mut agg = Aggregator::new(options).with_lift(exposures.clone(), lift);
+    for l in lines {
+        agg.push_line(l).unwrap();
+    }
+    (agg.finish(&[]).unwrap(), exposures)
+}
+
+#[test]
+fn counts_conversions_of_both_arms_in_the_window_from_assignment() {
+    let lines = vec![
+        event("t1", T0 + DAY, 30.0, true),
+        // Control users are never stamped: still a conversion.
+        event("c1", T0 + 2 * DAY, 20.0, false),
+        // Before the assignment, and at its window's end (exclusive): not counted.
+        event("t2", T0 - 1, 50.0, false),
+        event("c2", T0 + 7 * DAY, 50.0, false),
+        // A user of no campaign.
+        event("x", T0 + DAY, 99.0, false),
+    ];
+    let (r, _) = report(LOG, &lines, "7d");
+    let lift = r.lift.unwrap();
+    assert_eq!(lift.len(), 1);
+    let row = &lift[0];
+    assert_eq!(row.campaign_id, "j-1");
+    assert_eq!(row.campaign.as_deref(), Some("Spring"));
+    assert_eq!((row.treatment_users, row.control_users), (2, 2));
+    assert_eq!((row.treatment_converted, row.control_converted), (1, 1));
+    assert_eq!(row.treatment_revenue, Some(30.0));
+    assert_eq!(row.control_revenue, Some(20.0));
+    assert_eq!(row.rate_difference, Some(0.0));
+    assert_eq!(row.relative_lift, Some(0.0));
+    // (15 - 10) x 2 treatment users.
+    assert_eq!(row.incremental_revenue, Some(10.0));
+    assert!(!row.conclusive);
+    assert!(
+        row.note
+            .as_deref()
+            .unwrap()
+            .contains("too small to conclude")
+    );
+
+    // A longer window takes the control's event at day 7.
+    let (r, _) = report(LOG, &lines, "8d");
+    assert_eq!(r.lift.unwrap()[0].control_converted, 2);
+}
+
+#[test]
+fn a_user_in_both_arms_is_refused_with_a_reason() {
+    let log = format!(
+        "{LOG}{}\n",
+        r#"{"campaign_id":"j-1","user_id":"t1","arm":"control","assigned_at":"2026-03-02T00:00:00Z"}"#
+    );
+    let (r, exposures) = report(&log, &[event("t1", T0 + DAY, 30.0, true)], "7d");
+    let row = &r.lift.unwrap()[0];
+    assert_eq!((row.treatment_users, row.control_users), (1, 2));
+    assert_eq!(row.treatment_converted, 0);
+    assert_eq!(row.refused_users, 1);
+    let refusal = &exposures.refusals()[0];
+    assert_eq!(refusal.origin, "log:5");
+    assert!(refusal.reason.contains("both arms"), "{}", refusal.reason);
+}
+
+#[test]
+fn a_repeated_assignment_counts_once_from_the_earliest() {
+    let log = format!(
+        "{LOG}{}\n{}\n",
+        r#"{"campaign_id":"j-1","user_id":"t2","arm":"treatment","assigned_at":"2026-02-27T00:00:00Z"}"#,
+        r#"{"campaign_id":"j-1","user_id":"t2","arm":"treatment","assigned_at":"2026-03-01T00:00:00Z"}"#
+    );
+    // At T0 - 1 day: in the window of the earlier assignment.
+    let (r, _) = report(&log, &[event("t2", T0 - DAY, 5.0, false)], "7d");
+    let row = &r.lift.unwrap()[0];
+    assert_eq!(row.treatment_users, 2);
+    assert_eq!(row.treatment_converted, 1);
+    assert_eq!(row.refused_users, 0);
+}
+
+#[test]
+fn a_malformed_exposure_line_names_the_field() {
+    let cases = [
+        (
+            r#"{"campaign_id":"j","user_id":"u","arm":"holdout","assigned_at":"2026-03-01T00:00:00Z"}"#,
+            "holdout",
+        ),
+        (
+            r#"{"campaign_id":"j","user_id":"u","arm":"control"}"#,
+            "assigned_at",
+        ),
+        (
+            r#"{"campaign_id":"j","user_id":"u","arm":"control","assigned_at":"yesterday"}"#,
+            "assigned_at",
+        ),
+        (
+            r#"{"campaign_id":"","user_id":"u","arm":"control","assigned_at":"2026-03-01T00:00:00Z"}"#,
+            "campaign_id",
+        ),
+    ];
+    for (line, field) in cases {
+        let e = Exposures::parse(line, "x.jsonl").unwrap_err().to_string();
+        assert!(e.contains("x.jsonl:1") && e.contains(field), "{e}");
+    }
+}
+
+#[test]
+fn costs_match_by_id_else_by_label() {
+    let (r, exposures) = report(LOG, &[event("t1", T0 + DAY, 30.0, true)], "7d");
+    let _ = r;
+    let mut agg = LiftAggregator::new(
+        exposures,
+        LiftOptions::default(),
+        &["purchase".into()],
+        Some("revenue"),
+    );
+    agg.push_line(&event("t1", T0 + DAY, 30.0, true));
+    let cost = |c: &str| Cost {
+        campaign: c.into(),
+        cost: 5.0,
+    };
+    let rows = agg.finish(&[cost("Spring"), cost("j-1")]).unwrap();
+    assert_eq!(rows[0].cost, Some(10.0));
+    // (30/2 - 0) x 2 = 30 incremental over 10.
+    assert_eq!(rows[0].iroas, Some(3.0));
+}
+
+/// splitmix64: a fixed, dependency-free generator for the simulation.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn binomial(&mut self, n: u64, p: f64) -> u64 {
+        (0..n).filter(|_| self.next() < p).count() as u64
+    }
+}
+
+#[test]
+fn the_95_percent_newcombe_interval_covers_the_true_difference_about_95_percent_of_the_time() {
+    let (p1, p2, n1, n2) = (0.12, 0.09, 900, 1100);
+    let z = stats::z(0.95);
+    let mut rng = Rng(2026);
+    let runs = 2000;
+    let covered = (0..runs)
+        .filter(|_| {
+            let x1 = rng.binomial(n1, p1);
+            let x2 = rng.binomial(n2, p2);
+            let [lo, hi] = stats::newcombe(x1, n1, x2, n2, z);
+            lo <= p1 - p2 && p1 - p2 <= hi
+        })
+        .count();
+    let share = covered as f64 / runs as f64;
+    assert!((0.935..=0.965).contains(&share), "coverage {share}");
+}
+
+#[test]
+fn the_welch_interval_covers_the_true_revenue_difference_about_95_percent_of_the_time() {
+    // Revenue per user: zero unless converted, then uniform on [0, 2 * mean order).
+    let (p1, p2, order, n) = (0.15, 0.10, 40.0, 800);
+    let truth = (p1 - p2) * order;
+    let mut rng = Rng(7);
+    let runs = 2000;
+    let mut draw = |p: f64| -> Moments {
+        let values: Vec<f64> = (0..n)
+            .map(|_| {
+                if rng.next() < p {
+                    rng.next() * 2.0 * order
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        Moments::from_nonzero(n, values.into_iter().filter(|v| *v != 0.0))
+    };
+    let covered = (0..runs)
+        .filter(|_| {
+            let (a, b) = (draw(p1), draw(p2));
+            let [lo, hi] = stats::welch(a, b, 0.95).unwrap();
+            lo <= truth && truth <= hi
+        })
+        .count();
+    let share = covered as f64 / runs as f64;
+    assert!((0.935..=0.965).contains(&share), "coverage {share}");
+}
