@@ -173,7 +173,9 @@ pub(super) fn split(line: &str) -> Option<Vec<Span>> {
 
 /// One object of a line, parsed.
 #[derive(Debug)]
-#[expect(
+// `allow`, not `expect`: on wasm32 (4-byte pointers) the variants are close enough in size
+// that the lint does not fire.
+#[allow(
     clippy::large_enum_variant,
     reason = "an object is parsed and consumed in place; boxing would allocate per record"
 )]
