@@ -146,11 +146,14 @@ fn chunking_threads_and_gzip_do_not_change_the_report() {
         }
     }
     let both = report(run(&[plain, gz], &options, 2, chunked(500)));
+    // Every record is read; the second file's are redeliveries of the first's, so each
+    // attributed event still counts once.
     assert_eq!(both.events, 2 * whole.events);
     assert_eq!(
         both.campaigns[0].attributed_events,
-        2 * whole.campaigns[0].attributed_events
+        whole.campaigns[0].attributed_events
     );
+    assert!(both.duplicates > whole.duplicates);
     assert_eq!(
         both.campaigns[0].converted_users,
         whole.campaigns[0].converted_users
