@@ -53,6 +53,8 @@ pub enum Format {
 
 /// Report attributed events, conversions, revenue, cost and ROI per campaign.
 #[derive(Debug, clap::Args)]
+// `--lookback` means something only to touch reconstruction and lift.
+#[command(group(clap::ArgGroup::new("lookback_users").args(["touch_model", "exposures"]).multiple(true)))]
 pub struct Args {
     /// Event-stream exports, files or directories (read recursively), `-` for standard
     /// input, plain or gzip (`.gz`), one JSON record per line or records back to back
@@ -150,7 +152,12 @@ pub struct Args {
     pub touch_model: Option<TouchModelArg>,
     /// Touches older than this before a conversion get no credit (`<N>m`, `<N>h`, `<N>d`);
     /// also the default `--lift-window`.
-    #[arg(long, value_name = "WINDOW", default_value = "30d")]
+    #[arg(
+        long,
+        value_name = "WINDOW",
+        default_value = "30d",
+        requires = "lookback_users"
+    )]
     pub lookback: LookbackWindow,
     /// The custom-event attribute holding the user id the app records (e.g. the Cognito
     /// username): the join key between the app's events and journey email events, and
