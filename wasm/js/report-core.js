@@ -34,13 +34,11 @@ export const buildReport = (text, options, costs) => {
       ...(opts.maxRevenue !== undefined && { max_revenue: opts.maxRevenue }),
     },
     costs: costs ?? [],
-  };
-  if (opts.exposures != null) {
-    request.lift = {
+    lift: opts.exposures == null ? undefined : {
       window: opts.liftWindow ?? null,
       confidence: opts.confidence ?? null,
       user_attribute: opts.userAttribute ?? null,
-    };
-  }
+    },
+  };
   return JSON.parse(buildReportJson(text, JSON.stringify(request), opts.exposures ?? ''));
 };

@@ -60,7 +60,7 @@ pub fn validate(
 /// (`holdout-core.js`): serialising the core's `Exposure` here would link serde_json's
 /// writer and float printing; the npm test checks the JS line against the core's, through
 /// `tests/fixtures/holdout-golden.json`'s `exposure`.
-#[wasm_bindgen(js_name = assignArm, skip_typescript)]
+#[wasm_bindgen(js_name = assignArm)]
 pub fn assign_arm(
     salt: &str,
     campaign_id: &str,
