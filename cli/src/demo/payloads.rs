@@ -17,10 +17,9 @@ use serde_json::{Map, Value, json};
 use super::world::JourneyRequest;
 
 /// AWS's example of SES's Open event delivered by an SNS destination (one record).
-const SES_OPEN_SNS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../tests/fixtures/ses-open-sns.json"
-));
+// AWS's example lives in the CLI crate, so that the published crate carries it;
+// tests/fixtures/ses-open-sns.json is a link to it, the one copy every test reads.
+const SES_OPEN_SNS: &str = include_str!("ses-open-sns.json");
 
 /// A username as an id fragment (`ep-alice-email`, `profile-alice`).
 pub fn slug(username: &str) -> String {
