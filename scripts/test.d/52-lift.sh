@@ -17,7 +17,7 @@ for confidence in 0.95 0.9; do
   target/debug/journey-attribution report "$tmp/events.jsonl.gz" --goal purchase \
     --revenue-metric revenue --exposures "$tmp/exposures.jsonl" --lift-window 14d \
     --confidence "$confidence" --format json --threads 2 --output "$tmp/cli.json" 2>"$tmp/stderr"
-  grep -q "assigned to both arms" "$tmp/stderr" || { cat "$tmp/stderr"; exit 1; }
+  grep -q "left out of both arms" "$tmp/stderr" || { cat "$tmp/stderr"; exit 1; }
   "$py" tests/lift/check_lift.py "$tmp/answers.json" "$tmp/cli.json" "$confidence"
 done
 # The other renderings carry the rows too.
