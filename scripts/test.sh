@@ -7,12 +7,16 @@ cd "$root"
 start=$(date +%s)
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "bootstrap"
+step "bootstrap (disk free: $(df -h --output=avail . | tail -1 | tr -d ' '))"
 bash scripts/bootstrap.sh test
 export PATH="$root/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-# Smaller debug artefacts: line tables only (CI's disk and link time).
-export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
-export CARGO_PROFILE_TEST_DEBUG="${CARGO_PROFILE_TEST_DEBUG:-line-tables-only}"
+# CI's disk is small and shared: a linker killed by SIGBUS mid-run was a full disk. No debug info
+# (a failing assertion still names its file and line) and no incremental caches keep `target/`
+# under half its default size; a developer can set either back.
+export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-0}"
+export CARGO_PROFILE_TEST_DEBUG="${CARGO_PROFILE_TEST_DEBUG:-0}"
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+disk() { df -h --output=avail "$root" | tail -1 | tr -d ' '; }
 
 step "cargo fmt --check"
 cargo fmt --all --check
@@ -31,7 +35,7 @@ cargo test --workspace --locked
 
 for t in scripts/test.d/*.sh; do
   [ -e "$t" ] || continue
-  step "$(basename "$t")"
+  step "$(basename "$t") (disk free: $(disk))"
   bash "$t"
 done
 
