@@ -2,15 +2,17 @@
 
 use std::collections::hash_map::Entry as Slot;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{BuildHasherDefault, DefaultHasher, Hasher};
+use std::hash::{DefaultHasher, Hasher};
 
+use super::identity::{FpMap, event_identity, order_fingerprint};
 use super::model::{
     CampaignReport, Cost, MAX_REVENUE_LIMIT, Report, ReportError, ReportOptions, SkippedLine,
 };
 use super::pricing;
-use super::record::{Record, set_order_attribute};
+use super::record::{Record, set_order_attribute, set_user_attribute};
 use super::shapes::{self, Object, Shape};
 use super::touches::{TouchAggregator, TouchOptions, Touches};
+use crate::lift::conversions::GoalEvent;
 use crate::lift::exposures::Exposures;
 use crate::lift::{LiftAggregator, LiftOptions};
 use journey_attribution_core::event::is_reserved_event_type;
@@ -23,41 +25,6 @@ use std::sync::Arc;
 enum Parsed<'a> {
     Event(shapes::Parsed<'a>, &'a str),
     Ses(Option<journey_attribution_core::touch::Touch>),
-}
-
-/// A hasher for keys that are fingerprints already: their low 64 bits are the hash.
-#[derive(Debug, Default, Clone, Copy)]
-struct Fingerprinted(u64);
-
-impl Hasher for Fingerprinted {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-    fn write_u128(&mut self, n: u128) {
-        self.0 = n as u64;
-    }
-}
-
-type FpMap<K, V> = HashMap<K, V, BuildHasherDefault<Fingerprinted>>;
-
-/// A 128-bit fingerprint of `bytes` (two SipHash runs with different prefixes): an event's
-/// identity, an order id. Fingerprints live only for one run, never stored.
-fn fingerprint(kind: u8, bytes: &[u8]) -> u128 {
-    let mut a = DefaultHasher::new();
-    a.write_u8(kind);
-    a.write(bytes);
-    let mut b = DefaultHasher::new();
-    b.write_u8(!kind);
-    b.write(bytes);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
 /// A 64-bit fingerprint of a name (campaign, label, event type, user), never 0 (0 is "none").
@@ -171,12 +138,11 @@ impl Aggregator {
     }
 
     /// Also measures lift over `exposures` (see [`crate::lift`]); the report then has a
-    /// `lift` section. Goal events are read a second time for it.
+    /// `lift` section, from the same reading of each record.
     pub fn with_lift(mut self, exposures: Arc<Exposures>, lift: LiftOptions) -> Self {
         self.lift = Some(Box::new(LiftAggregator::new(
             exposures,
             lift,
-            &self.options.goals,
             self.options.revenue_metric.as_deref(),
         )));
         self
@@ -224,6 +190,11 @@ impl Aggregator {
         }
         self.lines += 1;
         set_order_attribute(&self.options.order_attribute);
+        set_user_attribute(
+            self.lift
+                .as_deref()
+                .map_or("", |l| &l.options.user_attribute),
+        );
         // Pinpoint lines go straight to the zero-copy parse; the others, and Pinpoint lines
         // that fail it, are split into objects and parsed by shape.
         let result = if shapes::may_be_pinpoint(line) {
@@ -288,13 +259,10 @@ impl Aggregator {
             (Some(Err(e)), _) => Err(e),
             (None, _) => Ok(()),
         };
-        if result.is_ok() {
-            if let Some(touches) = &mut self.touches {
-                touches.push_line(line);
-            }
-            if let Some(lift) = &mut self.lift {
-                lift.push_line(line);
-            }
+        if result.is_ok()
+            && let Some(touches) = &mut self.touches
+        {
+            touches.push_line(line);
         }
         result
     }
@@ -328,9 +296,6 @@ impl Aggregator {
                 Parsed::Event(p, text) => {
                     if let Some(touches) = &mut self.touches {
                         touches.push_input(&p.touch);
-                    }
-                    if let Some(lift) = &mut self.lift {
-                        lift.push_input(&p.touch);
                     }
                     self.apply(p.record, text);
                 }
@@ -379,19 +344,6 @@ impl Aggregator {
         let refund = options.refund_event.as_deref() == Some(event_type);
         let goal =
             !refund && (options.goals.is_empty() || options.goals.iter().any(|g| g == event_type));
-        // Only what a figure depends on is kept: an attributed event, or a goal or refund
-        // with an order id (the earliest goal of an order may be the unattributed one).
-        if label.is_none() && order.is_none() || label.is_none() && !goal && !refund {
-            return;
-        }
-        let id = [record.event_id.as_deref(), attributes.event_id.as_deref()]
-            .into_iter()
-            .flatten()
-            .find(|id| !id.is_empty());
-        let identity = match id {
-            Some(id) => fingerprint(b'i', id.as_bytes()),
-            None => fingerprint(b'c', text.trim().as_bytes()),
-        };
         let mut flags = if goal { GOAL } else { 0 } | if refund { REFUND } else { 0 };
         let mut revenue = -1;
         if let (true, Some(metric), Some(metrics)) =
@@ -404,6 +356,33 @@ impl Aggregator {
             } else {
                 flags |= REVENUE_SKIPPED;
             }
+        }
+        // Only what a figure depends on is kept: an attributed event, or a goal or refund
+        // with an order id (the earliest goal of an order may be the unattributed one); lift
+        // reads every goal and refund of a user in the exposure log.
+        let kept = label.is_some() || order.is_some() && (goal || refund);
+        let lift = self.lift.as_deref_mut().filter(|_| goal || refund);
+        if !kept && lift.is_none() {
+            return;
+        }
+        let id = [record.event_id.as_deref(), attributes.event_id.as_deref()]
+            .into_iter()
+            .flatten()
+            .find(|id| !id.is_empty());
+        let identity = event_identity(id, text);
+        let order = order.map_or(0, |o| order_fingerprint(&o));
+        if let Some(lift) = lift {
+            lift.observe(GoalEvent {
+                identity,
+                user: attributes.user.as_deref(),
+                time: record.event_timestamp,
+                revenue: revenue.max(0),
+                order,
+                refund,
+            });
+        }
+        if !kept {
+            return;
         }
         let (group, label_fp) = match &label {
             Some(label) => {
@@ -432,7 +411,7 @@ impl Aggregator {
             event_type,
             user,
             revenue,
-            order: order.map_or(0, |o| fingerprint(b'o', o.as_bytes())),
+            order,
             flags,
         };
         self.count(identity, counted);

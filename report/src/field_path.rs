@@ -263,7 +263,8 @@ impl<'de> Visitor<'de> for MapVisitor<'_, '_> {
                 // Read when a string, any other value ignored (`record::AnyStr`).
                 (Schema::Attributes { .. }, key)
                     if key == super::record::EVENT_ID_ATTRIBUTE
-                        || super::record::is_order_attribute(key) =>
+                        || super::record::is_order_attribute(key)
+                        || super::record::is_user_attribute(key) =>
                 {
                     &Schema::Flat
                 }

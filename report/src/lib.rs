@@ -75,6 +75,7 @@
 mod aggregate;
 mod base64;
 mod field_path;
+mod identity;
 pub mod lift;
 mod model;
 mod pricing;

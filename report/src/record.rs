@@ -153,6 +153,9 @@ pub struct Attributes<'a> {
     pub campaign_id: Option<Cow<'a, str>>,
     pub event_id: Option<Cow<'a, str>>,
     pub order_id: Option<Cow<'a, str>>,
+    /// The user attribute lift follows (see [`set_user_attribute`]) when it is a string;
+    /// for Amplify data without it, the Kinesis envelope's partition key.
+    pub user: Option<Cow<'a, str>>,
 }
 
 /// The attribute the wrappers stamp with each event's id (a UUID), in `attributes` (Pinpoint
@@ -166,6 +169,23 @@ thread_local! {
     /// kept here rather than threaded through every `Deserialize` impl of the shapes (each
     /// report sets it before it reads a line, see `Aggregator::push_line`).
     static ORDER_ATTRIBUTE: RefCell<String> = RefCell::new(DEFAULT_ORDER_ATTRIBUTE.to_owned());
+    /// The attribute holding the user id lift follows, set likewise; empty (none read)
+    /// without lift, so that a report without lift reads exactly what it did.
+    static USER_ATTRIBUTE: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Makes the readers on this thread take `name` as the user attribute lift follows (`""`:
+/// none).
+pub fn set_user_attribute(name: &str) {
+    USER_ATTRIBUTE.with_borrow_mut(|current| {
+        if current != name {
+            name.clone_into(current);
+        }
+    });
+}
+
+pub(super) fn is_user_attribute(key: &str) -> bool {
+    USER_ATTRIBUTE.with_borrow(|name| !name.is_empty() && name == key)
 }
 
 /// Makes the readers on this thread take `name` as the order attribute.
@@ -255,6 +275,7 @@ impl Record<'_> {
                 campaign_id: a.campaign_id.map(own),
                 event_id: a.event_id.map(own),
                 order_id: a.order_id.map(own),
+                user: a.user.map(own),
             }),
             metrics: self
                 .metrics
@@ -329,7 +350,13 @@ pub(super) fn read_attributes<'de, A: MapAccess<'de>>(
             .as_deref_mut()
             .filter(|_| key.0 == USER_ID_ATTRIBUTE)
         {
-            *slot = Some(map.next_value::<BorrowedStr<'de>>()?.0);
+            let value = map.next_value::<BorrowedStr<'de>>()?.0;
+            if is_user_attribute(&key.0) {
+                out.user = Some(value.clone());
+            }
+            *slot = Some(value);
+        } else if is_user_attribute(&key.0) {
+            out.user = map.next_value::<AnyStr<'de>>()?.0;
         } else {
             map.next_value::<IgnoredAny>()?;
         }

@@ -31,7 +31,7 @@ use super::base64;
 use super::field_path::{self, Schema, Struct};
 use super::record::{
     Attributes, BorrowedStr, Client, EVENT_ID_ATTRIBUTE, Metrics, Record, USER_ID_ATTRIBUTE,
-    is_order_attribute, parse_record, read_attributes, read_fields,
+    is_order_attribute, is_user_attribute, parse_record, read_attributes, read_fields,
 };
 use super::time::EpochMs;
 use journey_attribution_core::event::DataShape;
@@ -345,6 +345,9 @@ pub struct DataAttributes<'a> {
 impl<'a> DataAttributes<'a> {
     /// Keeps `value` when `key` is one of the attributes the report reads.
     fn set(&mut self, key: &str, value: Cow<'a, str>) {
+        if is_user_attribute(key) {
+            self.stamp.user = Some(value.clone());
+        }
         match key {
             CAMPAIGN_ATTRIBUTE => self.stamp.campaign = Some(value),
             CAMPAIGN_ID_ATTRIBUTE => self.stamp.campaign_id = Some(value),
@@ -554,10 +557,17 @@ fn amplify_record<'a>(
     user: Option<Cow<'a, str>>,
     time_ms: Option<i64>,
 ) -> Record<'a> {
-    let (attributes, user_id) = match data.attributes {
+    let (mut attributes, user_id) = match data.attributes {
         Some(a) => (Some(a.stamp), a.user_id),
         None => (None, None),
     };
+    // Lift's user: the data's user attribute, else the partition key.
+    if let Some(key) = user.as_ref().filter(|u| !u.is_empty()) {
+        let a = attributes.get_or_insert_with(Attributes::default);
+        if a.user.as_deref().is_none_or(str::is_empty) {
+            a.user = Some(key.clone());
+        }
+    }
     let user = user_id
         .filter(|u| !u.is_empty())
         .or_else(|| user.filter(|u| !u.is_empty()));

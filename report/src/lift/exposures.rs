@@ -235,12 +235,15 @@ impl Exposures {
         Ok(log.finish())
     }
 
-    /// The indices (in `assignments`) of `user`'s assignments.
-    pub(super) fn of_user(&self, user: &str) -> std::ops::Range<usize> {
-        match self.users.get(user) {
-            Some(&u) => self.start[u as usize] as usize..self.start[u as usize + 1] as usize,
-            None => 0..0,
-        }
+    /// The index of `user` in the log, if the log names them.
+    pub(super) fn user_index(&self, user: &str) -> Option<u32> {
+        self.users.get(user).copied()
+    }
+
+    /// User `u`'s assignments, with their indices in `assignments`.
+    pub(super) fn assignments_of(&self, u: u32) -> impl Iterator<Item = (usize, &Assignment)> {
+        let range = self.start[u as usize] as usize..self.start[u as usize + 1] as usize;
+        range.clone().zip(&self.assignments[range])
     }
 
     /// Users refused from a campaign (both arms), with the reasons.

@@ -159,6 +159,7 @@ impl LiftAggregator {
                 )
             })
             .collect();
+        let converted = self.converted();
         for (i, a) in ex.assignments.iter().enumerate() {
             let (row, values) = &mut out[a.campaign as usize];
             if a.refused {
@@ -170,7 +171,7 @@ impl LiftAggregator {
                 Arm::Control => (&mut row.control, 1),
             };
             arm.users += 1;
-            if let Some(c) = self.converted.get(&(i as u32)) {
+            if let Some(c) = converted.get(&(i as u32)) {
                 arm.converted += 1;
                 if c.revenue != 0.0 {
                     values[k].push(c.revenue);

@@ -142,23 +142,169 @@ fn a_malformed_exposure_line_names_the_field() {
 
 #[test]
 fn costs_match_by_id_else_by_label() {
-    let (r, exposures) = report(LOG, &[event("t1", T0 + DAY, 30.0, true)], "7d");
-    let _ = r;
-    let mut agg = LiftAggregator::new(
-        exposures,
-        LiftOptions::default(),
-        &["purchase".into()],
-        Some("revenue"),
-    );
-    agg.push_line(&event("t1", T0 + DAY, 30.0, true));
+    let exposures = Arc::new(Exposures::parse(LOG, "log").unwrap());
+    let options = ReportOptions {
+        goals: vec!["purchase".into()],
+        revenue_metric: Some("revenue".into()),
+        ..Default::default()
+    };
+    let mut agg = Aggregator::new(options).with_lift(exposures, LiftOptions::default());
+    agg.push_line(&event("t1", T0 + DAY, 30.0, true)).unwrap();
     let cost = |c: &str| Cost {
         campaign: c.into(),
         cost: 5.0,
     };
-    let rows = agg.finish(&[cost("Spring"), cost("j-1")]).unwrap();
+    let rows = agg
+        .finish(&[cost("Spring"), cost("j-1")])
+        .unwrap()
+        .lift
+        .unwrap();
     assert_eq!(rows[0].cost, Some(10.0));
     // (30/2 - 0) x 2 = 30 incremental over 10.
     assert_eq!(rows[0].iroas, Some(3.0));
+}
+
+/// A purchase of `user` with an id and an order, as the wrappers stamp it.
+fn order_event(user: &str, at: i64, revenue: f64, id: &str, order: &str) -> String {
+    format!(
+        r#"{{"event_type":"purchase","event_timestamp":{at},"attributes":{{"user_id":"{user}","event_id":"{id}","order_id":"{order}"}},"metrics":{{"revenue":{revenue}}}}}"#
+    )
+}
+
+fn lift_row(lines: &[String]) -> LiftRow {
+    let (r, _) = report(LOG, lines, "7d");
+    r.lift.unwrap().remove(0)
+}
+
+#[test]
+fn a_redelivered_goal_event_adds_its_revenue_once() {
+    let once = lift_row(&[event("t1", T0 + DAY, 30.0, true)]);
+    // Firehose redelivers a record byte for byte, or the same event arrives from two
+    // overlapping exports (same event id, different text).
+    let repeated = lift_row(&[
+        event("t1", T0 + DAY, 30.0, true),
+        event("t1", T0 + DAY, 30.0, true),
+    ]);
+    let by_id = lift_row(&[
+        order_event("t1", T0 + DAY, 30.0, "e-1", "o-1"),
+        format!(
+            r#"{{"event_type":"purchase","event_timestamp":{},"arrival_timestamp":1,"attributes":{{"event_id":"e-1","user_id":"t1","order_id":"o-1"}},"metrics":{{"revenue":30}}}}"#,
+            T0 + DAY
+        ),
+    ]);
+    for row in [&repeated, &by_id] {
+        assert_eq!(row.treatment_converted, 1);
+        assert_eq!(row.treatment_revenue, once.treatment_revenue);
+        assert_eq!(row.incremental_revenue, once.incremental_revenue);
+    }
+    assert_eq!(once.treatment_revenue, Some(30.0));
+}
+
+#[test]
+fn goal_events_of_one_order_count_once_and_a_refunded_order_earns_nothing() {
+    let row = lift_row(&[
+        // One order sent twice (a retry with a new event id): the earliest counts.
+        order_event("t1", T0 + DAY, 30.0, "e-1", "o-1"),
+        order_event("t1", T0 + DAY + 5, 31.0, "e-2", "o-1"),
+        order_event("c1", T0 + DAY, 20.0, "e-3", "o-2"),
+        order_event("c2", T0 + DAY, 25.0, "e-4", "o-3"),
+    ]);
+    assert_eq!(row.treatment_revenue, Some(30.0));
+    assert_eq!(row.control_revenue, Some(45.0));
+
+    let exposures = Arc::new(Exposures::parse(LOG, "log").unwrap());
+    let options = ReportOptions {
+        goals: vec!["purchase".into()],
+        revenue_metric: Some("revenue".into()),
+        refund_event: Some("refund".into()),
+        ..Default::default()
+    };
+    let mut agg = Aggregator::new(options).with_lift(exposures, LiftOptions::default());
+    for line in [
+        order_event("t1", T0 + DAY, 30.0, "e-1", "o-1"),
+        order_event("t2", T0 + DAY, 40.0, "e-2", "o-2"),
+        // The refund may come from anywhere (a back office): it names the order.
+        r#"{"event_type":"refund","event_timestamp":1,"attributes":{"order_id":"o-1"}}"#.into(),
+    ] {
+        agg.push_line(&line).unwrap();
+    }
+    let row = agg.finish(&[]).unwrap().lift.unwrap().remove(0);
+    assert_eq!(
+        row.treatment_converted, 2,
+        "a refunded purchase still converted"
+    );
+    assert_eq!(row.treatment_revenue, Some(40.0));
+}
+
+#[test]
+fn revenue_outside_the_reports_bounds_is_skipped_as_in_the_attributed_rows() {
+    let row = lift_row(&[
+        event("t1", T0 + DAY, -30.0, false),
+        event("t2", T0 + DAY, 2.0e9, false),
+        event("c1", T0 + DAY, 20.0, false),
+    ]);
+    assert_eq!(row.treatment_converted, 2);
+    assert_eq!(row.treatment_revenue, Some(0.0));
+    assert_eq!(row.control_revenue, Some(20.0));
+}
+
+#[test]
+fn with_every_custom_event_a_goal_a_refund_is_not_a_conversion() {
+    let exposures = Arc::new(Exposures::parse(LOG, "log").unwrap());
+    let options = ReportOptions {
+        refund_event: Some("refund".into()),
+        ..Default::default()
+    };
+    let mut agg = Aggregator::new(options).with_lift(exposures, LiftOptions::default());
+    agg.push_line(&format!(
+        r#"{{"event_type":"refund","event_timestamp":{},"attributes":{{"user_id":"t1","order_id":"o-9"}}}}"#,
+        T0 + DAY
+    ))
+    .unwrap();
+    let row = agg.finish(&[]).unwrap().lift.unwrap().remove(0);
+    assert_eq!(row.treatment_converted, 0);
+}
+
+#[test]
+fn the_lift_rows_do_not_depend_on_how_the_input_is_split() {
+    let lines = vec![
+        order_event("t1", T0 + DAY, 30.0, "e-1", "o-1"),
+        order_event("t1", T0 + DAY + 5, 31.0, "e-2", "o-1"),
+        event("c1", T0 + 2 * DAY, 20.0, false),
+        event("c1", T0 + 2 * DAY, 20.0, false),
+        order_event("t2", T0 + 3 * DAY, 12.5, "e-5", "o-5"),
+        order_event("t2", T0 + 3 * DAY, 12.5, "e-5", "o-5"),
+    ];
+    let whole = lift_row(&lines);
+    let exposures = Arc::new(Exposures::parse(LOG, "log").unwrap());
+    let options = ReportOptions {
+        goals: vec!["purchase".into()],
+        revenue_metric: Some("revenue".into()),
+        ..Default::default()
+    };
+    let lift = LiftOptions {
+        window: "7d".parse().unwrap(),
+        ..LiftOptions::default()
+    };
+    // Every split into two threads, in reverse order.
+    for cut in 0..=lines.len() {
+        let mut a = Aggregator::new(options.clone()).with_lift(exposures.clone(), lift.clone());
+        let mut b = Aggregator::new(options.clone()).with_lift(exposures.clone(), lift.clone());
+        for l in lines[..cut].iter().rev() {
+            a.push_line(l).unwrap();
+        }
+        for l in lines[cut..].iter().rev() {
+            b.push_line(l).unwrap();
+        }
+        b.merge(a);
+        assert_eq!(
+            b.finish(&[]).unwrap().lift.unwrap().remove(0),
+            whole,
+            "cut {cut}"
+        );
+    }
+    assert_eq!(whole.treatment_revenue, Some(42.5));
+    assert_eq!(whole.control_revenue, Some(20.0));
 }
 
 /// splitmix64: a fixed, dependency-free generator for the simulation.
