@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::{Mutex, MutexGuard};
 
+use super::holdout::{self, HoldoutRequest};
 use super::world::{JourneyRequest, RecordRequest, ReportRequest, World};
 
 #[derive(Debug)]
@@ -58,6 +60,7 @@ pub fn router(web_dir: PathBuf, npm_dir: PathBuf, addr: SocketAddr) -> Router {
         .route("/api/report", post(report))
         .route("/api/reset", post(reset))
         .route("/api/link", post(link))
+        .route("/api/holdout", post(holdout_run))
         .fallback(get(static_file))
         .with_state(app)
         .layer(axum::middleware::from_fn(
@@ -181,6 +184,25 @@ async fn link(Json(req): Json<LinkRequest>) -> Response {
     };
     match crate::link::decorate(&req.url, &link, crate::link::Form::Both, "email") {
         Ok(url) => Json(json!({ "url": url })).into_response(),
+        Err(e) => bad_request(&e.to_string()),
+    }
+}
+
+/// The holdout panel: a campaign over simulated users of their own (the visitor's world is
+/// left alone), measured by the report's attributed and lift rows.
+async fn holdout_run(req: Result<Json<HoldoutRequest>, JsonRejection>) -> Response {
+    // axum's rejection names the field of a value of the wrong type (`users: invalid
+    // type…`); answered as every other refusal, `{"error"}`.
+    let Json(req) = match req {
+        Ok(req) => req,
+        Err(e) => return bad_request(&e.body_text()),
+    };
+    // The handlers' futures are not `Send`: run them on this worker thread, as `with_world`.
+    let run = tokio::task::block_in_place(|| {
+        tokio::runtime::Handle::current().block_on(holdout::simulate(&req))
+    });
+    match run {
+        Ok(run) => Json(run).into_response(),
         Err(e) => bad_request(&e.to_string()),
     }
 }
