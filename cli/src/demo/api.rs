@@ -316,4 +316,78 @@ mod tests {
             assert!(out.starts_with("HTTP/1.1 200"), "{host} {origin:?}: {out}");
         }
     }
+
+    /// The holdout panel's endpoint over real HTTP: a run answers both the attributed and
+    /// the lift figures, with the seed; a run over the cap is refused naming the field.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[allow(clippy::unwrap_used)]
+    async fn the_holdout_endpoint_runs_a_campaign_and_refuses_too_many_users() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let dir = std::env::temp_dir();
+        let app = router(dir.clone(), dir, addr);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let post = |body: String| async move {
+            let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let req = format!(
+                "POST /api/holdout HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            conn.write_all(req.as_bytes()).await.unwrap();
+            let mut out = String::new();
+            conn.read_to_string(&mut out).await.unwrap();
+            let (head, body) = out.split_once("\r\n\r\n").unwrap();
+            (
+                head.to_owned(),
+                serde_json::from_str::<Value>(body).unwrap(),
+            )
+        };
+        let (head, run) = post(
+            json!({"users": 3000, "holdout_percent": "20", "baseline_percent": 4, "uplift_points": 2, "seed": 42})
+                .to_string(),
+        )
+        .await;
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert_eq!(run["seed"], 42);
+        let lift = &run["lift"];
+        assert_eq!(
+            lift["treatment_users"].as_u64().unwrap() + lift["control_users"].as_u64().unwrap(),
+            3000
+        );
+        let attributed = run["attributed"]["revenue"].as_f64().unwrap();
+        let incremental = lift["incremental_revenue"].as_f64().unwrap();
+        assert!(attributed > incremental, "{run}");
+        assert!(
+            lift["rate_difference_ci"]
+                .as_array()
+                .is_some_and(|ci| ci.len() == 2)
+        );
+        assert!(lift["conclusive"].is_boolean());
+        assert_eq!(
+            run["attributed"]["converted_users"],
+            lift["treatment_converted"]
+        );
+
+        let (head, err) = post(json!({"users": 1_000_000}).to_string()).await;
+        assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+        assert!(
+            err["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("users: 1000000 is outside"),
+            "{err}"
+        );
+        let (head, err) = post(json!({"users": "many"}).to_string()).await;
+        assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+        assert!(err["error"].as_str().unwrap().contains("users"), "{err}");
+        let (_, err) = post(json!({"holdout": 10}).to_string()).await;
+        assert!(
+            err["error"]
+                .as_str()
+                .unwrap()
+                .contains("unknown field `holdout`"),
+            "{err}"
+        );
+    }
 }
