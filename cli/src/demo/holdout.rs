@@ -69,13 +69,13 @@ fn default_users() -> u64 {
     DEFAULT_USERS
 }
 fn default_holdout() -> Value {
-    Value::from(10)
+    Value::from(25)
 }
 fn default_baseline() -> f64 {
     5.0
 }
 fn default_uplift() -> f64 {
-    1.0
+    2.0
 }
 fn default_order_value() -> f64 {
     50.0
@@ -84,7 +84,7 @@ fn default_cost() -> f64 {
     500.0
 }
 fn default_seed() -> u64 {
-    1
+    2
 }
 
 impl Default for HoldoutRequest {
@@ -138,6 +138,10 @@ pub struct HoldoutRun {
     pub lift: LiftRow,
     /// iROAS's interval: the incremental revenue's interval over the cost.
     pub iroas_ci: Option<[f64; 2]>,
+    /// The attributed ROI's counterpart: (incremental revenue - cost) / cost, that is iROAS
+    /// - 1, with its interval; `null` without a cost > 0.
+    pub incremental_roi: Option<f64>,
+    pub incremental_roi_ci: Option<[f64; 2]>,
     /// Attributed buyers the holdout says would have bought anyway: the treatment's
     /// converted users less the incremental conversions (the control's rate on the
     /// treatment's users).
@@ -416,6 +420,8 @@ pub async fn simulate(req: &HoldoutRequest) -> Result<HoldoutRun, HoldoutRequest
         (Some([lo, hi]), Some(c)) if c > 0.0 => Some([lo / c, hi / c]),
         _ => None,
     };
+    let incremental_roi = lift.iroas.map(|r| r - 1.0);
+    let incremental_roi_ci = iroas_ci.map(|[lo, hi]| [lo - 1.0, hi - 1.0]);
     let would_have_bought_anyway = lift
         .incremental_conversions
         .map(|inc| lift.treatment_converted as f64 - inc);
@@ -436,6 +442,8 @@ pub async fn simulate(req: &HoldoutRequest) -> Result<HoldoutRun, HoldoutRequest
         attributed,
         lift,
         iroas_ci,
+        incremental_roi,
+        incremental_roi_ci,
         would_have_bought_anyway,
         explanation,
         exposure_lines: users.len(),
