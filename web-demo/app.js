@@ -256,6 +256,59 @@ async function reportFromFile(file) {
   }
 }
 
+// The holdout panel: the server simulates the campaign and the report measures it; the page
+// only formats what comes back (every figure, the flag and the explanation are the server's).
+async function runHoldout() {
+  $('holdout-error').textContent = '';
+  let run;
+  try {
+    run = await api('holdout', {
+      users: Number($('holdout-users').value), holdout_percent: $('holdout-percent').value.trim(),
+      baseline_percent: Number($('holdout-baseline').value), uplift_points: Number($('holdout-uplift').value),
+      order_value: Number($('holdout-order').value), cost: Number($('holdout-cost').value),
+      seed: Number($('holdout-seed').value),
+    });
+  } catch (e) {
+    $('holdout-error').textContent = e.message;
+    $('holdout-result').hidden = true;
+    return;
+  }
+  renderHoldout(run);
+}
+
+function renderHoldout(run) {
+  const a = run.attributed, l = run.lift, t = run.truth;
+  const num = (v, d = 0) => (v == null ? '—' : v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
+  const ci = (iv, d = 0, f = (x) => x, unit = '') => (iv == null ? ''
+    : ` [${num(f(iv[0]), d)}${unit}, ${num(f(iv[1]), d)}${unit}]`);
+  const pct = (v) => (v == null ? '—' : `${num(v * 100, 0)} %`);
+  const points = (x) => x * 100;
+  $('holdout-summary').textContent = `Seed ${run.seed} · ${num(run.users)} users, ${run.holdout_percent} % held out: `
+    + `${num(l.treatment_users)} treatment, ${num(l.control_users)} control · true buy rate `
+    + `${num(points(t.control_rate), 2)} % without the campaign, ${num(points(t.treatment_rate), 2)} % with it `
+    + `· window ${run.window} from assignment · ${Math.round(l.confidence * 100)} % intervals`;
+  $('attributed-conversions').textContent = num(a.converted_users);
+  $('attributed-revenue').textContent = num(a.revenue, 2);
+  $('attributed-roi').textContent = pct(a.roi);
+  $('incremental-conversions').textContent = num(l.incremental_conversions, 1) + ci(l.incremental_conversions_ci, 1);
+  $('incremental-revenue').textContent = num(l.incremental_revenue, 2) + ci(l.incremental_revenue_ci, 2);
+  $('incremental-roi').textContent = pct(run.incremental_roi) + ci(run.incremental_roi_ci, 0, points, ' %');
+  $('incremental-iroas').textContent = num(l.iroas, 2) + ci(run.iroas_ci, 2);
+  $('incremental-rate').textContent = `${l.rate_difference == null ? '—' : num(points(l.rate_difference), 2)} pp${ci(l.rate_difference_ci, 2, points)} (true: ${num(points(t.rate_difference), 2)} pp)`;
+  const pill = $('holdout-conclusive');
+  pill.textContent = l.conclusive ? 'conclusive' : 'too small to conclude';
+  pill.className = `pill ${l.conclusive ? 'good' : 'warn'}`;
+  $('holdout-explanation').textContent = run.explanation;
+  $('holdout-note').textContent = l.note ?? '';
+  const s = run.samples;
+  $('holdout-samples').textContent = [
+    '# exposure log (treatment, control)', s.exposure_treatment, s.exposure_control,
+    '# events (a stamped treatment purchase, an unstamped control purchase)', s.event_stamped, s.event_unstamped,
+  ].filter((x) => x != null).join('\n');
+  $('holdout-result').hidden = false;
+  $('holdout-result').dataset.seed = String(run.seed);
+}
+
 function wireDropZone() {
   const zone = $('drop-zone');
   $('report-file').addEventListener('change', (e) => {
@@ -305,6 +358,7 @@ function wire() {
   $('record-signup').addEventListener('click', () => recordEvent({ name: 'sign_up', attributes: { plan: 'free' } }));
   $('record-session').addEventListener('click', () => recordEvent({ name: '_session.start' }));
   $('report-form').addEventListener('submit', (e) => { e.preventDefault(); buildReport(); });
+  $('holdout-form').addEventListener('submit', (e) => { e.preventDefault(); runHoldout(); });
   wireDropZone();
 }
 

@@ -257,3 +257,42 @@ test('a label is text, never markup: a journey label with HTML runs no script', 
   assert.equal(await page.locator('#stream img, #events img, #report img, #journey-users img').count(), 0);
   assert.equal(await page.evaluate(() => window.__xss), undefined);
 });
+
+test('the holdout panel: attributed beside incremental, as the server measured them', async () => {
+  const fill = async (fields) => { for (const [id, v] of Object.entries(fields)) await page.fill(`#holdout-${id}`, v); };
+  await fill({ users: '5000', percent: '20', baseline: '5', uplift: '2', order: '50', cost: '500', seed: '7' });
+  await page.click('#run-holdout');
+  await page.waitForFunction(() => !document.getElementById('holdout-result').hidden
+    && document.getElementById('holdout-result').dataset.seed === '7', null, { timeout: 30_000 });
+  assert.match(await text('#holdout-summary'), /^Seed 7 · 5,000 users, 20 % held out: [\d,]+ treatment, [\d,]+ control/);
+  const amount = (s) => Number(s.split(' [')[0].replaceAll(',', ''));
+  const attributed = amount(await text('#attributed-revenue'));
+  const incremental = amount(await text('#incremental-revenue'));
+  assert.ok(attributed > incremental && incremental > 0, `${attributed} vs ${incremental}`);
+  assert.ok(amount(await text('#attributed-conversions')) > amount(await text('#incremental-conversions')));
+  // The incremental figures carry their intervals; the flag is the report's.
+  for (const id of ['#incremental-conversions', '#incremental-revenue', '#incremental-iroas']) {
+    assert.match(await text(id), /^-?[\d,.]+ \[-?[\d,.]+, -?[\d,.]+\]$/, id);
+  }
+  assert.match(await text('#attributed-roi'), /^-?[\d,]+ %$/);
+  assert.match(await text('#incremental-roi'), /^-?[\d,]+ % \[-?[\d,]+ %, -?[\d,]+ %\]$/);
+  assert.match(await text('#incremental-rate'), /\(true: 2\.00 pp\)$/);
+  assert.match(await text('#holdout-conclusive'), /^(conclusive|too small to conclude)$/);
+  assert.match(await text('#holdout-explanation'), /would have bought anyway/);
+  assert.match(await text('#holdout-samples'), /"arm":"control"/);
+  await page.screenshot({ path: join(artifacts, 'demo-holdout.png'), fullPage: true });
+
+  // A small run says so; the same seed gives the same figures.
+  await fill({ users: '400', seed: '3' });
+  await page.click('#run-holdout');
+  await page.waitForFunction(() => document.getElementById('holdout-result').dataset.seed === '3');
+  assert.equal(await text('#holdout-conclusive'), 'too small to conclude');
+  assert.match(await text('#holdout-note'), /^too small to conclude: \d+ control users \(fewer than 1000\)/);
+
+  // Over the cap: refused, naming the field.
+  await fill({ users: '1000000' });
+  await page.click('#run-holdout');
+  await page.waitForFunction(() => document.getElementById('holdout-error').textContent !== '');
+  assert.match(await text('#holdout-error'), /^users: 1000000 is outside 1..=20000/);
+  assert.equal(await page.locator('#holdout-result').isHidden(), true);
+});

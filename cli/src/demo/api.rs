@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::{Mutex, MutexGuard};
 
+use super::holdout::{self, HoldoutRequest};
 use super::world::{JourneyRequest, RecordRequest, ReportRequest, World};
 
 #[derive(Debug)]
@@ -58,6 +60,7 @@ pub fn router(web_dir: PathBuf, npm_dir: PathBuf, addr: SocketAddr) -> Router {
         .route("/api/report", post(report))
         .route("/api/reset", post(reset))
         .route("/api/link", post(link))
+        .route("/api/holdout", post(holdout_run))
         .fallback(get(static_file))
         .with_state(app)
         .layer(axum::middleware::from_fn(
@@ -185,6 +188,25 @@ async fn link(Json(req): Json<LinkRequest>) -> Response {
     }
 }
 
+/// The holdout panel: a campaign over simulated users of their own (the visitor's world is
+/// left alone), measured by the report's attributed and lift rows.
+async fn holdout_run(req: Result<Json<HoldoutRequest>, JsonRejection>) -> Response {
+    // axum's rejection names the field of a value of the wrong type (`users: invalid
+    // type…`); answered as every other refusal, `{"error"}`.
+    let Json(req) = match req {
+        Ok(req) => req,
+        Err(e) => return bad_request(&e.body_text()),
+    };
+    // The handlers' futures are not `Send`: run them on this worker thread, as `with_world`.
+    let run = tokio::task::block_in_place(|| {
+        tokio::runtime::Handle::current().block_on(holdout::simulate(&req))
+    });
+    match run {
+        Ok(run) => Json(run).into_response(),
+        Err(e) => bad_request(&e.to_string()),
+    }
+}
+
 async fn reset(State(app): Shared) -> Json<Value> {
     let mut world = app.world();
     *world = World::new();
@@ -293,5 +315,79 @@ mod tests {
             let out = get(host.clone(), origin.clone()).await;
             assert!(out.starts_with("HTTP/1.1 200"), "{host} {origin:?}: {out}");
         }
+    }
+
+    /// The holdout panel's endpoint over real HTTP: a run answers both the attributed and
+    /// the lift figures, with the seed; a run over the cap is refused naming the field.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[allow(clippy::unwrap_used)]
+    async fn the_holdout_endpoint_runs_a_campaign_and_refuses_too_many_users() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let dir = std::env::temp_dir();
+        let app = router(dir.clone(), dir, addr);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let post = |body: String| async move {
+            let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let req = format!(
+                "POST /api/holdout HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            conn.write_all(req.as_bytes()).await.unwrap();
+            let mut out = String::new();
+            conn.read_to_string(&mut out).await.unwrap();
+            let (head, body) = out.split_once("\r\n\r\n").unwrap();
+            (
+                head.to_owned(),
+                serde_json::from_str::<Value>(body).unwrap(),
+            )
+        };
+        let (head, run) = post(
+            json!({"users": 3000, "holdout_percent": "20", "baseline_percent": 4, "uplift_points": 2, "seed": 42})
+                .to_string(),
+        )
+        .await;
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert_eq!(run["seed"], 42);
+        let lift = &run["lift"];
+        assert_eq!(
+            lift["treatment_users"].as_u64().unwrap() + lift["control_users"].as_u64().unwrap(),
+            3000
+        );
+        let attributed = run["attributed"]["revenue"].as_f64().unwrap();
+        let incremental = lift["incremental_revenue"].as_f64().unwrap();
+        assert!(attributed > incremental, "{run}");
+        assert!(
+            lift["rate_difference_ci"]
+                .as_array()
+                .is_some_and(|ci| ci.len() == 2)
+        );
+        assert!(lift["conclusive"].is_boolean());
+        assert_eq!(
+            run["attributed"]["converted_users"],
+            lift["treatment_converted"]
+        );
+
+        let (head, err) = post(json!({"users": 1_000_000}).to_string()).await;
+        assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+        assert!(
+            err["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("users: 1000000 is outside"),
+            "{err}"
+        );
+        let (head, err) = post(json!({"users": "many"}).to_string()).await;
+        assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+        assert!(err["error"].as_str().unwrap().contains("users"), "{err}");
+        let (_, err) = post(json!({"holdout": 10}).to_string()).await;
+        assert!(
+            err["error"]
+                .as_str()
+                .unwrap()
+                .contains("unknown field `holdout`"),
+            "{err}"
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! in-memory stores, with a clock the page advances.
 
 mod api;
+pub(crate) mod holdout;
 mod payloads;
 pub(crate) mod world;
 

@@ -41,7 +41,7 @@ const ENVIRONMENT: [(&str, &str); 7] = [
     ("LOOKBACK_WINDOWS", LOOKBACK_WINDOWS),
 ];
 /// 2026-05-01T09:00:00Z: a fixed start so every run of the demo reads the same.
-const START_MS: i64 = 1_777_626_000_000;
+pub const START_MS: i64 = 1_777_626_000_000;
 
 #[derive(Debug)]
 pub struct World {
@@ -139,12 +139,17 @@ impl World {
     /// Every function configured as the Lambda configures it: its `from_env`, over
     /// [`ENVIRONMENT`].
     pub fn new() -> Self {
+        Self::with_users(USERS)
+    }
+
+    /// A world whose user pool holds `users` (the holdout panel's simulated audience).
+    pub fn with_users<'a>(users: impl IntoIterator<Item = &'a str>) -> Self {
         let env = config::vars(&ENVIRONMENT);
         let valid = "the demo's environment is valid";
         Self {
             now_ms: START_MS,
             store: MemoryStore::default(),
-            pool: MemoryUserPool::with_users(USERS),
+            pool: MemoryUserPool::with_users(users),
             pinpoint: pinpoint::Settings::from_env(&env).expect(valid).handler,
             connect: connect::Settings::from_env(&env).expect(valid).handler,
             ses: ses::Settings::from_env(&env).expect(valid).handler,
