@@ -11,6 +11,11 @@ assignment and a user logged in both arms of a campaign (the report refuses that
 With `--answers FILE`, writes the truth computed here independently of the report: per
 campaign and arm, the users, the converted ones and every assigned user's revenue in the
 window (zeros included), for the oracle (tests/lift/check_lift.py).
+
+With `--redeliver P`, a share P of the events is written twice, as at-least-once delivery
+does: Pinpoint records carry an `event_id` attribute and come again from a second export
+(another `arrival_timestamp`), Amplify data again byte for byte. The experiment itself (who
+is assigned, who buys) is the same as without; the truth counts each event once.
 """
 import argparse
 import gzip
@@ -40,9 +45,13 @@ def main():
     ap.add_argument("--window-days", type=int, default=14)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pinpoint-only", action="store_true", help="Pinpoint records only (the benchmark's DuckDB query reads that shape)")
+    ap.add_argument("--redeliver", type=float, default=0.0, help="share of events delivered twice")
     ap.add_argument("--answers")
     a = ap.parse_args()
     rnd = random.Random(a.seed)
+    # Its own generator: redeliveries leave the experiment's draws unchanged.
+    redelivery = random.Random(a.seed + 1)
+    ids = iter(range(1 << 62))
     opener = lambda p: gzip.open(p, "wt") if p.endswith(".gz") else open(p, "w")
     W = a.window_days * DAY
     truth = {}
@@ -67,7 +76,13 @@ def main():
                 rec = {"name": "purchase", "timestamp": iso(t), "user_id": user, "revenue": revenue}
                 if stamp:
                     rec.update(campaign=stamp[1], campaign_id=stamp[0])
+            if a.redeliver and "event_type" in rec:
+                rec["attributes"]["event_id"] = "e%d" % next(ids)
             ev.write(json.dumps(rec, separators=(",", ":")) + "\n")
+            if redelivery.random() < a.redeliver:
+                if "arrival_timestamp" in rec:
+                    rec["arrival_timestamp"] += 60_000
+                ev.write(json.dumps(rec, separators=(",", ":")) + "\n")
 
         for c in range(a.campaigns):
             cid, label = "j-%d" % c, "Campaign %d" % c
@@ -116,8 +131,13 @@ def main():
         goals = {}
         op = (lambda p: gzip.open(p, "rt")) if a.events.endswith(".gz") else open
         import datetime
+        seen = set()
         for line in op(a.events):
             r = json.loads(line)
+            identity = (r.get("attributes") or {}).get("event_id") or line.strip()
+            if identity in seen:
+                continue
+            seen.add(identity)
             name = r.get("event_type") or r.get("name")
             if name != "purchase":
                 continue

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Known answers of the lift report: a generated holdout experiment (scripts/gen-lift.py, whose
-# truth is replayed from the files it wrote), the real CLI's JSON and the browser module's
+# truth is replayed from the files it wrote, each event once though some are delivered
+# twice), the real CLI's JSON and the browser module's
 # output (Node, the built npm package when present) against statsmodels' and scipy's
 # intervals (tests/lift/check_lift.py), at 95 % and at 90 %.
 set -euo pipefail
@@ -11,7 +12,7 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 "$py" scripts/gen-lift.py --exposures "$tmp/exposures.jsonl" --events "$tmp/events.jsonl.gz" \
   --campaigns 3 --users-per-campaign 4000 --holdout 0.35 --window-days 14 --seed 5 \
-  --answers "$tmp/answers.json"
+  --redeliver 0.05 --answers "$tmp/answers.json"
 cargo build -q -p journey-attribution-cli
 for confidence in 0.95 0.9; do
   target/debug/journey-attribution report "$tmp/events.jsonl.gz" --goal purchase \
