@@ -242,6 +242,12 @@ class LiftSql(LiftTables):
         header, rows = sql_rows(self.db, sql)
         [totals] = [dict(zip(header, r)) for r in rows if r[0] == "exposures"]
         self.assertEqual(totals["unreadable_lines"], 2)
+        # A line that is not JSON fails the query (the table has no ignore.malformed.json),
+        # as it stops the streaming report.
+        with open(bad, "a") as f:
+            f.write("not json\n")
+        with self.assertRaises(duckdb.Error):
+            self.db.execute(sql).fetchall()
         # The streaming report refuses the same log, naming the line and the field.
         out = subprocess.run([CLI, "report", self.events, "--exposures", bad, *OPTIONS],
                              capture_output=True, text=True)

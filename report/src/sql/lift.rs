@@ -15,7 +15,8 @@
 //!
 //! A line of the log that is not an assignment (a missing id, an arm other than `treatment`
 //! or `control`, an `assigned_at` that is not RFC 3339) is counted in `unreadable_lines`:
-//! the streaming report refuses such a log, and so does the CLI on those rows.
+//! the streaming report refuses such a log, and so does the CLI on those rows. A line that
+//! is not JSON at all fails the query (see [`ExposureTable::serde_parameters`]).
 
 use super::{EventCtes, IDENTITY, QueryInput, SqlError, check_name, literal, metric_column};
 use crate::lift::stats::Moments;
@@ -99,11 +100,13 @@ impl ExposureTable {
         ]
     }
 
-    /// As the events table's: a malformed line is a row of nulls, which the query counts in
-    /// `unreadable_lines`.
+    /// Unlike the events table's: a line that is not JSON fails the query (Athena names the
+    /// object), as it stops the streaming report, rather than becoming a row of nulls that
+    /// no query could tell from a blank line. A JSON line missing a field or holding a wrong
+    /// value is counted in `unreadable_lines`.
     pub fn serde_parameters(&self) -> Vec<(String, String)> {
         vec![
-            ("ignore.malformed.json".to_owned(), "true".to_owned()),
+            ("ignore.malformed.json".to_owned(), "false".to_owned()),
             ("case.insensitive".to_owned(), "true".to_owned()),
         ]
     }
@@ -154,13 +157,14 @@ pub fn user_column(name: &str) -> Result<String, SqlError> {
 /// leap second read as :59); NULL when it is not one.
 fn rfc3339_ms(col: &str) -> String {
     let form = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$";
-    let part = |from: usize, len: usize| format!("CAST(substr({col}, {from}, {len}) AS bigint)");
+    let part =
+        |from: usize, len: usize| format!("try_cast(substr({col}, {from}, {len}) AS bigint)");
     let (hour, minute, second) = (part(12, 2), part(15, 2), part(18, 2));
     let frac = format!(r"coalesce(regexp_extract({col}, '^.{{19}}\.([0-9]+)', 1), '')");
     let zone = format!(r"regexp_extract({col}, '([Zz]|[+-][0-9]{{2}}:[0-9]{{2}})$', 1)");
     let (zh, zm) = (
-        format!("CAST(substr({zone}, 2, 2) AS bigint)"),
-        format!("CAST(substr({zone}, 5, 2) AS bigint)"),
+        format!("try_cast(substr({zone}, 2, 2) AS bigint)"),
+        format!("try_cast(substr({zone}, 5, 2) AS bigint)"),
     );
     format!(
         "CASE WHEN coalesce(regexp_extract({col}, '{form}', 0), '') = '' THEN NULL
@@ -168,7 +172,7 @@ fn rfc3339_ms(col: &str) -> String {
       WHEN upper({zone}) <> 'Z' AND ({zh} > 23 OR {zm} > 59) THEN NULL
       ELSE date_diff('day', DATE '1970-01-01', try_cast(substr({col}, 1, 10) AS date)) * 86400000
         + ({hour} * 3600 + {minute} * 60 + least({second}, 59)) * 1000
-        + CASE WHEN {frac} = '' THEN 0 ELSE CAST(rpad(substr({frac}, 1, 3), 3, '0') AS bigint) END
+        + CASE WHEN {frac} = '' THEN 0 ELSE try_cast(rpad(substr({frac}, 1, 3), 3, '0') AS bigint) END
         - CASE WHEN upper({zone}) = 'Z' THEN 0
                ELSE (CASE WHEN substr({zone}, 1, 1) = '-' THEN -1 ELSE 1 END) * ({zh} * 60 + {zm}) * 60000 END
     END"

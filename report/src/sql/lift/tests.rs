@@ -58,6 +58,11 @@ fn names_that_would_change_the_query_are_refused() {
     assert_eq!(t.location, "s3://b/log/");
     let json = t.to_json();
     assert_eq!(json["PartitionKeys"], serde_json::json!([]));
+    // A line that is not JSON fails the query rather than vanishing as a row of nulls.
+    assert_eq!(
+        json["StorageDescriptor"]["SerdeInfo"]["Parameters"]["ignore.malformed.json"],
+        "false"
+    );
     assert_eq!(
         json["StorageDescriptor"]["Columns"][3],
         serde_json::json!({"Name": "assigned_at", "Type": "string"})
