@@ -206,17 +206,13 @@ pub fn query(
     let window = lift.window.as_millis();
     let assigned_ms = rfc3339_ms("assigned_at");
     let has_revenue = options.revenue_metric.is_some();
-    // Each arm's aggregate over `followed`'s rows: `{}` is the value summed or counted.
+    // Each arm's aggregate (`count`, `sum`) of a value over `followed`'s rows.
     let per_arm = |agg: &str, value: &str| -> [String; 2] {
-        ["treatment", "control"].map(|a| {
-            agg.replace(
-                "{}",
-                &format!("CASE WHEN arm = {} THEN {value} END", literal(a)),
-            )
-        })
+        ["treatment", "control"]
+            .map(|a| format!("{agg}(CASE WHEN arm = {} THEN {value} END)", literal(a)))
     };
-    let [t_users, c_users] = per_arm("count({})", "1");
-    let [t_conv, c_conv] = per_arm("count({})", "CASE WHEN converted THEN 1 END");
+    let [t_users, c_users] = per_arm("count", "1");
+    let [t_conv, c_conv] = per_arm("count", "CASE WHEN converted THEN 1 END");
     let no_revenue = || {
         [
             "CAST(NULL AS double)".to_owned(),
@@ -225,8 +221,8 @@ pub fn query(
     };
     let ([t_rev, c_rev], [t_sq, c_sq]) = if has_revenue {
         (
-            per_arm("sum({})", "revenue"),
-            per_arm("sum({})", "revenue * revenue"),
+            per_arm("sum", "revenue"),
+            per_arm("sum", "revenue * revenue"),
         )
     } else {
         (no_revenue(), no_revenue())
