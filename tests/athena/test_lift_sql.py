@@ -254,6 +254,37 @@ class LiftSql(LiftTables):
         self.assertEqual(out.returncode, 1)
         self.assertIn("bad.jsonl:1", out.stderr)
 
+    def test_another_user_attribute_is_a_column_setup_adds(self):
+        # Events recording the user as `username` (nested, flat, Pinpoint), read through the
+        # table `athena setup --user-attribute username` describes.
+        data = os.path.join(self.tmp, "by-username")
+        os.makedirs(data, exist_ok=True)
+        with open(os.path.join(data, "events.jsonl"), "w") as f:
+            for rec in [
+                {"name": "purchase", "attributes": {"username": "case-t1"}, "metrics": {"revenue": 3},
+                 "timestamp": "2026-03-02T00:00:00Z"},
+                {"name": "purchase", "username": "case-c1", "revenue": 4, "timestamp": "2026-03-02T00:00:00Z"},
+                {"event_type": "purchase", "event_timestamp": MARCH_1 + DAY, "client": {"client_id": "ep"},
+                 "attributes": {"username": "case-c3", "user_id": "case-t2"}, "metrics": {"revenue": 5}},
+            ]:
+                f.write(json.dumps(rec) + "\n")
+        table = json.loads(base.cli("athena", "setup", "--location", "s3://b/e/", "--user-attribute",
+                                    "username", "--print"))
+        cols = table["StorageDescriptor"]["Columns"]
+        self.assertIn({"Name": "username", "Type": "string"}, cols)
+        spec = "{%s}" % ", ".join("'%s': '%s'" % (c["Name"], base.duckdb_type(c["Type"])) for c in cols)
+        self.db.execute("CREATE SCHEMA by_username")
+        self.db.execute("CREATE VIEW by_username.events AS SELECT *, '' AS datehour FROM read_json("
+                        "'%s/events.jsonl', format = 'newline_delimited', columns = %s)" % (data, spec))
+        self.db.execute("CREATE VIEW by_username.exposures AS SELECT * FROM journey_attribution.exposures")
+        options = [*OPTIONS, "--user-attribute", "username"]
+        header, rows = sql_rows(self.db, base.cli("report", "--print-sql", "--exposures", "exposures",
+                                                  "--database", "by_username", *options))
+        sql = {r[1]: dict(zip(header, r)) for r in rows if r[0] == "campaign"}
+        self.assertEqual((sql["j-cases"]["treatment_converted"], sql["j-cases"]["control_converted"]), (1, 2))
+        local = json.loads(base.cli("report", data, "--exposures", self.log, *options, "--format", "json"))
+        self.assert_same_per_arm_figures(sql, local)
+
     def test_a_file_is_not_an_exposure_table(self):
         out = subprocess.run([CLI, "report", "--print-sql", "--exposures", self.log], capture_output=True, text=True)
         self.assertEqual(out.returncode, 1)
