@@ -300,6 +300,8 @@ class LiftSqlCountsEachGoalEventOnce(LiftTables):
         self.assertEqual(cases["treatment_revenue_sq"], 20 ** 2 + 7 ** 2 + 11 ** 2)
 
     def test_and_the_local_report_counts_it_once_too(self):
+        """The streaming lift must set the redelivered copies aside too (its revenue counted
+        each copy before goal events were deduplicated in report/src/lift/conversions.rs)."""
         self.assert_same_per_arm_figures(self.sql_by_campaign(*OPTIONS), self.local(*OPTIONS))
 
 
