@@ -33,6 +33,8 @@ use super::pricing::{self, round6};
 use super::record::{DEFAULT_ORDER_ATTRIBUTE, EVENT_ID_ATTRIBUTE, USER_ID_ATTRIBUTE};
 use journey_attribution_core::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
 
+pub mod lift;
+
 /// The partition column over Firehose's `YYYY/MM/DD/HH/` key prefixes (Athena's partition
 /// projection, type `date`).
 pub const PARTITION_COLUMN: &str = "datehour";
@@ -85,6 +87,14 @@ pub enum SqlError {
     OrderName(String),
     #[error("max revenue {0}: expected a finite number in [0, 1e12]")]
     MaxRevenue(String),
+    #[error(
+        "exposure log location {0:?}: expected s3://<bucket>/<prefix>/, where the log is written"
+    )]
+    ExposureLocation(String),
+    #[error(
+        "user attribute {0:?}: an Athena column name is letters, digits and `_`, not starting with a digit, and not a column the table already has"
+    )]
+    UserAttribute(String),
 }
 
 /// The revenue metric's column: Glue lowercases column names, and the JSON SerDe matches
@@ -242,6 +252,37 @@ impl GlueTable {
         })
     }
 
+    /// Also reads the user attribute `name` (lift's join key, `--user-attribute`), under
+    /// `attributes` and at the top level, as `user_id` is read; `user_id` itself is there.
+    pub fn with_user_attribute(mut self, name: &str) -> Result<Self, SqlError> {
+        let column = lift::user_column(name)?;
+        if column == USER_ID_ATTRIBUTE {
+            return Ok(self);
+        }
+        if self.columns.iter().any(|c| c.name == column) {
+            return Err(SqlError::UserAttribute(name.to_owned()));
+        }
+        for c in &mut self.columns {
+            if c.name == "attributes" {
+                let fields = c.hive_type.trim_end_matches('>').to_owned();
+                c.hive_type = format!("{fields},{column}:string>");
+            }
+        }
+        let at = self
+            .columns
+            .iter()
+            .position(|c| c.name == USER_ID_ATTRIBUTE)
+            .map_or(self.columns.len(), |i| i + 1);
+        self.columns.insert(
+            at,
+            Column {
+                name: column,
+                hive_type: "string".to_owned(),
+            },
+        );
+        Ok(self)
+    }
+
     /// The table's parameters: partition projection over the date path.
     pub fn parameters(&self) -> Vec<(String, String)> {
         let p = PARTITION_COLUMN;
@@ -316,67 +357,73 @@ fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// The report's query (see the module docs), for the same `options` as the streaming
-/// report. Costs are joined afterwards ([`report_from_rows`]), as the CLI reads them.
-pub fn query(input: &QueryInput<'_>, options: &ReportOptions) -> Result<String, SqlError> {
-    check_name("database", input.database)?;
-    check_name("table", input.table)?;
-    let metric = options
-        .revenue_metric
-        .as_deref()
-        .map(metric_column)
-        .transpose()?;
-    let mut where_ = String::new();
-    if let Some((from, to)) = input.hours {
-        check_hour(from)?;
-        check_hour(to)?;
-        where_ = format!(
-            "\n  WHERE {PARTITION_COLUMN} BETWEEN {} AND {}",
-            literal(from),
-            literal(to)
-        );
-    }
-    let goal = if options.goals.is_empty() {
-        "TRUE".to_owned()
-    } else {
-        let list: Vec<String> = options.goals.iter().map(|g| literal(g)).collect();
-        format!("event_name IN ({})", list.join(", "))
-    };
-    let (nested_revenue, flat_revenue) = match &metric {
-        Some(m) => (format!("metrics.{m}"), m.clone()),
-        None => (
-            "CAST(NULL AS double)".to_owned(),
-            "CAST(NULL AS double)".to_owned(),
-        ),
-    };
-    let (db, table) = (input.database, input.table);
-    let (c, cid, uid) = (CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE, USER_ID_ATTRIBUTE);
-    let eid = EVENT_ID_ATTRIBUTE;
-    let order = order_column(&options.order_attribute)?;
-    let refund = options
-        .refund_event
-        .as_deref()
-        .map_or_else(|| "CAST(NULL AS varchar)".to_owned(), literal);
-    let max = options.max_revenue;
-    if !(0.0..=MAX_REVENUE_LIMIT).contains(&max) {
-        return Err(SqlError::MaxRevenue(max.to_string()));
-    }
-    let mut q = String::new();
-    // The counting rules of the streaming report (see `Aggregator`): counted records (attributed,
-    // or a goal or refund with an order id) once per identity, then goal events once per
-    // order; both keep the record of smallest rank (time, campaign, label, type, revenue), as
-    // the streaming report does. The table is scanned twice (the refunded orders).
-    let _ = write!(
-        q,
-        "-- journey-attribution report as SQL: Athena engine 3 (Trino); DuckDB runs it unchanged.
--- Rows: row_kind 'totals' (one), 'campaign' (one per campaign: journey id, else label),
--- 'event_type' (per campaign and attributed event type).
--- Every event once: by event id, else by content (the columns read); goal events once per
--- order id (the earliest); refunds take their order's revenue off its campaign.
-WITH raw AS (
+/// What both queries read of each event (see the module docs): the CTEs `raw`, `fields`
+/// and `timed`, as one text, so that the report and lift read a record alike.
+pub(crate) struct EventCtes<'a> {
+    pub input: &'a QueryInput<'a>,
+    pub options: &'a ReportOptions,
+    /// Lift's user attribute (its column): adds `lift_user` and `lift_revenue`, read as the
+    /// streaming lift reads them (nested when the record has `attributes` or `metrics`).
+    pub lift_user: Option<&'a str>,
+}
+
+impl EventCtes<'_> {
+    /// `raw AS (...),\nfields AS (...),\ntimed AS (...)`, without `WITH`.
+    pub(crate) fn sql(&self) -> Result<String, SqlError> {
+        let (input, options) = (self.input, self.options);
+        check_name("database", input.database)?;
+        check_name("table", input.table)?;
+        let metric = options
+            .revenue_metric
+            .as_deref()
+            .map(metric_column)
+            .transpose()?;
+        let mut where_ = String::new();
+        if let Some((from, to)) = input.hours {
+            check_hour(from)?;
+            check_hour(to)?;
+            where_ = format!(
+                "\n  WHERE {PARTITION_COLUMN} BETWEEN {} AND {}",
+                literal(from),
+                literal(to)
+            );
+        }
+        let goal = goal_condition(options);
+        let (nested_revenue, flat_revenue) = match &metric {
+            Some(m) => (format!("metrics.{m}"), m.clone()),
+            None => (
+                "CAST(NULL AS double)".to_owned(),
+                "CAST(NULL AS double)".to_owned(),
+            ),
+        };
+        let (db, table) = (input.database, input.table);
+        let (c, cid, uid) = (CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE, USER_ID_ATTRIBUTE);
+        let eid = EVENT_ID_ATTRIBUTE;
+        let order = order_column(&options.order_attribute)?;
+        let refund = options
+            .refund_event
+            .as_deref()
+            .map_or_else(|| "CAST(NULL AS varchar)".to_owned(), literal);
+        let (lift_raw, lift_fields) = match self.lift_user {
+            Some(u) => (
+                format!(
+                    "
+    (attributes IS NOT NULL OR metrics IS NOT NULL) AS lift_nested,
+    attributes.{u} AS lift_nested_user,
+    {u} AS lift_flat_user,"
+                ),
+                "
+    nullif(CASE WHEN lift_nested THEN lift_nested_user ELSE lift_flat_user END, '') AS lift_user,
+    CASE WHEN lift_nested THEN nested_revenue ELSE flat_revenue END AS lift_revenue,"
+                    .to_owned(),
+            ),
+            None => (String::new(), String::new()),
+        };
+        Ok(format!(
+            "raw AS (
   SELECT
     coalesce(event_type, name) AS event_name,
-    event_type IS NOT NULL AS pinpoint,
+    event_type IS NOT NULL AS pinpoint,{lift_raw}
     (event_type IS NOT NULL OR attributes IS NOT NULL OR metrics IS NOT NULL) AS nested,
     client.client_id AS client_id,
     attributes.{c} AS nested_label,
@@ -397,7 +444,7 @@ WITH raw AS (
 ),
 fields AS (
   SELECT
-    event_name,
+    event_name,{lift_fields}
     coalesce(substr(event_name, 1, 1) <> '_', FALSE) AS custom,
     coalesce(event_name = {refund}, FALSE) AS refund_type,
     nullif(CASE WHEN nested THEN nested_label ELSE flat_label END, '') AS label,
@@ -426,7 +473,54 @@ timed AS (
       ELSE round(try_cast(time_text AS double))
     END AS time_ms
   FROM fields
-),
+)"
+        ))
+    }
+}
+
+/// The goal events' condition on `event_name` (every custom event without `--goal`).
+pub(crate) fn goal_condition(options: &ReportOptions) -> String {
+    if options.goals.is_empty() {
+        "TRUE".to_owned()
+    } else {
+        let list: Vec<String> = options.goals.iter().map(|g| literal(g)).collect();
+        format!("event_name IN ({})", list.join(", "))
+    }
+}
+
+/// An event's identity (its id, else its content: the columns read), over `keyed`'s columns.
+pub(crate) const IDENTITY: &str =
+    "coalesce('i:' || event_id, 'c:' || coalesce(event_name, '') || chr(31) || coalesce(label, '')
+      || chr(31) || coalesce(journey_id, '') || chr(31) || coalesce(user_key, '') || chr(31)
+      || coalesce(CAST(revenue AS varchar), '') || chr(31) || coalesce(order_id, '') || chr(31)
+      || coalesce(time_text, ''))";
+
+/// The report's query (see the module docs), for the same `options` as the streaming
+/// report. Costs are joined afterwards ([`report_from_rows`]), as the CLI reads them.
+pub fn query(input: &QueryInput<'_>, options: &ReportOptions) -> Result<String, SqlError> {
+    let events = EventCtes {
+        input,
+        options,
+        lift_user: None,
+    }
+    .sql()?;
+    let max = options.max_revenue;
+    if !(0.0..=MAX_REVENUE_LIMIT).contains(&max) {
+        return Err(SqlError::MaxRevenue(max.to_string()));
+    }
+    let mut q = String::new();
+    // The counting rules of the streaming report (see `Aggregator`): counted records (attributed,
+    // or a goal or refund with an order id) once per identity, then goal events once per
+    // order; both keep the record of smallest rank (time, campaign, label, type, revenue), as
+    // the streaming report does. The table is scanned twice (the refunded orders).
+    let _ = write!(
+        q,
+        "-- journey-attribution report as SQL: Athena engine 3 (Trino); DuckDB runs it unchanged.
+-- Rows: row_kind 'totals' (one), 'campaign' (one per campaign: journey id, else label),
+-- 'event_type' (per campaign and attributed event type).
+-- Every event once: by event id, else by content (the columns read); goal events once per
+-- order id (the earliest); refunds take their order's revenue off its campaign.
+WITH {events},
 keyed AS (
   SELECT
     *,
@@ -435,10 +529,7 @@ keyed AS (
     coalesce(goal AND revenue IS NOT NULL AND NOT (revenue >= 0 AND revenue <= {max:e}), FALSE) AS revenue_skipped,
     CASE WHEN attributed THEN coalesce(journey_id, label) ELSE '' END AS group_name,
     CASE WHEN attributed THEN label ELSE '' END AS label_name,
-    coalesce('i:' || event_id, 'c:' || coalesce(event_name, '') || chr(31) || coalesce(label, '')
-      || chr(31) || coalesce(journey_id, '') || chr(31) || coalesce(user_key, '') || chr(31)
-      || coalesce(CAST(revenue AS varchar), '') || chr(31) || coalesce(order_id, '') || chr(31)
-      || coalesce(time_text, '')) AS identity
+    {IDENTITY} AS identity
   FROM timed
 ),
 once AS (

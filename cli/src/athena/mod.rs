@@ -1,6 +1,7 @@
 //! `journey-attribution athena setup`: the Glue database and events table the report's
-//! query reads (`report --athena`), over the prefix Firehose writes to. Idempotent: the
-//! database is created when missing, the table created or brought up to date.
+//! query reads (`report --athena`), over the prefix Firehose writes to, and (with
+//! `--exposures-location`) the exposure log's table lift reads. Idempotent: the database is
+//! created when missing, each table created or brought up to date.
 
 pub mod query;
 
@@ -10,11 +11,14 @@ use aws_sdk_glue::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_glue::types::{Column, DatabaseInput, SerDeInfo, StorageDescriptor, TableInput};
 use journey_attribution_aws::config::sdk_config_with;
 use journey_attribution_aws::error::sdk_message;
+use journey_attribution_report::sql::lift::ExposureTable;
 use journey_attribution_report::sql::{self, GlueTable, INPUT_FORMAT, OUTPUT_FORMAT, SERDE};
 
 /// The database and table `athena setup` creates and `report --athena` reads by default.
 pub const DEFAULT_DATABASE: &str = "journey_attribution";
 pub const DEFAULT_TABLE: &str = "events";
+/// The exposure log's table `athena setup --exposures-location` creates.
+pub const DEFAULT_EXPOSURES_TABLE: &str = "exposures";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -46,8 +50,19 @@ pub struct SetupArgs {
     /// The first hour the projection covers (`YYYY/MM/DD/HH`); it runs to NOW.
     #[arg(long, value_name = "YYYY/MM/DD/HH", default_value = "2024/01/01/00")]
     pub since: String,
+    /// The event attribute holding the user id of the exposure log (`report
+    /// --user-attribute`): a column besides `user_id`, under `attributes` and at the top level.
+    #[arg(long, value_name = "NAME", default_value = "user_id")]
+    pub user_attribute: String,
+    /// Where the exposure log of holdout tests is written (`holdout split --exposures`):
+    /// `s3://bucket/prefix/`; creates the table `report --athena --exposures` reads.
+    #[arg(long, value_name = "s3://BUCKET/PREFIX/")]
+    pub exposures_location: Option<String>,
+    /// The exposure log's table.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_EXPOSURES_TABLE, requires = "exposures_location")]
+    pub exposures_table: String,
     /// Print the table as Glue's TableInput JSON (`aws glue create-table --table-input`)
-    /// instead of calling AWS.
+    /// instead of calling AWS; with `--exposures-location`, a JSON array of both tables.
     #[arg(long)]
     pub print: bool,
 }
@@ -104,22 +119,44 @@ fn setup(args: SetupArgs) -> Result<(), Box<dyn Error>> {
         Some(&args.revenue_metric),
         &args.since,
     )
+    .and_then(|t| t.with_user_attribute(&args.user_attribute))
     .map_err(SetupError::Spec)?;
+    let exposures = args
+        .exposures_location
+        .as_deref()
+        .map(|location| ExposureTable::new(&args.exposures_table, location))
+        .transpose()
+        .map_err(SetupError::Spec)?;
+    if exposures.as_ref().is_some_and(|e| e.name == table.name) {
+        return Err(format!(
+            "--exposures-table {:?}: the events table has that name; name it differently",
+            args.exposures_table
+        )
+        .into());
+    }
     if args.print {
-        println!("{}", serde_json::to_string_pretty(&table.to_json())?);
+        let json = match &exposures {
+            Some(e) => serde_json::json!([table.to_json(), e.to_json()]),
+            None => table.to_json(),
+        };
+        println!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(());
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(SetupError::Runtime)?;
-    let outcome = runtime.block_on(apply(&args.database, &table))?;
+    let outcome = runtime.block_on(apply(&args.database, &table, exposures.as_ref()))?;
     println!("{outcome}");
     Ok(())
 }
 
-/// Creates the database when missing and the table, or updates it; says which.
-async fn apply(database: &str, table: &GlueTable) -> Result<String, SetupError> {
+/// Creates the database when missing and each table, or updates it; says which.
+async fn apply(
+    database: &str,
+    table: &GlueTable,
+    exposures: Option<&ExposureTable>,
+) -> Result<String, SetupError> {
     let config = sdk_config_with(query::ATHENA_LIMITS).await;
     let glue = aws_sdk_glue::Client::new(&config);
     let mut said = Vec::new();
@@ -141,16 +178,56 @@ async fn apply(database: &str, table: &GlueTable) -> Result<String, SetupError> 
         }
         Err(e) => return Err(glue_error(&e, "CreateDatabase", database)),
     }
+    let spec = TableSpec {
+        name: &table.name,
+        location: &table.location,
+        columns: &table.columns,
+        parameters: table.parameters(),
+        serde_parameters: table.serde_parameters(),
+        partition: Some(sql::PARTITION_COLUMN),
+    };
+    said.push(put_table(&glue, database, &spec).await?);
+    if let Some(e) = exposures {
+        let columns = e.columns();
+        let spec = TableSpec {
+            name: &e.name,
+            location: &e.location,
+            columns: &columns,
+            parameters: e.parameters(),
+            serde_parameters: e.serde_parameters(),
+            partition: None,
+        };
+        said.push(put_table(&glue, database, &spec).await?);
+    }
+    Ok(said.join("; "))
+}
+
+/// A Glue table to create or update.
+struct TableSpec<'a> {
+    name: &'a str,
+    location: &'a str,
+    columns: &'a [sql::Column],
+    parameters: Vec<(String, String)>,
+    serde_parameters: Vec<(String, String)>,
+    partition: Option<&'a str>,
+}
+
+/// Creates the table, or updates it when it exists; says which.
+async fn put_table(
+    glue: &aws_sdk_glue::Client,
+    database: &str,
+    table: &TableSpec<'_>,
+) -> Result<String, SetupError> {
     let input = table_input(table).map_err(|message| SetupError::Request {
         operation: "CreateTable",
-        name: table.name.clone(),
+        name: table.name.to_owned(),
         message,
     })?;
     let full = format!("{database}.{}", table.name);
     let exists = match glue
         .get_table()
         .database_name(database)
-        .name(&table.name)
+        .name(table.name)
         .send()
         .await
     {
@@ -165,7 +242,7 @@ async fn apply(database: &str, table: &GlueTable) -> Result<String, SetupError> 
             .send()
             .await
             .map_err(|e| glue_error(&e, "UpdateTable", &full))?;
-        said.push(format!("updated table {full} over {}", table.location));
+        Ok(format!("updated table {full} over {}", table.location))
     } else {
         glue.create_table()
             .database_name(database)
@@ -173,13 +250,12 @@ async fn apply(database: &str, table: &GlueTable) -> Result<String, SetupError> 
             .send()
             .await
             .map_err(|e| glue_error(&e, "CreateTable", &full))?;
-        said.push(format!("created table {full} over {}", table.location));
+        Ok(format!("created table {full} over {}", table.location))
     }
-    Ok(said.join("; "))
 }
 
-/// The SDK's `TableInput` of core's table description.
-fn table_input(table: &GlueTable) -> Result<TableInput, String> {
+/// The SDK's `TableInput` of the report crate's table description.
+fn table_input(table: &TableSpec<'_>) -> Result<TableInput, String> {
     let column = |name: &str, hive_type: &str| {
         Column::builder()
             .name(name)
@@ -188,22 +264,24 @@ fn table_input(table: &GlueTable) -> Result<TableInput, String> {
             .map_err(|e| e.to_string())
     };
     let mut storage = StorageDescriptor::builder()
-        .location(&table.location)
+        .location(table.location)
         .input_format(INPUT_FORMAT)
         .output_format(OUTPUT_FORMAT);
-    for c in &table.columns {
+    for c in table.columns {
         storage = storage.columns(column(&c.name, &c.hive_type)?);
     }
     let mut serde_info = SerDeInfo::builder().serialization_library(SERDE);
-    for (k, v) in table.serde_parameters() {
+    for (k, v) in &table.serde_parameters {
         serde_info = serde_info.parameters(k, v);
     }
     let mut input = TableInput::builder()
-        .name(&table.name)
+        .name(table.name)
         .table_type("EXTERNAL_TABLE")
-        .partition_keys(column(sql::PARTITION_COLUMN, "string")?)
         .storage_descriptor(storage.serde_info(serde_info.build()).build());
-    for (k, v) in table.parameters() {
+    if let Some(p) = table.partition {
+        input = input.partition_keys(column(p, "string")?);
+    }
+    for (k, v) in &table.parameters {
         input = input.parameters(k, v);
     }
     input.build().map_err(|e| e.to_string())

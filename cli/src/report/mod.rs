@@ -170,8 +170,12 @@ pub struct Args {
     /// "treatment"|"control", "assigned_at": RFC 3339, "campaign"?}`. Adds `lift`: per
     /// campaign, the conversion rate and revenue per assigned user of both arms over
     /// `--lift-window` from each assignment, their difference with intervals, iROAS.
-    /// Not yet with `--athena` / `--print-sql`: the lift runs on the streamed events.
-    #[arg(long = "exposures", value_name = "LOG", conflicts_with_all = ["athena", "print_sql"])]
+    ///
+    /// With `--athena` / `--print-sql`: the Glue table of the log in `--database` (the one
+    /// `athena setup --exposures-location` creates, `exposures` by default), once; lift then
+    /// runs as a second query whose per-arm sums the CLI turns into the same rows.
+    /// `--print-sql --exposures TABLE` writes that query alone.
+    #[arg(long = "exposures", value_name = "LOG|TABLE")]
     pub exposures: Vec<PathBuf>,
     /// With `--exposures`: a user converts when a goal event of theirs falls in
     /// `[assigned_at, assigned_at + WINDOW)` (`<N>m`, `<N>h`, `<N>d`); default `--lookback`.
@@ -254,22 +258,46 @@ pub fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let hours = s3::Hours::parse(args.from.as_deref(), args.to.as_deref())?;
     if args.print_sql || args.athena {
         let sql = athena_sql(&args, &options, hours)?;
+        let lift = athena_lift(&args, &options, hours)?;
         if args.print_sql {
-            print!("{sql}");
+            match &lift {
+                Some((lift_sql, _)) => print!("{lift_sql}"),
+                None => print!("{sql}"),
+            }
             return Ok(());
         }
-        let result = crate::athena::query::run(
-            &sql,
-            &args.workgroup,
-            &args.database,
-            std::time::Duration::from_secs(args.athena_timeout),
-        )?;
-        eprintln!(
-            "athena query {} scanned {:.1} MB",
-            result.id,
-            result.scanned_bytes as f64 / 1e6
-        );
-        let report = sql::report_from_rows(&result.header, result.rows, options, &costs)?;
+        let run = |sql: &str| {
+            let result = crate::athena::query::run(
+                sql,
+                &args.workgroup,
+                &args.database,
+                std::time::Duration::from_secs(args.athena_timeout),
+            )?;
+            eprintln!(
+                "athena query {} scanned {:.1} MB",
+                result.id,
+                result.scanned_bytes as f64 / 1e6
+            );
+            Ok::<_, crate::athena::query::AthenaError>(result)
+        };
+        let result = run(&sql)?;
+        let has_revenue = options.revenue_metric.is_some();
+        let mut report = sql::report_from_rows(&result.header, result.rows, options, &costs)?;
+        if let Some((lift_sql, lift_options)) = lift {
+            let result = run(&lift_sql)?;
+            let totals = sql::lift::totals_from_rows(&result.header, result.rows, has_revenue)?;
+            for t in totals.iter().filter(|t| t.refused_users > 0) {
+                eprintln!(
+                    "warning: exposure table: campaign {:?}: {} users assigned to both arms: left out of both arms of this campaign (assignment must be deterministic: one salt and one holdout per campaign)",
+                    t.campaign_id, t.refused_users
+                );
+            }
+            report.lift = Some(journey_attribution_report::lift::rows(
+                totals,
+                &costs,
+                &lift_options,
+            )?);
+        }
         warn_counting(&report);
         return write(&report, &args);
     }
@@ -384,6 +412,46 @@ fn athena_sql(
             .map(|(from, to)| (from.as_str(), to.as_str())),
     };
     sql::query(&input, options)
+}
+
+/// With `--exposures` and `--athena` / `--print-sql`: the lift query over the exposure
+/// table `--exposures` names, and the options its rows are read with.
+fn athena_lift(
+    args: &Args,
+    options: &ReportOptions,
+    hours: Option<s3::Hours>,
+) -> Result<Option<(String, LiftOptions)>, Box<dyn Error>> {
+    let table = match args.exposures.as_slice() {
+        [] => return Ok(None),
+        [table] => table.to_string_lossy().into_owned(),
+        _ => {
+            return Err("--exposures: with --athena / --print-sql, name one Glue table (the one `athena setup --exposures-location` creates), not several logs".into());
+        }
+    };
+    sql::check_name("table", &table).map_err(|_| {
+        format!(
+            "--exposures {table:?}: with --athena / --print-sql, name the exposure log's Glue table (`athena setup --exposures-location s3://...` creates `exposures`), not a file or prefix"
+        )
+    })?;
+    let lift = LiftOptions {
+        window: args.lift_window.unwrap_or(args.lookback),
+        confidence: args.confidence,
+        user_attribute: args.user_attribute.clone(),
+    };
+    lift.check()?;
+    let hours = hours.map(|h| h.datehours());
+    let input = sql::lift::LiftInput {
+        events: sql::QueryInput {
+            database: &args.database,
+            table: &args.table,
+            hours: hours
+                .as_ref()
+                .map(|(from, to)| (from.as_str(), to.as_str())),
+        },
+        exposures: &table,
+    };
+    let query = sql::lift::query(&input, options, &lift)?;
+    Ok(Some((query, lift)))
 }
 
 /// Renders `report` in `--format` to `--output` (or standard output).
