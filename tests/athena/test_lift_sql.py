@@ -8,7 +8,9 @@
 - The hand-made cases have known answers: a user in both arms refused, events before the
   window, at its end and in it, a repeated assignment counted from the earliest, an
   `assigned_at` with an offset, a control user never stamped, a non-goal event.
-- A redelivered goal event (byte for byte, and by event id) counts once.
+- A redelivered goal event (byte for byte, and by event id) counts once; goal events of one
+  order once, a refunded order's revenue not at all, revenue outside [0, --max-revenue] as
+  none: in the SQL and in the streaming lift alike.
 - `report --athena --exposures` against moto: moto's Athena does not run SQL; it answers
   each query with rows queued beforehand, here the rows DuckDB computed for the two queries
   the CLI sends. What this checks is the CLI's side: the queries it sends (the ones
@@ -121,6 +123,7 @@ class LiftTables(unittest.TestCase):
     two tables; `redelivered` adds the same records delivered again."""
 
     redelivered = False
+    extra = []
 
     @classmethod
     def setUpClass(cls):
@@ -143,6 +146,9 @@ class LiftTables(unittest.TestCase):
         if cls.redelivered:
             with open(os.path.join(cls.events, "redelivered.jsonl"), "w") as f:
                 f.write("\n".join(REDELIVERED) + "\n")
+        if cls.extra:
+            with open(os.path.join(cls.events, "extra.jsonl"), "w") as f:
+                f.write("\n".join(cls.extra) + "\n")
         cls.tables = json.loads(base.cli("athena", "setup", "--location", "s3://shop-events/firehose/",
                                          "--exposures-location", "s3://shop-events/exposures/", "--print"))
         events_table, exposure_table = cls.tables
@@ -300,9 +306,43 @@ class LiftSqlCountsEachGoalEventOnce(LiftTables):
         self.assertEqual(cases["treatment_revenue_sq"], 20 ** 2 + 7 ** 2 + 11 ** 2)
 
     def test_and_the_local_report_counts_it_once_too(self):
-        """The streaming lift must set the redelivered copies aside too (its revenue counted
-        each copy before goal events were deduplicated in report/src/lift/conversions.rs)."""
         self.assert_same_per_arm_figures(self.sql_by_campaign(*OPTIONS), self.local(*OPTIONS))
+
+
+def purchase(user, day, revenue, event_id, order):
+    return json.dumps({"name": "purchase", "attributes": {"user_id": user, "event_id": event_id,
+                       "order_id": order}, "metrics": {"revenue": revenue},
+                       "timestamp": MARCH_1 + day * DAY})
+
+
+# Orders, refunds and revenue bounds, as the attributed rows count them.
+ORDER_EVENTS = [
+    # One order recorded twice (an app retry: a new event id): the earliest counts.
+    purchase("case-c4", 2, 30, "ord-1", "o-c4"),
+    purchase("case-c4", 3, 31, "ord-2", "o-c4"),
+    # A refunded order earns nothing; its user still converted.
+    purchase("case-t2", 2, 40, "ord-3", "o-t2"),
+    json.dumps({"name": "refund", "attributes": {"user_id": "back-office", "order_id": "o-t2"},
+                "timestamp": MARCH_1 + 5 * DAY}),
+    # Outside [0, --max-revenue]: no revenue, still a conversion.
+    purchase("case-c2", 1, -5, "ord-4", "o-c2a"),
+    purchase("case-c2", 1, 2e9, "ord-5", "o-c2b"),
+]
+
+
+class LiftSqlCountsOrdersRefundsAndBounds(LiftTables):
+    redelivered = True
+    extra = ORDER_EVENTS
+    options = OPTIONS + ["--refund-event", "refund"]
+
+    def test_orders_refunds_and_bounds_have_their_known_answers(self):
+        cases = self.sql_by_campaign(*self.options)["j-cases"]
+        self.assertEqual((cases["treatment_converted"], cases["control_converted"]), (3, 4))
+        self.assertEqual(cases["treatment_revenue"], 20 + 7 + 11)
+        self.assertEqual(cases["control_revenue"], 5 + 9 + 30)
+
+    def test_and_the_local_report_gives_the_same_figures(self):
+        self.assert_same_per_arm_figures(self.sql_by_campaign(*self.options), self.local(*self.options))
 
 
 class LiftOnMoto(LiftTables):

@@ -142,14 +142,14 @@ impl LiftAggregator {
     }
 
     /// Assignment index -> state, for converting assignments: each kept event once, an
-    /// order once (its earliest event, then the smallest identity), a refunded order's
+    /// order once (its earliest event, then the smallest revenue), a refunded order's
     /// revenue left out.
     pub(super) fn converted(&self) -> HashMap<u32, Converted> {
         let mut first_of_order: FpMap<u128, (Hit, u128)> = FpMap::default();
         for (&identity, &hit) in &self.hits {
             if hit.order != 0 {
                 let best = first_of_order.entry(hit.order).or_insert((hit, identity));
-                if (hit.time, identity) < (best.0.time, best.1) {
+                if (hit.time, hit.revenue, identity) < (best.0.time, best.0.revenue, best.1) {
                     *best = (hit, identity);
                 }
             }

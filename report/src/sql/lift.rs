@@ -11,7 +11,9 @@
 //!   user converts an assignment when its time is in `[assigned_at, assigned_at + window)`;
 //!   revenue per assigned user is the revenue metric of those events (zeros included);
 //! - each goal event once: by its event id, else its content (the columns the query reads,
-//!   as the report's query tells events apart: [`super::IDENTITY`]), the earliest copy.
+//!   as the report's query tells events apart: [`super::IDENTITY`]), the earliest copy;
+//!   goal events sharing an order id once (the earliest); a refunded order earns nothing;
+//!   revenue outside `[0, max_revenue]` is none (the event still converts).
 //!
 //! A line of the log that is not an assignment (a missing id, an arm other than `treatment`
 //! or `control`, an `assigned_at` that is not RFC 3339) is counted in `unreadable_lines`:
@@ -204,6 +206,10 @@ pub fn query(
     let db = input.events.database;
     let exposures = input.exposures;
     let window = lift.window.as_millis();
+    let max = options.max_revenue;
+    if !(0.0..=crate::model::MAX_REVENUE_LIMIT).contains(&max) {
+        return Err(SqlError::MaxRevenue(max.to_string()));
+    }
     let assigned_ms = rfc3339_ms("assigned_at");
     let has_revenue = options.revenue_metric.is_some();
     // Each arm's aggregate (`count`, `sum`) of a value over `followed`'s rows.
@@ -275,27 +281,48 @@ labels AS (
   GROUP BY campaign_id, label
 ),
 {events},
+-- Goal events of a user in a window of theirs, revenue in millionths (outside
+-- [0, max_revenue]: none, the event still converts).
+candidates AS (
+  SELECT DISTINCT
+    {IDENTITY} AS identity,
+    g.lift_user,
+    g.time_ms,
+    g.order_id,
+    coalesce(CASE WHEN g.lift_revenue >= 0 AND g.lift_revenue <= {max:e}
+      THEN round(g.lift_revenue * 1000000) END, 0) AS revenue_micro
+  FROM timed AS g
+  JOIN assignments AS a
+    ON NOT a.refused AND g.lift_user = a.user_id
+   AND g.time_ms >= a.assigned_ms AND g.time_ms < a.assigned_ms + {window}
+  WHERE g.goal AND g.lift_user IS NOT NULL
+),
+-- Each event once (the earliest copy), then each order once (its earliest event).
 goals AS (
-  SELECT
-    lift_user,
-    time_ms,
-    lift_revenue,
-    row_number() OVER (
-      PARTITION BY {IDENTITY}
-      ORDER BY time_ms ASC NULLS LAST, coalesce(journey_id, label), label, event_name, lift_revenue
-    ) AS copy
-  FROM timed
-  WHERE custom AND {goal} AND lift_user IS NOT NULL
+  SELECT *, row_number() OVER (
+    PARTITION BY identity ORDER BY time_ms, revenue_micro, lift_user, order_id) AS copy
+  FROM candidates
+),
+ordered AS (
+  SELECT *, CASE WHEN order_id IS NULL THEN 1 ELSE row_number() OVER (
+    PARTITION BY order_id ORDER BY time_ms, revenue_micro, identity) END AS order_copy
+  FROM goals
+  WHERE copy = 1
+),
+-- A refunded order earns nothing; its conversion stands.
+refunded AS (
+  SELECT DISTINCT order_id FROM timed WHERE refund AND order_id IS NOT NULL
 ),
 conversions AS (
   SELECT
     a.campaign_id,
     a.user_id,
-    sum(coalesce(g.lift_revenue, 0)) AS revenue
+    sum(CASE WHEN r.order_id IS NULL THEN g.revenue_micro ELSE 0 END) AS revenue_micro
   FROM assignments AS a
-  JOIN goals AS g
-    ON g.copy = 1 AND g.lift_user = a.user_id
+  JOIN ordered AS g
+    ON g.order_copy = 1 AND g.lift_user = a.user_id
    AND g.time_ms >= a.assigned_ms AND g.time_ms < a.assigned_ms + {window}
+  LEFT JOIN refunded AS r ON r.order_id = g.order_id
   WHERE NOT a.refused
   GROUP BY a.campaign_id, a.user_id
 ),
@@ -305,7 +332,7 @@ followed AS (
     a.arm,
     a.refused,
     c.user_id IS NOT NULL AS converted,
-    coalesce(c.revenue, 0) AS revenue
+    coalesce(CAST(c.revenue_micro AS double), 0) / 1000000 AS revenue
   FROM assignments AS a
   LEFT JOIN conversions AS c ON c.campaign_id = a.campaign_id AND c.user_id = a.user_id
 ),
@@ -362,8 +389,7 @@ FROM campaigns AS c
 LEFT JOIN arms AS a ON a.campaign_id = c.campaign_id
 LEFT JOIN labels AS l ON l.campaign_id = c.campaign_id AND l.label_rank = 1
 ORDER BY 1 DESC, 2
-",
-        goal = super::goal_condition(options),
+"
     ))
 }
 
