@@ -1,6 +1,6 @@
 use super::*;
+use crate::lift::LiftOptions;
 use crate::lift::exposures::Exposures;
-use crate::lift::{LiftAggregator, LiftOptions};
 use std::sync::Arc;
 
 fn input<'a>(exposures: &'a str) -> LiftInput<'a> {
@@ -35,7 +35,8 @@ fn the_query_names_both_tables_the_window_and_the_user_attribute() {
     assert!(q.contains("g.time_ms < a.assigned_ms + 1209600000"));
     assert!(q.contains("attributes.username AS lift_nested_user"));
     assert!(q.contains("username AS lift_flat_user"));
-    assert!(q.contains("custom AND event_name IN ('purchase') AND lift_user IS NOT NULL"));
+    assert!(q.contains("custom AND NOT refund_type AND event_name IN ('purchase') AS goal"));
+    assert!(q.contains("WHERE g.goal AND g.lift_user IS NOT NULL"));
     assert!(q.contains("sum(CASE WHEN arm = 'treatment' THEN revenue * revenue END)"));
     let without = query(&input("exposures"), &opts(None), &LiftOptions::default()).unwrap();
     assert!(!without.contains("revenue * revenue"));
@@ -116,18 +117,19 @@ fn rows_read_back_into_the_streaming_lifts_figures() {
     .join("\n");
     let exposures = Arc::new(Exposures::parse(&log, "log").unwrap());
     let options = LiftOptions::default();
-    let mut agg = LiftAggregator::new(
-        exposures,
-        options.clone(),
-        &["purchase".to_owned()],
-        Some("revenue"),
-    );
+    let report_options = crate::ReportOptions {
+        goals: vec!["purchase".to_owned()],
+        revenue_metric: Some("revenue".to_owned()),
+        ..Default::default()
+    };
+    let mut agg = crate::Aggregator::new(report_options).with_lift(exposures, options.clone());
     for (user, revenue) in [("a", 10.0), ("b", 4.0), ("c", 3.0)] {
         agg.push_line(&format!(
             r#"{{"name":"purchase","attributes":{{"user_id":"{user}"}},"metrics":{{"revenue":{revenue}}},"timestamp":"2026-03-02T00:00:00Z"}}"#
-        ));
+        ))
+        .unwrap();
     }
-    let want = agg.finish(&[]).unwrap();
+    let want = agg.finish(&[]).unwrap().lift.unwrap();
     let rows = vec![
         row("exposures||||||||||||0"),
         row("campaign|j-1|Spring|2|2|2|1|14.0|116.0|3.0|9.0|1|"),
