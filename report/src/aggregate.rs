@@ -202,12 +202,12 @@ impl Aggregator {
                 Ok(()) => Ok(()),
                 Err(e) => self
                     .push_shapes(line)
-                    .unwrap_or_else(|| Err(shapes::reason(line, &e, 0, &shapes::RECORD))),
+                    .unwrap_or_else(|| Err(shapes::reason(line, &e, 0, &shapes::RECORD_SCHEMA))),
             }
         } else {
             self.push_shapes(line).unwrap_or_else(|| {
                 self.push_pinpoint(line)
-                    .map_err(|e| shapes::reason(line, &e, 0, &shapes::RECORD))
+                    .map_err(|e| shapes::reason(line, &e, 0, &shapes::RECORD_SCHEMA))
             })
         };
         result.map_err(|reason| {

@@ -21,7 +21,7 @@ use super::record::BorrowedStr;
 /// How a shape's parse reads a value (mirrors the shape's `Deserialize` impls).
 #[derive(Debug)]
 pub(super) enum Schema {
-    /// A struct read by `record::read_fields`: a map whose `fields` are read (a second one
+    /// A struct read by `record::read_struct`: a map whose fields are read (a second one
     /// is a duplicate) and others skipped; not a sequence.
     Struct(&'static Struct),
     /// `Option` of a value: `null`, or the value.
@@ -45,12 +45,51 @@ pub(super) enum Schema {
     F64,
 }
 
-/// A derived struct's name and fields (name, how it is read, whether it has a default).
+/// A struct-like shape, the one description of it: its reader takes the field names and
+/// which are required from here (`record::read_struct`), and [`error_path`] walks the same
+/// fields with their schemas. Declared with [`structure!`], so that names, schemas and
+/// requiredness are one list.
 #[derive(Debug)]
 pub(super) struct Struct {
+    /// The type's name, as its reader says it expects (`struct <name>`).
     pub name: &'static str,
-    pub fields: &'static [(&'static str, Schema, bool)],
+    /// The fields' names, in the order the reader numbers them.
+    pub names: &'static [&'static str],
+    /// For each of `names`: how its value is read, and whether it is required (a missing
+    /// required field is a `missing field` error, the first in field order).
+    pub fields: &'static [(Schema, bool)],
 }
+
+impl Struct {
+    /// The first required field not in `seen` (a bit per field, as `record::read_fields`
+    /// returns them).
+    pub(super) fn missing(&self, seen: u32) -> Option<&'static str> {
+        self.fields
+            .iter()
+            .zip(self.names)
+            .enumerate()
+            .find(|(i, ((_, required), _))| *required && seen & (1 << i) == 0)
+            .map(|(_, (_, name))| *name)
+    }
+}
+
+/// `structure!("Name" { "field": schema, required, ... })`: a [`Struct`] from one list of
+/// fields (a field's index is its position here, as the reader's `match` numbers it).
+macro_rules! structure {
+    ($name:literal { $($field:literal: $schema:expr, $required:expr),* $(,)? }) => {
+        $crate::field_path::Struct {
+            name: $name,
+            names: &[$($field),*],
+            fields: &[$(($schema, $required)),*],
+        }
+    };
+}
+pub(super) use structure;
+
+/// A field's requiredness in [`structure!`].
+pub(super) const REQUIRED: bool = true;
+/// A field's requiredness in [`structure!`]: absent, it is `None`.
+pub(super) const OPTIONAL: bool = false;
 
 /// One segment of a path.
 enum Segment {
@@ -177,34 +216,22 @@ impl<'de> Visitor<'de> for StructVisitor<'_> {
         let StructVisitor(s, path) = self;
         let mut seen = 0u32;
         while let Some(key) = map.next_key::<BorrowedStr<'de>>()? {
-            match s.fields.iter().position(|(name, ..)| *name == key.0) {
+            match s.names.iter().position(|name| *name == key.0) {
                 Some(i) if seen & (1 << i) != 0 => {
-                    return Err(de::Error::duplicate_field(s.fields[i].0));
+                    return Err(de::Error::duplicate_field(s.names[i]));
                 }
                 Some(i) => {
                     seen |= 1 << i;
-                    value(&mut map, &s.fields[i].1, &key.0, path)?;
+                    value(&mut map, &s.fields[i].0, &key.0, path)?;
                 }
                 None => value(&mut map, &Schema::Ignored, &key.0, path)?,
             }
         }
-        match s
-            .fields
-            .iter()
-            .enumerate()
-            .find(|(i, (_, schema, default))| {
-                !default && !is_option(schema) && seen & (1 << i) == 0
-            }) {
-            Some((_, (name, ..))) => Err(de::Error::missing_field(name)),
+        match s.missing(seen) {
+            Some(name) => Err(de::Error::missing_field(name)),
             None => Ok(()),
         }
     }
-}
-
-/// Whether a missing field of this schema is `None` rather than an error (serde's rule
-/// for `Option` fields read from a map).
-fn is_option(schema: &Schema) -> bool {
-    matches!(schema, Schema::Option(_))
 }
 
 struct OptionVisitor<'s, 'p>(&'s Schema, &'p mut Vec<Segment>);

@@ -16,11 +16,12 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 
+use super::field_path::{OPTIONAL, REQUIRED, Schema, Struct, structure};
 use super::time::EpochMs;
 use journey_attribution_core::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
 
 /// The fields of a record the report needs (other fields are skipped; read as
-/// [`read_fields`] reads a struct).
+/// [`read_struct`] reads [`RECORD`]).
 #[derive(Debug)]
 pub struct Record<'a> {
     pub event_type: Cow<'a, str>,
@@ -49,7 +50,8 @@ pub type ReadField<'de, 'f, A> =
 /// messages: a field seen twice is a `duplicate field` error; an unknown one is skipped
 /// or, with `deny_unknown`, an `unknown field` error; `field(i, map)` reads the value of
 /// `names[i]`, and the caller reports a missing required field (`missing_field`, in field
-/// order). From an object only: derive also reads a struct from an array of its fields, a
+/// order; [`read_struct`] does it from the struct's description). Returns the fields seen,
+/// a bit per field. From an object only: derive also reads a struct from an array of its fields, a
 /// form no export or request has. These readers in place of derive's took 3,172 B gzip -9
 /// off the report .wasm (2,142 of it the array form: measured against a serde_json whose
 /// `deserialize_struct` knew objects only); `field` a `dyn`, so that the loop is one
@@ -59,7 +61,7 @@ pub fn read_fields<'de, A: MapAccess<'de>>(
     names: &'static [&'static str],
     deny_unknown: bool,
     field: &mut ReadField<'de, '_, A>,
-) -> Result<(), A::Error> {
+) -> Result<u32, A::Error> {
     debug_assert!(names.len() <= 32, "`seen` has a bit per field");
     let mut seen = 0u32;
     while let Some(key) = map.next_key::<BorrowedStr<'de>>()? {
@@ -75,8 +77,45 @@ pub fn read_fields<'de, A: MapAccess<'de>>(
             }
         }
     }
-    Ok(())
+    Ok(seen)
 }
+
+/// The shape `s` read from a map as [`read_fields`] reads it (unknown fields skipped), its
+/// field names and required fields taken from `s`, the description `field_path` walks:
+/// `field(i, map)` reads the value of `s.names[i]`. Once it returns, every required field
+/// has been read.
+pub(super) fn read_struct<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    s: &'static Struct,
+    field: &mut ReadField<'de, '_, A>,
+) -> Result<(), A::Error> {
+    let seen = read_fields(map, s.names, false, field)?;
+    match s.missing(seen) {
+        Some(name) => Err(de::Error::missing_field(name)),
+        None => Ok(()),
+    }
+}
+
+/// The visitor's `expecting` of a [`Struct`]'s reader: `struct <name>`, as derive says.
+pub(super) fn expecting(s: &Struct, f: &mut fmt::Formatter) -> fmt::Result {
+    f.write_str("struct ")?;
+    f.write_str(s.name)
+}
+
+/// A Pinpoint record, read into [`Record`] (its fields in this order).
+pub(super) static RECORD: Struct = structure!("Record" {
+    "event_type": Schema::Str, REQUIRED,
+    "event_timestamp": Schema::Option(&Schema::Flat), OPTIONAL,
+    "client": Schema::Option(&Schema::Struct(&CLIENT)), OPTIONAL,
+    "attributes": Schema::Option(&Schema::Attributes { user_id: false }), OPTIONAL,
+    "metrics": Schema::Option(&Schema::Metrics), OPTIONAL,
+    "event_id": Schema::Flat, OPTIONAL,
+});
+
+/// A record's `client`, read into [`Client`].
+pub(super) static CLIENT: Struct = structure!("Client" {
+    "client_id": Schema::Option(&Schema::Str), OPTIONAL,
+});
 
 impl<'de: 'a, 'a> Deserialize<'de> for Record<'a> {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -84,20 +123,12 @@ impl<'de: 'a, 'a> Deserialize<'de> for Record<'a> {
         impl<'de> Visitor<'de> for V {
             type Value = Record<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("struct Record")
+                expecting(&RECORD, f)
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                const NAMES: &[&str] = &[
-                    "event_type",
-                    "event_timestamp",
-                    "client",
-                    "attributes",
-                    "metrics",
-                    "event_id",
-                ];
                 let (mut event_type, mut event_timestamp, mut client) = (None, None, None);
                 let (mut attributes, mut metrics, mut event_id) = (None, None, None);
-                read_fields(&mut map, NAMES, false, &mut |i, map| {
+                read_struct(&mut map, &RECORD, &mut |i, map| {
                     match i {
                         0 => event_type = Some(map.next_value::<BorrowedStr<'de>>()?.0),
                         1 => event_timestamp = map.next_value::<Option<EpochMs>>()?,
@@ -109,7 +140,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Record<'a> {
                     Ok(())
                 })?;
                 Ok(Record {
-                    event_type: event_type.ok_or_else(|| de::Error::missing_field(NAMES[0]))?,
+                    // Required: read_struct has seen it.
+                    event_type: event_type.unwrap_or_default(),
                     event_id,
                     event_timestamp: event_timestamp.and_then(|t| t.0),
                     client,
@@ -128,11 +160,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Client<'a> {
         impl<'de> Visitor<'de> for V {
             type Value = Client<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("struct Client")
+                expecting(&CLIENT, f)
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut client_id = None;
-                read_fields(&mut map, &["client_id"], false, &mut |_, map| {
+                read_struct(&mut map, &CLIENT, &mut |_, map| {
                     client_id = map.next_value::<Option<BorrowedStr<'de>>>()?.map(|s| s.0);
                     Ok(())
                 })?;

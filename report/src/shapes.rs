@@ -28,10 +28,11 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use super::base64;
-use super::field_path::{self, Schema, Struct};
+use super::field_path::{self, OPTIONAL, REQUIRED, Schema, Struct, structure};
 use super::record::{
-    Attributes, BorrowedStr, Client, EVENT_ID_ATTRIBUTE, Metrics, Record, USER_ID_ATTRIBUTE,
-    is_order_attribute, is_user_attribute, parse_record, read_attributes, read_fields,
+    Attributes, BorrowedStr, Client, EVENT_ID_ATTRIBUTE, Metrics, RECORD, Record,
+    USER_ID_ATTRIBUTE, expecting, is_order_attribute, is_user_attribute, parse_record,
+    read_attributes, read_struct,
 };
 use super::time::EpochMs;
 use journey_attribution_core::event::DataShape;
@@ -378,61 +379,64 @@ impl<'de: 'a, 'a> Deserialize<'de> for DataAttributes<'a> {
 }
 
 /// What the report reads of a Kinesis record: its `Data`, partition key and arrival time,
-/// named as [`EnvelopeNames`] says.
-#[derive(Debug)]
+/// the three fields of [`KINESIS_RECORD`] or [`LAMBDA_KINESIS`], in that order.
+#[derive(Debug, Default)]
 struct Envelope<'a> {
     data: Cow<'a, str>,
     partition_key: Option<Cow<'a, str>>,
     arrival: Option<EpochMs>,
 }
 
-/// The struct an [`Envelope`] is read as (for messages) and its three fields' names: one
-/// reader for both spellings, so the report .wasm holds one.
-#[derive(Debug, Clone, Copy)]
-struct EnvelopeNames {
-    expecting: &'static str,
-    fields: &'static [&'static str],
-}
-
 /// As `aws kinesis get-records` prints a record.
-const KINESIS: EnvelopeNames = EnvelopeNames {
-    expecting: "struct KinesisRecord",
-    fields: &["Data", "PartitionKey", "ApproximateArrivalTimestamp"],
-};
+static KINESIS_RECORD: Struct = structure!("KinesisRecord" {
+    "Data": Schema::Str, REQUIRED,
+    "PartitionKey": Schema::Option(&Schema::Str), OPTIONAL,
+    "ApproximateArrivalTimestamp": Schema::Option(&Schema::Flat), OPTIONAL,
+});
 
 /// As Lambda's Kinesis event has it, under `kinesis`.
-const LAMBDA_KINESIS: EnvelopeNames = EnvelopeNames {
-    expecting: "struct LambdaKinesis",
-    fields: &["data", "partitionKey", "approximateArrivalTimestamp"],
-};
+static LAMBDA_KINESIS: Struct = structure!("LambdaKinesis" {
+    "data": Schema::Str, REQUIRED,
+    "partitionKey": Schema::Option(&Schema::Str), OPTIONAL,
+    "approximateArrivalTimestamp": Schema::Option(&Schema::Flat), OPTIONAL,
+});
 
-impl<'de> DeserializeSeed<'de> for EnvelopeNames {
+/// A record of Lambda's Kinesis event, `{"kinesis": {...}, "eventSource", ...}`.
+static LAMBDA_KINESIS_RECORD: Struct = structure!("LambdaKinesisRecord" {
+    "kinesis": Schema::Struct(&LAMBDA_KINESIS), REQUIRED,
+});
+
+/// The reader of an [`Envelope`] spelt as the struct says: one reader for both spellings,
+/// so the report .wasm holds one.
+#[derive(Debug, Clone, Copy)]
+struct EnvelopeReader(&'static Struct);
+
+impl<'de> DeserializeSeed<'de> for EnvelopeReader {
     type Value = Envelope<'de>;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Envelope<'de>, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for EnvelopeNames {
+impl<'de> Visitor<'de> for EnvelopeReader {
     type Value = Envelope<'de>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(self.expecting)
+        expecting(self.0, f)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'de>, A::Error> {
-        let (mut data, mut partition_key, mut arrival) = (None, None, None);
-        read_fields(&mut map, self.fields, false, &mut |i, map| {
+        let mut envelope = Envelope::default();
+        read_struct(&mut map, self.0, &mut |i, map| {
             match i {
-                0 => data = Some(map.next_value::<BorrowedStr<'de>>()?.0),
-                1 => partition_key = map.next_value::<Option<BorrowedStr<'de>>>()?.map(|s| s.0),
-                _ => arrival = map.next_value()?,
+                0 => envelope.data = map.next_value::<BorrowedStr<'de>>()?.0,
+                1 => {
+                    envelope.partition_key =
+                        map.next_value::<Option<BorrowedStr<'de>>>()?.map(|s| s.0);
+                }
+                _ => envelope.arrival = map.next_value()?,
             }
             Ok(())
         })?;
-        Ok(Envelope {
-            data: data.ok_or_else(|| de::Error::missing_field(self.fields[0]))?,
-            partition_key,
-            arrival,
-        })
+        Ok(envelope)
     }
 }
 
@@ -442,11 +446,13 @@ struct KinesisRecord<'a>(Envelope<'a>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for KinesisRecord<'a> {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        KINESIS.deserialize(d).map(KinesisRecord)
+        EnvelopeReader(&KINESIS_RECORD)
+            .deserialize(d)
+            .map(KinesisRecord)
     }
 }
 
-/// A record of Lambda's Kinesis event, `{"kinesis": {...}, "eventSource", ...}`.
+/// A record of Lambda's Kinesis event, read as [`LAMBDA_KINESIS_RECORD`].
 #[derive(Debug)]
 struct LambdaKinesisRecord<'a> {
     kinesis: Envelope<'a>,
@@ -458,81 +464,26 @@ impl<'de: 'a, 'a> Deserialize<'de> for LambdaKinesisRecord<'a> {
         impl<'de> Visitor<'de> for V {
             type Value = LambdaKinesisRecord<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("struct LambdaKinesisRecord")
+                expecting(&LAMBDA_KINESIS_RECORD, f)
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut kinesis = None;
-                read_fields(&mut map, &["kinesis"], false, &mut |_, map| {
-                    kinesis = Some(map.next_value_seed(LAMBDA_KINESIS)?);
+                let mut kinesis = Envelope::default();
+                read_struct(&mut map, &LAMBDA_KINESIS_RECORD, &mut |_, map| {
+                    kinesis = map.next_value_seed(EnvelopeReader(&LAMBDA_KINESIS))?;
                     Ok(())
                 })?;
-                Ok(LambdaKinesisRecord {
-                    kinesis: kinesis.ok_or_else(|| de::Error::missing_field("kinesis"))?,
-                })
+                Ok(LambdaKinesisRecord { kinesis })
             }
         }
         d.deserialize_map(V)
     }
 }
 
-/// How each shape is read, for [`field_path::error_path`]: kept next to the types, field
-/// for field (the test `field_paths_are_serde_path_to_error_s` checks them against the
-/// types).
-pub(super) static RECORD: Schema = Schema::Struct(&Struct {
-    name: "Record",
-    fields: &[
-        ("event_type", Schema::Str, false),
-        ("event_timestamp", Schema::Option(&Schema::Flat), true),
-        (
-            "client",
-            Schema::Option(&Schema::Struct(&Struct {
-                name: "Client",
-                fields: &[("client_id", Schema::Option(&Schema::Str), true)],
-            })),
-            true,
-        ),
-        (
-            "attributes",
-            Schema::Option(&Schema::Attributes { user_id: false }),
-            true,
-        ),
-        ("metrics", Schema::Option(&Schema::Metrics), true),
-        ("event_id", Schema::Flat, true),
-    ],
-});
-
-static KINESIS_RECORD: Schema = Schema::Struct(&Struct {
-    name: "KinesisRecord",
-    fields: &[
-        ("Data", Schema::Str, false),
-        ("PartitionKey", Schema::Option(&Schema::Str), true),
-        (
-            "ApproximateArrivalTimestamp",
-            Schema::Option(&Schema::Flat),
-            true,
-        ),
-    ],
-});
-
-static LAMBDA_KINESIS_RECORD: Schema = Schema::Struct(&Struct {
-    name: "LambdaKinesisRecord",
-    fields: &[(
-        "kinesis",
-        Schema::Struct(&Struct {
-            name: "LambdaKinesis",
-            fields: &[
-                ("data", Schema::Str, false),
-                ("partitionKey", Schema::Option(&Schema::Str), true),
-                (
-                    "approximateArrivalTimestamp",
-                    Schema::Option(&Schema::Flat),
-                    true,
-                ),
-            ],
-        }),
-        false,
-    )],
-});
+/// The schemas [`field_path::error_path`] walks for the struct-like shapes (Amplify data,
+/// whose keys are dynamic, is [`Schema::Amplify`]).
+pub(super) static RECORD_SCHEMA: Schema = Schema::Struct(&RECORD);
+static KINESIS_RECORD_SCHEMA: Schema = Schema::Struct(&KINESIS_RECORD);
+static LAMBDA_KINESIS_RECORD_SCHEMA: Schema = Schema::Struct(&LAMBDA_KINESIS_RECORD);
 
 /// `<serde's message> at <path> (column N)`, for an error in `text` parsed as the shape
 /// `schema` describes; `column` is where `text` starts in its line.
@@ -599,7 +550,7 @@ fn parse_event(text: &str, shape: Shape, column: usize) -> Result<Parsed<'_>, St
                 record,
                 touch: TouchInput::Pinpoint(Cow::Borrowed(text)),
             })
-            .map_err(|e| reason(text, &e, column, &RECORD)),
+            .map_err(|e| reason(text, &e, column, &RECORD_SCHEMA)),
         Shape::Amplify => serde_json::from_str::<AmplifyData<'_>>(text)
             .map(|data| Parsed {
                 record: amplify_record(data, None, None),
@@ -612,12 +563,12 @@ fn parse_event(text: &str, shape: Shape, column: usize) -> Result<Parsed<'_>, St
             .map_err(|e| reason(text, &e, column, &Schema::Amplify)),
         Shape::Kinesis => {
             let KinesisRecord(r) = serde_json::from_str(text)
-                .map_err(|e| reason(text, &e, column, &KINESIS_RECORD))?;
+                .map_err(|e| reason(text, &e, column, &KINESIS_RECORD_SCHEMA))?;
             decoded("Data", &r.data, r.partition_key, r.arrival)
         }
         Shape::LambdaKinesis => {
             let r = serde_json::from_str::<LambdaKinesisRecord<'_>>(text)
-                .map_err(|e| reason(text, &e, column, &LAMBDA_KINESIS_RECORD))?;
+                .map_err(|e| reason(text, &e, column, &LAMBDA_KINESIS_RECORD_SCHEMA))?;
             let k = r.kinesis;
             decoded("kinesis.data", &k.data, k.partition_key, k.arrival)
         }
@@ -655,7 +606,7 @@ fn decoded<'a>(
     match serde_json::from_str::<Probe>(&json) {
         Ok(Probe(Shape::Pinpoint)) => {
             let record = parse_record(&json)
-                .map_err(|e| in_field(reason(&json, &e, 0, &RECORD)))?
+                .map_err(|e| in_field(reason(&json, &e, 0, &RECORD_SCHEMA)))?
                 .into_owned();
             Ok(Parsed {
                 record,
@@ -689,7 +640,7 @@ pub(super) mod oracle {
     use serde::Deserialize;
     use serde::de::IgnoredAny;
 
-    use super::{AmplifyData, KinesisRecord, LambdaKinesisRecord, RECORD, Schema};
+    use super::{AmplifyData, KinesisRecord, LambdaKinesisRecord, RECORD_SCHEMA, Schema};
     use crate::record::Record;
 
     /// Where the first error in `text` is (`at <JSON path>`, or `in the record`), so a skip
@@ -718,14 +669,14 @@ pub(super) mod oracle {
 
     pub(crate) fn shapes() -> Vec<Shape> {
         vec![
-            ("Record", &RECORD, |t| error_path::<Record<'_>>(t)),
+            ("Record", &RECORD_SCHEMA, |t| error_path::<Record<'_>>(t)),
             ("AmplifyData", &Schema::Amplify, |t| {
                 error_path::<AmplifyData<'_>>(t)
             }),
-            ("KinesisRecord", &super::KINESIS_RECORD, |t| {
+            ("KinesisRecord", &super::KINESIS_RECORD_SCHEMA, |t| {
                 error_path::<KinesisRecord<'_>>(t)
             }),
-            ("LambdaKinesisRecord", &super::LAMBDA_KINESIS_RECORD, |t| {
+            ("LambdaKinesisRecord", &super::LAMBDA_KINESIS_RECORD_SCHEMA, |t| {
                 error_path::<LambdaKinesisRecord<'_>>(t)
             }),
             ("IgnoredAny", &Schema::Ignored, |t| {
