@@ -676,12 +676,112 @@ pub(super) mod oracle {
             ("KinesisRecord", &super::KINESIS_RECORD_SCHEMA, |t| {
                 error_path::<KinesisRecord<'_>>(t)
             }),
-            ("LambdaKinesisRecord", &super::LAMBDA_KINESIS_RECORD_SCHEMA, |t| {
-                error_path::<LambdaKinesisRecord<'_>>(t)
-            }),
+            (
+                "LambdaKinesisRecord",
+                &super::LAMBDA_KINESIS_RECORD_SCHEMA,
+                |t| error_path::<LambdaKinesisRecord<'_>>(t),
+            ),
             ("IgnoredAny", &Schema::Ignored, |t| {
                 error_path::<IgnoredAny>(t)
             }),
         ]
+    }
+}
+
+#[cfg(test)]
+mod struct_tests {
+    //! Each struct-like shape's reader against its [`Struct`]: a field the struct requires
+    //! is the only kind whose absence the reader refuses, and a field is read as its schema
+    //! says (a value its schema refuses fails the reader, at that field).
+    #![allow(clippy::unwrap_used)]
+    use super::{
+        Client, KINESIS_RECORD, KinesisRecord, LAMBDA_KINESIS, LAMBDA_KINESIS_RECORD,
+        LambdaKinesisRecord, Schema, Struct, field_path,
+    };
+    use crate::record::{CLIENT, RECORD, Record};
+
+    /// A struct with the typed reader that reads it.
+    type Reader = (&'static Struct, fn(&str) -> Result<(), serde_json::Error>);
+
+    fn readers() -> [Reader; 5] {
+        [
+            (&RECORD, |t| serde_json::from_str::<Record<'_>>(t).map(drop)),
+            (&CLIENT, |t| serde_json::from_str::<Client<'_>>(t).map(drop)),
+            (&KINESIS_RECORD, |t| {
+                serde_json::from_str::<KinesisRecord<'_>>(t).map(drop)
+            }),
+            (&LAMBDA_KINESIS, |t| {
+                serde_json::from_str::<LambdaKinesisRecord<'_>>(&format!(r#"{{"kinesis":{t}}}"#))
+                    .map(drop)
+            }),
+            (&LAMBDA_KINESIS_RECORD, |t| {
+                serde_json::from_str::<LambdaKinesisRecord<'_>>(t).map(drop)
+            }),
+        ]
+    }
+
+    /// A value `schema` accepts.
+    fn valid(schema: &Schema) -> String {
+        match schema {
+            Schema::Struct(s) => object(s, None),
+            Schema::Option(_) => "null".into(),
+            Schema::Attributes { .. } | Schema::Metrics => "{}".into(),
+            Schema::Amplify => r#"{"name":"x"}"#.into(),
+            Schema::Flat | Schema::Ignored | Schema::F64 => "1".into(),
+            Schema::Str => r#""x""#.into(),
+        }
+    }
+
+    /// Whether `schema` refuses an array.
+    fn refuses_an_array(schema: &Schema) -> bool {
+        !matches!(schema, Schema::Flat | Schema::Ignored)
+            && !matches!(schema, Schema::Option(inner) if matches!(inner, Schema::Flat))
+    }
+
+    /// `s` with every field at a valid value, but field `except` (absent, or `Some(value)`).
+    fn object(s: &Struct, except: Option<(usize, Option<&str>)>) -> String {
+        let fields: Vec<String> = (s.names.iter().zip(s.fields).enumerate())
+            .filter_map(|(i, (name, (schema, _)))| match except {
+                Some((j, None)) if i == j => None,
+                Some((j, Some(value))) if i == j => Some(format!("\"{name}\":{value}")),
+                _ => Some(format!("\"{name}\":{}", valid(schema))),
+            })
+            .collect();
+        format!("{{{}}}", fields.join(","))
+    }
+
+    #[test]
+    fn each_reader_reads_its_struct_as_described() {
+        for (s, read) in readers() {
+            read(&object(s, None)).unwrap();
+            for (i, (name, (schema, required))) in s.names.iter().zip(s.fields).enumerate() {
+                let without = object(s, Some((i, None)));
+                match read(&without) {
+                    Err(e) if *required => {
+                        assert!(
+                            e.to_string()
+                                .starts_with(&format!("missing field `{name}`"))
+                        );
+                    }
+                    Ok(()) if !required => {}
+                    got => panic!("{}.{name} (required: {required}): {got:?}", s.name),
+                }
+                let array = object(s, Some((i, Some("[1]"))));
+                assert_eq!(
+                    read(&array).is_err(),
+                    refuses_an_array(schema),
+                    "{}.{name} given an array",
+                    s.name
+                );
+                if refuses_an_array(schema) {
+                    assert_eq!(
+                        field_path::error_path(&array, &Schema::Struct(s)),
+                        format!("at {name}"),
+                        "{}.{name}",
+                        s.name
+                    );
+                }
+            }
+        }
     }
 }
