@@ -55,21 +55,19 @@ pub(super) struct Struct {
     pub name: &'static str,
     /// The fields' names, in the order the reader numbers them.
     pub names: &'static [&'static str],
-    /// For each of `names`: how its value is read, and whether it is required (a missing
-    /// required field is a `missing field` error, the first in field order).
-    pub fields: &'static [(Schema, bool)],
+    /// For each of `names`, how its value is read.
+    pub fields: &'static [Schema],
+    /// The required fields, a bit per field: a missing one is a `missing field` error, the
+    /// first in field order.
+    pub required: u32,
 }
 
 impl Struct {
     /// The first required field not in `seen` (a bit per field, as `record::read_fields`
     /// returns them).
     pub(super) fn missing(&self, seen: u32) -> Option<&'static str> {
-        self.fields
-            .iter()
-            .zip(self.names)
-            .enumerate()
-            .find(|(i, ((_, required), _))| *required && seen & (1 << i) == 0)
-            .map(|(_, (_, name))| *name)
+        let missing = self.required & !seen;
+        (missing != 0).then(|| self.names[missing.trailing_zeros() as usize])
     }
 }
 
@@ -80,7 +78,18 @@ macro_rules! structure {
         $crate::field_path::Struct {
             name: $name,
             names: &[$($field),*],
-            fields: &[$(($schema, $required)),*],
+            fields: &[$($schema),*],
+            required: {
+                let (mut mask, mut bit) = (0, 1);
+                $(
+                    if $required {
+                        mask |= bit;
+                    }
+                    bit <<= 1;
+                )*
+                let _ = bit;
+                mask
+            },
         }
     };
 }
@@ -222,7 +231,7 @@ impl<'de> Visitor<'de> for StructVisitor<'_> {
                 }
                 Some(i) => {
                     seen |= 1 << i;
-                    value(&mut map, &s.fields[i].0, &key.0, path)?;
+                    value(&mut map, &s.fields[i], &key.0, path)?;
                 }
                 None => value(&mut map, &Schema::Ignored, &key.0, path)?,
             }
