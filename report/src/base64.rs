@@ -1,7 +1,6 @@
 //! Strict standard base64 (RFC 4648 §4, `A-Z a-z 0-9 + /`, `=` padding), as Kinesis puts a
-//! record's `Data` in JSON. Hand-written on purpose: the `base64` crate's `STANDARD` engine
-//! is as strict, but costs the report's .wasm about 2 KB gzip (BENCHMARKS.md) for what
-//! these 60 lines do.
+//! record's `Data` in JSON. Hand-written for the report module's size (BENCHMARKS.md, "The
+//! report module's lean helpers").
 
 use std::fmt;
 

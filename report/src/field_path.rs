@@ -3,10 +3,11 @@
 //! [`Schema`] of the shape, through serde_json's own parser, so it stops at the same error
 //! as the typed parse and knows the path of the value it was reading.
 //!
-//! Why not `serde_path_to_error`: it wraps every typed deserializer a second time, once per
-//! shape: 41,250 B of the report module's code before wasm-opt; dropping it took the
-//! module from 92,651 to 77,402 B gzip (BENCHMARKS.md). This walker is one instantiation for every shape, and its leaves call
-//! the shapes' own `Deserialize` impls, so what a leaf accepts cannot drift. The paths are
+//! Not `serde_path_to_error`, which wraps every typed deserializer a second time, for the
+//! report module's size (BENCHMARKS.md, "The report module's lean helpers"). This walker is
+//! one instantiation for every shape; a struct-like shape's fields are its reader's own
+//! description ([`Struct`]), and its leaves call the shapes' own `Deserialize` impls, so
+//! what a leaf accepts cannot drift. The paths are
 //! `serde_path_to_error`'s, word for word (a test compares the two on a corpus of bad
 //! objects): `a.b` for a map value, `a[0]` for a sequence element, the container's path
 //! for an error between its values (a missing `:` or `,`, a missing or duplicate field).

@@ -21,7 +21,7 @@ use super::time::EpochMs;
 use journey_attribution_core::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
 
 /// The fields of a record the report needs (other fields are skipped; read as
-/// [`read_struct`] reads [`RECORD`]).
+/// `read_struct` reads `RECORD`).
 #[derive(Debug)]
 pub struct Record<'a> {
     pub event_type: Cow<'a, str>,
@@ -50,12 +50,11 @@ pub type ReadField<'de, 'f, A> =
 /// messages: a field seen twice is a `duplicate field` error; an unknown one is skipped
 /// or, with `deny_unknown`, an `unknown field` error; `field(i, map)` reads the value of
 /// `names[i]`, and the caller reports a missing required field (`missing_field`, in field
-/// order; [`read_struct`] does it from the struct's description). Returns the fields seen,
+/// order; `read_struct` does it from the struct's description). Returns the fields seen,
 /// a bit per field. From an object only: derive also reads a struct from an array of its fields, a
-/// form no export or request has. These readers in place of derive's took 3,172 B gzip -9
-/// off the report .wasm (2,142 of it the array form: measured against a serde_json whose
-/// `deserialize_struct` knew objects only); `field` a `dyn`, so that the loop is one
-/// instance, not one per struct, 860 more (BENCHMARKS.md).
+/// form no export or request has. In place of derive's readers, and `field` a `dyn` so
+/// that the loop is one instance, for the report module's size (BENCHMARKS.md, "The report
+/// module's lean helpers").
 pub fn read_fields<'de, A: MapAccess<'de>>(
     map: &mut A,
     names: &'static [&'static str],

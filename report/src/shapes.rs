@@ -489,8 +489,8 @@ static LAMBDA_KINESIS_RECORD_SCHEMA: Schema = Schema::Struct(&LAMBDA_KINESIS_REC
 /// `schema` describes; `column` is where `text` starts in its line.
 pub(super) fn reason(text: &str, e: &serde_json::Error, column: usize, schema: &Schema) -> String {
     // serde_json says "at line 1 column N": the line is the caller's to number. Stripped
-    // as the known suffix: `rsplit_once(" at line ")` linked a reverse two-way search,
-    // 171 B gzip of the report module.
+    // as the known suffix, not by `rsplit_once(" at line ")`, which links a reverse
+    // two-way search into the report module (BENCHMARKS.md).
     let message = e.to_string();
     let position = format!(" at line {} column {}", e.line(), e.column());
     let message = message.strip_suffix(&position).unwrap_or(&message);
