@@ -9,6 +9,7 @@
 
 pub mod conversions;
 pub mod exposures;
+pub mod quantile;
 pub mod stats;
 
 use serde::{Deserialize, Serialize};

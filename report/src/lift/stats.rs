@@ -10,21 +10,19 @@
 //! - a difference of means: Welch's t interval (Welch–Satterthwaite degrees of freedom), as
 //!   `scipy.stats.ttest_ind(..., equal_var=False).confidence_interval()`.
 
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+use super::quantile;
 
 /// A two-sided interval `[low, high]`.
 pub type Interval = [f64; 2];
 
 /// The two-sided normal quantile for `confidence` (0.95 -> 1.959964).
 pub fn z(confidence: f64) -> f64 {
-    let normal = Normal::new(0.0, 1.0).expect("the standard normal");
-    normal.inverse_cdf(1.0 - (1.0 - confidence) / 2.0)
+    quantile::normal(1.0 - (1.0 - confidence) / 2.0)
 }
 
 /// The two-sided Student's t quantile for `confidence` with `df` degrees of freedom.
 pub fn t(confidence: f64, df: f64) -> f64 {
-    let student = StudentsT::new(0.0, 1.0, df).expect("df > 0");
-    student.inverse_cdf(1.0 - (1.0 - confidence) / 2.0)
+    quantile::student_t(1.0 - (1.0 - confidence) / 2.0, df)
 }
 
 /// Wilson's score interval for `count` successes out of `n` (`n > 0`).
@@ -152,6 +150,10 @@ mod tests {
             "{}",
             t(0.90, 3.5)
         );
+        // Welch's degrees of freedom on big arms (scipy.stats.t.ppf(0.975, df)).
+        for (df, want) in [(1e5, 1.9599877075346095), (1e7, 1.959964221767205)] {
+            assert!(close(t(0.95, df), want, 1e-10), "df {df}: {}", t(0.95, df));
+        }
         // confint_proportions_2indep(56, 70, 48, 80, compare='diff', method='newcomb')
         let [lo, hi] = newcombe(56, 70, 48, 80, z(0.95));
         assert!(close(lo, 0.05243147240236498, 1e-12), "{lo}");
