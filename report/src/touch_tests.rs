@@ -406,3 +406,38 @@ fn pinpoint_and_ses_touches_mix() {
         [("j-pinpoint", 1.0, Some(20.0)), ("j-ses", 1.0, Some(20.0))]
     );
 }
+
+/// A purchase of `user` with an event id and an order id.
+fn order(day: i64, user: &str, revenue: f64, id: &str, order: &str) -> String {
+    serde_json::json!({
+        "event_type": "purchase",
+        "event_timestamp": T0 + day * DAY,
+        "attributes": {"user_id": user, "event_id": id, "order_id": order},
+        "metrics": {"revenue": revenue},
+    })
+    .to_string()
+}
+
+#[test]
+fn a_conversion_counts_once_as_in_the_attributed_rows() {
+    let purchase = app("purchase", 4, Some("u1"), 30.0);
+    let lines = vec![
+        email("click", 1, "j-a", "email-1", Some("u1")),
+        // Delivered twice, byte for byte.
+        purchase.clone(),
+        purchase,
+        // One order recorded twice (an app retry: another event id): the earliest counts.
+        order(5, "u1", 10.0, "e-1", "o-1"),
+        order(6, "u1", 11.0, "e-2", "o-1"),
+        // The same event id from a second export (another arrival time).
+        order(5, "u1", 7.0, "e-3", "o-2"),
+        order(5, "u1", 7.0, "e-3", "o-2")
+            .replace("\"event_type\"", "\"arrival_timestamp\":1,\"event_type\""),
+        // Revenue outside [0, --max-revenue]: none, the conversion still counts.
+        order(5, "u1", -50.0, "e-4", "o-3"),
+    ];
+    let t = touch_report(&lines, TouchModel::Last, &[]);
+    assert_eq!(t.conversions, 4, "{t:?}");
+    assert_eq!(t.joined_conversions, 4);
+    assert_eq!(credits(&t), vec![("j-a", 4.0, Some(30.0 + 10.0 + 7.0))]);
+}

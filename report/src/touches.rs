@@ -53,8 +53,10 @@ use journey_attribution_core::touch::Touch;
 use journey_attribution_core::window::LookbackWindow;
 
 use super::field_path::Schema;
-use super::model::{ReportOptions, TouchAttribution, TouchCampaign, TouchModel};
+use super::identity::{event_identity, order_fingerprint};
+use super::model::{MAX_REVENUE_LIMIT, ReportOptions, TouchAttribution, TouchCampaign, TouchModel};
 use super::pricing::round6;
+use super::record::EVENT_ID_ATTRIBUTE;
 use super::shapes::{Shape, TouchInput, reason, start_column};
 use super::time::EpochMs;
 use journey_attribution_core::ses;
@@ -86,14 +88,24 @@ impl TouchOptions {
 struct Trail {
     /// (epoch ms, journey id)
     touches: Vec<(i64, String)>,
-    /// (epoch ms, revenue)
-    conversions: Vec<(i64, f64)>,
+    /// (epoch ms, revenue, what tells it apart: its order, else its identity)
+    conversions: Vec<(i64, f64, u128)>,
 }
 
 impl Trail {
     fn merge(&mut self, other: Trail) {
         self.touches.extend(other.touches);
         self.conversions.extend(other.conversions);
+    }
+
+    /// Keeps one conversion per event and per order, the earliest (as the attributed rows
+    /// count them); returns how many it dropped.
+    fn count_once(&mut self) -> u64 {
+        let before = self.conversions.len();
+        self.conversions
+            .sort_unstable_by(|a, b| (a.2, a.0).cmp(&(b.2, b.0)).then(a.1.total_cmp(&b.1)));
+        self.conversions.dedup_by_key(|c| c.2);
+        (before - self.conversions.len()) as u64
     }
 }
 
@@ -109,6 +121,9 @@ pub struct TouchAggregator {
     ses: SesConfig,
     goals: Vec<String>,
     revenue_metric: Option<String>,
+    order_attribute: String,
+    /// Revenue outside `[0, max_revenue]` is none, as in the attributed rows.
+    max_revenue: f64,
     /// Records with a user id.
     by_user: HashMap<String, Trail>,
     /// Records without one, by `client.client_id`, for the endpoint map at the end.
@@ -139,6 +154,9 @@ fn object(value: Value) -> Option<HashMap<String, Value>> {
 #[derive(Deserialize)]
 struct TouchRecord {
     event_type: String,
+    /// The record's own id, when it is a string.
+    #[serde(default)]
+    event_id: Option<Value>,
     /// Unreadable: no time (the conversion or touch is then counted as lost).
     #[serde(default)]
     event_timestamp: Option<EpochMs>,
@@ -259,6 +277,8 @@ impl TouchAggregator {
             options,
             goals: report.goals.clone(),
             revenue_metric: report.revenue_metric.clone(),
+            order_attribute: report.order_attribute.clone(),
+            max_revenue: report.max_revenue.min(MAX_REVENUE_LIMIT),
             by_user: HashMap::new(),
             by_endpoint: HashMap::new(),
             touches: 0,
@@ -299,14 +319,22 @@ impl TouchAggregator {
     /// valid records is ignored: the report counts it in `skipped_lines`.
     pub fn push_line(&mut self, line: &str) {
         let mut records = Vec::new();
-        for r in serde_json::Deserializer::from_str(line).into_iter::<TouchRecord>() {
-            match r {
-                Ok(r) => records.push(r),
-                Err(_) => return,
-            }
+        let mut stream = serde_json::Deserializer::from_str(line).into_iter::<TouchRecord>();
+        let mut start = 0;
+        while let Some(r) = stream.next() {
+            let Ok(r) = r else { return };
+            let end = stream.byte_offset();
+            let id = r
+                .event_id
+                .as_ref()
+                .and_then(Value::as_str)
+                .or_else(|| r.attributes.as_ref()?.get(EVENT_ID_ATTRIBUTE)?.as_str());
+            let identity = event_identity(id.filter(|id| !id.is_empty()), &line[start..end]);
+            records.push((r, identity));
+            start = end;
         }
-        for r in records {
-            self.apply(r);
+        for (r, identity) in records {
+            self.apply(r, identity);
         }
     }
 
@@ -361,6 +389,11 @@ impl TouchAggregator {
             return;
         }
         let mut attributes = d.attributes.unwrap_or_default();
+        let id = attributes
+            .get(EVENT_ID_ATTRIBUTE)
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty());
+        let identity = event_identity(id, data);
         let key = &self.options.user_attribute;
         let has_user = attributes
             .get(key)
@@ -369,14 +402,18 @@ impl TouchAggregator {
         if let (false, Some(user)) = (has_user, user.filter(|u| !u.is_empty())) {
             attributes.insert(key.clone(), Value::String(user.to_owned()));
         }
-        self.apply(TouchRecord {
-            event_type: d.name,
-            event_timestamp: Some(EpochMs(d.timestamp.and_then(|t| t.0).or(time_ms))),
-            client: None,
-            client_context: None,
-            attributes: Some(attributes),
-            metrics: d.metrics,
-        });
+        self.apply(
+            TouchRecord {
+                event_type: d.name,
+                event_id: None,
+                event_timestamp: Some(EpochMs(d.timestamp.and_then(|t| t.0).or(time_ms))),
+                client: None,
+                client_context: None,
+                attributes: Some(attributes),
+                metrics: d.metrics,
+            },
+            identity,
+        );
     }
 
     fn is_touch(&self, event_type: &str) -> bool {
@@ -388,7 +425,8 @@ impl TouchAggregator {
             && (self.goals.is_empty() || self.goals.iter().any(|g| g == event_type))
     }
 
-    fn apply(&mut self, r: TouchRecord) {
+    /// Adds a record; `identity` tells it apart from a repeat (see [`event_identity`]).
+    fn apply(&mut self, r: TouchRecord, identity: u128) {
         let attr = |name: &str| -> Option<String> {
             r.attributes
                 .as_ref()?
@@ -416,6 +454,7 @@ impl TouchAggregator {
         }
         let user = endpoint_user_id(r.client_context.as_ref())
             .or_else(|| attr(&self.options.user_attribute));
+        let order = attr(&self.order_attribute);
         let client_id = r
             .client
             .as_ref()
@@ -443,8 +482,10 @@ impl TouchAggregator {
                     .revenue_metric
                     .as_ref()
                     .and_then(|m| r.metrics.as_ref()?.get(m)?.as_f64())
+                    .filter(|v| (0.0..=self.max_revenue).contains(v))
                     .unwrap_or(0.0);
-                trail.conversions.push((ts, revenue));
+                let key = order.map_or(identity, |o| order_fingerprint(&o));
+                trail.conversions.push((ts, revenue, key));
             }
         }
     }
@@ -473,14 +514,19 @@ impl TouchAggregator {
     pub fn finish(mut self, endpoints: &HashMap<String, String>) -> TouchAttribution {
         let mut touches_without_user = self.lost_touches;
         let mut conversions_without_user = self.lost_conversions;
-        for (endpoint, trail) in std::mem::take(&mut self.by_endpoint) {
+        let mut repeats = 0;
+        for (endpoint, mut trail) in std::mem::take(&mut self.by_endpoint) {
             match endpoints.get(&endpoint).filter(|u| !u.is_empty()) {
                 Some(user) => self.by_user.entry(user.clone()).or_default().merge(trail),
                 None => {
+                    repeats += trail.count_once();
                     touches_without_user += trail.touches.len() as u64;
                     conversions_without_user += trail.conversions.len() as u64;
                 }
             }
+        }
+        for trail in self.by_user.values_mut() {
+            repeats += trail.count_once();
         }
 
         let window = self.options.lookback.as_millis();
@@ -493,7 +539,7 @@ impl TouchAggregator {
             }
             trail.touches.sort_unstable();
             trail.touches.dedup();
-            for &(at, revenue) in &trail.conversions {
+            for &(at, revenue, _) in &trail.conversions {
                 let from = trail.touches.partition_point(|(t, _)| *t < at - window);
                 let to = trail.touches.partition_point(|(t, _)| *t <= at);
                 let before = &trail.touches[from..to.max(from)];
@@ -539,7 +585,7 @@ impl TouchAggregator {
                 .then_with(|| a.campaign_id.cmp(&b.campaign_id))
         });
 
-        let conversions = self.conversions;
+        let conversions = self.conversions - repeats;
         let lookback = self.options.lookback.to_string();
         let note = self.note(
             joined,
