@@ -314,34 +314,52 @@ impl GlueTable {
 
     /// Glue's `TableInput`, as `aws glue create-table --table-input` takes it.
     pub fn to_json(&self) -> serde_json::Value {
-        let map = |pairs: Vec<(String, String)>| -> serde_json::Map<String, serde_json::Value> {
-            pairs
-                .into_iter()
-                .map(|(k, v)| (k, serde_json::Value::String(v)))
-                .collect()
-        };
-        let columns: Vec<serde_json::Value> = self
-            .columns
-            .iter()
-            .map(|c| serde_json::json!({"Name": c.name, "Type": c.hive_type}))
-            .collect();
-        serde_json::json!({
-            "Name": self.name,
-            "TableType": "EXTERNAL_TABLE",
-            "Parameters": map(self.parameters()),
-            "PartitionKeys": [{"Name": PARTITION_COLUMN, "Type": "string"}],
-            "StorageDescriptor": {
-                "Columns": columns,
-                "Location": self.location,
-                "InputFormat": INPUT_FORMAT,
-                "OutputFormat": OUTPUT_FORMAT,
-                "SerdeInfo": {
-                    "SerializationLibrary": SERDE,
-                    "Parameters": map(self.serde_parameters()),
-                },
-            },
-        })
+        table_input(
+            &self.name,
+            &self.columns,
+            &self.location,
+            self.parameters(),
+            self.serde_parameters(),
+            serde_json::json!([{"Name": PARTITION_COLUMN, "Type": "string"}]),
+        )
     }
+}
+
+/// Glue's `TableInput` of a JSON-lines table over `location`.
+pub(crate) fn table_input(
+    name: &str,
+    columns: &[Column],
+    location: &str,
+    parameters: Vec<(String, String)>,
+    serde_parameters: Vec<(String, String)>,
+    partition_keys: serde_json::Value,
+) -> serde_json::Value {
+    let map = |pairs: Vec<(String, String)>| -> serde_json::Map<String, serde_json::Value> {
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect()
+    };
+    let columns: Vec<serde_json::Value> = columns
+        .iter()
+        .map(|c| serde_json::json!({"Name": c.name, "Type": c.hive_type}))
+        .collect();
+    serde_json::json!({
+        "Name": name,
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": map(parameters),
+        "PartitionKeys": partition_keys,
+        "StorageDescriptor": {
+            "Columns": columns,
+            "Location": location,
+            "InputFormat": INPUT_FORMAT,
+            "OutputFormat": OUTPUT_FORMAT,
+            "SerdeInfo": {
+                "SerializationLibrary": SERDE,
+                "Parameters": map(serde_parameters),
+            },
+        },
+    })
 }
 
 /// What a query reads: the table, and the hours (inclusive, `YYYY/MM/DD/HH`).

@@ -115,33 +115,14 @@ impl ExposureTable {
 
     /// Glue's `TableInput`, as `aws glue create-table --table-input` takes it.
     pub fn to_json(&self) -> serde_json::Value {
-        let map = |pairs: Vec<(String, String)>| -> serde_json::Map<String, serde_json::Value> {
-            pairs
-                .into_iter()
-                .map(|(k, v)| (k, serde_json::Value::String(v)))
-                .collect()
-        };
-        let columns: Vec<serde_json::Value> = self
-            .columns()
-            .iter()
-            .map(|c| serde_json::json!({"Name": c.name, "Type": c.hive_type}))
-            .collect();
-        serde_json::json!({
-            "Name": self.name,
-            "TableType": "EXTERNAL_TABLE",
-            "Parameters": map(self.parameters()),
-            "PartitionKeys": [],
-            "StorageDescriptor": {
-                "Columns": columns,
-                "Location": self.location,
-                "InputFormat": super::INPUT_FORMAT,
-                "OutputFormat": super::OUTPUT_FORMAT,
-                "SerdeInfo": {
-                    "SerializationLibrary": super::SERDE,
-                    "Parameters": map(self.serde_parameters()),
-                },
-            },
-        })
+        super::table_input(
+            &self.name,
+            &self.columns(),
+            &self.location,
+            self.parameters(),
+            self.serde_parameters(),
+            serde_json::json!([]),
+        )
     }
 }
 
