@@ -58,6 +58,23 @@ def duckdb_type(hive):
     raise ValueError("no DuckDB type for %r" % hive)
 
 
+def queue_athena_result(header, rows):
+    """Queues the next Athena query's result in moto, as Athena returns it: strings, the
+    column names as the first row. Returns the HTTP status (201)."""
+    def datum(v):
+        return {} if v is None else {"VarCharValue": str(v)}
+    body = {"results": [{
+        "rows": [{"Data": [datum(h) for h in header]}] + [{"Data": [datum(v) for v in r]} for r in rows],
+        "column_info": [{"Name": h, "Label": h, "Type": "varchar", "Nullable": "UNKNOWN",
+                         "CatalogName": "hive", "SchemaName": "", "TableName": "",
+                         "Precision": 0, "Scale": 0, "CaseSensitive": True} for h in header],
+    }]}
+    req = urllib.request.Request(ENDPOINT + "/moto-api/static/athena/query-results",
+                                 data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    return urllib.request.urlopen(req).status
+
+
 class GeneratedFirehoseOutput(unittest.TestCase):
     """Generated events under Firehose's layout, and DuckDB's view of them as Athena's table."""
 
@@ -218,20 +235,7 @@ class AthenaOnMoto(GeneratedFirehoseOutput):
         super().setUpClass()
 
     def moto_answers(self, header, rows):
-        """Queues the next Athena query's result in moto, as Athena returns it: strings,
-        the column names as the first row."""
-        def datum(v):
-            return {} if v is None else {"VarCharValue": str(v)}
-        body = {"results": [{
-            "rows": [{"Data": [datum(h) for h in header]}] + [{"Data": [datum(v) for v in r]} for r in rows],
-            "column_info": [{"Name": h, "Label": h, "Type": "varchar", "Nullable": "UNKNOWN",
-                             "CatalogName": "hive", "SchemaName": "", "TableName": "",
-                             "Precision": 0, "Scale": 0, "CaseSensitive": True} for h in header],
-        }]}
-        req = urllib.request.Request(ENDPOINT + "/moto-api/static/athena/query-results",
-                                     data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-        self.assertEqual(urllib.request.urlopen(req).status, 201)
+        self.assertEqual(queue_athena_result(header, rows), 201)
 
     def test_report_on_athena_is_the_report_over_the_files(self):
         costs = os.path.join(self.tmp, "costs.csv")

@@ -353,19 +353,7 @@ class LiftOnMoto(LiftTables):
         super().setUpClass()
 
     def queue(self, header, rows):
-        """Queues the next Athena query's result in moto (see test_athena.AthenaOnMoto)."""
-        def datum(v):
-            return {} if v is None else {"VarCharValue": str(v)}
-        body = {"results": [{
-            "rows": [{"Data": [datum(h) for h in header]}] + [{"Data": [datum(v) for v in r]} for r in rows],
-            "column_info": [{"Name": h, "Label": h, "Type": "varchar", "Nullable": "UNKNOWN",
-                             "CatalogName": "hive", "SchemaName": "", "TableName": "",
-                             "Precision": 0, "Scale": 0, "CaseSensitive": True} for h in header],
-        }]}
-        req = urllib.request.Request(ENDPOINT + "/moto-api/static/athena/query-results",
-                                     data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-        self.assertEqual(urllib.request.urlopen(req).status, 201)
+        self.assertEqual(base.queue_athena_result(header, rows), 201)
 
     def assert_same_lift_rows(self, got, want):
         self.assertEqual([r["campaign_id"] for r in got], [r["campaign_id"] for r in want])
