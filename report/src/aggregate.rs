@@ -121,6 +121,15 @@ struct CampaignAgg {
     revenue: i128,
 }
 
+/// A record's identity: its event id (its `own`, else the `event_id` attribute), else `text`.
+fn identity(own: Option<&str>, attribute: Option<&str>, text: &str) -> u128 {
+    let id = [own, attribute]
+        .into_iter()
+        .flatten()
+        .find(|id| !id.is_empty());
+    event_identity(id, text)
+}
+
 impl Aggregator {
     pub fn new(options: ReportOptions) -> Self {
         Aggregator {
@@ -195,9 +204,25 @@ impl Aggregator {
                 .as_deref()
                 .map_or("", |l| &l.options.user_attribute),
         );
+        let mut result = self.push_objects(line);
+        if result.is_err() && self.lift.is_some() {
+            // Lift's user attribute is read as a string: a value that is not valid text (a
+            // lone surrogate, a number out of range) must not cost the attributed rows the
+            // line. Nothing of a failed line was counted, so it is read again without it.
+            set_user_attribute("");
+            result = self.push_objects(line);
+        }
+        result.map_err(|reason| {
+            self.skipped_lines += 1;
+            SkippedLine { reason }
+        })
+    }
+
+    /// Every object of `line` counted, or none and the reason.
+    fn push_objects(&mut self, line: &str) -> Result<(), String> {
         // Pinpoint lines go straight to the zero-copy parse; the others, and Pinpoint lines
         // that fail it, are split into objects and parsed by shape.
-        let result = if shapes::may_be_pinpoint(line) {
+        if shapes::may_be_pinpoint(line) {
             match self.push_pinpoint(line) {
                 Ok(()) => Ok(()),
                 Err(e) => self
@@ -209,11 +234,7 @@ impl Aggregator {
                 self.push_pinpoint(line)
                     .map_err(|e| shapes::reason(line, &e, 0, &shapes::RECORD_SCHEMA))
             })
-        };
-        result.map_err(|reason| {
-            self.skipped_lines += 1;
-            SkippedLine { reason }
-        })
+        }
     }
 
     /// `line` as Pinpoint records only.
@@ -295,7 +316,10 @@ impl Aggregator {
             match p {
                 Parsed::Event(p, text) => {
                     if let Some(touches) = &mut self.touches {
-                        touches.push_input(&p.touch);
+                        let attribute = p.record.attributes.as_ref();
+                        let attribute = attribute.and_then(|a| a.event_id.as_deref());
+                        let id = identity(p.record.event_id.as_deref(), attribute, text);
+                        touches.push_input(&p.touch, id);
                     }
                     self.apply(p.record, text);
                 }
@@ -361,15 +385,23 @@ impl Aggregator {
         // with an order id (the earliest goal of an order may be the unattributed one); lift
         // reads every goal and refund of a user in the exposure log.
         let kept = label.is_some() || order.is_some() && (goal || refund);
-        let lift = self.lift.as_deref_mut().filter(|_| goal || refund);
+        let lift = self.lift.as_deref_mut().filter(|l| {
+            (goal || refund)
+                && l.wants(
+                    refund,
+                    order.is_some(),
+                    attributes.user.as_deref(),
+                    record.event_timestamp,
+                )
+        });
         if !kept && lift.is_none() {
             return;
         }
-        let id = [record.event_id.as_deref(), attributes.event_id.as_deref()]
-            .into_iter()
-            .flatten()
-            .find(|id| !id.is_empty());
-        let identity = event_identity(id, text);
+        let identity = identity(
+            record.event_id.as_deref(),
+            attributes.event_id.as_deref(),
+            text,
+        );
         let order = order.map_or(0, |o| order_fingerprint(&o));
         if let Some(lift) = lift {
             lift.observe(GoalEvent {

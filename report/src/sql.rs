@@ -426,7 +426,7 @@ impl EventCtes<'_> {
             Some(u) => (
                 format!(
                     "
-    (attributes IS NOT NULL OR metrics IS NOT NULL) AS lift_nested,
+    (event_type IS NOT NULL OR attributes IS NOT NULL OR metrics IS NOT NULL) AS lift_nested,
     attributes.{u} AS lift_nested_user,
     {u} AS lift_flat_user,"
                 ),

@@ -441,3 +441,22 @@ fn a_conversion_counts_once_as_in_the_attributed_rows() {
     assert_eq!(t.joined_conversions, 4);
     assert_eq!(credits(&t), vec![("j-a", 4.0, Some(30.0 + 10.0 + 7.0))]);
 }
+
+#[test]
+fn conversions_without_a_user_count_once_too() {
+    let unjoinable = serde_json::json!({
+        "event_type": "purchase", "event_timestamp": T0 + DAY,
+        "attributes": {"campaign": "Spring"}, "metrics": {"revenue": 3},
+    })
+    .to_string();
+    let lines = vec![
+        email("click", 1, "j-a", "email-1", Some("u1")),
+        unjoinable.clone(),
+        unjoinable,
+        order(5, "u1", 10.0, "e-1", "o-9"),
+        order(5, "u1", 10.0, "e-2", "o-9"),
+    ];
+    let t = touch_report(&lines, TouchModel::Last, &[]);
+    assert_eq!((t.conversions, t.conversions_without_user), (2, 1), "{t:?}");
+    assert!(t.note.starts_with("1 of 2 conversions"), "{}", t.note);
+}

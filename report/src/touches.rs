@@ -41,7 +41,7 @@
 //! until [`TouchAggregator::finish`] (touches can arrive after conversions, and parallel
 //! chunks see them in any order), so it grows with users × (touches + conversions).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::Deserialize;
@@ -99,13 +99,11 @@ impl Trail {
     }
 
     /// Keeps one conversion per event and per order, the earliest (as the attributed rows
-    /// count them); returns how many it dropped.
-    fn count_once(&mut self) -> u64 {
-        let before = self.conversions.len();
+    /// count them).
+    fn count_once(&mut self) {
         self.conversions
             .sort_unstable_by(|a, b| (a.2, a.0).cmp(&(b.2, b.0)).then(a.1.total_cmp(&b.1)));
         self.conversions.dedup_by_key(|c| c.2);
-        (before - self.conversions.len()) as u64
     }
 }
 
@@ -129,10 +127,10 @@ pub struct TouchAggregator {
     /// Records without one, by `client.client_id`, for the endpoint map at the end.
     by_endpoint: HashMap<String, Trail>,
     touches: u64,
-    conversions: u64,
     /// Without user id nor client id, or without a timestamp.
     lost_touches: u64,
-    lost_conversions: u64,
+    /// Conversions by what tells them apart (see [`Trail::count_once`]).
+    lost_conversions: HashSet<u128>,
 }
 
 /// Amplify stream data, nested or flat, as touch reconstruction reads it.
@@ -219,7 +217,8 @@ pub(super) trait Touches: fmt::Debug + Send + Sync {
     fn options(&self) -> &TouchOptions;
     fn set_ses(&mut self, ses: SesConfig);
     fn push_line(&mut self, line: &str);
-    fn push_input(&mut self, input: &TouchInput<'_>);
+    /// `identity`: the report's (see [`crate::identity::event_identity`]).
+    fn push_input(&mut self, input: &TouchInput<'_>, identity: u128);
     /// An SES event record (or an SNS notification of one) read with this configuration
     /// (see [`ses_touch`]).
     fn ses_touch(&self, text: &str, shape: Shape, column: usize) -> Result<Option<Touch>, String>;
@@ -247,8 +246,8 @@ impl Touches for TouchAggregator {
     fn push_line(&mut self, line: &str) {
         TouchAggregator::push_line(self, line);
     }
-    fn push_input(&mut self, input: &TouchInput<'_>) {
-        TouchAggregator::push_input(self, input);
+    fn push_input(&mut self, input: &TouchInput<'_>, identity: u128) {
+        TouchAggregator::push_input(self, input, identity);
     }
     fn ses_touch(&self, text: &str, shape: Shape, column: usize) -> Result<Option<Touch>, String> {
         ses_touch(text, shape, column, &self.ses)
@@ -282,9 +281,8 @@ impl TouchAggregator {
             by_user: HashMap::new(),
             by_endpoint: HashMap::new(),
             touches: 0,
-            conversions: 0,
             lost_touches: 0,
-            lost_conversions: 0,
+            lost_conversions: HashSet::new(),
         }
     }
 
@@ -339,15 +337,20 @@ impl TouchAggregator {
     }
 
     /// Adds one object of a line of another shape than Pinpoint's (see the report's module
-    /// docs), already validated by the report.
-    pub(super) fn push_input(&mut self, input: &TouchInput<'_>) {
+    /// docs), already validated by the report, with the report's `identity` for it (its
+    /// envelope's, so that a record counts once here exactly when it does there).
+    pub(super) fn push_input(&mut self, input: &TouchInput<'_>, identity: u128) {
         match input {
-            TouchInput::Pinpoint(json) => self.push_line(json),
+            TouchInput::Pinpoint(json) => {
+                if let Ok(r) = serde_json::from_str::<TouchRecord>(json) {
+                    self.apply(r, identity);
+                }
+            }
             TouchInput::Amplify {
                 data,
                 user,
                 time_ms,
-            } => self.push_amplify(data, user.as_deref(), *time_ms),
+            } => self.push_amplify(data, user.as_deref(), *time_ms, identity),
         }
     }
 
@@ -355,7 +358,13 @@ impl TouchAggregator {
     /// its `name` is a goal. Its user id is the [`TouchOptions::user_attribute`] attribute,
     /// else `user` (the Kinesis partition key); its time is its `timestamp`, else `time_ms`
     /// (the Kinesis arrival time). Amplify data is never a journey touch.
-    fn push_amplify(&mut self, data: &str, user: Option<&str>, time_ms: Option<i64>) {
+    fn push_amplify(
+        &mut self,
+        data: &str,
+        user: Option<&str>,
+        time_ms: Option<i64>,
+        identity: u128,
+    ) {
         let Ok(serde_json::Value::Object(mut d)) = serde_json::from_str(data) else {
             return;
         };
@@ -389,11 +398,6 @@ impl TouchAggregator {
             return;
         }
         let mut attributes = d.attributes.unwrap_or_default();
-        let id = attributes
-            .get(EVENT_ID_ATTRIBUTE)
-            .and_then(Value::as_str)
-            .filter(|id| !id.is_empty());
-        let identity = event_identity(id, data);
         let key = &self.options.user_attribute;
         let has_user = attributes
             .get(key)
@@ -449,12 +453,11 @@ impl TouchAggregator {
         }
         if touch.is_some() {
             self.touches += 1;
-        } else {
-            self.conversions += 1;
         }
         let user = endpoint_user_id(r.client_context.as_ref())
             .or_else(|| attr(&self.options.user_attribute));
-        let order = attr(&self.order_attribute);
+        // What tells a conversion apart: its order, else its identity.
+        let key = attr(&self.order_attribute).map_or(identity, |o| order_fingerprint(&o));
         let client_id = r
             .client
             .as_ref()
@@ -471,7 +474,7 @@ impl TouchAggregator {
             if touch.is_some() {
                 self.lost_touches += 1;
             } else {
-                self.lost_conversions += 1;
+                self.lost_conversions.insert(key);
             }
             return;
         };
@@ -484,7 +487,6 @@ impl TouchAggregator {
                     .and_then(|m| r.metrics.as_ref()?.get(m)?.as_f64())
                     .filter(|v| (0.0..=self.max_revenue).contains(v))
                     .unwrap_or(0.0);
-                let key = order.map_or(identity, |o| order_fingerprint(&o));
                 trail.conversions.push((ts, revenue, key));
             }
         }
@@ -504,29 +506,27 @@ impl TouchAggregator {
             self.by_endpoint.entry(k).or_default().merge(t);
         }
         self.touches += other.touches;
-        self.conversions += other.conversions;
         self.lost_touches += other.lost_touches;
-        self.lost_conversions += other.lost_conversions;
+        self.lost_conversions.extend(other.lost_conversions);
     }
 
     /// Credits the conversions. `endpoints` maps endpoint ids (`client.client_id`) to user
     /// ids, for records that carry no user id themselves; it may be empty.
     pub fn finish(mut self, endpoints: &HashMap<String, String>) -> TouchAttribution {
         let mut touches_without_user = self.lost_touches;
-        let mut conversions_without_user = self.lost_conversions;
-        let mut repeats = 0;
+        let mut conversions_without_user = self.lost_conversions.len() as u64;
         for (endpoint, mut trail) in std::mem::take(&mut self.by_endpoint) {
             match endpoints.get(&endpoint).filter(|u| !u.is_empty()) {
                 Some(user) => self.by_user.entry(user.clone()).or_default().merge(trail),
                 None => {
-                    repeats += trail.count_once();
+                    trail.count_once();
                     touches_without_user += trail.touches.len() as u64;
                     conversions_without_user += trail.conversions.len() as u64;
                 }
             }
         }
         for trail in self.by_user.values_mut() {
-            repeats += trail.count_once();
+            trail.count_once();
         }
 
         let window = self.options.lookback.as_millis();
@@ -585,9 +585,15 @@ impl TouchAggregator {
                 .then_with(|| a.campaign_id.cmp(&b.campaign_id))
         });
 
-        let conversions = self.conversions - repeats;
+        let conversions = conversions_without_user
+            + self
+                .by_user
+                .values()
+                .map(|t| t.conversions.len() as u64)
+                .sum::<u64>();
         let lookback = self.options.lookback.to_string();
         let note = self.note(
+            conversions,
             joined,
             conversions_without_user,
             touches_without_user,
@@ -609,12 +615,12 @@ impl TouchAggregator {
 
     fn note(
         &self,
+        n: u64,
         joined: u64,
         conversions_without_user: u64,
         touches_without_user: u64,
         lookback: &str,
     ) -> String {
-        let n = self.conversions;
         let attr = &self.options.user_attribute;
         let pinpoint = if self.options.clicks_only {
             "_email.click"

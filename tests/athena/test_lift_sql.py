@@ -327,6 +327,16 @@ ORDER_EVENTS = [
     # Outside [0, --max-revenue]: no revenue, still a conversion.
     purchase("case-c2", 1, -5, "ord-4", "o-c2a"),
     purchase("case-c2", 1, 2e9, "ord-5", "o-c2b"),
+    # An order first recorded before the assignment (a reloaded thank-you page later): no
+    # conversion, whatever its repeat in the window.
+    purchase("case-t1", -2, 60, "ord-6", "o-t1"),
+    purchase("case-t1", 3, 60, "ord-7", "o-t1"),
+    # No event id: two users' otherwise identical events are two events.
+    json.dumps({"name": "purchase", "user_id": "case-c1", "revenue": 4, "timestamp": MARCH_1 + 6 * DAY}),
+    json.dumps({"name": "purchase", "user_id": "case-c3", "revenue": 4, "timestamp": MARCH_1 + 6 * DAY}),
+    # A Pinpoint record's top-level fields are not its attributes.
+    json.dumps({"event_type": "purchase", "event_timestamp": MARCH_1 + DAY, "client": {"client_id": "ep-x"},
+                "user_id": "case-c4", "revenue": 1000}),
 ]
 
 
@@ -339,7 +349,7 @@ class LiftSqlCountsOrdersRefundsAndBounds(LiftTables):
         cases = self.sql_by_campaign(*self.options)["j-cases"]
         self.assertEqual((cases["treatment_converted"], cases["control_converted"]), (3, 4))
         self.assertEqual(cases["treatment_revenue"], 20 + 7 + 11)
-        self.assertEqual(cases["control_revenue"], 5 + 9 + 30)
+        self.assertEqual(cases["control_revenue"], 5 + 9 + 30 + 4 + 4)
 
     def test_and_the_local_report_gives_the_same_figures(self):
         self.assert_same_per_arm_figures(self.sql_by_campaign(*self.options), self.local(*self.options))

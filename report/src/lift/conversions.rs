@@ -5,9 +5,11 @@
 //! ([`crate::Aggregator`] hands it every goal and refund event): an event counts once by its
 //! identity (event id, else content), goal events sharing an order id count once (the
 //! earliest), a refunded order earns nothing (its conversion stands), and revenue outside
-//! `[0, max_revenue]` is skipped (its event still converts). State is kept for goal events
-//! inside a window of an exposed user, and for refunded orders; the events themselves are
-//! streamed.
+//! `[0, max_revenue]` is skipped (its event still converts). Which copy of an event, and
+//! which event of an order, counts is decided over all of a user's goal events, before any
+//! window: an order first recorded before the assignment is no conversion, whatever its
+//! repeats. State is kept for the goal events of users in the exposure log, and for refunded
+//! orders; the other events are streamed.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -32,7 +34,7 @@ pub(crate) struct GoalEvent<'a> {
     pub refund: bool,
 }
 
-/// A goal event kept: it falls in a window of one of its user's assignments.
+/// A goal event of a user in the exposure log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Hit {
     time: i64,
@@ -55,14 +57,11 @@ pub struct LiftAggregator {
     pub(super) exposures: Arc<Exposures>,
     pub(crate) options: LiftOptions,
     pub(super) revenue_metric: Option<String>,
-    /// Goal events in a window, by identity: of two records of one identity, the smaller
-    /// [`Hit`] stays, whatever the input's order.
+    /// Goal events of users in the log, by identity: of two records of one identity, the
+    /// smaller [`Hit`] stays, whatever the input's order.
     hits: FpMap<u128, Hit>,
     /// Orders a refund event names.
     refunded: HashSet<u128>,
-    /// Goal events read whose user is in the exposure log, and those without a time.
-    pub(super) goal_events: u64,
-    pub(super) goal_events_without_time: u64,
 }
 
 impl LiftAggregator {
@@ -77,12 +76,28 @@ impl LiftAggregator {
             revenue_metric: revenue_metric.map(str::to_owned),
             hits: FpMap::default(),
             refunded: HashSet::new(),
-            goal_events: 0,
-            goal_events_without_time: 0,
         }
     }
 
-    /// Reads one goal or refund event.
+    /// Whether lift reads this goal or refund event: a refund with an order, or a goal event
+    /// with a time, of a user in the log.
+    pub(crate) fn wants(
+        &self,
+        refund: bool,
+        order: bool,
+        user: Option<&str>,
+        time: Option<i64>,
+    ) -> bool {
+        if refund {
+            return order;
+        }
+        time.is_some()
+            && user
+                .filter(|u| !u.is_empty())
+                .is_some_and(|u| self.exposures.user_index(u).is_some())
+    }
+
+    /// Reads one goal or refund event ([`wants`](Self::wants) it).
     pub(crate) fn observe(&mut self, e: GoalEvent<'_>) {
         if e.refund {
             if e.order != 0 {
@@ -90,20 +105,16 @@ impl LiftAggregator {
             }
             return;
         }
-        let Some(user) = e.user.filter(|u| !u.is_empty()) else {
+        let Some(u) = e
+            .user
+            .filter(|u| !u.is_empty())
+            .and_then(|u| self.exposures.user_index(u))
+        else {
             return;
         };
-        let Some(u) = self.exposures.user_index(user) else {
-            return;
-        };
-        self.goal_events += 1;
         let Some(time) = e.time else {
-            self.goal_events_without_time += 1;
             return;
         };
-        if !self.in_window(u, time) {
-            return;
-        }
         let hit = Hit {
             time,
             revenue: e.revenue,
@@ -111,14 +122,6 @@ impl LiftAggregator {
             order: e.order,
         };
         self.keep(e.identity, hit);
-    }
-
-    /// Whether `time` falls in the window of one of user `u`'s (unrefused) assignments.
-    fn in_window(&self, u: u32, time: i64) -> bool {
-        let window = self.options.window.as_millis();
-        self.exposures.assignments_of(u).any(|(_, a)| {
-            !a.refused && time >= a.assigned_at_ms && time < a.assigned_at_ms.saturating_add(window)
-        })
     }
 
     fn keep(&mut self, identity: u128, hit: Hit) {
@@ -137,8 +140,6 @@ impl LiftAggregator {
             self.keep(identity, hit);
         }
         self.refunded.extend(other.refunded);
-        self.goal_events += other.goal_events;
-        self.goal_events_without_time += other.goal_events_without_time;
     }
 
     /// Assignment index -> state, for converting assignments: each kept event once, an

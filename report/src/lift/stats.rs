@@ -96,7 +96,8 @@ impl Moments {
             return Moments::from_sums(0, 0.0, 0.0);
         }
         let nf = n as f64;
-        let mean = nonzero.clone().sum::<f64>() / nf;
+        // A fold from +0.0: an empty `sum` of f64 is -0.0, which JSON would show.
+        let mean = nonzero.clone().fold(0.0, |a, v| a + v) / nf;
         let mut count = 0u64;
         let mut ss = 0.0;
         for v in nonzero {

@@ -369,3 +369,43 @@ fn the_welch_interval_covers_the_true_revenue_difference_about_95_percent_of_the
     let share = covered as f64 / runs as f64;
     assert!((0.935..=0.965).contains(&share), "coverage {share}");
 }
+
+#[test]
+fn an_order_first_recorded_before_the_assignment_is_no_conversion() {
+    // The purchase happened before; its repeat (a reloaded thank-you page) falls in the window.
+    let row = lift_row(&[
+        order_event("t1", T0 - DAY, 50.0, "e-1", "o-1"),
+        order_event("t1", T0 + DAY, 50.0, "e-2", "o-1"),
+        // The same event id, first delivered with its real time, again later.
+        order_event("t2", T0 - DAY, 20.0, "e-3", "o-3"),
+        order_event("t2", T0 + DAY, 20.0, "e-3", "o-3"),
+    ]);
+    assert_eq!(row.treatment_converted, 0, "{row:?}");
+    assert_eq!(row.treatment_revenue, Some(0.0));
+}
+
+#[test]
+fn exposures_never_cost_the_attributed_rows_a_line() {
+    // A user id that is not valid text: lift cannot read it, the attributed rows still count
+    // the event as they do without lift.
+    let lines = [
+        r#"{"event_type":"purchase","event_timestamp":1772409600000,"attributes":{"user_id":"\ud800","campaign":"Spring","campaign_id":"j-1"},"metrics":{"revenue":12}}"#,
+        r#"{"event_type":"purchase","event_timestamp":1772409600000,"attributes":{"user_id":1e400,"campaign":"Spring","campaign_id":"j-1"},"metrics":{"revenue":3}}"#,
+    ];
+    let options = ReportOptions {
+        goals: vec!["purchase".into()],
+        revenue_metric: Some("revenue".into()),
+        ..Default::default()
+    };
+    let exposures = Arc::new(Exposures::parse(LOG, "log").unwrap());
+    let mut with = Aggregator::new(options.clone()).with_lift(exposures, LiftOptions::default());
+    let mut without = Aggregator::new(options);
+    for l in lines {
+        assert!(with.push_line(l).is_ok(), "{l}");
+        assert!(without.push_line(l).is_ok(), "{l}");
+    }
+    let (with, without) = (with.finish(&[]).unwrap(), without.finish(&[]).unwrap());
+    assert_eq!(with.campaigns, without.campaigns);
+    assert_eq!(with.skipped_lines, 0);
+    assert_eq!(with.campaigns[0].revenue, Some(15.0));
+}

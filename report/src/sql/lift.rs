@@ -262,21 +262,21 @@ labels AS (
   GROUP BY campaign_id, label
 ),
 {events},
--- Goal events of a user in a window of theirs, revenue in millionths (outside
--- [0, max_revenue]: none, the event still converts).
+-- Goal events of the log's users (any time: which copy of an event, and which event of an
+-- order, counts is decided before any window), revenue in millionths (outside
+-- [0, max_revenue]: none, the event still converts). Without an event id, the identity is
+-- the columns read, the user included.
 candidates AS (
   SELECT DISTINCT
-    {IDENTITY} AS identity,
+    {IDENTITY} || CASE WHEN event_id IS NULL THEN chr(31) || g.lift_user ELSE '' END AS identity,
     g.lift_user,
     g.time_ms,
     g.order_id,
     coalesce(CASE WHEN g.lift_revenue >= 0 AND g.lift_revenue <= {max:e}
       THEN round(g.lift_revenue * 1000000) END, 0) AS revenue_micro
   FROM timed AS g
-  JOIN assignments AS a
-    ON NOT a.refused AND g.lift_user = a.user_id
-   AND g.time_ms >= a.assigned_ms AND g.time_ms < a.assigned_ms + {window}
-  WHERE g.goal AND g.lift_user IS NOT NULL
+  WHERE g.goal AND g.time_ms IS NOT NULL
+    AND g.lift_user IN (SELECT user_id FROM assignments)
 ),
 -- Each event once (the earliest copy), then each order once (its earliest event).
 goals AS (

@@ -36,7 +36,7 @@ fn the_query_names_both_tables_the_window_and_the_user_attribute() {
     assert!(q.contains("attributes.username AS lift_nested_user"));
     assert!(q.contains("username AS lift_flat_user"));
     assert!(q.contains("custom AND NOT refund_type AND event_name IN ('purchase') AS goal"));
-    assert!(q.contains("WHERE g.goal AND g.lift_user IS NOT NULL"));
+    assert!(q.contains("WHERE g.goal AND g.time_ms IS NOT NULL"));
     assert!(q.contains("sum(CASE WHEN arm = 'treatment' THEN revenue * revenue END)"));
     let without = query(&input("exposures"), &opts(None), &LiftOptions::default()).unwrap();
     assert!(!without.contains("revenue * revenue"));
