@@ -234,16 +234,8 @@ impl GlueTable {
     ) -> Result<Self, SqlError> {
         check_name("table", name)?;
         check_hour(since)?;
-        let ok = location
-            .strip_prefix("s3://")
-            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
-        if !ok {
-            return Err(SqlError::Location(location.to_owned()));
-        }
-        let mut location = location.to_owned();
-        if !location.ends_with('/') {
-            location.push('/');
-        }
+        let location =
+            s3_prefix(location).ok_or_else(|| SqlError::Location(location.to_owned()))?;
         Ok(Self {
             name: name.to_owned(),
             location,
@@ -323,6 +315,20 @@ impl GlueTable {
             serde_json::json!([{"Name": PARTITION_COLUMN, "Type": "string"}]),
         )
     }
+}
+
+/// `location` as a table's S3 prefix (`s3://bucket/…`, ending in `/`); `None` when it is not
+/// one.
+pub(crate) fn s3_prefix(location: &str) -> Option<String> {
+    let rest = location.strip_prefix("s3://")?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return None;
+    }
+    let mut location = location.to_owned();
+    if !location.ends_with('/') {
+        location.push('/');
+    }
+    Some(location)
 }
 
 /// Glue's `TableInput` of a JSON-lines table over `location`.

@@ -69,16 +69,8 @@ pub struct ExposureTable {
 impl ExposureTable {
     pub fn new(name: &str, location: &str) -> Result<Self, SqlError> {
         check_name("table", name)?;
-        let ok = location
-            .strip_prefix("s3://")
-            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
-        if !ok {
-            return Err(SqlError::ExposureLocation(location.to_owned()));
-        }
-        let mut location = location.to_owned();
-        if !location.ends_with('/') {
-            location.push('/');
-        }
+        let location = super::s3_prefix(location)
+            .ok_or_else(|| SqlError::ExposureLocation(location.to_owned()))?;
         Ok(Self {
             name: name.to_owned(),
             location,
