@@ -212,7 +212,7 @@ fn ses_config(options: &TouchOptions, ses: SesConfig) -> SesConfig {
 /// Touch reconstruction as the report's [`Aggregator`](super::Aggregator) sees it: an object
 /// rather than a field of type [`TouchAggregator`], so that a build that never calls
 /// `Aggregator::with_touches` links none of it (the touch records, the SES planner,
-/// `serde_json::Value`): 41,812 of the npm report module's 134,463 B gzip (BENCHMARKS.md).
+/// `serde_json::Value`), a large share of the npm report module (BENCHMARKS.md).
 pub(super) trait Touches: fmt::Debug + Send + Sync {
     fn options(&self) -> &TouchOptions;
     fn set_ses(&mut self, ses: SesConfig);
