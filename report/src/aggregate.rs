@@ -368,19 +368,6 @@ impl Aggregator {
         let refund = options.refund_event.as_deref() == Some(event_type);
         let goal =
             !refund && (options.goals.is_empty() || options.goals.iter().any(|g| g == event_type));
-        let mut flags = if goal { GOAL } else { 0 } | if refund { REFUND } else { 0 };
-        let mut revenue = -1;
-        if let (true, Some(metric), Some(metrics)) =
-            (goal, &options.revenue_metric, &record.metrics)
-            && let Some(value) = metrics.get(metric)
-        {
-            // Finite, in [0, max]: anything else is skipped, its event still counts.
-            if (0.0..=options.max_revenue.min(MAX_REVENUE_LIMIT)).contains(&value) {
-                revenue = (value * 1e6).round() as i64;
-            } else {
-                flags |= REVENUE_SKIPPED;
-            }
-        }
         // Only what a figure depends on is kept: an attributed event, or a goal or refund
         // with an order id (the earliest goal of an order may be the unattributed one); lift
         // reads every goal and refund of a user in the exposure log.
@@ -396,6 +383,19 @@ impl Aggregator {
         });
         if !kept && lift.is_none() {
             return;
+        }
+        let mut flags = if goal { GOAL } else { 0 } | if refund { REFUND } else { 0 };
+        let mut revenue = -1;
+        if let (true, Some(metric), Some(metrics)) =
+            (goal, &self.options.revenue_metric, &record.metrics)
+            && let Some(value) = metrics.get(metric)
+        {
+            // Finite, in [0, max]: anything else is skipped, its event still counts.
+            if (0.0..=self.options.max_revenue.min(MAX_REVENUE_LIMIT)).contains(&value) {
+                revenue = (value * 1e6).round() as i64;
+            } else {
+                flags |= REVENUE_SKIPPED;
+            }
         }
         let identity = identity(
             record.event_id.as_deref(),
