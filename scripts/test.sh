@@ -5,7 +5,13 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 start=$(date +%s)
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Each step's header says when the previous one ended, so a slow step shows in CI's log.
+last=$start
+step() {
+  local now; now=$(date +%s)
+  printf '\n\033[1m== %s\033[0m  (previous step %ss, %ss in all)\n' "$*" "$(( now - last ))" "$(( now - start ))"
+  last=$now
+}
 
 step "bootstrap (disk free: $(df -h --output=avail . | tail -1 | tr -d ' '))"
 bash scripts/bootstrap.sh test
@@ -39,4 +45,5 @@ for t in scripts/test.d/*.sh; do
   bash "$t"
 done
 
+step "done"
 printf '\nall checks passed in %ss\n' "$(( $(date +%s) - start ))"
