@@ -1,12 +1,13 @@
 //! The report engine's throughput and memory on plain JSON-lines files, without the CLI's
 //! input layer: `cargo run --release -p journey-attribution-report --example throughput --
 //! THREADS FILE...` prints MB/s, the figures to check against the SQL, and the peak memory
-//! per counted event (BENCHMARKS.md, "Counting every event once").
+//! per counted event (BENCHMARKS.md, "Counting every event once"). With `TOUCH_MODEL=last`
+//! (or `first`, `linear`) in the environment, touch reconstruction runs in the same pass.
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use std::time::Instant;
 
-use journey_attribution_report::{Aggregator, ReportOptions};
+use journey_attribution_report::{Aggregator, ReportOptions, TouchOptions};
 
 /// Peak resident memory (`VmHWM`) in bytes, Linux only.
 fn peak_rss() -> u64 {
@@ -41,6 +42,8 @@ fn main() {
         revenue_metric: Some("revenue".into()),
         ..Default::default()
     };
+    let touch_model = std::env::var("TOUCH_MODEL").ok();
+    let touch_model = touch_model.map(|m| m.parse().expect("first, last or linear"));
     let before = peak_rss();
     let t0 = Instant::now();
     let per_thread: Vec<Vec<&str>> = (0..threads)
@@ -52,7 +55,10 @@ fn main() {
             .map(|mine| {
                 let options = options.clone();
                 s.spawn(move || {
-                    let mut agg = Aggregator::new(options);
+                    let mut agg = match touch_model {
+                        Some(model) => Aggregator::with_touches(options, TouchOptions::new(model)),
+                        None => Aggregator::new(options),
+                    };
                     for chunk in mine {
                         agg.push_text(chunk, |_, _| {});
                     }
@@ -80,4 +86,15 @@ fn main() {
         grown as f64 / 1e6,
         grown as f64 / report.attributed_events.max(1) as f64,
     );
+    if let Some(t) = &report.touch_attribution {
+        let credited = t.campaigns.iter().filter_map(|c| c.revenue).sum::<f64>() + 0.0;
+        println!(
+            "touches {} ({} without user), conversions {} ({} joined, {} without user), credited revenue {credited:.2}",
+            t.touches,
+            t.touches_without_user,
+            t.conversions,
+            t.joined_conversions,
+            t.conversions_without_user,
+        );
+    }
 }

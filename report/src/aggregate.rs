@@ -4,12 +4,12 @@ use std::collections::hash_map::Entry as Slot;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{DefaultHasher, Hasher};
 
-use super::identity::{FpMap, event_identity, order_fingerprint};
+use super::identity::{FpMap, order_fingerprint, record_identity};
 use super::model::{
     CampaignReport, Cost, MAX_REVENUE_LIMIT, Report, ReportError, ReportOptions, SkippedLine,
 };
 use super::pricing;
-use super::record::{Record, set_order_attribute, set_user_attribute};
+use super::record::{Reading, Record, set_reading};
 use super::shapes::{self, Object, Shape};
 use super::touches::{TouchAggregator, TouchOptions, Touches};
 use crate::lift::conversions::GoalEvent;
@@ -108,6 +108,9 @@ pub struct Aggregator {
     touches: Option<Box<dyn Touches>>,
     /// Lift, when an exposure log is given.
     lift: Option<Box<LiftAggregator>>,
+    /// What the readers read of each record: the order attribute, and what lift and touch
+    /// reconstruction follow.
+    reading: Reading,
 }
 
 #[derive(Debug, Default)]
@@ -121,19 +124,9 @@ struct CampaignAgg {
     revenue: i128,
 }
 
-/// A record's identity: its event id (its `own`, else the `event_id` attribute), else `text`.
-fn identity(own: Option<&str>, attribute: Option<&str>, text: &str) -> u128 {
-    let id = [own, attribute]
-        .into_iter()
-        .flatten()
-        .find(|id| !id.is_empty());
-    event_identity(id, text)
-}
-
 impl Aggregator {
     pub fn new(options: ReportOptions) -> Self {
         Aggregator {
-            options,
             counted: FpMap::default(),
             names: FpMap::default(),
             lines: 0,
@@ -141,9 +134,33 @@ impl Aggregator {
             events: 0,
             custom_events: 0,
             duplicates: 0,
+            reading: Reading {
+                order: options.order_attribute.clone(),
+                ..Reading::default()
+            },
+            options,
             touches: None,
             lift: None,
         }
+    }
+
+    /// The readers' settings for what is asked: lift's user attribute, else touch
+    /// reconstruction's; touch reconstruction's apart when it is another; `journey_id` with
+    /// touch reconstruction.
+    fn with_reading(mut self) -> Self {
+        let lift = self
+            .lift
+            .as_deref()
+            .map(|l| l.options.user_attribute.as_str());
+        let touch = self
+            .touches
+            .as_deref()
+            .map(|t| t.options().user_attribute.as_str());
+        let user = lift.or(touch).unwrap_or_default().to_owned();
+        self.reading.touch_user = touch.filter(|t| *t != user).unwrap_or_default().to_owned();
+        self.reading.user = user;
+        self.reading.journey = self.touches.is_some();
+        self
     }
 
     /// Also measures lift over `exposures` (see [`crate::lift`]); the report then has a
@@ -154,18 +171,19 @@ impl Aggregator {
             lift,
             self.options.revenue_metric.as_deref(),
         )));
-        self
+        self.with_reading()
     }
 
     /// Like [`Aggregator::new`], also reconstructing journey touches (see
-    /// [`TouchAggregator`]); the report then has a `touch_attribution` section. Each line is
-    /// parsed a second time for it, and its memory grows with users × touches.
+    /// [`TouchAggregator`]), from the same reading of each record; the report then has a
+    /// `touch_attribution` section. Its memory grows with users × touches.
     pub fn with_touches(options: ReportOptions, touch: TouchOptions) -> Self {
         let touches = TouchAggregator::new(&options, touch);
         Aggregator {
             touches: Some(Box::new(touches)),
             ..Aggregator::new(options)
         }
+        .with_reading()
     }
 
     /// Reads SES event records for touch reconstruction with `ses` instead of
@@ -198,24 +216,28 @@ impl Aggregator {
             return Ok(());
         }
         self.lines += 1;
-        set_order_attribute(&self.options.order_attribute);
-        set_user_attribute(
-            self.lift
-                .as_deref()
-                .map_or("", |l| &l.options.user_attribute),
-        );
+        set_reading(&self.reading);
         let mut result = self.push_objects(line);
-        if result.is_err() && self.lift.is_some() {
-            // Lift's user attribute is read as a string: a value that is not valid text (a
-            // lone surrogate, a number out of range) must not cost the attributed rows the
-            // line. Nothing of a failed line was counted, so it is read again without it.
-            set_user_attribute("");
+        if result.is_err() && self.reading != self.plain_reading() {
+            // Lift's and touch reconstruction's attributes are read as strings: a value that
+            // is not valid text (a lone surrogate, a number out of range) must not cost the
+            // attributed rows the line. Nothing of a failed line was counted, so it is read
+            // again without them.
+            set_reading(&self.plain_reading());
             result = self.push_objects(line);
         }
         result.map_err(|reason| {
             self.skipped_lines += 1;
             SkippedLine { reason }
         })
+    }
+
+    /// What the attributed rows alone read.
+    fn plain_reading(&self) -> Reading {
+        Reading {
+            order: self.reading.order.clone(),
+            ..Reading::default()
+        }
     }
 
     /// Every object of `line` counted, or none and the reason.
@@ -237,55 +259,34 @@ impl Aggregator {
         }
     }
 
-    /// `line` as Pinpoint records only.
+    /// `line` as Pinpoint records only. A record is moved as little as it can be: it is
+    /// large (its borrowed strings), and copies of it show in the report's MB/s.
     fn push_pinpoint(&mut self, line: &str) -> Result<(), serde_json::Error> {
         let mut stream = serde_json::Deserializer::from_str(line).into_iter::<Record<'_>>();
-        let first = stream.next();
-        let first_end = stream.byte_offset();
-        let result = match (first, stream.next()) {
-            (Some(Ok(record)), None) => {
-                self.apply(record, line);
-                Ok(())
-            }
-            (Some(Ok(first)), Some(second)) => {
-                // Each record with its own text, for its content identity.
-                let mut records = vec![(first, 0, first_end)];
-                let mut next = Some(second);
-                let mut start = first_end;
-                let mut failed = None;
-                while let Some(r) = next {
-                    match r {
-                        Ok(r) => {
-                            let end = stream.byte_offset();
-                            records.push((r, start, end));
-                            start = end;
-                        }
-                        Err(e) => {
-                            failed = Some(e);
-                            break;
-                        }
-                    }
-                    next = stream.next();
-                }
-                match failed {
-                    Some(e) => Err(e),
-                    None => {
-                        for (r, start, end) in records {
-                            self.apply(r, &line[start..end]);
-                        }
-                        Ok(())
-                    }
-                }
-            }
-            (Some(Err(e)), _) => Err(e),
-            (None, _) => Ok(()),
+        let Some(first) = stream.next() else {
+            return Ok(());
         };
-        if result.is_ok()
-            && let Some(touches) = &mut self.touches
-        {
-            touches.push_line(line);
+        let first = first?;
+        let first_end = stream.byte_offset();
+        let Some(second) = stream.next() else {
+            self.apply(&first, line, false);
+            return Ok(());
+        };
+        // Several records: each with its own text, for its content identity, and all of
+        // them or none.
+        let mut records = vec![(first, 0, first_end)];
+        let mut next = Some(second);
+        let mut start = first_end;
+        while let Some(r) = next {
+            let end = stream.byte_offset();
+            records.push((r?, start, end));
+            start = end;
+            next = stream.next();
         }
-        result
+        for (r, start, end) in &records {
+            self.apply(r, &line[*start..*end], false);
+        }
+        Ok(())
     }
 
     /// `line` as objects of any shape; `None` when it is not a sequence of JSON objects or
@@ -314,15 +315,7 @@ impl Aggregator {
         }
         for p in parsed {
             match p {
-                Parsed::Event(p, text) => {
-                    if let Some(touches) = &mut self.touches {
-                        let attribute = p.record.attributes.as_ref();
-                        let attribute = attribute.and_then(|a| a.event_id.as_deref());
-                        let id = identity(p.record.event_id.as_deref(), attribute, text);
-                        touches.push_input(&p.touch, id);
-                    }
-                    self.apply(p.record, text);
-                }
+                Parsed::Event(p, text) => self.apply(&p.record, text, p.amplify),
                 Parsed::Ses(touch) => {
                     if let (Some(touches), Some(touch)) = (&mut self.touches, touch) {
                         touches.push_ses(touch);
@@ -353,17 +346,31 @@ impl Aggregator {
         self.skipped_lines += 1;
     }
 
-    /// Counts one record (`text`: its JSON, for its content identity).
-    fn apply(&mut self, record: Record<'_>, text: &str) {
+    /// Counts one record (`text`: its JSON, for its content identity; `amplify`: Amplify
+    /// stream data).
+    fn apply(&mut self, record: &Record<'_>, text: &str, amplify: bool) {
         self.events += 1;
+        let attributes = record.attributes.as_ref();
+        if let Some(touches) = &mut self.touches {
+            let user = match self.reading.touch_user.is_empty() {
+                true => attributes.and_then(|a| a.user.as_deref()),
+                false => attributes.and_then(|a| a.touch.as_ref()?.user.as_deref()),
+            };
+            touches.push_record(record, user, text, amplify);
+        }
         let event_type = record.event_type.as_ref();
         if is_reserved_event_type(event_type) {
             return;
         }
         self.custom_events += 1;
-        let attributes = record.attributes.unwrap_or_default();
-        let label = attributes.campaign.filter(|l| !l.is_empty());
-        let order = attributes.order_id.filter(|o| !o.is_empty());
+        let nonempty = |s: &&str| !s.is_empty();
+        let label = attributes
+            .and_then(|a| a.campaign.as_deref())
+            .filter(nonempty);
+        let order = attributes
+            .and_then(|a| a.order_id.as_deref())
+            .filter(nonempty);
+        let user_attribute = attributes.and_then(|a| a.user.as_deref());
         let options = &self.options;
         let refund = options.refund_event.as_deref() == Some(event_type);
         let goal =
@@ -377,7 +384,7 @@ impl Aggregator {
                 && l.wants(
                     refund,
                     order.is_some(),
-                    attributes.user.as_deref(),
+                    user_attribute,
                     record.event_timestamp,
                 )
         });
@@ -397,16 +404,16 @@ impl Aggregator {
                 flags |= REVENUE_SKIPPED;
             }
         }
-        let identity = identity(
+        let identity = record_identity(
             record.event_id.as_deref(),
-            attributes.event_id.as_deref(),
+            attributes.and_then(|a| a.event_id.as_deref()),
             text,
         );
-        let order = order.map_or(0, |o| order_fingerprint(&o));
+        let order = order.map_or(0, order_fingerprint);
         if let Some(lift) = lift {
             lift.observe(GoalEvent {
                 identity,
-                user: attributes.user.as_deref(),
+                user: user_attribute,
                 time: record.event_timestamp,
                 revenue: revenue.max(0),
                 order,
@@ -416,14 +423,11 @@ impl Aggregator {
         if !kept {
             return;
         }
-        let (group, label_fp) = match &label {
+        let (group, label_fp) = match label {
             Some(label) => {
                 let label_fp = self.intern(LABEL, label);
-                let group = match attributes
-                    .campaign_id
-                    .as_deref()
-                    .filter(|id| !id.is_empty())
-                {
+                let campaign_id = attributes.and_then(|a| a.campaign_id.as_deref());
+                let group = match campaign_id.filter(nonempty) {
                     Some(id) => self.intern(BY_ID, id),
                     None => self.intern(BY_LABEL, label),
                 };
@@ -434,8 +438,9 @@ impl Aggregator {
         let event_type = self.intern(TYPE, event_type);
         let user = record
             .client
-            .and_then(|c| c.client_id)
-            .map_or(0, |u| name_fingerprint(USER, &u));
+            .as_ref()
+            .and_then(|c| c.client_id.as_deref())
+            .map_or(0, |u| name_fingerprint(USER, u));
         let counted = Counted {
             time: record.event_timestamp.unwrap_or(i64::MAX),
             group,

@@ -294,16 +294,19 @@ impl<'de> Visitor<'de> for MapVisitor<'_, '_> {
                     journey_attribution_core::stamp::CAMPAIGN_ATTRIBUTE
                     | journey_attribution_core::stamp::CAMPAIGN_ID_ATTRIBUTE,
                 ) => &Schema::Str,
-                (Schema::Attributes { user_id: true }, super::record::USER_ID_ATTRIBUTE) => {
-                    &Schema::Str
-                }
-                // Read when a string, any other value ignored (`record::AnyStr`).
-                (Schema::Attributes { .. }, key)
-                    if key == super::record::EVENT_ID_ATTRIBUTE
-                        || super::record::is_order_attribute(key)
-                        || super::record::is_user_attribute(key) =>
-                {
-                    &Schema::Flat
+                (Schema::Attributes { user_id }, key) => {
+                    let kept = super::record::kept(key);
+                    if *user_id
+                        && key == super::record::USER_ID_ATTRIBUTE
+                        && kept != Some(super::record::Kept::Order)
+                    {
+                        &Schema::Str
+                    } else if key == super::record::EVENT_ID_ATTRIBUTE || kept.is_some() {
+                        // Read when a string, any other value ignored (`record::AnyStr`).
+                        &Schema::Flat
+                    } else {
+                        &Schema::Ignored
+                    }
                 }
                 (Schema::Amplify, "name") => {
                     name = true;

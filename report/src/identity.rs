@@ -53,3 +53,13 @@ pub(crate) fn event_identity(id: Option<&str>, text: &str) -> u128 {
 pub(crate) fn order_fingerprint(order: &str) -> u128 {
     fingerprint(b'o', order.as_bytes())
 }
+
+/// A record's identity: its event id (its `own` `event_id`, else the `event_id`
+/// `attribute`), else `text`, its JSON (for a record in a Kinesis envelope, the envelope's).
+pub(crate) fn record_identity(own: Option<&str>, attribute: Option<&str>, text: &str) -> u128 {
+    let id = [own, attribute]
+        .into_iter()
+        .flatten()
+        .find(|id| !id.is_empty());
+    event_identity(id, text)
+}

@@ -15,6 +15,7 @@ use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
 
 use super::field_path::{OPTIONAL, REQUIRED, Schema, Struct, structure};
 use super::time::EpochMs;
@@ -35,6 +36,10 @@ pub struct Record<'a> {
     pub client: Option<Client<'a>>,
     pub attributes: Option<Attributes<'a>>,
     pub metrics: Option<Metrics<'a>>,
+    /// The JSON text of `client_context`, unread: only touch reconstruction reads it (the
+    /// endpoint a journey event embeds, see [`crate::touches`]), and only of the records it
+    /// keeps.
+    pub client_context: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug)]
@@ -109,6 +114,7 @@ pub(super) static RECORD: Struct = structure!("Record" {
     "attributes": Schema::Option(&Schema::Attributes { user_id: false }), OPTIONAL,
     "metrics": Schema::Option(&Schema::Metrics), OPTIONAL,
     "event_id": Schema::Flat, OPTIONAL,
+    "client_context": Schema::Ignored, OPTIONAL,
 });
 
 /// A record's `client`, read into [`Client`].
@@ -127,6 +133,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Record<'a> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let (mut event_type, mut event_timestamp, mut client) = (None, None, None);
                 let (mut attributes, mut metrics, mut event_id) = (None, None, None);
+                let mut client_context = None;
                 read_struct(&mut map, &RECORD, &mut |i, map| {
                     match i {
                         0 => event_type = Some(map.next_value::<BorrowedStr<'de>>()?.0),
@@ -134,7 +141,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Record<'a> {
                         2 => client = map.next_value()?,
                         3 => attributes = map.next_value()?,
                         4 => metrics = map.next_value()?,
-                        _ => event_id = map.next_value::<AnyStr<'de>>()?.0,
+                        5 => event_id = map.next_value::<AnyStr<'de>>()?.0,
+                        _ => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            client_context = Some(Cow::Borrowed(raw.get()));
+                        }
                     }
                     Ok(())
                 })?;
@@ -146,6 +157,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Record<'a> {
                     client,
                     attributes,
                     metrics,
+                    client_context,
                 })
             }
         }
@@ -174,19 +186,40 @@ impl<'de: 'a, 'a> Deserialize<'de> for Client<'a> {
     }
 }
 
-/// The two attributes stamping adds (`campaign`, `campaign_id`), and the two that identify
-/// an event (`event_id`, the order attribute: see [`set_order_attribute`]); other attributes
-/// are skipped. The identifying ones are read when they are strings and ignored otherwise:
-/// a record without a readable id is counted by its content.
+/// The two attributes stamping adds (`campaign`, `campaign_id`), the two that identify an
+/// event (`event_id`, the order attribute), and those lift and touch reconstruction follow
+/// (see [`Reading`]); other attributes are skipped. All but the stamping ones are read when
+/// they are strings and ignored otherwise: a record without a readable id is counted by its
+/// content.
 #[derive(Debug, Default)]
 pub struct Attributes<'a> {
     pub campaign: Option<Cow<'a, str>>,
     pub campaign_id: Option<Cow<'a, str>>,
     pub event_id: Option<Cow<'a, str>>,
     pub order_id: Option<Cow<'a, str>>,
-    /// The user attribute lift follows (see [`set_user_attribute`]) when it is a string;
-    /// for Amplify data without it, the Kinesis envelope's partition key.
+    /// The user attribute lift follows ([`Reading::user`]) when it is a string; for Amplify
+    /// data without it, the Kinesis envelope's partition key.
     pub user: Option<Cow<'a, str>>,
+    /// What touch reconstruction reads, when a record has any of it: boxed, so that a
+    /// record, moved several times on its way from the parser, stays as small as the report
+    /// alone needs (its copies show in the report's MB/s).
+    pub touch: Option<Box<TouchAttributes<'a>>>,
+}
+
+/// The attributes only touch reconstruction reads.
+#[derive(Debug, Default)]
+pub struct TouchAttributes<'a> {
+    /// Its user attribute ([`Reading::touch_user`]), when it is not lift's.
+    pub user: Option<Cow<'a, str>>,
+    /// `journey_id` ([`Reading::journey`]).
+    pub journey_id: Option<Cow<'a, str>>,
+}
+
+impl<'a> Attributes<'a> {
+    /// The attributes only touch reconstruction reads, made when first needed.
+    pub(super) fn touch_mut(&mut self) -> &mut TouchAttributes<'a> {
+        self.touch.get_or_insert_with(Box::default)
+    }
 }
 
 /// The attribute the wrappers stamp with each event's id (a UUID), in `attributes` (Pinpoint
@@ -195,41 +228,97 @@ pub const EVENT_ID_ATTRIBUTE: &str = "event_id";
 /// The default attribute holding a goal event's order id.
 pub const DEFAULT_ORDER_ATTRIBUTE: &str = "order_id";
 
+/// Which attributes the readers on this thread read besides the fixed ones: settings of the
+/// report, kept here rather than threaded through every `Deserialize` impl of the shapes
+/// (each report sets them before it reads a line, see `Aggregator::push_line`), and looked
+/// up once per attributes object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    /// The attribute holding a goal event's order id.
+    pub order: String,
+    /// The attribute holding the user id lift follows; empty (none read) without lift, so
+    /// that a report without lift reads exactly what it did.
+    pub user: String,
+    /// The attribute holding the user id touch reconstruction follows, when it is not
+    /// `user`; empty otherwise.
+    pub touch_user: String,
+    /// Whether `journey_id` is read (touch reconstruction only).
+    pub journey: bool,
+}
+
+impl Default for Reading {
+    fn default() -> Self {
+        Reading {
+            order: DEFAULT_ORDER_ATTRIBUTE.to_owned(),
+            user: String::new(),
+            touch_user: String::new(),
+            journey: false,
+        }
+    }
+}
+
+/// An attribute the readers keep, when its value is a string (see [`Reading`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kept {
+    Order,
+    User,
+    TouchUser,
+    Journey,
+}
+
+impl Reading {
+    /// What `key` is, besides the stamping attributes and `event_id`.
+    pub(super) fn kept(&self, key: &str) -> Option<Kept> {
+        if key == self.order {
+            Some(Kept::Order)
+        } else if !self.user.is_empty() && key == self.user {
+            Some(Kept::User)
+        } else if !self.touch_user.is_empty() && key == self.touch_user {
+            Some(Kept::TouchUser)
+        } else if self.journey && key == JOURNEY_ID_ATTRIBUTE {
+            Some(Kept::Journey)
+        } else {
+            None
+        }
+    }
+}
+
+/// The attribute a journey's email events carry (Pinpoint's `attributes.journey_id`).
+pub const JOURNEY_ID_ATTRIBUTE: &str = "journey_id";
+
 thread_local! {
-    /// The order attribute the readers on this thread look for: a setting of the report,
-    /// kept here rather than threaded through every `Deserialize` impl of the shapes (each
-    /// report sets it before it reads a line, see `Aggregator::push_line`).
-    static ORDER_ATTRIBUTE: RefCell<String> = RefCell::new(DEFAULT_ORDER_ATTRIBUTE.to_owned());
-    /// The attribute holding the user id lift follows, set likewise; empty (none read)
-    /// without lift, so that a report without lift reads exactly what it did.
-    static USER_ATTRIBUTE: RefCell<String> = const { RefCell::new(String::new()) };
+    static READING: RefCell<Reading> = RefCell::new(Reading::default());
 }
 
-/// Makes the readers on this thread take `name` as the user attribute lift follows (`""`:
-/// none).
-pub fn set_user_attribute(name: &str) {
-    USER_ATTRIBUTE.with_borrow_mut(|current| {
-        if current != name {
-            name.clone_into(current);
+/// Makes the readers on this thread read as `reading` says.
+pub fn set_reading(reading: &Reading) {
+    READING.with_borrow_mut(|current| {
+        if current != reading {
+            current.clone_from(reading);
         }
     });
 }
 
-pub(super) fn is_user_attribute(key: &str) -> bool {
-    USER_ATTRIBUTE.with_borrow(|name| !name.is_empty() && name == key)
+/// Whether the readers on this thread read for touch reconstruction.
+pub(super) fn reads_touches() -> bool {
+    READING.with_borrow(|r| r.journey)
 }
 
-/// Makes the readers on this thread take `name` as the order attribute.
-pub fn set_order_attribute(name: &str) {
-    ORDER_ATTRIBUTE.with_borrow_mut(|current| {
-        if current != name {
-            name.clone_into(current);
+/// What `key` is to the readers' [`Reading`] on this thread.
+pub(super) fn kept(key: &str) -> Option<Kept> {
+    READING.with_borrow(|r| r.kept(key))
+}
+
+impl<'a> Attributes<'a> {
+    /// Keeps `value` as the attribute `kept`.
+    pub(super) fn keep(&mut self, kept: Kept, value: Option<Cow<'a, str>>) {
+        match kept {
+            Kept::Order => self.order_id = value,
+            Kept::User => self.user = value,
+            Kept::TouchUser => self.touch_mut().user = value,
+            Kept::Journey => self.touch_mut().journey_id = value,
         }
-    });
-}
-
-pub(super) fn is_order_attribute(key: &str) -> bool {
-    ORDER_ATTRIBUTE.with_borrow(|name| name == key)
+    }
 }
 
 /// A string, or (any other JSON value, skipped) nothing.
@@ -307,10 +396,17 @@ impl Record<'_> {
                 event_id: a.event_id.map(own),
                 order_id: a.order_id.map(own),
                 user: a.user.map(own),
+                touch: a.touch.map(|t| {
+                    Box::new(TouchAttributes {
+                        user: t.user.map(own),
+                        journey_id: t.journey_id.map(own),
+                    })
+                }),
             }),
             metrics: self
                 .metrics
                 .map(|m| Metrics(m.0.into_iter().map(|(k, v)| (own(k), v)).collect())),
+            client_context: self.client_context.map(own),
         }
     }
 }
@@ -361,35 +457,37 @@ impl<'de: 'a, 'a> Deserialize<'de> for Attributes<'a> {
     }
 }
 
-/// The stamping attributes of an attributes object and, when `user_id` is given, the
-/// attribute [`USER_ID_ATTRIBUTE`] into it; every other attribute is skipped unread.
+/// The attributes of an attributes object the report keeps (see [`Attributes`]) and, when
+/// `user_id` is given, the attribute [`USER_ID_ATTRIBUTE`] into it; every other attribute
+/// is skipped unread.
 pub(super) fn read_attributes<'de, A: MapAccess<'de>>(
     mut map: A,
     mut user_id: Option<&mut Option<Cow<'de, str>>>,
 ) -> Result<Attributes<'de>, A::Error> {
     let mut out = Attributes::default();
     while let Some(key) = map.next_key::<BorrowedStr<'de>>()? {
-        if key.0 == CAMPAIGN_ATTRIBUTE {
+        let key = key.0;
+        if key == CAMPAIGN_ATTRIBUTE {
             out.campaign = Some(map.next_value::<BorrowedStr<'de>>()?.0);
-        } else if key.0 == CAMPAIGN_ID_ATTRIBUTE {
+        } else if key == CAMPAIGN_ID_ATTRIBUTE {
             out.campaign_id = Some(map.next_value::<BorrowedStr<'de>>()?.0);
-        } else if key.0 == EVENT_ID_ATTRIBUTE {
+        } else if key == EVENT_ID_ATTRIBUTE {
             out.event_id = map.next_value::<AnyStr<'de>>()?.0;
-        } else if is_order_attribute(&key.0) {
-            out.order_id = map.next_value::<AnyStr<'de>>()?.0;
-        } else if let Some(slot) = user_id
-            .as_deref_mut()
-            .filter(|_| key.0 == USER_ID_ATTRIBUTE)
-        {
-            let value = map.next_value::<BorrowedStr<'de>>()?.0;
-            if is_user_attribute(&key.0) {
-                out.user = Some(value.clone());
-            }
-            *slot = Some(value);
-        } else if is_user_attribute(&key.0) {
-            out.user = map.next_value::<AnyStr<'de>>()?.0;
         } else {
-            map.next_value::<IgnoredAny>()?;
+            let kept = kept(&key);
+            match user_id.as_deref_mut() {
+                Some(slot) if key == USER_ID_ATTRIBUTE && kept != Some(Kept::Order) => {
+                    let value = map.next_value::<BorrowedStr<'de>>()?.0;
+                    if let Some(kept) = kept {
+                        out.keep(kept, Some(value.clone()));
+                    }
+                    *slot = Some(value);
+                }
+                _ => match kept {
+                    Some(kept) => out.keep(kept, map.next_value::<AnyStr<'de>>()?.0),
+                    None => map.next_value::<IgnoredAny>().map(drop)?,
+                },
+            }
         }
     }
     Ok(out)

@@ -30,9 +30,8 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use super::base64;
 use super::field_path::{self, OPTIONAL, REQUIRED, Schema, Struct, structure};
 use super::record::{
-    Attributes, BorrowedStr, Client, EVENT_ID_ATTRIBUTE, Metrics, RECORD, Record,
-    USER_ID_ATTRIBUTE, expecting, is_order_attribute, is_user_attribute, parse_record,
-    read_attributes, read_struct,
+    Attributes, BorrowedStr, Client, EVENT_ID_ATTRIBUTE, Kept, Metrics, RECORD, Record,
+    USER_ID_ATTRIBUTE, expecting, kept, parse_record, read_attributes, read_struct, reads_touches,
 };
 use super::time::EpochMs;
 use journey_attribution_core::event::DataShape;
@@ -188,25 +187,12 @@ pub(super) enum Object<'a> {
     Ses,
 }
 
-/// An event record reduced to the report's record, with what touch reconstruction reads.
+/// An event record reduced to the report's record.
 #[derive(Debug)]
 pub(super) struct Parsed<'a> {
     pub record: Record<'a>,
-    pub touch: TouchInput<'a>,
-}
-
-/// What touch reconstruction reads of an object.
-#[derive(Debug)]
-pub enum TouchInput<'a> {
-    /// The JSON of a Pinpoint record.
-    Pinpoint(Cow<'a, str>),
-    /// The JSON of Amplify stream data, with the user id and time of its Kinesis envelope
-    /// (used when the data carries none).
-    Amplify {
-        data: Cow<'a, str>,
-        user: Option<Cow<'a, str>>,
-        time_ms: Option<i64>,
-    },
+    /// Amplify stream data, which touch reconstruction never takes for a journey touch.
+    pub amplify: bool,
 }
 
 /// The `data` Amplify puts in the stream, nested (`{"name", "attributes", "metrics",
@@ -312,7 +298,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for AmplifyData<'a> {
                         _ => {
                             fields = true;
                             match map.next_value::<FlatValue<'de>>()? {
-                                FlatValue::Str(v) => flat.set(&key.0, v),
+                                FlatValue::Str(v) => {
+                                    let kept = kept(&key.0);
+                                    flat.set(&key.0, kept, v);
+                                }
                                 FlatValue::Number(v) => flat_metrics.push((key.0, v)),
                                 FlatValue::Other => {}
                             }
@@ -344,18 +333,22 @@ pub struct DataAttributes<'a> {
 }
 
 impl<'a> DataAttributes<'a> {
-    /// Keeps `value` when `key` is one of the attributes the report reads.
-    fn set(&mut self, key: &str, value: Cow<'a, str>) {
-        if is_user_attribute(key) {
-            self.stamp.user = Some(value.clone());
-        }
+    /// Keeps `value` when `key` is one of the attributes the report reads (`kept`: what
+    /// `key` is to the report's [`Reading`](crate::record::Reading)).
+    fn set(&mut self, key: &str, kept: Option<Kept>, value: Cow<'a, str>) {
         match key {
             CAMPAIGN_ATTRIBUTE => self.stamp.campaign = Some(value),
             CAMPAIGN_ID_ATTRIBUTE => self.stamp.campaign_id = Some(value),
-            USER_ID_ATTRIBUTE => self.user_id = Some(value),
             EVENT_ID_ATTRIBUTE => self.stamp.event_id = Some(value),
-            _ if is_order_attribute(key) => self.stamp.order_id = Some(value),
-            _ => {}
+            _ if kept == Some(Kept::Order) => self.stamp.order_id = Some(value),
+            _ => {
+                if let Some(kept) = kept {
+                    self.stamp.keep(kept, Some(value.clone()));
+                }
+                if key == USER_ID_ATTRIBUTE {
+                    self.user_id = Some(value);
+                }
+            }
         }
     }
 }
@@ -503,6 +496,7 @@ pub(super) fn reason(text: &str, e: &serde_json::Error, column: usize, schema: &
 
 /// Amplify data reduced to a record: the user is `attributes.user_id`, else `user` (the
 /// envelope's partition key); the time is `timestamp`, else `time_ms` (its arrival time).
+/// Lift's and touch reconstruction's user attributes fall back on the partition key too.
 fn amplify_record<'a>(
     data: AmplifyData<'a>,
     user: Option<Cow<'a, str>>,
@@ -512,11 +506,16 @@ fn amplify_record<'a>(
         Some(a) => (Some(a.stamp), a.user_id),
         None => (None, None),
     };
-    // Lift's user: the data's user attribute, else the partition key.
     if let Some(key) = user.as_ref().filter(|u| !u.is_empty()) {
         let a = attributes.get_or_insert_with(Attributes::default);
         if a.user.as_deref().is_none_or(str::is_empty) {
             a.user = Some(key.clone());
+        }
+        if reads_touches() {
+            let touch = a.touch_mut();
+            if touch.user.as_deref().is_none_or(str::is_empty) {
+                touch.user = Some(key.clone());
+            }
         }
     }
     let user = user_id
@@ -529,6 +528,7 @@ fn amplify_record<'a>(
         client: user.map(|u| Client { client_id: Some(u) }),
         attributes,
         metrics: data.metrics,
+        client_context: None,
     }
 }
 
@@ -548,17 +548,13 @@ fn parse_event(text: &str, shape: Shape, column: usize) -> Result<Parsed<'_>, St
         Shape::Pinpoint => parse_record(text)
             .map(|record| Parsed {
                 record,
-                touch: TouchInput::Pinpoint(Cow::Borrowed(text)),
+                amplify: false,
             })
             .map_err(|e| reason(text, &e, column, &RECORD_SCHEMA)),
         Shape::Amplify => serde_json::from_str::<AmplifyData<'_>>(text)
             .map(|data| Parsed {
                 record: amplify_record(data, None, None),
-                touch: TouchInput::Amplify {
-                    data: Cow::Borrowed(text),
-                    user: None,
-                    time_ms: None,
-                },
+                amplify: true,
             })
             .map_err(|e| reason(text, &e, column, &Schema::Amplify)),
         Shape::Kinesis => {
@@ -610,20 +606,16 @@ fn decoded<'a>(
                 .into_owned();
             Ok(Parsed {
                 record,
-                touch: TouchInput::Pinpoint(Cow::Owned(json)),
+                amplify: false,
             })
         }
         Ok(Probe(Shape::Amplify)) => {
             let record = serde_json::from_str::<AmplifyData<'_>>(&json)
-                .map(|d| amplify_record(d, partition_key.clone(), time_ms).into_owned())
+                .map(|d| amplify_record(d, partition_key, time_ms).into_owned())
                 .map_err(|e| in_field(reason(&json, &e, 0, &Schema::Amplify)))?;
             Ok(Parsed {
                 record,
-                touch: TouchInput::Amplify {
-                    data: Cow::Owned(json),
-                    user: partition_key,
-                    time_ms,
-                },
+                amplify: true,
             })
         }
         Ok(_) => Err(in_field(

@@ -460,3 +460,53 @@ fn conversions_without_a_user_count_once_too() {
     assert_eq!((t.conversions, t.conversions_without_user), (2, 1), "{t:?}");
     assert!(t.note.starts_with("1 of 2 conversions"), "{}", t.note);
 }
+
+#[test]
+fn touches_and_lift_each_follow_their_own_user_attribute() {
+    // One reading of each record serves both: touch reconstruction joins on `member`, lift
+    // on `user_id`, whichever of the two a record carries.
+    let log = r#"{"campaign_id":"j-a","user_id":"u1","arm":"treatment","assigned_at":"2024-05-01T00:00:00Z"}"#;
+    let exposures =
+        std::sync::Arc::new(crate::lift::exposures::Exposures::parse(log, "log").unwrap());
+    let touch = TouchOptions {
+        user_attribute: "member".into(),
+        ..TouchOptions::new(TouchModel::Last)
+    };
+    let mut agg = Aggregator::with_touches(opts(), touch)
+        .with_lift(exposures, crate::lift::LiftOptions::default());
+    let purchase = app("purchase", 4, Some("u1"), 12.0)
+        .replace(r#""page":"/cart""#, r#""page":"/cart","member":"m1""#);
+    for l in [
+        email("click", 1, "j-a", "email-1", None).replace(
+            r#""journey_activity_id":"a1""#,
+            r#""journey_activity_id":"a1","member":"m1""#,
+        ),
+        purchase,
+    ] {
+        agg.push_line(&l).unwrap();
+    }
+    let report = agg.finish(&[]).unwrap();
+    let t = report.touch_attribution.unwrap();
+    assert_eq!(credits(&t), vec![("j-a", 1.0, Some(12.0))], "{t:?}");
+    let lift = &report.lift.unwrap()[0];
+    assert_eq!(lift.treatment_converted, 1, "lift joins on user_id");
+}
+
+#[test]
+fn an_unreadable_journey_id_costs_the_attributed_rows_nothing() {
+    // A lone surrogate is not text: read as a string it fails the record. Touch
+    // reconstruction reads `journey_id`, the attributed rows do not, so they count the
+    // line as they would without touch reconstruction.
+    let stamped = app("purchase", 2, Some("u1"), 5.0).replace(
+        r#""page":"/cart""#,
+        r#""campaign":"Spring","journey_id":"\ud800""#,
+    );
+    let mut with = Aggregator::with_touches(opts(), TouchOptions::new(TouchModel::Last));
+    let mut without = Aggregator::new(opts());
+    with.push_line(&stamped).unwrap();
+    without.push_line(&stamped).unwrap();
+    let (with, without) = (with.finish(&[]).unwrap(), without.finish(&[]).unwrap());
+    assert_eq!(with.skipped_lines, 0);
+    assert_eq!(with.campaigns, without.campaigns);
+    assert_eq!(with.touch_attribution.unwrap().conversions, 1);
+}

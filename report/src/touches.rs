@@ -44,21 +44,19 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use serde::Deserialize;
 use serde_json::Value;
 
-use journey_attribution_core::event::{DataShape, is_reserved_event_type};
+use journey_attribution_core::event::is_reserved_event_type;
 use journey_attribution_core::ses::SesConfig;
 use journey_attribution_core::touch::Touch;
 use journey_attribution_core::window::LookbackWindow;
 
 use super::field_path::Schema;
-use super::identity::{event_identity, order_fingerprint};
+use super::identity::{order_fingerprint, record_identity};
 use super::model::{MAX_REVENUE_LIMIT, ReportOptions, TouchAttribution, TouchCampaign, TouchModel};
 use super::pricing::round6;
-use super::record::EVENT_ID_ATTRIBUTE;
-use super::shapes::{Shape, TouchInput, reason, start_column};
-use super::time::EpochMs;
+use super::record::Record;
+use super::shapes::{Shape, reason, start_column};
 use journey_attribution_core::ses;
 
 /// What touch reconstruction credits, and how users are joined.
@@ -119,7 +117,6 @@ pub struct TouchAggregator {
     ses: SesConfig,
     goals: Vec<String>,
     revenue_metric: Option<String>,
-    order_attribute: String,
     /// Revenue outside `[0, max_revenue]` is none, as in the attributed rows.
     max_revenue: f64,
     /// Records with a user id.
@@ -133,51 +130,16 @@ pub struct TouchAggregator {
     lost_conversions: HashSet<u128>,
 }
 
-/// Amplify stream data, nested or flat, as touch reconstruction reads it.
-struct AmplifyTouchData {
-    name: String,
-    attributes: Option<HashMap<String, Value>>,
-    metrics: Option<HashMap<String, Value>>,
-    timestamp: Option<EpochMs>,
-}
-
-fn object(value: Value) -> Option<HashMap<String, Value>> {
-    match value {
-        Value::Object(map) => Some(map.into_iter().collect()),
-        _ => None,
-    }
-}
-
-/// The fields touch reconstruction reads; the rest is skipped.
-#[derive(Deserialize)]
-struct TouchRecord {
-    event_type: String,
-    /// The record's own id, when it is a string.
-    #[serde(default)]
-    event_id: Option<Value>,
-    /// Unreadable: no time (the conversion or touch is then counted as lost).
-    #[serde(default)]
-    event_timestamp: Option<EpochMs>,
-    #[serde(default)]
-    client: Option<TouchClient>,
-    #[serde(default)]
-    client_context: Option<Value>,
-    #[serde(default)]
-    attributes: Option<HashMap<String, Value>>,
-    #[serde(default)]
-    metrics: Option<HashMap<String, Value>>,
-}
-
-#[derive(Deserialize)]
-struct TouchClient {
-    #[serde(default)]
-    client_id: Option<String>,
+fn nonempty(v: Option<&str>) -> Option<&str> {
+    v.filter(|v| !v.is_empty())
 }
 
 /// `User.UserId` of the endpoint in `client_context.custom.endpoint` (a JSON string in the
-/// documented records; an object is accepted too).
-fn endpoint_user_id(client_context: Option<&Value>) -> Option<String> {
-    let endpoint = client_context?.get("custom")?.get("endpoint")?;
+/// documented records; an object is accepted too), `client_context` being the record's
+/// JSON text of it; `None` for anything else.
+fn endpoint_user_id(client_context: Option<&str>) -> Option<String> {
+    let client_context = serde_json::from_str::<Value>(client_context?).ok()?;
+    let endpoint = client_context.get("custom")?.get("endpoint")?;
     let parsed;
     let endpoint = match endpoint {
         Value::String(s) => {
@@ -216,9 +178,8 @@ fn ses_config(options: &TouchOptions, ses: SesConfig) -> SesConfig {
 pub(super) trait Touches: fmt::Debug + Send + Sync {
     fn options(&self) -> &TouchOptions;
     fn set_ses(&mut self, ses: SesConfig);
-    fn push_line(&mut self, line: &str);
-    /// `identity`: the report's (see [`crate::identity::event_identity`]).
-    fn push_input(&mut self, input: &TouchInput<'_>, identity: u128);
+    /// See [`TouchAggregator::push_record`].
+    fn push_record(&mut self, record: &Record<'_>, user: Option<&str>, text: &str, amplify: bool);
     /// An SES event record (or an SNS notification of one) read with this configuration
     /// (see [`ses_touch`]).
     fn ses_touch(&self, text: &str, shape: Shape, column: usize) -> Result<Option<Touch>, String>;
@@ -243,11 +204,8 @@ impl Touches for TouchAggregator {
     fn set_ses(&mut self, ses: SesConfig) {
         self.ses = ses_config(&self.options, ses);
     }
-    fn push_line(&mut self, line: &str) {
-        TouchAggregator::push_line(self, line);
-    }
-    fn push_input(&mut self, input: &TouchInput<'_>, identity: u128) {
-        TouchAggregator::push_input(self, input, identity);
+    fn push_record(&mut self, record: &Record<'_>, user: Option<&str>, text: &str, amplify: bool) {
+        TouchAggregator::push_record(self, record, user, text, amplify);
     }
     fn ses_touch(&self, text: &str, shape: Shape, column: usize) -> Result<Option<Touch>, String> {
         ses_touch(text, shape, column, &self.ses)
@@ -276,7 +234,6 @@ impl TouchAggregator {
             options,
             goals: report.goals.clone(),
             revenue_metric: report.revenue_metric.clone(),
-            order_attribute: report.order_attribute.clone(),
             max_revenue: report.max_revenue.min(MAX_REVENUE_LIMIT),
             by_user: HashMap::new(),
             by_endpoint: HashMap::new(),
@@ -313,161 +270,54 @@ impl TouchAggregator {
             .push((touch.touched_at_ms, touch.journey_id));
     }
 
-    /// Adds one line (one or more records written back to back). A line that is not all
-    /// valid records is ignored: the report counts it in `skipped_lines`.
-    pub fn push_line(&mut self, line: &str) {
-        let mut records = Vec::new();
-        let mut stream = serde_json::Deserializer::from_str(line).into_iter::<TouchRecord>();
-        let mut start = 0;
-        while let Some(r) = stream.next() {
-            let Ok(r) = r else { return };
-            let end = stream.byte_offset();
-            let id = r
-                .event_id
-                .as_ref()
-                .and_then(Value::as_str)
-                .or_else(|| r.attributes.as_ref()?.get(EVENT_ID_ATTRIBUTE)?.as_str());
-            let identity = event_identity(id.filter(|id| !id.is_empty()), &line[start..end]);
-            records.push((r, identity));
-            start = end;
-        }
-        for (r, identity) in records {
-            self.apply(r, identity);
-        }
-    }
-
-    /// Adds one object of a line of another shape than Pinpoint's (see the report's module
-    /// docs), already validated by the report, with the report's `identity` for it (its
-    /// envelope's, so that a record counts once here exactly when it does there).
-    pub(super) fn push_input(&mut self, input: &TouchInput<'_>, identity: u128) {
-        match input {
-            TouchInput::Pinpoint(json) => {
-                if let Ok(r) = serde_json::from_str::<TouchRecord>(json) {
-                    self.apply(r, identity);
-                }
-            }
-            TouchInput::Amplify {
-                data,
-                user,
-                time_ms,
-            } => self.push_amplify(data, user.as_deref(), *time_ms, identity),
-        }
-    }
-
-    /// Adds Amplify stream data (the JSON of the `data` the app recorded): a conversion when
-    /// its `name` is a goal. Its user id is the [`TouchOptions::user_attribute`] attribute,
-    /// else `user` (the Kinesis partition key); its time is its `timestamp`, else `time_ms`
-    /// (the Kinesis arrival time). Amplify data is never a journey touch.
-    fn push_amplify(
+    /// Adds a record the report has read (`text`: its JSON, for its content identity, as the
+    /// report takes it): a journey touch when it is a Pinpoint journey email event, a
+    /// conversion when it is a goal, else nothing. `user`: the value of
+    /// [`TouchOptions::user_attribute`] (for Amplify data without it, its Kinesis partition
+    /// key). `amplify`: Amplify stream data, never a journey touch and never joined by an
+    /// endpoint.
+    pub(super) fn push_record(
         &mut self,
-        data: &str,
+        r: &Record<'_>,
         user: Option<&str>,
-        time_ms: Option<i64>,
-        identity: u128,
+        text: &str,
+        amplify: bool,
     ) {
-        let Ok(serde_json::Value::Object(mut d)) = serde_json::from_str(data) else {
-            return;
-        };
-        let Some(Value::String(name)) = d.remove("name") else {
-            return;
-        };
-        let timestamp = d
-            .remove("timestamp")
-            .and_then(|t| serde_json::from_value::<EpochMs>(t).ok());
-        let nested = d.contains_key("attributes") || d.contains_key("metrics");
-        let (attributes, metrics) = match DataShape::detect(nested, !d.is_empty()) {
-            DataShape::Nested => (
-                d.remove("attributes").and_then(object),
-                d.remove("metrics").and_then(object),
-            ),
-            // Flat data: string fields are its attributes, number fields its metrics.
-            DataShape::Flat => {
-                let (strings, rest): (HashMap<_, _>, HashMap<_, _>) =
-                    d.into_iter().partition(|(_, v)| v.is_string());
-                let numbers = rest.into_iter().filter(|(_, v)| v.is_number()).collect();
-                (Some(strings), Some(numbers))
-            }
-        };
-        let d = AmplifyTouchData {
-            name,
-            attributes,
-            metrics,
-            timestamp,
-        };
-        if is_reserved_event_type(&d.name) {
-            return;
-        }
-        let mut attributes = d.attributes.unwrap_or_default();
-        let key = &self.options.user_attribute;
-        let has_user = attributes
-            .get(key)
-            .and_then(Value::as_str)
-            .is_some_and(|u| !u.is_empty());
-        if let (false, Some(user)) = (has_user, user.filter(|u| !u.is_empty())) {
-            attributes.insert(key.clone(), Value::String(user.to_owned()));
-        }
-        self.apply(
-            TouchRecord {
-                event_type: d.name,
-                event_id: None,
-                event_timestamp: Some(EpochMs(d.timestamp.and_then(|t| t.0).or(time_ms))),
-                client: None,
-                client_context: None,
-                attributes: Some(attributes),
-                metrics: d.metrics,
-            },
-            identity,
-        );
-    }
-
-    fn is_touch(&self, event_type: &str) -> bool {
-        event_type == "_email.click" || (!self.options.clicks_only && event_type == "_email.open")
-    }
-
-    fn is_goal(&self, event_type: &str) -> bool {
-        !is_reserved_event_type(event_type)
-            && (self.goals.is_empty() || self.goals.iter().any(|g| g == event_type))
-    }
-
-    /// Adds a record; `identity` tells it apart from a repeat (see [`event_identity`]).
-    fn apply(&mut self, r: TouchRecord, identity: u128) {
-        let attr = |name: &str| -> Option<String> {
-            r.attributes
-                .as_ref()?
-                .get(name)?
-                .as_str()
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        };
-        let touch = if self.is_touch(&r.event_type) {
-            match attr("journey_id") {
-                Some(journey) => Some(journey),
+        let attributes = r.attributes.as_ref();
+        let touch = if !amplify && self.is_touch(&r.event_type) {
+            match nonempty(attributes.and_then(|a| a.touch.as_ref()?.journey_id.as_deref())) {
+                Some(journey) => Some(journey.to_owned()),
                 None => return,
             }
         } else {
             None
         };
-        let goal = touch.is_none() && self.is_goal(&r.event_type);
-        if touch.is_none() && !goal {
+        if touch.is_none() && !self.is_goal(&r.event_type) {
             return;
         }
         if touch.is_some() {
             self.touches += 1;
         }
-        let user = endpoint_user_id(r.client_context.as_ref())
-            .or_else(|| attr(&self.options.user_attribute));
+        let user = endpoint_user_id(r.client_context.as_deref())
+            .or_else(|| nonempty(user).map(str::to_owned));
         // What tells a conversion apart: its order, else its identity.
-        let key = attr(&self.order_attribute).map_or(identity, |o| order_fingerprint(&o));
-        let client_id = r
-            .client
-            .as_ref()
-            .and_then(|c| c.client_id.clone())
-            .filter(|c| !c.is_empty());
+        let key = match nonempty(attributes.and_then(|a| a.order_id.as_deref())) {
+            Some(order) => order_fingerprint(order),
+            None => record_identity(
+                r.event_id.as_deref(),
+                attributes.and_then(|a| a.event_id.as_deref()),
+                text,
+            ),
+        };
+        let client_id =
+            nonempty(r.client.as_ref().and_then(|c| c.client_id.as_deref())).filter(|_| !amplify);
         let (Some(ts), Some(trail)) = (
-            r.event_timestamp.and_then(|t| t.0),
+            r.event_timestamp,
             match (user, client_id) {
                 (Some(user), _) => Some(self.by_user.entry(user).or_default()),
-                (None, Some(endpoint)) => Some(self.by_endpoint.entry(endpoint).or_default()),
+                (None, Some(endpoint)) => {
+                    Some(self.by_endpoint.entry(endpoint.to_owned()).or_default())
+                }
                 (None, None) => None,
             },
         ) else {
@@ -484,12 +334,21 @@ impl TouchAggregator {
                 let revenue = self
                     .revenue_metric
                     .as_ref()
-                    .and_then(|m| r.metrics.as_ref()?.get(m)?.as_f64())
+                    .and_then(|m| r.metrics.as_ref()?.get(m))
                     .filter(|v| (0.0..=self.max_revenue).contains(v))
                     .unwrap_or(0.0);
                 trail.conversions.push((ts, revenue, key));
             }
         }
+    }
+
+    fn is_touch(&self, event_type: &str) -> bool {
+        event_type == "_email.click" || (!self.options.clicks_only && event_type == "_email.open")
+    }
+
+    fn is_goal(&self, event_type: &str) -> bool {
+        !is_reserved_event_type(event_type)
+            && (self.goals.is_empty() || self.goals.iter().any(|g| g == event_type))
     }
 
     /// Folds `other` (built with the same options) into `self`.

@@ -199,7 +199,8 @@ impl ExposureLog {
             ..
         } = self;
         // Grouped by user: the slice of a user's assignments is `start[u]..start[u + 1]`.
-        assignments.sort_by_key(|(u, a)| (*u, a.campaign));
+        // (user, campaign) is unique in the log (`keys`): no ties, so unstable is stable.
+        assignments.sort_unstable_by_key(|(u, a)| (*u, a.campaign));
         let mut start = vec![0u32; users.len() + 1];
         for (u, _) in &assignments {
             start[*u as usize + 1] += 1;

@@ -193,7 +193,8 @@ impl LiftAggregator {
                 row
             })
             .collect();
-        rows.sort_by(|a, b| a.campaign_id.cmp(&b.campaign_id));
+        // One row per campaign: no ties.
+        rows.sort_unstable_by(|a, b| a.campaign_id.cmp(&b.campaign_id));
         rows
     }
 
