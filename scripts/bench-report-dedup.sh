@@ -20,43 +20,29 @@ python3 scripts/gen-events.py --out "$work/events" --size-mb "$SIZE_MB" --files 
 mkdir -p "$work/events/2024/05/09/00"
 find "$work/events" -name '*.jsonl' | sort | head -20 | xargs cat >"$work/events/2024/05/09/00/redelivered.jsonl"
 .venv/bin/python - "$work/events" "$THREADS" "$RUNS" "${OLD_ENGINE:-}" <<'PY'
-import glob, json, os, statistics, subprocess, sys, time
+import glob, json, os, subprocess, sys
 sys.path.insert(0, "tests/athena")
 import duckdb
-from test_athena import duckdb_type
+from duckdb_events import create_events_view, timed
 
 data, threads, runs, old = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 cli = "target/debug/journey-attribution"
 files = sorted(glob.glob(data + "/**/*.jsonl", recursive=True))
 size = sum(os.path.getsize(f) for f in files)
 table = json.loads(subprocess.check_output([cli, "athena", "setup", "--location", "s3://b/p/", "--print"]))
-spec = "{%s}" % ", ".join("'%s': '%s'" % (c["Name"], duckdb_type(c["Type"]))
-                          for c in table["StorageDescriptor"]["Columns"])
 sql = subprocess.check_output([cli, "report", "--print-sql", "--goal", "purchase", "--revenue-metric", "revenue"], text=True)
 db = duckdb.connect()
 db.execute("SET threads = %d" % threads)
-db.execute("CREATE SCHEMA journey_attribution")
-db.execute("CREATE VIEW journey_attribution.events AS SELECT * EXCLUDE (filename), "
-           "regexp_extract(filename, '(\\d{4}/\\d{2}/\\d{2}/\\d{2})/[^/]+$', 1) AS datehour "
-           "FROM read_json('%s/**/*.jsonl', format = 'newline_delimited', columns = %s, "
-           "ignore_errors = true, filename = true)" % (data, spec))
-
-def timed(f):
-    times, out = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        out = f()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+create_events_view(db, table, data)
 
 engines = [("engine with the rules", "target/release/examples/throughput")]
 if old:
     engines.append(("engine before (OLD_ENGINE)", old))
 for name, exe in engines:
     t, out = timed(lambda: subprocess.run([exe, str(threads), *files], check=True,
-                                          capture_output=True, text=True).stdout)
+                                          capture_output=True, text=True).stdout, runs)
     print("%s: %.2f s wall, %.0f MB/s | %s" % (name, t, size / 1e6 / t, out.strip()))
-t, rows = timed(lambda: db.execute(sql).fetchall())
+t, rows = timed(lambda: db.execute(sql).fetchall(), runs)
 [totals] = [r for r in rows if r[0] == "totals"]
 revenue = sum((r[9] or 0) for r in rows if r[0] == "campaign")
 print("the report's SQL on DuckDB %s: %.2f s, %.0f MB/s | attributed %d, duplicates %d, revenue %.2f"

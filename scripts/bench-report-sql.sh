@@ -18,37 +18,23 @@ trap 'rm -rf "$work"' EXIT
 python3 scripts/gen-events.py --out "$work/events" --size-mb "$SIZE_MB" --files 2 --seed 7 \
   --shapes pinpoint,nested,flat --firehose-layout --max-gap-ms 2000 >/dev/null 2>&1
 .venv/bin/python - "$work/events" "$RUNS" <<'PY'
-import json, os, statistics, subprocess, sys, time
+import json, os, subprocess, sys
 sys.path.insert(0, "tests/athena")
 import duckdb
-from test_athena import duckdb_type
+from duckdb_events import create_events_view, timed
 
 data, runs = sys.argv[1], int(sys.argv[2])
 cli = "target/release/journey-attribution"
 options = ["--goal", "purchase", "--revenue-metric", "revenue"]
 size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(data) for f in fs)
 table = json.loads(subprocess.check_output([cli, "athena", "setup", "--location", "s3://b/p/", "--print"]))
-spec = "{%s}" % ", ".join("'%s': '%s'" % (c["Name"], duckdb_type(c["Type"]))
-                          for c in table["StorageDescriptor"]["Columns"])
 sql = subprocess.check_output([cli, "report", "--print-sql", *options], text=True)
 db = duckdb.connect()
-db.execute("CREATE SCHEMA journey_attribution")
-db.execute("CREATE VIEW journey_attribution.events AS SELECT * EXCLUDE (filename), "
-           "regexp_extract(filename, '(\\d{4}/\\d{2}/\\d{2}/\\d{2})/[^/]+$', 1) AS datehour "
-           "FROM read_json('%s/**/*.jsonl', format = 'newline_delimited', columns = %s, "
-           "ignore_errors = true, filename = true)" % (data, spec))
-
-def timed(f):
-    times, out = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        out = f()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+create_events_view(db, table, data)
 
 t_cli, report = timed(lambda: json.loads(subprocess.run(
-    [cli, "report", data, *options, "--format", "json"], check=True, capture_output=True, text=True).stdout))
-t_sql, rows = timed(lambda: db.execute(sql).fetchall())
+    [cli, "report", data, *options, "--format", "json"], check=True, capture_output=True, text=True).stdout), runs)
+t_sql, rows = timed(lambda: db.execute(sql).fetchall(), runs)
 campaigns = {(r[1], r[2]): r for r in rows if r[0] == "campaign"}
 for c in report["campaigns"]:
     r = campaigns[(c["campaign_id"], c["campaign"])]

@@ -699,13 +699,7 @@ pub fn report_from_rows<I>(
 where
     I: IntoIterator<Item = Vec<Option<String>>>,
 {
-    let mut index = [0usize; RESULT_COLUMNS.len()];
-    for (slot, name) in index.iter_mut().zip(RESULT_COLUMNS) {
-        *slot = header
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
-            .ok_or(RowsError::MissingColumn(name))?;
-    }
+    let index = column_positions(header, &RESULT_COLUMNS).map_err(RowsError::MissingColumn)?;
     let has_revenue = options.revenue_metric.is_some();
     let mut totals = None;
     let mut counting = (0, 0, 0, 0);
@@ -808,6 +802,22 @@ where
         lift: None,
         unmatched_costs,
     })
+}
+
+/// Where each of `names` is in a result's `header` (Athena's names, any case); `Err`: the
+/// first name it lacks.
+fn column_positions<const N: usize>(
+    header: &[String],
+    names: &[&'static str; N],
+) -> Result<[usize; N], &'static str> {
+    let mut index = [0usize; N];
+    for (slot, name) in index.iter_mut().zip(names) {
+        *slot = header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
+            .ok_or(*name)?;
+    }
+    Ok(index)
 }
 
 #[cfg(test)]

@@ -18,7 +18,6 @@ import glob
 import gzip
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -28,6 +27,8 @@ import urllib.request
 import boto3
 import duckdb
 import sqlglot
+
+from duckdb_events import create_events_view
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLI = os.environ.get("JA_CLI", os.path.join(ROOT, "target/debug/journey-attribution"))
@@ -40,22 +41,6 @@ def cli(*args, env=None):
     if out.returncode != 0:
         raise AssertionError("%s failed (%d):\n%s" % (" ".join(args), out.returncode, out.stderr))
     return out.stdout
-
-
-def duckdb_type(hive):
-    """A Glue (Hive) column type as DuckDB spells it."""
-    hive = hive.strip()
-    simple = {"string": "VARCHAR", "double": "DOUBLE", "bigint": "BIGINT"}
-    if hive in simple:
-        return simple[hive]
-    m = re.fullmatch(r"struct<(.*)>", hive)
-    if m:
-        fields = [f.split(":", 1) for f in m.group(1).split(",")]
-        return "STRUCT(%s)" % ", ".join('"%s" %s' % (n, duckdb_type(t)) for n, t in fields)
-    m = re.fullmatch(r"map<(\w+),(\w+)>", hive)
-    if m:
-        return "MAP(%s, %s)" % (duckdb_type(m.group(1)), duckdb_type(m.group(2)))
-    raise ValueError("no DuckDB type for %r" % hive)
 
 
 def queue_athena_result(header, rows):
@@ -100,19 +85,11 @@ class GeneratedFirehoseOutput(unittest.TestCase):
                         "campaign": label, "campaign_id": jid, "user_id": "u%d" % i},
                         "metrics": {"revenue": 10.25}}) + "\n")
         cls.table = json.loads(cli("athena", "setup", "--location", LOCATION, "--print"))
-        columns = {c["Name"]: duckdb_type(c["Type"]) for c in cls.table["StorageDescriptor"]["Columns"]}
-        spec = "{%s}" % ", ".join("'%s': '%s'" % (k, v.replace("'", "''")) for k, v in columns.items())
         [partition] = cls.table["PartitionKeys"]
         assert partition["Name"] == "datehour", partition
         cls.db = duckdb.connect()
-        cls.db.execute("CREATE SCHEMA journey_attribution")
         # The table as Athena sees it: the JSON SerDe's columns, the partition from the path.
-        cls.db.execute(
-            "CREATE VIEW journey_attribution.events AS "
-            "SELECT * EXCLUDE (filename), "
-            "regexp_extract(filename, '(\\d{4}/\\d{2}/\\d{2}/\\d{2})/[^/]+$', 1) AS datehour "
-            "FROM read_json(['%s/**/*.jsonl.gz', '%s/**/*.jsonl'], format = 'newline_delimited', columns = %s, "
-            "ignore_errors = true, filename = true)" % (cls.data, cls.data, spec))
+        create_events_view(cls.db, cls.table, cls.data, ("**/*.jsonl.gz", "**/*.jsonl"))
 
     @classmethod
     def tearDownClass(cls):

@@ -33,6 +33,8 @@ import boto3
 import duckdb
 import sqlglot
 
+from duckdb_events import duckdb_type
+
 import test_athena as base
 
 ROOT = base.ROOT
@@ -157,7 +159,7 @@ class LiftTables(unittest.TestCase):
 
         def spec(table):
             cols = table["StorageDescriptor"]["Columns"]
-            return "{%s}" % ", ".join("'%s': '%s'" % (c["Name"], base.duckdb_type(c["Type"])) for c in cols)
+            return "{%s}" % ", ".join("'%s': '%s'" % (c["Name"], duckdb_type(c["Type"])) for c in cols)
         cls.db.execute(
             "CREATE VIEW journey_attribution.events AS SELECT *, '' AS datehour FROM read_json("
             "['%s/*.jsonl.gz', '%s/*.jsonl'], format = 'newline_delimited', columns = %s, ignore_errors = true)"
@@ -239,7 +241,7 @@ class LiftSql(LiftTables):
             f.write(exposure("case-y", "control", "2026-03-01 00:00:00") + "\n")
             f.write(exposure("case-z", "control", "2026-03-01T00:00:00Z") + "\n")
         cols = [c for c in self.tables[1]["StorageDescriptor"]["Columns"]]
-        spec = "{%s}" % ", ".join("'%s': '%s'" % (c["Name"], base.duckdb_type(c["Type"])) for c in cols)
+        spec = "{%s}" % ", ".join("'%s': '%s'" % (c["Name"], duckdb_type(c["Type"])) for c in cols)
         self.db.execute("CREATE SCHEMA bad")
         self.db.execute("CREATE VIEW bad.events AS SELECT * FROM journey_attribution.events")
         self.db.execute("CREATE VIEW bad.exposures AS SELECT * FROM read_json('%s', format = "
@@ -278,7 +280,7 @@ class LiftSql(LiftTables):
                                     "username", "--print"))
         cols = table["StorageDescriptor"]["Columns"]
         self.assertIn({"Name": "username", "Type": "string"}, cols)
-        spec = "{%s}" % ", ".join("'%s': '%s'" % (c["Name"], base.duckdb_type(c["Type"])) for c in cols)
+        spec = "{%s}" % ", ".join("'%s': '%s'" % (c["Name"], duckdb_type(c["Type"])) for c in cols)
         self.db.execute("CREATE SCHEMA by_username")
         self.db.execute("CREATE VIEW by_username.events AS SELECT *, '' AS datehour FROM read_json("
                         "'%s/events.jsonl', format = 'newline_delimited', columns = %s)" % (data, spec))

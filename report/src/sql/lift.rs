@@ -20,7 +20,9 @@
 //! the streaming report refuses such a log, and so does the CLI on those rows. A line that
 //! is not JSON at all fails the query (see [`ExposureTable::serde_parameters`]).
 
-use super::{EventCtes, IDENTITY, QueryInput, SqlError, check_name, literal, metric_column};
+use super::{
+    EventCtes, IDENTITY, QueryInput, SqlError, check_name, column_positions, literal, metric_column,
+};
 use crate::lift::stats::Moments;
 use crate::lift::{ArmTotals, CampaignTotals, LiftOptions};
 use crate::model::ReportOptions;
@@ -403,13 +405,7 @@ pub fn totals_from_rows<I>(
 where
     I: IntoIterator<Item = Vec<Option<String>>>,
 {
-    let mut index = [0usize; RESULT_COLUMNS.len()];
-    for (slot, name) in index.iter_mut().zip(RESULT_COLUMNS) {
-        *slot = header
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
-            .ok_or(LiftRowsError::MissingColumn(name))?;
-    }
+    let index = column_positions(header, &RESULT_COLUMNS).map_err(LiftRowsError::MissingColumn)?;
     let mut unreadable = None;
     let mut out = Vec::new();
     for (n, row) in rows.into_iter().enumerate() {
