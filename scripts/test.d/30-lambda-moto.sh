@@ -6,4 +6,5 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 # shellcheck source=../moto-start.sh
 source scripts/moto-start.sh
-cargo test -p journey-attribution-lambda --locked --test moto --test successors --test claims -- --include-ignored
+# --workspace, as `cargo test` built it: `-p` alone resolves other features and rebuilds 44 crates.
+cargo test --workspace --locked --test moto --test successors --test claims -- --include-ignored

@@ -10,7 +10,8 @@ cd "$root"
 source scripts/moto-start.sh
 # The two fault runs share moto side by side; the no-fault burst test runs after them, alone:
 # next to the 3-minute fault run it timed out on a 2-core CI machine (3 s operation timeout).
-cargo test -p journey-attribution-lambda --locked --test faults -- --include-ignored --nocapture \
+# --workspace: the build `cargo test` made (see 30-lambda-moto.sh).
+cargo test --workspace --locked --test faults -- --include-ignored --nocapture \
   --skip the_token_projection_makes_no_cognito_call
-cargo test -p journey-attribution-lambda --locked --test faults -- --include-ignored --nocapture \
+cargo test --workspace --locked --test faults -- --include-ignored --nocapture \
   --exact the_token_projection_makes_no_cognito_call

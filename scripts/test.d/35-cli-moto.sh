@@ -6,4 +6,5 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 # shellcheck source=../moto-start.sh
 source scripts/moto-start.sh
-cargo test -p journey-attribution-cli --locked --test operator_moto --test report_s3 --test holdout -- --include-ignored
+# --workspace: the build `cargo test` made (see 30-lambda-moto.sh).
+cargo test --workspace --locked --test operator_moto --test report_s3 --test holdout -- --include-ignored
