@@ -110,7 +110,9 @@ pub struct Aggregator {
     lift: Option<Box<LiftAggregator>>,
     /// What the readers read of each record: the order attribute, and what lift and touch
     /// reconstruction follow.
-    reading: Reading,
+    reading: Arc<Reading>,
+    /// What the attributed rows alone read: the order attribute.
+    plain: Arc<Reading>,
 }
 
 #[derive(Debug, Default)]
@@ -134,14 +136,16 @@ impl Aggregator {
             events: 0,
             custom_events: 0,
             duplicates: 0,
-            reading: Reading {
+            reading: Arc::default(),
+            plain: Arc::new(Reading {
                 order: options.order_attribute.clone(),
                 ..Reading::default()
-            },
+            }),
             options,
             touches: None,
             lift: None,
         }
+        .with_reading()
     }
 
     /// The readers' settings for what is asked: lift's user attribute, else touch
@@ -156,10 +160,16 @@ impl Aggregator {
             .touches
             .as_deref()
             .map(|t| t.options().user_attribute.as_str());
-        let user = lift.or(touch).unwrap_or_default().to_owned();
-        self.reading.touch_user = touch.filter(|t| *t != user).unwrap_or_default().to_owned();
-        self.reading.user = user;
-        self.reading.journey = self.touches.is_some();
+        let user = lift.or(touch).unwrap_or_default();
+        self.reading = Arc::new(Reading {
+            user: user.to_owned(),
+            touch_user: touch.filter(|t| *t != user).unwrap_or_default().to_owned(),
+            journey: self.touches.is_some(),
+            ..Reading::clone(&self.plain)
+        });
+        if self.reading == self.plain {
+            self.reading = self.plain.clone();
+        }
         self
     }
 
@@ -218,26 +228,18 @@ impl Aggregator {
         self.lines += 1;
         set_reading(&self.reading);
         let mut result = self.push_objects(line);
-        if result.is_err() && self.reading != self.plain_reading() {
+        if result.is_err() && !Arc::ptr_eq(&self.reading, &self.plain) {
             // Lift's and touch reconstruction's attributes are read as strings: a value that
             // is not valid text (a lone surrogate, a number out of range) must not cost the
             // attributed rows the line. Nothing of a failed line was counted, so it is read
             // again without them.
-            set_reading(&self.plain_reading());
+            set_reading(&self.plain);
             result = self.push_objects(line);
         }
         result.map_err(|reason| {
             self.skipped_lines += 1;
             SkippedLine { reason }
         })
-    }
-
-    /// What the attributed rows alone read.
-    fn plain_reading(&self) -> Reading {
-        Reading {
-            order: self.reading.order.clone(),
-            ..Reading::default()
-        }
     }
 
     /// Every object of `line` counted, or none and the reason.

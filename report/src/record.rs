@@ -12,6 +12,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
@@ -233,9 +234,9 @@ pub const DEFAULT_ORDER_ATTRIBUTE: &str = "order_id";
 /// (each report sets them before it reads a line, see `Aggregator::push_line`), and looked
 /// up once per attributes object.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reading {
+pub(super) struct Reading {
     /// The attribute holding a goal event's order id.
-    pub order: String,
+    pub(super) order: String,
     /// The attribute holding the user id lift follows; empty (none read) without lift, so
     /// that a report without lift reads exactly what it did.
     pub user: String,
@@ -287,13 +288,14 @@ impl Reading {
 pub const JOURNEY_ID_ATTRIBUTE: &str = "journey_id";
 
 thread_local! {
-    static READING: RefCell<Reading> = RefCell::new(Reading::default());
+    static READING: RefCell<Arc<Reading>> = RefCell::new(Arc::default());
 }
 
-/// Makes the readers on this thread read as `reading` says.
-pub fn set_reading(reading: &Reading) {
+/// Makes the readers on this thread read as `reading` says. Called for every line, so it
+/// compares pointers, not settings: an aggregator keeps its `Reading` in one `Arc`.
+pub(super) fn set_reading(reading: &Arc<Reading>) {
     READING.with_borrow_mut(|current| {
-        if current != reading {
+        if !Arc::ptr_eq(current, reading) {
             current.clone_from(reading);
         }
     });
