@@ -189,7 +189,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Client<'a> {
 
 /// The two attributes stamping adds (`campaign`, `campaign_id`), the two that identify an
 /// event (`event_id`, the order attribute), and those lift and touch reconstruction follow
-/// (see [`Reading`]); other attributes are skipped. All but the stamping ones are read when
+/// (see the report's `Reading`); other attributes are skipped. All but the stamping ones are read when
 /// they are strings and ignored otherwise: a record without a readable id is counted by its
 /// content.
 #[derive(Debug, Default)]
@@ -198,7 +198,7 @@ pub struct Attributes<'a> {
     pub campaign_id: Option<Cow<'a, str>>,
     pub event_id: Option<Cow<'a, str>>,
     pub order_id: Option<Cow<'a, str>>,
-    /// The user attribute lift follows ([`Reading::user`]) when it is a string; for Amplify
+    /// The user attribute lift follows (the report's `Reading::user`) when it is a string; for Amplify
     /// data without it, the Kinesis envelope's partition key.
     pub user: Option<Cow<'a, str>>,
     /// What touch reconstruction reads, when a record has any of it: boxed, so that a
@@ -210,9 +210,9 @@ pub struct Attributes<'a> {
 /// The attributes only touch reconstruction reads.
 #[derive(Debug, Default)]
 pub struct TouchAttributes<'a> {
-    /// Its user attribute ([`Reading::touch_user`]), when it is not lift's.
+    /// Its user attribute (`Reading::touch_user`), when it is not lift's.
     pub user: Option<Cow<'a, str>>,
-    /// `journey_id` ([`Reading::journey`]).
+    /// `journey_id` (`Reading::journey`).
     pub journey_id: Option<Cow<'a, str>>,
 }
 

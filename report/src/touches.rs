@@ -29,13 +29,18 @@
 //! earliest (first), all to the latest (last), or split equally (linear).
 //!
 //! SES event records (a configuration set's event publishing, as Firehose writes them to S3,
-//! or in SNS notifications) are read with [`journey_attribution_core::ses::plan`], as the `ses-tagging` Lambda
-//! reads them, with its configuration (the defaults unless
+//! or in SNS notifications) are read with [`journey_attribution_core::ses::record_touch`]
+//! (or `notification_touch`), the rules the `ses-tagging` Lambda plans with, and its
+//! configuration (the defaults unless
 //! [`TouchAggregator::with_ses`]): a Click (and an Open unless clicks only) whose email
 //! carries the journey tag is a touch of the journey, by the user in the user tag (the
 //! Cognito username: the app's `user_id` attribute holds the same username, so they join),
 //! at the engagement's time. They are never conversions nor events; one that is not a touch
 //! (Delivery, Send, no journey tag...) is ignored, a malformed one is a skipped line.
+//!
+//! Every other record comes from the report's own reading of it ([`crate::Aggregator`]):
+//! the reader keeps `journey_id`, the user attribute and `client_context` (as unread text,
+//! parsed here only for the records kept) when touch reconstruction is on.
 //!
 //! Memory: unlike the live-stamp report, this keeps every touch and conversion per user
 //! until [`TouchAggregator::finish`] (touches can arrive after conversions, and parallel
@@ -256,7 +261,7 @@ impl TouchAggregator {
     }
 
     /// A journey touch from an SES event record (see the module docs), as
-    /// [`journey_attribution_core::ses::plan`] made it.
+    /// [`journey_attribution_core::ses::record_touch`] made it.
     pub(super) fn push_ses(&mut self, touch: Touch) {
         self.touches += 1;
         if touch.username.is_empty() {
