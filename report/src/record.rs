@@ -189,17 +189,17 @@ impl<'de: 'a, 'a> Deserialize<'de> for Client<'a> {
 
 /// The two attributes stamping adds (`campaign`, `campaign_id`), the two that identify an
 /// event (`event_id`, the order attribute), and those lift and touch reconstruction follow
-/// (see the report's `Reading`); other attributes are skipped. All but the stamping ones are read when
-/// they are strings and ignored otherwise: a record without a readable id is counted by its
-/// content.
+/// (see the report's `Reading`); other attributes are skipped. All but the stamping ones
+/// are read when they are strings and ignored otherwise: a record without a readable id is
+/// counted by its content.
 #[derive(Debug, Default)]
 pub struct Attributes<'a> {
     pub campaign: Option<Cow<'a, str>>,
     pub campaign_id: Option<Cow<'a, str>>,
     pub event_id: Option<Cow<'a, str>>,
     pub order_id: Option<Cow<'a, str>>,
-    /// The user attribute lift follows (the report's `Reading::user`) when it is a string; for Amplify
-    /// data without it, the Kinesis envelope's partition key.
+    /// The user attribute lift follows (the report's `Reading::user`) when it is a string;
+    /// for Amplify data without it, the Kinesis envelope's partition key.
     pub user: Option<Cow<'a, str>>,
     /// What touch reconstruction reads, when a record has any of it: boxed, so that a
     /// record, moved several times on its way from the parser, stays as small as the report
