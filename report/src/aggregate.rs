@@ -9,7 +9,7 @@ use super::model::{
     CampaignReport, Cost, MAX_REVENUE_LIMIT, Report, ReportError, ReportOptions, SkippedLine,
 };
 use super::pricing;
-use super::record::{Reading, Record, set_reading};
+use super::record::{Reading, Record, reads, set_reading};
 use super::shapes::{self, Object, Shape};
 use super::touches::{TouchAggregator, TouchOptions, Touches};
 use crate::lift::conversions::GoalEvent;
@@ -302,7 +302,15 @@ impl Aggregator {
         let mut parsed = Vec::with_capacity(spans.len());
         for s in spans {
             let text = &line[s.start..s.end];
-            let object = match shapes::parse_object(text, s.shape, s.start) {
+            let mut object = shapes::parse_object(text, s.shape, s.start);
+            if object.is_err() && !Arc::ptr_eq(&self.reading, &self.plain) && reads(&self.reading) {
+                // As in `push_line`, but for this object alone: the line's other objects keep
+                // what lift and touch reconstruction read of them.
+                set_reading(&self.plain);
+                object = shapes::parse_object(text, s.shape, s.start);
+                set_reading(&self.reading);
+            }
+            let object = match object {
                 Ok(Object::Ses) => match self.touches.as_deref() {
                     Some(touches) => touches.ses_touch(text, s.shape, s.start).map(Parsed::Ses),
                     None => Ok(Parsed::Ses(None)),

@@ -61,6 +61,9 @@ pub(super) struct Struct {
     /// The required fields, a bit per field: a missing one is a `missing field` error, the
     /// first in field order.
     pub required: u32,
+    /// The fields that may appear more than once (the reader reads each value), a bit per
+    /// field; any other field seen twice is a `duplicate field` error.
+    pub may_repeat: u32,
 }
 
 impl Struct {
@@ -75,7 +78,7 @@ impl Struct {
 /// `structure!("Name" { "field": schema, required, ... })`: a [`Struct`] from one list of
 /// fields (a field's index is its position here, as the reader's `match` numbers it).
 macro_rules! structure {
-    ($name:literal { $($field:literal: $schema:expr, $required:expr),* $(,)? }) => {
+    ($name:literal { $($field:literal: $schema:expr, $presence:expr),* $(,)? }) => {
         $crate::field_path::Struct {
             name: $name,
             names: &[$($field),*],
@@ -83,7 +86,18 @@ macro_rules! structure {
             required: {
                 let (mut mask, mut bit) = (0, 1);
                 $(
-                    if $required {
+                    if matches!($presence, $crate::field_path::Presence::Required) {
+                        mask |= bit;
+                    }
+                    bit <<= 1;
+                )*
+                let _ = bit;
+                mask
+            },
+            may_repeat: {
+                let (mut mask, mut bit) = (0, 1);
+                $(
+                    if matches!($presence, $crate::field_path::Presence::Repeatable) {
                         mask |= bit;
                     }
                     bit <<= 1;
@@ -96,10 +110,20 @@ macro_rules! structure {
 }
 pub(super) use structure;
 
-/// A field's requiredness in [`structure!`].
-pub(super) const REQUIRED: bool = true;
-/// A field's requiredness in [`structure!`]: absent, it is `None`.
-pub(super) const OPTIONAL: bool = false;
+/// A field's presence in [`structure!`].
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Presence {
+    Required,
+    Optional,
+    Repeatable,
+}
+
+/// Required: absent, it is a `missing field` error.
+pub(super) const REQUIRED: Presence = Presence::Required;
+/// Absent, it is `None`; twice, a `duplicate field` error.
+pub(super) const OPTIONAL: Presence = Presence::Optional;
+/// Absent, it is `None`; each of its values is read (the last one counts).
+pub(super) const REPEATABLE: Presence = Presence::Repeatable;
 
 /// One segment of a path.
 enum Segment {
@@ -227,7 +251,7 @@ impl<'de> Visitor<'de> for StructVisitor<'_> {
         let mut seen = 0u32;
         while let Some(key) = map.next_key::<BorrowedStr<'de>>()? {
             match s.names.iter().position(|name| *name == key.0) {
-                Some(i) if seen & (1 << i) != 0 => {
+                Some(i) if seen & !s.may_repeat & (1 << i) != 0 => {
                     return Err(de::Error::duplicate_field(s.names[i]));
                 }
                 Some(i) => {
@@ -295,13 +319,13 @@ impl<'de> Visitor<'de> for MapVisitor<'_, '_> {
                     | journey_attribution_core::stamp::CAMPAIGN_ID_ATTRIBUTE,
                 ) => &Schema::Str,
                 (Schema::Attributes { user_id }, key) => {
-                    let kept = super::record::kept(key);
+                    let roles = super::record::kept(key);
                     if *user_id
                         && key == super::record::USER_ID_ATTRIBUTE
-                        && kept != Some(super::record::Kept::Order)
+                        && !roles.contains(super::record::Roles::ORDER)
                     {
                         &Schema::Str
-                    } else if key == super::record::EVENT_ID_ATTRIBUTE || kept.is_some() {
+                    } else if key == super::record::EVENT_ID_ATTRIBUTE || !roles.is_empty() {
                         // Read when a string, any other value ignored (`record::AnyStr`).
                         &Schema::Flat
                     } else {
@@ -548,5 +572,56 @@ mod tests {
             shapes.len()
         );
         assert!(corpus.len() > 5_000 && named_a_field > 5_000);
+    }
+
+    /// The same under settings of the report that change which attributes are read: lift's
+    /// and touch reconstruction's user attributes, `journey_id`, an order attribute named
+    /// like another role's. A sample of the corpus, plus texts with those attributes.
+    #[test]
+    fn field_paths_follow_what_the_report_reads() {
+        use crate::record::{Reading, set_reading};
+        use std::sync::Arc;
+        let shapes = oracle::shapes();
+        let mut corpus: Vec<String> = corpus().into_iter().step_by(11).collect();
+        for (key, value) in [
+            ("journey_id", "1e400"),
+            ("journey_id", r#""\ud800""#),
+            ("member", "[1,"),
+            ("user_id", r#"{"a":1}"#),
+            ("order_id", r#""\ud800""#),
+        ] {
+            corpus.push(format!(
+                r#"{{"event_type":"x","attributes":{{"{key}":{value}}}}}"#
+            ));
+            corpus.push(format!(
+                r#"{{"name":"x","attributes":{{"{key}":{value}}}}}"#
+            ));
+            corpus.push(format!(r#"{{"name":"x","{key}":{value}}}"#));
+        }
+        let reading = |order: &str, user: &str, touch_user: &str, journey: bool| Reading {
+            order: order.into(),
+            user: user.into(),
+            touch_user: touch_user.into(),
+            journey,
+        };
+        for r in [
+            reading("order_id", "user_id", "member", true),
+            reading("user_id", "user_id", "", false),
+            reading("journey_id", "", "user_id", true),
+            reading("member", "member", "journey_id", true),
+        ] {
+            set_reading(&Arc::new(r.clone()));
+            for text in &corpus {
+                for (name, schema, expected) in &shapes {
+                    assert_eq!(
+                        error_path(text, schema),
+                        expected(text),
+                        "{name} under {r:?}: {}",
+                        journey_attribution_test_support::bad::clip(text)
+                    );
+                }
+            }
+        }
+        set_reading(&Arc::default());
     }
 }

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::field_path::{OPTIONAL, REQUIRED, Schema, Struct, structure};
+use super::field_path::{OPTIONAL, REPEATABLE, REQUIRED, Schema, Struct, structure};
 use super::time::EpochMs;
 use journey_attribution_core::stamp::{CAMPAIGN_ATTRIBUTE, CAMPAIGN_ID_ATTRIBUTE};
 
@@ -67,11 +67,25 @@ pub fn read_fields<'de, A: MapAccess<'de>>(
     deny_unknown: bool,
     field: &mut ReadField<'de, '_, A>,
 ) -> Result<u32, A::Error> {
+    read_fields_repeating(map, names, deny_unknown, 0, field)
+}
+
+/// [`read_fields`], but a field whose bit is in `may_repeat` may appear more than once:
+/// `field` reads each of its values.
+fn read_fields_repeating<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    names: &'static [&'static str],
+    deny_unknown: bool,
+    may_repeat: u32,
+    field: &mut ReadField<'de, '_, A>,
+) -> Result<u32, A::Error> {
     debug_assert!(names.len() <= 32, "`seen` has a bit per field");
     let mut seen = 0u32;
     while let Some(key) = map.next_key::<BorrowedStr<'de>>()? {
         match names.iter().position(|name| *name == key.0) {
-            Some(i) if seen & (1 << i) != 0 => return Err(de::Error::duplicate_field(names[i])),
+            Some(i) if seen & !may_repeat & (1 << i) != 0 => {
+                return Err(de::Error::duplicate_field(names[i]));
+            }
             Some(i) => {
                 seen |= 1 << i;
                 field(i, map)?;
@@ -94,7 +108,7 @@ pub(super) fn read_struct<'de, A: MapAccess<'de>>(
     s: &'static Struct,
     field: &mut ReadField<'de, '_, A>,
 ) -> Result<(), A::Error> {
-    let seen = read_fields(map, s.names, false, field)?;
+    let seen = read_fields_repeating(map, s.names, false, s.may_repeat, field)?;
     match s.missing(seen) {
         Some(name) => Err(de::Error::missing_field(name)),
         None => Ok(()),
@@ -115,7 +129,9 @@ pub(super) static RECORD: Struct = structure!("Record" {
     "attributes": Schema::Option(&Schema::Attributes { user_id: false }), OPTIONAL,
     "metrics": Schema::Option(&Schema::Metrics), OPTIONAL,
     "event_id": Schema::Flat, OPTIONAL,
-    "client_context": Schema::Ignored, OPTIONAL,
+    // Read for touch reconstruction only: never a duplicate, so that it fails no record the
+    // report alone accepts (the last one counts).
+    "client_context": Schema::Ignored, REPEATABLE,
 });
 
 /// A record's `client`, read into [`Client`].
@@ -258,29 +274,39 @@ impl Default for Reading {
     }
 }
 
-/// An attribute the readers keep, when its value is a string (see [`Reading`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kept {
-    Order,
-    User,
-    TouchUser,
-    Journey,
+/// What an attribute is to the readers besides a stamping attribute (see [`Reading`]), a bit
+/// per role: one attribute may play several (an order attribute named `journey_id`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Roles(u8);
+
+impl Roles {
+    pub(super) const ORDER: Roles = Roles(1);
+    pub(super) const USER: Roles = Roles(1 << 1);
+    pub(super) const TOUCH_USER: Roles = Roles(1 << 2);
+    pub(super) const JOURNEY: Roles = Roles(1 << 3);
+
+    pub(super) fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub(super) fn contains(self, role: Roles) -> bool {
+        self.0 & role.0 != 0
+    }
 }
 
 impl Reading {
-    /// What `key` is, besides the stamping attributes and `event_id`.
-    pub(super) fn kept(&self, key: &str) -> Option<Kept> {
-        if key == self.order {
-            Some(Kept::Order)
-        } else if !self.user.is_empty() && key == self.user {
-            Some(Kept::User)
-        } else if !self.touch_user.is_empty() && key == self.touch_user {
-            Some(Kept::TouchUser)
-        } else if self.journey && key == JOURNEY_ID_ATTRIBUTE {
-            Some(Kept::Journey)
-        } else {
-            None
-        }
+    /// What `key` is, besides a stamping attribute and `event_id`.
+    pub(super) fn kept(&self, key: &str) -> Roles {
+        let role = |on: bool, role: Roles| if on { role.0 } else { 0 };
+        Roles(
+            role(key == self.order, Roles::ORDER)
+                | role(!self.user.is_empty() && key == self.user, Roles::USER)
+                | role(
+                    !self.touch_user.is_empty() && key == self.touch_user,
+                    Roles::TOUCH_USER,
+                )
+                | role(self.journey && key == JOURNEY_ID_ATTRIBUTE, Roles::JOURNEY),
+        )
     }
 }
 
@@ -301,24 +327,35 @@ pub(super) fn set_reading(reading: &Arc<Reading>) {
     });
 }
 
+/// Whether the readers on this thread read as `reading` says.
+pub(super) fn reads(reading: &Arc<Reading>) -> bool {
+    READING.with_borrow(|current| Arc::ptr_eq(current, reading))
+}
+
 /// Whether the readers on this thread read for touch reconstruction.
 pub(super) fn reads_touches() -> bool {
     READING.with_borrow(|r| r.journey)
 }
 
 /// What `key` is to the readers' [`Reading`] on this thread.
-pub(super) fn kept(key: &str) -> Option<Kept> {
+pub(super) fn kept(key: &str) -> Roles {
     READING.with_borrow(|r| r.kept(key))
 }
 
 impl<'a> Attributes<'a> {
-    /// Keeps `value` as the attribute `kept`.
-    pub(super) fn keep(&mut self, kept: Kept, value: Option<Cow<'a, str>>) {
-        match kept {
-            Kept::Order => self.order_id = value,
-            Kept::User => self.user = value,
-            Kept::TouchUser => self.touch_mut().user = value,
-            Kept::Journey => self.touch_mut().journey_id = value,
+    /// Keeps `value` as each of `roles`.
+    pub(super) fn keep(&mut self, roles: Roles, value: Option<Cow<'a, str>>) {
+        if roles.contains(Roles::ORDER) {
+            self.order_id.clone_from(&value);
+        }
+        if roles.contains(Roles::USER) {
+            self.user.clone_from(&value);
+        }
+        if roles.contains(Roles::TOUCH_USER) {
+            self.touch_mut().user.clone_from(&value);
+        }
+        if roles.contains(Roles::JOURNEY) {
+            self.touch_mut().journey_id = value;
         }
     }
 }
@@ -476,19 +513,15 @@ pub(super) fn read_attributes<'de, A: MapAccess<'de>>(
         } else if key == EVENT_ID_ATTRIBUTE {
             out.event_id = map.next_value::<AnyStr<'de>>()?.0;
         } else {
-            let kept = kept(&key);
+            let roles = kept(&key);
             match user_id.as_deref_mut() {
-                Some(slot) if key == USER_ID_ATTRIBUTE && kept != Some(Kept::Order) => {
+                Some(slot) if key == USER_ID_ATTRIBUTE && !roles.contains(Roles::ORDER) => {
                     let value = map.next_value::<BorrowedStr<'de>>()?.0;
-                    if let Some(kept) = kept {
-                        out.keep(kept, Some(value.clone()));
-                    }
+                    out.keep(roles, Some(value.clone()));
                     *slot = Some(value);
                 }
-                _ => match kept {
-                    Some(kept) => out.keep(kept, map.next_value::<AnyStr<'de>>()?.0),
-                    None => map.next_value::<IgnoredAny>().map(drop)?,
-                },
+                _ if !roles.is_empty() => out.keep(roles, map.next_value::<AnyStr<'de>>()?.0),
+                _ => map.next_value::<IgnoredAny>().map(drop)?,
             }
         }
     }

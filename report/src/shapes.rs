@@ -30,7 +30,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use super::base64;
 use super::field_path::{self, OPTIONAL, REQUIRED, Schema, Struct, structure};
 use super::record::{
-    Attributes, BorrowedStr, Client, EVENT_ID_ATTRIBUTE, Kept, Metrics, RECORD, Record,
+    Attributes, BorrowedStr, Client, EVENT_ID_ATTRIBUTE, Metrics, RECORD, Record, Roles,
     USER_ID_ATTRIBUTE, expecting, kept, parse_record, read_attributes, read_struct, reads_touches,
 };
 use super::time::EpochMs;
@@ -333,21 +333,19 @@ pub struct DataAttributes<'a> {
 }
 
 impl<'a> DataAttributes<'a> {
-    /// Keeps `value` when `key` is one of the attributes the report reads (`kept`: what
-    /// `key` is to the report's [`Reading`](crate::record::Reading)).
-    fn set(&mut self, key: &str, kept: Option<Kept>, value: Cow<'a, str>) {
+    /// Keeps `value` when `key` is one of the attributes the report reads (`roles`: what
+    /// `key` is to the report's [`Reading`](crate::record::Reading)), as
+    /// [`read_attributes`] keeps it from nested data.
+    fn set(&mut self, key: &str, roles: Roles, value: Cow<'a, str>) {
         match key {
             CAMPAIGN_ATTRIBUTE => self.stamp.campaign = Some(value),
             CAMPAIGN_ID_ATTRIBUTE => self.stamp.campaign_id = Some(value),
             EVENT_ID_ATTRIBUTE => self.stamp.event_id = Some(value),
-            _ if kept == Some(Kept::Order) => self.stamp.order_id = Some(value),
             _ => {
-                if let Some(kept) = kept {
-                    self.stamp.keep(kept, Some(value.clone()));
+                if key == USER_ID_ATTRIBUTE && !roles.contains(Roles::ORDER) {
+                    self.user_id = Some(value.clone());
                 }
-                if key == USER_ID_ATTRIBUTE {
-                    self.user_id = Some(value);
-                }
+                self.stamp.keep(roles, Some(value));
             }
         }
     }

@@ -348,3 +348,15 @@ fn a_cost_row_matching_no_campaign_is_reported() {
     let v = serde_json::to_value(&r).unwrap();
     assert_eq!(v["unmatched_costs"], serde_json::json!(["Spring Sale "]));
 }
+
+#[test]
+fn a_repeated_client_context_costs_the_report_nothing() {
+    // Only touch reconstruction reads `client_context`; a record that has it twice counts
+    // as it did before the report read it at all (the last one is touch reconstruction's).
+    let line = r#"{"event_type":"purchase","event_timestamp":1714608000000,"client":{"client_id":"web"},"attributes":{"campaign":"spring"},"metrics":{"revenue":5},"client_context":{},"client_context":{}}"#;
+    let (agg, skipped) = aggregate(line, &options(&["purchase"], Some("revenue")));
+    assert!(skipped.is_empty(), "{skipped:?}");
+    let report = agg.finish(&[]).unwrap();
+    assert_eq!(report.attributed_events, 1);
+    assert_eq!(report.campaigns[0].revenue, Some(5.0));
+}

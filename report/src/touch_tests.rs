@@ -510,3 +510,45 @@ fn an_unreadable_journey_id_costs_the_attributed_rows_nothing() {
     assert_eq!(with.campaigns, without.campaigns);
     assert_eq!(with.touch_attribution.unwrap().conversions, 1);
 }
+
+#[test]
+fn an_unreadable_attribute_costs_only_its_own_object_its_touch_data() {
+    // Amplify data back to back on one Firehose line: the second object's touch user
+    // attribute is not text. The report reads it again without it; the first object keeps
+    // its user.
+    let touch = TouchOptions {
+        user_attribute: "member".into(),
+        ..TouchOptions::new(TouchModel::Last)
+    };
+    let mut agg = Aggregator::with_touches(opts(), touch);
+    let click = email("click", 1, "j-a", "email-1", None).replace(
+        r#""journey_activity_id":"a1""#,
+        r#""journey_activity_id":"a1","member":"u1""#,
+    );
+    let at = T0 + 2 * DAY;
+    let amplify = format!(
+        r#"{{"name":"purchase","attributes":{{"member":"u1"}},"metrics":{{"revenue":5}},"timestamp":{at}}}{{"name":"view","attributes":{{"member":"\ud800"}},"timestamp":{at}}}"#
+    );
+    agg.push_line(&click).unwrap();
+    agg.push_line(&amplify).unwrap();
+    let t = agg.finish(&[]).unwrap().touch_attribution.unwrap();
+    assert_eq!((t.conversions, t.joined_conversions), (1, 1), "{t:?}");
+}
+
+#[test]
+fn one_attribute_may_be_both_the_order_id_and_the_journey_id() {
+    // An odd setting, but each role reads the attribute: here `--order-attribute journey_id`.
+    let options = ReportOptions {
+        order_attribute: "journey_id".into(),
+        ..opts()
+    };
+    let mut agg = Aggregator::with_touches(options, TouchOptions::new(TouchModel::Last));
+    for l in [
+        email("click", 1, "j-a", "email-1", Some("u1")),
+        app("purchase", 2, Some("u1"), 9.0),
+    ] {
+        agg.push_line(&l).unwrap();
+    }
+    let t = agg.finish(&[]).unwrap().touch_attribution.unwrap();
+    assert_eq!((t.touches, t.joined_conversions), (1, 1), "{t:?}");
+}
