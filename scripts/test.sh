@@ -31,7 +31,7 @@ step "cargo clippy (native)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo clippy (wasm32)"
-cargo clippy -p journey-attribution-wasm -p journey-attribution-wasm-report --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+cargo clippy -p journey-attribution-wasm -p journey-attribution-wasm-report -p journey-attribution-wasm-validate -p journey-attribution-wasm-landing --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 
 step "core stays pure"
 bash scripts/check-core-deps.sh

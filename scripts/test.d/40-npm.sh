@@ -23,11 +23,11 @@ npm_install() {
   fi
 }
 
-step "cargo clippy (wasm32 and native; the stamping module's no_std npm build too)"
+# scripts/test.sh lints every wasm crate for wasm32 and the workspace natively; here, the
+# stamping and landing modules' no_std npm build.
+step "cargo clippy (the stamping and landing modules' no_std npm build)"
 wasm_crates=(-p journey-attribution-wasm -p journey-attribution-wasm-validate -p journey-attribution-wasm-landing)
-cargo clippy --locked "${wasm_crates[@]}" --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy --locked -p journey-attribution-wasm -p journey-attribution-wasm-landing -p journey-attribution-wasm-globals --target wasm32-unknown-unknown --lib --no-default-features --features bundle -- -D warnings
-cargo clippy --locked "${wasm_crates[@]}" --all-targets -- -D warnings
 
 step "build the package"
 tarball="$(bash scripts/build-npm.sh)"
