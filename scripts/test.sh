@@ -5,14 +5,16 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 start=$(date +%s)
-# Each step's header says when the previous one ended, so a slow step shows in CI's log.
+# Each step ends with how long it took, so a slow step shows in CI's log.
 last=$start
+last_name=""
 step() {
   local now; now=$(date +%s)
-  printf '\n\033[1m== %s\033[0m  (previous step %ss, %ss in all)\n' "$*" "$(( now - last ))" "$(( now - start ))"
+  [ -z "$last_name" ] || printf '\033[1m== %s took %ss (%ss in all)\033[0m\n' "$last_name" "$(( now - last ))" "$(( now - start ))"
+  [ "$1" = "done" ] || printf '\n\033[1m== %s\033[0m\n' "$*"
   last=$now
+  last_name="${1%% (disk free*}"
 }
-
 step "bootstrap (disk free: $(df -h --output=avail . | tail -1 | tr -d ' '))"
 bash scripts/bootstrap.sh test
 export PATH="$root/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
