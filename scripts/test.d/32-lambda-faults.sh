@@ -11,7 +11,7 @@ source scripts/moto-start.sh
 # The two fault runs share moto side by side; the no-fault burst test runs after them, alone:
 # next to the 3-minute fault run it timed out on a 2-core CI machine (3 s operation timeout).
 # --workspace: the build `cargo test` made (see 30-lambda-moto.sh).
-# 1,000 touches in the test command, for CI's time (some 600 injected faults); the test's own
+# 1,000 touches in the test command, for CI's time (still hundreds of injected faults); the test's own
 # default of 2,000 and the full 10,000 are in FUZZING.md.
 export FAULT_TOUCHES="${FAULT_TOUCHES:-1000}"
 cargo test --workspace --locked --test faults -- --include-ignored --nocapture \
