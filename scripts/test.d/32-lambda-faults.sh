@@ -11,8 +11,8 @@ source scripts/moto-start.sh
 # The two fault runs share moto side by side; the no-fault burst test runs after them, alone:
 # next to the 3-minute fault run it timed out on a 2-core CI machine (3 s operation timeout).
 # --workspace: the build `cargo test` made (see 30-lambda-moto.sh).
-# 1,000 touches in the test command, for CI's time (still hundreds of injected faults); the test's own
-# default of 2,000 and the full 10,000 are in FUZZING.md.
+# 1,000 touches in the test command, for CI's time (still hundreds of injected faults); the
+# test's own default of 2,000 and the full 10,000 are in FUZZING.md.
 export FAULT_TOUCHES="${FAULT_TOUCHES:-1000}"
 cargo test --workspace --locked --test faults -- --include-ignored --nocapture \
   --skip the_token_projection_makes_no_cognito_call
