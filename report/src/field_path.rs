@@ -320,10 +320,7 @@ impl<'de> Visitor<'de> for MapVisitor<'_, '_> {
                 ) => &Schema::Str,
                 (Schema::Attributes { user_id }, key) => {
                     let roles = super::record::kept(key);
-                    if *user_id
-                        && key == super::record::USER_ID_ATTRIBUTE
-                        && !roles.contains(super::record::Roles::ORDER)
-                    {
+                    if *user_id && roles.is_user_id(key) {
                         &Schema::Str
                     } else if key == super::record::EVENT_ID_ATTRIBUTE || !roles.is_empty() {
                         // Read when a string, any other value ignored (`record::AnyStr`).

@@ -232,13 +232,6 @@ pub struct TouchAttributes<'a> {
     pub journey_id: Option<Cow<'a, str>>,
 }
 
-impl<'a> Attributes<'a> {
-    /// The attributes only touch reconstruction reads, made when first needed.
-    pub(super) fn touch_mut(&mut self) -> &mut TouchAttributes<'a> {
-        self.touch.get_or_insert_with(Box::default)
-    }
-}
-
 /// The attribute the wrappers stamp with each event's id (a UUID), in `attributes` (Pinpoint
 /// records, nested Amplify data) or at the top level (flat Amplify data).
 pub const EVENT_ID_ATTRIBUTE: &str = "event_id";
@@ -292,6 +285,12 @@ impl Roles {
     pub(super) fn contains(self, role: Roles) -> bool {
         self.0 & role.0 != 0
     }
+
+    /// Whether `key`, with these roles, is the app's `user_id` of Amplify data: unless it is
+    /// the order attribute, which wins.
+    pub(super) fn is_user_id(self, key: &str) -> bool {
+        key == USER_ID_ATTRIBUTE && !self.contains(Roles::ORDER)
+    }
 }
 
 impl Reading {
@@ -343,6 +342,11 @@ pub(super) fn kept(key: &str) -> Roles {
 }
 
 impl<'a> Attributes<'a> {
+    /// The attributes only touch reconstruction reads, made when first needed.
+    pub(super) fn touch_mut(&mut self) -> &mut TouchAttributes<'a> {
+        self.touch.get_or_insert_with(Box::default)
+    }
+
     /// Keeps `value` as each of `roles`.
     pub(super) fn keep(&mut self, roles: Roles, value: Option<Cow<'a, str>>) {
         if roles.contains(Roles::ORDER) {
@@ -515,7 +519,7 @@ pub(super) fn read_attributes<'de, A: MapAccess<'de>>(
         } else {
             let roles = kept(&key);
             match user_id.as_deref_mut() {
-                Some(slot) if key == USER_ID_ATTRIBUTE && !roles.contains(Roles::ORDER) => {
+                Some(slot) if roles.is_user_id(&key) => {
                     let value = map.next_value::<BorrowedStr<'de>>()?.0;
                     out.keep(roles, Some(value.clone()));
                     *slot = Some(value);

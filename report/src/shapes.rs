@@ -30,8 +30,8 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use super::base64;
 use super::field_path::{self, OPTIONAL, REQUIRED, Schema, Struct, structure};
 use super::record::{
-    Attributes, BorrowedStr, Client, EVENT_ID_ATTRIBUTE, Metrics, RECORD, Record, Roles,
-    USER_ID_ATTRIBUTE, expecting, kept, parse_record, read_attributes, read_struct, reads_touches,
+    Attributes, BorrowedStr, Client, EVENT_ID_ATTRIBUTE, Metrics, RECORD, Record, Roles, expecting,
+    kept, parse_record, read_attributes, read_struct, reads_touches,
 };
 use super::time::EpochMs;
 use journey_attribution_core::event::DataShape;
@@ -342,7 +342,7 @@ impl<'a> DataAttributes<'a> {
             CAMPAIGN_ID_ATTRIBUTE => self.stamp.campaign_id = Some(value),
             EVENT_ID_ATTRIBUTE => self.stamp.event_id = Some(value),
             _ => {
-                if key == USER_ID_ATTRIBUTE && !roles.contains(Roles::ORDER) {
+                if roles.is_user_id(key) {
                     self.user_id = Some(value.clone());
                 }
                 self.stamp.keep(roles, Some(value));
