@@ -122,9 +122,9 @@ pub struct Records<'a> {
     chunk: &'a [u8],
     pos: usize,
     /// The line `pos` is in: where it ends (its newline, or the chunk's end) and whether it
-    /// may hold several records. Found once per line: searched again for each record of a
-    /// line of records back to back, it made such a line quadratic (a 6.7 MB line of 40,000
-    /// records took 103 s in a debug build).
+    /// may hold several records. Found once per line: searched again for each record, a
+    /// line of records back to back would cost the square of its records (BENCHMARKS.md, "A
+    /// line of records back to back").
     line: Option<(usize, bool)>,
 }
 
